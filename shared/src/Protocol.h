@@ -1,0 +1,174 @@
+#pragma once
+
+// The one place that knows every message shape of PROTOCOL.md (v1). Everything else
+// builds these structs and asks the codec for bytes, or hands bytes in and gets structs back.
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+#include <optional>
+#include <variant>
+
+namespace forgewire::protocol {
+
+// Frames larger than this are refused (the server closes with 1009).
+constexpr qint64 kMaxMessageBytes = 64 * 1024;
+
+namespace CloseCode {
+constexpr quint16 GoingAway = 1001;
+constexpr quint16 TooBig = 1009;
+constexpr quint16 Unauthorized = 4001;
+constexpr quint16 SlowConsumer = 4008;
+} // namespace CloseCode
+
+enum class ErrorCode { Forbidden, BadRequest, UnknownTopic, RateLimited };
+QString errorCodeName(ErrorCode code);
+
+struct UserInfo
+{
+    qint64 id = 0;
+    QString login;
+    bool operator==(const UserInfo& o) const { return id == o.id && login == o.login; }
+};
+
+struct Hello
+{
+    std::optional<UserInfo> user;
+    QString session;
+    int heartbeat = 25;
+    bool operator==(const Hello& o) const
+    {
+        return user == o.user && session == o.session && heartbeat == o.heartbeat;
+    }
+};
+
+struct NotificationCount
+{
+    qint64 count = 0;
+    bool operator==(const NotificationCount& o) const { return count == o.count; }
+};
+
+struct Stopwatch
+{
+    QDateTime created;
+    qint64 seconds = 0;
+    qint64 issueIndex = 0;
+    QString issueTitle;
+    QString repoOwnerName;
+    QString repoName;
+    bool operator==(const Stopwatch& o) const
+    {
+        return created == o.created && seconds == o.seconds && issueIndex == o.issueIndex &&
+               issueTitle == o.issueTitle && repoOwnerName == o.repoOwnerName && repoName == o.repoName;
+    }
+};
+
+struct Stopwatches
+{
+    QList<Stopwatch> data;
+    bool operator==(const Stopwatches& o) const { return data == o.data; }
+};
+
+// On the wire to clients `data` is "here" or "elsewhere"; from a publisher it is the session id.
+struct Logout
+{
+    QString data;
+    bool operator==(const Logout& o) const { return data == o.data; }
+};
+
+struct BoardEvent
+{
+    QString topic;
+    QString event;
+    QJsonObject data;
+    QString sessionTag; // empty: absent
+    bool operator==(const BoardEvent& o) const
+    {
+        return topic == o.topic && event == o.event && data == o.data && sessionTag == o.sessionTag;
+    }
+};
+
+struct Subscribed
+{
+    QString topic;
+    bool operator==(const Subscribed& o) const { return topic == o.topic; }
+};
+
+struct Unsubscribed
+{
+    QString topic;
+    bool operator==(const Unsubscribed& o) const { return topic == o.topic; }
+};
+
+struct Error
+{
+    ErrorCode code = ErrorCode::BadRequest;
+    QString message;
+    QString topic; // empty: absent
+    bool operator==(const Error& o) const
+    {
+        return code == o.code && message == o.message && topic == o.topic;
+    }
+};
+
+struct Ping
+{
+    bool operator==(const Ping&) const { return true; }
+};
+
+struct Pong
+{
+    bool operator==(const Pong&) const { return true; }
+};
+
+struct Subscribe
+{
+    QString topic;
+    bool operator==(const Subscribe& o) const { return topic == o.topic; }
+};
+
+struct Unsubscribe
+{
+    QString topic;
+    bool operator==(const Unsubscribe& o) const { return topic == o.topic; }
+};
+
+using ServerMessage = std::variant<Hello, NotificationCount, Stopwatches, Logout, BoardEvent, Subscribed,
+                                   Unsubscribed, Error, Ping, Pong>;
+using ClientMessage = std::variant<Subscribe, Unsubscribe, Ping, Pong>;
+
+// The `type` string of a message, e.g. "notification-count".
+QString typeName(const ServerMessage& message);
+QString typeName(const ClientMessage& message);
+
+// Board event names and the fields each one's `data` must carry.
+bool isKnownBoardEvent(const QString& event);
+QStringList boardEventNames();
+
+template<typename T>
+struct Decoded
+{
+    std::optional<T> value;
+    QString error; // set when value is empty: a sentence a person can act on
+    explicit operator bool() const { return value.has_value(); }
+};
+
+QJsonObject toJson(const ServerMessage& message);
+QJsonObject toJson(const ClientMessage& message);
+QByteArray encode(const ServerMessage& message);
+QByteArray encode(const ClientMessage& message);
+
+Decoded<ServerMessage> decodeServerMessage(const QJsonObject& object);
+Decoded<ServerMessage> decodeServerMessage(const QByteArray& bytes);
+Decoded<ClientMessage> decodeClientMessage(const QByteArray& bytes);
+
+// Parses JSON text into an object; the error says what is wrong with it.
+Decoded<QJsonObject> parseObject(const QByteArray& bytes);
+
+Stopwatch stopwatchFromJson(const QJsonObject& object, QString* error);
+QJsonObject stopwatchToJson(const Stopwatch& stopwatch);
+
+} // namespace forgewire::protocol

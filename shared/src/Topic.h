@@ -1,0 +1,37 @@
+#pragma once
+
+#include <QString>
+
+namespace forgewire {
+
+// Topic names of PROTOCOL.md: `user-{id}`, `project-board.{id}`, `public.*`.
+class Topic
+{
+public:
+    enum class Kind { Invalid, User, ProjectBoard, Public };
+
+    // Long enough for any real name, short enough that a topic cannot be used to flood memory.
+    static constexpr int kMaxLength = 200;
+
+    static Topic parse(const QString& name);
+    static QString user(qint64 userId);
+    static QString projectBoard(qint64 projectId);
+
+    Kind kind() const { return m_kind; }
+    bool isValid() const { return m_kind != Kind::Invalid; }
+    // The user or project id for User / ProjectBoard topics.
+    qint64 id() const { return m_id; }
+    const QString& name() const { return m_name; }
+
+    static QString kindName(Kind kind);
+
+    // `pattern` is an exact topic or `prefix.*` (as in a token's `topics` claim).
+    static bool matchesPattern(const QString& pattern, const QString& topic);
+
+private:
+    Kind m_kind = Kind::Invalid;
+    qint64 m_id = 0;
+    QString m_name;
+};
+
+} // namespace forgewire
