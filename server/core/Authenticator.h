@@ -1,0 +1,51 @@
+#pragma once
+
+#include "Identity.h"
+#include "ServerConfig.h"
+
+#include <QByteArray>
+#include <QObject>
+
+#include <functional>
+
+namespace forgewire {
+
+struct AuthResult
+{
+    bool ok = false;
+    Identity identity;
+    QString error; // why the token was refused (logged, never sent to the client)
+};
+
+// Turns the credentials of an upgrade request into an Identity. JWT and static tokens are checked
+// synchronously and are safe to call from any thread; forge tokens (bridge mode) go through an
+// asynchronous verifier that may be installed later.
+class Authenticator
+{
+public:
+    explicit Authenticator(const ServerConfig& config);
+
+    // The token of an upgrade request: `Authorization: Bearer X` (or `token X`), else `access_token=X`.
+    // Returns an empty token for anonymous requests.
+    static QByteArray extractToken(const QByteArray& authorizationHeader, const QString& query);
+
+    // Empty token: anonymous, always ok.
+    AuthResult authenticate(const QByteArray& token) const;
+
+    // Bridge mode hook: called for tokens that are neither static nor JWTs. Runs on the main thread,
+    // `done` may be called later (from the main thread).
+    using ForgeVerifier = std::function<void(const QByteArray& token, std::function<void(AuthResult)> done)>;
+    void setForgeVerifier(ForgeVerifier verifier) { m_forgeVerifier = std::move(verifier); }
+    bool hasForgeVerifier() const { return static_cast<bool>(m_forgeVerifier); }
+    const ForgeVerifier& forgeVerifier() const { return m_forgeVerifier; }
+
+    // True when the token looks like a JWT (three base64url parts).
+    static bool looksLikeJwt(const QByteArray& token);
+
+private:
+    QByteArray m_jwtSecret;
+    QHash<QByteArray, StaticToken> m_staticTokens;
+    ForgeVerifier m_forgeVerifier;
+};
+
+} // namespace forgewire

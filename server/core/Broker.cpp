@@ -1,0 +1,144 @@
+#include "Broker.h"
+
+#include "ServerLogging.h"
+#include "Topic.h"
+#include "Worker.h"
+
+#include <memory>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+Broker::Broker(Engine* engine, Metrics* metrics, QObject* parent)
+    : QObject(parent), m_engine(engine), m_metrics(metrics)
+{
+    connect(m_engine, &Engine::delivered, this, &Broker::onDelivered);
+}
+
+void Broker::publish(QList<Publication> batch, Engine::Done done)
+{
+    // Board publications carry the ACL as it is now, so a revoked reader stops receiving at once.
+    struct Pending
+    {
+        QList<Publication> batch;
+        int waiting = 0;
+        Engine::Done done;
+    };
+    auto pending = std::make_shared<Pending>(Pending{std::move(batch), 1, std::move(done)});
+    auto finishOne = [this, pending] {
+        if (--pending->waiting == 0) {
+            const qsizetype count = pending->batch.size();
+            m_engine->publish(pending->batch, [this, pending, count](const QString& error) {
+                if (error.isEmpty())
+                    m_metrics->published += count;
+                pending->done(error);
+            });
+        }
+    };
+    for (qsizetype i = 0; i < pending->batch.size(); ++i) {
+        const Topic topic = Topic::parse(pending->batch[i].topic);
+        if (topic.kind() != Topic::Kind::ProjectBoard)
+            continue;
+        ++pending->waiting;
+        m_engine->projectAccess(topic.id(), [pending, i, finishOne](std::optional<ProjectAccess> access) {
+            // No ACL yet: nobody but token grants may read it.
+            pending->batch[i].access = access.value_or(ProjectAccess{});
+            finishOne();
+        });
+    }
+    finishOne();
+}
+
+void Broker::onDelivered(const Publication& publication)
+{
+    if (!m_topicRefs.contains(publication.topic)) {
+        ++m_metrics->droppedNoSubscribers;
+        return;
+    }
+    for (Worker* worker : std::as_const(m_workers))
+        QMetaObject::invokeMethod(worker, [worker, publication] { worker->deliver(publication); }, Qt::QueuedConnection);
+}
+
+void Broker::resolveTopic(QObject* context, qint64 userId, bool checkAccess, const QString& topic,
+                          TopicReply reply)
+{
+    QPointer<QObject> guard(context);
+    auto answer = [guard, reply](bool allowed, const QList<QByteArray>& retained) {
+        if (guard)
+            QMetaObject::invokeMethod(guard, [reply, allowed, retained] { reply(allowed, retained); },
+                                      Qt::QueuedConnection);
+    };
+    QMetaObject::invokeMethod(
+        this,
+        [this, userId, checkAccess, topic, answer] {
+            auto fetchRetained = [this, topic, answer] {
+                m_engine->retained(topic, [answer](const QList<RetainedMessage>& messages) {
+                    QList<QByteArray> payloads;
+                    for (const RetainedMessage& m : messages)
+                        payloads.append(m.payload);
+                    answer(true, payloads);
+                });
+            };
+            if (!checkAccess) {
+                fetchRetained();
+                return;
+            }
+            m_engine->projectAccess(Topic::parse(topic).id(),
+                                    [userId, answer, fetchRetained](std::optional<ProjectAccess> access) {
+                                        if (access && access->allows(userId))
+                                            fetchRetained();
+                                        else
+                                            answer(false, {});
+                                    });
+        },
+        Qt::QueuedConnection);
+}
+
+void Broker::topicRefChanged(const QString& topic, int delta)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this, topic, delta] {
+            int& refs = m_topicRefs[topic];
+            const bool wasWatched = refs > 0;
+            refs += delta;
+            const Topic parsed = Topic::parse(topic);
+            if (refs <= 0) {
+                m_topicRefs.remove(topic);
+                if (wasWatched) {
+                    m_engine->unwatchTopic(topic);
+                    if (parsed.kind() == Topic::Kind::User)
+                        Q_EMIT userOffline(parsed.id());
+                }
+            } else if (!wasWatched) {
+                m_engine->watchTopic(topic);
+                if (parsed.kind() == Topic::Kind::User)
+                    Q_EMIT userOnline(parsed.id());
+            }
+        },
+        Qt::QueuedConnection);
+}
+
+void Broker::verifyForgeToken(const Authenticator* authenticator, QObject* context, const QByteArray& token,
+                              std::function<void(AuthResult)> reply)
+{
+    QPointer<QObject> guard(context);
+    QMetaObject::invokeMethod(
+        this,
+        [authenticator, guard, token, reply] {
+            authenticator->forgeVerifier()(token, [guard, reply](AuthResult result) {
+                if (guard)
+                    QMetaObject::invokeMethod(guard, [reply, result] { reply(result); }, Qt::QueuedConnection);
+            });
+        },
+        Qt::QueuedConnection);
+}
+
+void Broker::closeUser(qint64 userId, quint16 code, const QString& reason)
+{
+    for (Worker* worker : std::as_const(m_workers))
+        QMetaObject::invokeMethod(worker, [=] { worker->closeUser(userId, code, reason); }, Qt::QueuedConnection);
+}
+
+} // namespace forgewire

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "Authenticator.h"
+#include "Engine.h"
+#include "Metrics.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+
+namespace forgewire {
+
+class Worker;
+
+// The main-thread hub between the engine and the worker threads: resolves board ACLs at publish
+// time, hands each publication (encoded once) to the workers that hold subscribers, counts which
+// topics have local subscribers (so a Redis engine subscribes once per topic, not per connection),
+// and answers the workers' questions about topics.
+class Broker : public QObject
+{
+    Q_OBJECT
+public:
+    Broker(Engine* engine, Metrics* metrics, QObject* parent = nullptr);
+
+    void setWorkers(const QList<Worker*>& workers) { m_workers = workers; }
+    Engine* engine() const { return m_engine; }
+
+    // Main thread. `done` gets an empty error when the engine took the whole batch.
+    void publish(QList<Publication> batch, Engine::Done done);
+
+    // Thread-safe. Decides whether `userId` may read `topic` (checking the project ACL when
+    // `checkAccess`) and fetches the topic's retained messages. `reply` runs on `context`'s thread.
+    using TopicReply = std::function<void(bool allowed, const QList<QByteArray>& retained)>;
+    void resolveTopic(QObject* context, qint64 userId, bool checkAccess, const QString& topic, TopicReply reply);
+
+    // Thread-safe. A worker's subscriber count of `topic` went from 0 to 1 (+1) or 1 to 0 (-1).
+    void topicRefChanged(const QString& topic, int delta);
+
+    // Thread-safe. Bridge mode: checks a forge token on the main thread; `reply` runs on `context`'s thread.
+    void verifyForgeToken(const Authenticator* authenticator, QObject* context, const QByteArray& token,
+                          std::function<void(AuthResult)> reply);
+
+    // Main thread. Closes every connection of `userId` on every worker.
+    void closeUser(qint64 userId, quint16 code, const QString& reason);
+
+    bool hasLocalSubscribers(const QString& topic) const { return m_topicRefs.contains(topic); }
+
+Q_SIGNALS:
+    // A user got a first connection on this node / lost the last one (bridge mode polls meanwhile).
+    void userOnline(qint64 userId);
+    void userOffline(qint64 userId);
+
+private:
+    void onDelivered(const Publication& publication);
+
+    Engine* m_engine;
+    Metrics* m_metrics;
+    QList<Worker*> m_workers;
+    QHash<QString, int> m_topicRefs;
+};
+
+} // namespace forgewire

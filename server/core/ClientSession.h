@@ -1,0 +1,62 @@
+#pragma once
+
+#include "Identity.h"
+#include "Protocol.h"
+#include "Publication.h"
+
+#include <QElapsedTimer>
+#include <QSet>
+#include <QString>
+
+class QWebSocket;
+
+namespace forgewire {
+
+// One client connection on a worker thread: who it is, what it reads, and its liveness clock.
+class ClientSession
+{
+public:
+    enum class State { Authenticating, Ready, Closing };
+
+    ClientSession(QWebSocket* socket, QString id, qint64 nowMs);
+
+    QWebSocket* socket() const { return m_socket; }
+    const QString& id() const { return m_id; }
+    State state() const { return m_state; }
+    void setState(State state) { m_state = state; }
+
+    const Identity& identity() const { return m_identity; }
+    void setIdentity(Identity identity) { m_identity = std::move(identity); }
+
+    QSet<QString>& subscriptions() { return m_subscriptions; }
+    QSet<QString>& pendingSubscriptions() { return m_pending; }
+
+    // May this connection read `topic` given the board ACL (if any) as it is now?
+    bool mayRead(const QString& topic, const std::optional<ProjectAccess>& access) const;
+    bool tokenGrants(const QString& topic) const;
+
+    // Sends one text frame unless the send queue is over `maxQueuedBytes`; false means slow consumer.
+    bool send(const QString& text, qint64 maxQueuedBytes);
+    void sendMessage(const protocol::ServerMessage& message, qint64 maxQueuedBytes);
+
+    // Client message rate limit (token bucket).
+    bool takeMessageToken(qint64 nowMs);
+
+    // Keepalive bookkeeping driven by the worker's sweep.
+    qint64 createdAtMs() const { return m_createdAtMs; }
+    qint64 nextPingAtMs = 0;
+    qint64 pingSentAtMs = 0; // 0: no ping outstanding
+
+private:
+    QWebSocket* m_socket;
+    QString m_id;
+    State m_state = State::Authenticating;
+    Identity m_identity;
+    QSet<QString> m_subscriptions;
+    QSet<QString> m_pending;
+    qint64 m_createdAtMs;
+    double m_tokens;
+    qint64 m_tokensAtMs;
+};
+
+} // namespace forgewire

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+
+#include <utility>
+
+namespace forgewire {
+
+// The head of an HTTP/1.1 request: just what the two listeners need, parsed from a peeked buffer.
+struct HttpRequestHead
+{
+    QByteArray method;
+    QString path;  // percent-decoded, without the query
+    QString query; // raw, without '?'
+    QList<std::pair<QByteArray, QByteArray>> headers; // names lower-cased
+    qsizetype length = 0; // bytes of the head, including the blank line
+
+    QByteArray header(const QByteArray& lowerName) const;
+    bool hasToken(const QByteArray& lowerName, const QByteArray& lowerToken) const;
+    bool isWebSocketUpgrade() const;
+};
+
+enum class HttpParseStatus { Incomplete, Complete, Invalid, TooLarge };
+
+HttpParseStatus parseHttpHead(const QByteArray& buffer, qint64 maxHeadBytes, HttpRequestHead* head);
+
+QByteArray reasonPhrase(int status);
+
+// A complete response with Content-Length; `extraHeaders` lines end in "\r\n".
+QByteArray httpResponse(int status, const QByteArray& body, const QByteArray& contentType = "application/json",
+                        const QByteArray& extraHeaders = {}, bool keepAlive = false);
+
+} // namespace forgewire

@@ -1,0 +1,269 @@
+#include "ServerConfig.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QSettings>
+#include <QThread>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString parseAddress(const QString& text, QHostAddress* address)
+{
+    if (text == "localhost"_L1) {
+        *address = QHostAddress::LocalHost;
+        return {};
+    }
+    if (text == "*"_L1 || text == "any"_L1) {
+        *address = QHostAddress::Any;
+        return {};
+    }
+    QHostAddress parsed;
+    if (!parsed.setAddress(text))
+        return u"'%1' is not an IP address"_s.arg(text);
+    *address = parsed;
+    return {};
+}
+
+QString parsePort(const QString& text, quint16* port)
+{
+    bool ok = false;
+    const uint value = text.toUInt(&ok);
+    if (!ok || value > 65535)
+        return u"'%1' is not a port number (0-65535)"_s.arg(text);
+    *port = static_cast<quint16>(value);
+    return {};
+}
+
+template<typename T>
+QString parsePositive(const QString& name, const QString& text, T* target, T minimum = 1)
+{
+    bool ok = false;
+    const qlonglong value = text.toLongLong(&ok);
+    if (!ok || value < minimum)
+        return u"%1 must be a whole number >= %2, got '%3'"_s.arg(name).arg(minimum).arg(text);
+    *target = static_cast<T>(value);
+    return {};
+}
+
+QString parseStaticToken(const QString& token, const QString& value, StaticToken* out)
+{
+    const QStringList parts = value.split(u':');
+    bool ok = false;
+    if (parts.size() < 2 || parts.size() > 3)
+        ok = false;
+    else
+        out->userId = parts[0].trimmed().toLongLong(&ok);
+    if (!ok || out->userId <= 0 || parts[1].trimmed().isEmpty())
+        return u"static token '%1' must map to 'user_id:login[:session_id]'"_s.arg(token.left(4) + u"…"_s);
+    out->login = parts[1].trimmed();
+    out->sessionId = parts.size() == 3 ? parts[2].trimmed() : QString();
+    return {};
+}
+
+} // namespace
+
+int ServerConfig::effectiveWorkers() const
+{
+    return workers > 0 ? workers : qMax(1, QThread::idealThreadCount());
+}
+
+QString ServerConfig::loadIni(const QString& path)
+{
+    if (!QFileInfo(path).isReadable())
+        return u"cannot read config file '%1'"_s.arg(path);
+    QSettings ini(path, QSettings::IniFormat);
+    if (ini.status() != QSettings::NoError)
+        return u"config file '%1' is not valid INI"_s.arg(path);
+
+    QString error;
+    auto apply = [&](const QString& key, auto&& parse) {
+        if (error.isEmpty() && ini.contains(key))
+            error = parse(ini.value(key).toString().trimmed());
+    };
+    apply(u"server/listen"_s, [&](const QString& v) { return parseAddress(v, &listenAddress); });
+    apply(u"server/port"_s, [&](const QString& v) { return parsePort(v, &port); });
+    apply(u"server/path_prefix"_s, [&](const QString& v) {
+        pathPrefix = v.endsWith(u'/') ? v.chopped(1) : v;
+        return (pathPrefix.isEmpty() || pathPrefix.startsWith(u'/')) ? QString()
+                                                                      : u"path_prefix must start with '/'"_s;
+    });
+    apply(u"server/admin_listen"_s, [&](const QString& v) { return parseAddress(v, &adminAddress); });
+    apply(u"server/admin_port"_s, [&](const QString& v) { return parsePort(v, &adminPort); });
+    apply(u"server/workers"_s, [&](const QString& v) { return parsePositive(u"workers"_s, v, &workers, 0); });
+    apply(u"server/state"_s, [&](const QString& v) {
+        statePath = v;
+        return QString();
+    });
+    apply(u"server/engine"_s, [&](const QString& v) {
+        engine = v;
+        return QString();
+    });
+    apply(u"server/log_level"_s, [&](const QString& v) {
+        logLevel = v;
+        return QString();
+    });
+    apply(u"auth/jwt_secret"_s, [&](const QString& v) {
+        jwtSecret = v.toUtf8();
+        return QString();
+    });
+    apply(u"auth/publisher_secret"_s, [&](const QString& v) {
+        publisherSecret = v.toUtf8();
+        return QString();
+    });
+    apply(u"limits/max_message_bytes"_s,
+          [&](const QString& v) { return parsePositive(u"max_message_bytes"_s, v, &maxMessageBytes); });
+    apply(u"limits/handshake_timeout_ms"_s,
+          [&](const QString& v) { return parsePositive(u"handshake_timeout_ms"_s, v, &handshakeTimeoutMs); });
+    apply(u"limits/ping_interval_ms"_s,
+          [&](const QString& v) { return parsePositive(u"ping_interval_ms"_s, v, &pingIntervalMs); });
+    apply(u"limits/pong_deadline_ms"_s,
+          [&](const QString& v) { return parsePositive(u"pong_deadline_ms"_s, v, &pongDeadlineMs); });
+    apply(u"limits/max_send_queue_bytes"_s,
+          [&](const QString& v) { return parsePositive(u"max_send_queue_bytes"_s, v, &maxSendQueueBytes); });
+    apply(u"limits/max_connections"_s,
+          [&](const QString& v) { return parsePositive(u"max_connections"_s, v, &maxConnections); });
+    if (!error.isEmpty())
+        return u"%1: %2"_s.arg(path, error);
+
+    ini.beginGroup(u"static_tokens"_s);
+    for (const QString& token : ini.childKeys()) {
+        StaticToken entry;
+        error = parseStaticToken(token, ini.value(token).toString(), &entry);
+        if (!error.isEmpty())
+            return u"%1: %2"_s.arg(path, error);
+        staticTokens.insert(token.toUtf8(), entry);
+    }
+    ini.endGroup();
+    return {};
+}
+
+ConfigParseResult parseServerArguments(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"forgewire-server: real-time push for Gitea/Forgejo (PROTOCOL.md v1).\n"
+        "Clients connect to ws://LISTEN:PORT/-/ws; forges publish on the admin listener "
+        "(POST /api/v1/publish, GET /healthz /readyz /metrics).\n"
+        "Flags override the --config INI file, which overrides the built-in defaults.\n"
+        "Secrets may also come from FORGEWIRE_JWT_SECRET and FORGEWIRE_PUBLISHER_SECRET."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption config(u"config"_s, u"INI config file (see forgewire.example.ini)."_s, u"file"_s);
+    const QCommandLineOption listen(u"listen"_s, u"Client WebSocket address (default 0.0.0.0)."_s, u"addr"_s);
+    const QCommandLineOption port(u"port"_s, u"Client WebSocket port (default 8080; 0 = any)."_s, u"port"_s);
+    const QCommandLineOption prefix(u"path-prefix"_s, u"Path before /-/ws, e.g. /push."_s, u"path"_s);
+    const QCommandLineOption adminListen(u"admin-listen"_s, u"Admin/publish API address (default 127.0.0.1)."_s,
+                                         u"addr"_s);
+    const QCommandLineOption adminPort(u"admin-port"_s, u"Admin/publish API port (default 8081; 0 = any)."_s,
+                                       u"port"_s);
+    const QCommandLineOption workers(u"workers"_s, u"Connection worker threads (default 0 = one per core)."_s,
+                                     u"n"_s);
+    const QCommandLineOption jwtSecret(u"jwt-secret"_s, u"HS256 secret for client JWTs."_s, u"secret"_s);
+    const QCommandLineOption publisherSecret(u"publisher-secret"_s,
+                                             u"Bearer secret for the publish API (generated if unset)."_s,
+                                             u"secret"_s);
+    const QCommandLineOption state(u"state"_s, u"SQLite file for retained state and ACLs (:memory: = none)."_s,
+                                   u"file"_s);
+    const QCommandLineOption engine(u"engine"_s, u"'memory' (default) or redis://host:port/db."_s, u"url"_s);
+    const QCommandLineOption logLevel(u"log-level"_s, u"debug, info (default), warning or critical."_s,
+                                      u"level"_s);
+    const QCommandLineOption maxConnections(u"max-connections"_s,
+                                            u"Open connection cap (default %1)."_s.arg(limits::kMaxConnections),
+                                            u"n"_s);
+    const QCommandLineOption pingInterval(u"ping-interval"_s,
+                                          u"Milliseconds between WebSocket pings (default %1)."_s.arg(
+                                              limits::kPingIntervalMs),
+                                          u"ms"_s);
+    const QCommandLineOption pongDeadline(u"pong-deadline"_s,
+                                          u"Milliseconds a pong may be late before the peer is dropped "
+                                          "(default %1)."_s.arg(limits::kPongDeadlineMs),
+                                          u"ms"_s);
+    for (const auto* option : {&config, &listen, &port, &prefix, &adminListen, &adminPort, &workers, &jwtSecret,
+                               &publisherSecret, &state, &engine, &logLevel, &maxConnections, &pingInterval,
+                               &pongDeadline})
+        parser.addOption(*option);
+
+    ConfigParseResult result;
+    if (!parser.parse(arguments)) {
+        result.error = parser.errorText();
+        return result;
+    }
+    if (parser.isSet(u"help"_s)) {
+        result.exitText = parser.helpText();
+        return result;
+    }
+    if (parser.isSet(u"version"_s)) {
+        result.exitText = u"forgewire-server " FORGEWIRE_VERSION "\n"_s;
+        return result;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        result.error = u"unexpected argument '%1'"_s.arg(parser.positionalArguments().first());
+        return result;
+    }
+
+    ServerConfig cfg;
+    QString error;
+    if (parser.isSet(config))
+        error = cfg.loadIni(parser.value(config));
+    const QByteArray envJwt = qgetenv("FORGEWIRE_JWT_SECRET");
+    if (!envJwt.isEmpty())
+        cfg.jwtSecret = envJwt;
+    const QByteArray envPublisher = qgetenv("FORGEWIRE_PUBLISHER_SECRET");
+    if (!envPublisher.isEmpty())
+        cfg.publisherSecret = envPublisher;
+
+    auto flag = [&](const QCommandLineOption& option, auto&& apply) {
+        if (error.isEmpty() && parser.isSet(option))
+            error = apply(parser.value(option));
+    };
+    flag(listen, [&](const QString& v) { return parseAddress(v, &cfg.listenAddress); });
+    flag(port, [&](const QString& v) { return parsePort(v, &cfg.port); });
+    flag(prefix, [&](const QString& v) {
+        cfg.pathPrefix = v.endsWith(u'/') ? v.chopped(1) : v;
+        return (cfg.pathPrefix.isEmpty() || cfg.pathPrefix.startsWith(u'/')) ? QString()
+                                                                              : u"--path-prefix must start with '/'"_s;
+    });
+    flag(adminListen, [&](const QString& v) { return parseAddress(v, &cfg.adminAddress); });
+    flag(adminPort, [&](const QString& v) { return parsePort(v, &cfg.adminPort); });
+    flag(workers, [&](const QString& v) { return parsePositive(u"--workers"_s, v, &cfg.workers, 0); });
+    flag(jwtSecret, [&](const QString& v) {
+        cfg.jwtSecret = v.toUtf8();
+        return QString();
+    });
+    flag(publisherSecret, [&](const QString& v) {
+        cfg.publisherSecret = v.toUtf8();
+        return QString();
+    });
+    flag(state, [&](const QString& v) {
+        cfg.statePath = v;
+        return QString();
+    });
+    flag(engine, [&](const QString& v) {
+        cfg.engine = v;
+        return QString();
+    });
+    flag(logLevel, [&](const QString& v) {
+        cfg.logLevel = v;
+        return QString();
+    });
+    flag(maxConnections,
+         [&](const QString& v) { return parsePositive(u"--max-connections"_s, v, &cfg.maxConnections); });
+    flag(pingInterval, [&](const QString& v) { return parsePositive(u"--ping-interval"_s, v, &cfg.pingIntervalMs); });
+    flag(pongDeadline, [&](const QString& v) { return parsePositive(u"--pong-deadline"_s, v, &cfg.pongDeadlineMs); });
+    if (error.isEmpty() && !QStringList{u"debug"_s, u"info"_s, u"warning"_s, u"critical"_s}.contains(cfg.logLevel))
+        error = u"unknown log level '%1' (debug, info, warning, critical)"_s.arg(cfg.logLevel);
+    if (error.isEmpty() && cfg.engine != "memory"_L1 && !cfg.engine.startsWith("redis://"_L1))
+        error = u"unknown engine '%1' (memory or redis://host:port/db)"_s.arg(cfg.engine);
+    if (!error.isEmpty()) {
+        result.error = error;
+        return result;
+    }
+    result.config = cfg;
+    return result;
+}
+
+} // namespace forgewire

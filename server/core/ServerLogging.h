@@ -1,0 +1,13 @@
+#pragma once
+
+#include <QLoggingCategory>
+
+namespace forgewire {
+
+Q_DECLARE_LOGGING_CATEGORY(lcServer) // forgewire.server: start-up, shutdown, config
+Q_DECLARE_LOGGING_CATEGORY(lcWs)     // forgewire.ws: client connections
+Q_DECLARE_LOGGING_CATEGORY(lcHttp)   // forgewire.http: admin listener
+Q_DECLARE_LOGGING_CATEGORY(lcBroker) // forgewire.broker: publish and fan-out
+Q_DECLARE_LOGGING_CATEGORY(lcState)  // forgewire.state: retained state and ACL storage
+
+} // namespace forgewire

@@ -1,0 +1,514 @@
+#include "Worker.h"
+
+#include "Broker.h"
+#include "HttpMessage.h"
+#include "ServerLogging.h"
+#include "Topic.h"
+
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUuid>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+using protocol::ErrorCode;
+
+namespace {
+
+int sweepIntervalMs(const ServerConfig& config)
+{
+    // Fine enough to honour the shortest deadline within a quarter of it, never busier than 10 ms.
+    const int shortest = std::min({config.handshakeTimeoutMs, config.pingIntervalMs, config.pongDeadlineMs});
+    return std::clamp(shortest / 4, 10, 1000);
+}
+
+} // namespace
+
+Worker::Worker(int index, const ServerConfig& config, const Authenticator* authenticator, Metrics* metrics,
+               std::atomic<int>* admitted, Broker* broker)
+    : m_index(index), m_config(config), m_authenticator(authenticator), m_metrics(metrics), m_admitted(admitted),
+      m_broker(broker)
+{
+}
+
+Worker::~Worker()
+{
+    for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
+        it.key()->abort();
+        delete it.key();
+    }
+    for (ClientSession* session : std::as_const(m_sessions)) {
+        session->socket()->disconnect(this);
+        session->socket()->abort();
+        delete session->socket();
+        --m_metrics->connections;
+        for (const QString& topic : std::as_const(session->subscriptions()))
+            --m_metrics->subscriptions(Topic::parse(topic).kind());
+        delete session;
+    }
+}
+
+void Worker::init()
+{
+    m_clock.start();
+    m_wsServer = new QWebSocketServer(u"forgewire"_s, QWebSocketServer::NonSecureMode, this);
+    connect(m_wsServer, &QWebSocketServer::newConnection, this, &Worker::onUpgraded);
+    m_sweepTimer = new QTimer(this);
+    m_sweepTimer->setInterval(sweepIntervalMs(m_config));
+    connect(m_sweepTimer, &QTimer::timeout, this, &Worker::sweep);
+    m_sweepTimer->start();
+}
+
+void Worker::adoptSocket(qintptr descriptor)
+{
+    auto* socket = new QTcpSocket(this);
+    // The one place the admission count goes down: the TCP socket ends with the pending request,
+    // the rejected one, or (owned by its QWebSocket) with the session.
+    connect(socket, &QObject::destroyed, this, [this] { --*m_admitted; });
+    if (!socket->setSocketDescriptor(descriptor)) {
+        qCWarning(lcWs) << "cannot adopt an accepted socket:" << socket->errorString();
+        delete socket;
+        return;
+    }
+    if (m_draining) {
+        rejectHttp(socket, 503, R"({"error":"server is shutting down"})");
+        return;
+    }
+    if (m_admitted->load() > m_config.maxConnections) {
+        ++m_metrics->rejectedAtCap;
+        qCWarning(lcWs) << "connection cap" << m_config.maxConnections << "reached; refusing"
+                        << socket->peerAddress().toString();
+        rejectHttp(socket, 503, R"({"error":"too many connections"})", "Retry-After: 5\r\n");
+        return;
+    }
+    m_pending.insert(socket, PendingSocket{m_clock.elapsed() + m_config.handshakeTimeoutMs, {}});
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onHeadReadable(socket); });
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+        if (m_pending.remove(socket))
+            socket->deleteLater();
+    });
+    if (socket->bytesAvailable() > 0)
+        onHeadReadable(socket);
+}
+
+void Worker::onHeadReadable(QTcpSocket* socket)
+{
+    auto it = m_pending.find(socket);
+    if (it == m_pending.end())
+        return;
+    // Peek, don't read: QWebSocketServer must see the whole upgrade request.
+    const QByteArray peeked = socket->peek(limits::kMaxRequestHeadBytes + 1);
+    HttpRequestHead head;
+    switch (parseHttpHead(peeked, limits::kMaxRequestHeadBytes, &head)) {
+    case HttpParseStatus::Incomplete:
+        return;
+    case HttpParseStatus::TooLarge:
+        rejectHttp(socket, 431, R"({"error":"request head too large"})");
+        return;
+    case HttpParseStatus::Invalid:
+        rejectHttp(socket, 400, R"({"error":"malformed HTTP request"})");
+        return;
+    case HttpParseStatus::Complete:
+        break;
+    }
+    if (head.path != m_config.wsPath()) {
+        rejectHttp(socket, 404, R"({"error":"not found; the WebSocket endpoint is )" + m_config.wsPath().toUtf8() + "\"}");
+        return;
+    }
+    if (head.method != "GET") {
+        rejectHttp(socket, 405, R"({"error":"use GET with Upgrade: websocket"})", "Allow: GET\r\n");
+        return;
+    }
+    if (!head.isWebSocketUpgrade()) {
+        rejectHttp(socket, 426, R"x({"error":"this endpoint speaks WebSocket only (Upgrade: websocket)"})x",
+                   "Upgrade: websocket\r\n");
+        return;
+    }
+    // From here QWebSocketServer owns the handshake; the deadline stays armed until the session is ready.
+    socket->disconnect(this);
+    m_pending.erase(it);
+    m_wsServer->handleConnection(socket);
+}
+
+void Worker::rejectHttp(QTcpSocket* socket, int status, const QByteArray& body, const QByteArray& extraHeaders)
+{
+    m_pending.remove(socket);
+    socket->disconnect(this);
+    socket->write(httpResponse(status, body, "application/json", extraHeaders));
+    socket->disconnectFromHost();
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    // A peer that never reads the response must not keep the fd.
+    QTimer::singleShot(m_config.handshakeTimeoutMs, socket, [socket] {
+        socket->abort();
+        socket->deleteLater();
+    });
+}
+
+void Worker::onUpgraded()
+{
+    while (QWebSocket* socket = m_wsServer->nextPendingConnection())
+        startSession(socket);
+}
+
+void Worker::startSession(QWebSocket* socket)
+{
+    auto* session = new ClientSession(socket, QUuid::createUuid().toString(QUuid::WithoutBraces), m_clock.elapsed());
+    m_sessions.insert(socket, session);
+    ++m_metrics->connections;
+    ++m_metrics->connectionsTotal;
+    socket->setMaxAllowedIncomingMessageSize(m_config.maxMessageBytes);
+    socket->setMaxAllowedIncomingFrameSize(m_config.maxMessageBytes);
+    socket->setOutgoingFrameSize(qMax<quint64>(m_config.maxMessageBytes * 4, 512 * 1024));
+    session->nextPingAtMs = m_clock.elapsed() + m_config.pingIntervalMs;
+
+    connect(socket, &QWebSocket::textMessageReceived, this,
+            [this, socket](const QString& text) {
+                if (ClientSession* s = sessionFor(socket))
+                    onTextMessage(s, text);
+            });
+    connect(socket, &QWebSocket::binaryMessageReceived, this, [this, socket](const QByteArray&) {
+        if (ClientSession* s = sessionFor(socket))
+            sendError(s, ErrorCode::BadRequest, u"binary frames are not supported; send JSON text frames"_s);
+    });
+    connect(socket, &QWebSocket::pong, this, [this, socket](quint64, const QByteArray&) {
+        if (ClientSession* s = sessionFor(socket))
+            s->pingSentAtMs = 0;
+    });
+    connect(socket, &QWebSocket::disconnected, this, [this, socket] {
+        if (ClientSession* s = sessionFor(socket))
+            removeSession(s);
+    });
+
+    const QNetworkRequest request = socket->request();
+    const QByteArray token =
+        Authenticator::extractToken(request.rawHeader("Authorization"), request.url().query(QUrl::FullyEncoded));
+    AuthResult result = m_authenticator->authenticate(token);
+    if (!result.ok && m_authenticator->hasForgeVerifier() && !Authenticator::looksLikeJwt(token)) {
+        m_broker->verifyForgeToken(m_authenticator, this, token, [this, socket](const AuthResult& forge) {
+            if (ClientSession* s = sessionFor(socket))
+                finishAuthentication(s, forge);
+        });
+        return;
+    }
+    finishAuthentication(session, result);
+}
+
+void Worker::finishAuthentication(ClientSession* session, const AuthResult& result)
+{
+    if (session->state() != ClientSession::State::Authenticating)
+        return;
+    if (!result.ok) {
+        ++m_metrics->authFailures;
+        qCInfo(lcWs).noquote() << "refusing" << session->socket()->peerAddress().toString() << "-" << result.error;
+        closeSession(session, protocol::CloseCode::Unauthorized, u"unauthorized"_s);
+        return;
+    }
+    session->setIdentity(result.identity);
+    session->setState(ClientSession::State::Ready);
+    const Identity& who = session->identity();
+    protocol::Hello hello;
+    if (!who.isAnonymous())
+        hello.user = protocol::UserInfo{who.userId, who.login};
+    hello.session = session->id();
+    hello.heartbeat = std::max(1, m_config.pingIntervalMs / 1000);
+    if (!sendText(session, QString::fromUtf8(protocol::encode(hello))))
+        return;
+    qCDebug(lcWs).noquote() << "session" << session->id() << "user" << who.userId << who.login;
+    if (!who.isAnonymous())
+        subscribe(session, Topic::user(who.userId), true);
+}
+
+void Worker::onTextMessage(ClientSession* session, const QString& text)
+{
+    if (session->state() != ClientSession::State::Ready)
+        return;
+    if (!session->takeMessageToken(m_clock.elapsed())) {
+        sendError(session, ErrorCode::RateLimited,
+                  u"more than %1 messages per second; message dropped"_s.arg(limits::kClientMessagesPerSecond));
+        return;
+    }
+    const auto decoded = protocol::decodeClientMessage(text.toUtf8());
+    if (!decoded) {
+        sendError(session, ErrorCode::BadRequest, decoded.error);
+        return;
+    }
+    const protocol::ClientMessage& message = *decoded.value;
+    if (const auto* s = std::get_if<protocol::Subscribe>(&message))
+        subscribe(session, s->topic, false);
+    else if (const auto* u = std::get_if<protocol::Unsubscribe>(&message))
+        unsubscribe(session, u->topic);
+    else if (std::holds_alternative<protocol::Ping>(message))
+        sendText(session, QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Pong{}))));
+    // A JSON pong needs no answer.
+}
+
+void Worker::subscribe(ClientSession* session, const QString& name, bool automatic)
+{
+    const Topic topic = Topic::parse(name);
+    if (!topic.isValid()) {
+        sendError(session, ErrorCode::UnknownTopic,
+                  u"unknown topic; expected user-{id}, project-board.{id} or public.<name>"_s, name.left(Topic::kMaxLength));
+        return;
+    }
+    if (session->subscriptions().contains(name)) {
+        sendText(session, QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Subscribed{name}))));
+        return;
+    }
+    if (session->pendingSubscriptions().contains(name))
+        return;
+    if (session->subscriptions().size() >= limits::kMaxSubscriptionsPerConnection + 1) {
+        sendError(session, ErrorCode::RateLimited,
+                  u"at most %1 subscriptions per connection"_s.arg(limits::kMaxSubscriptionsPerConnection), name);
+        return;
+    }
+    const Identity& who = session->identity();
+    bool checkAccess = false;
+    switch (topic.kind()) {
+    case Topic::Kind::User:
+        if (topic.id() != who.userId && !session->tokenGrants(name)) {
+            sendError(session, ErrorCode::Forbidden, u"user topics are private to their user"_s, name);
+            return;
+        }
+        break;
+    case Topic::Kind::ProjectBoard:
+        if (who.isAnonymous()) {
+            sendError(session, ErrorCode::Forbidden, u"sign in to read project boards"_s, name);
+            return;
+        }
+        checkAccess = !session->tokenGrants(name);
+        break;
+    case Topic::Kind::Public:
+    case Topic::Kind::Invalid:
+        break;
+    }
+    session->pendingSubscriptions().insert(name);
+    QWebSocket* socket = session->socket();
+    m_broker->resolveTopic(this, who.userId, checkAccess, name,
+                           [this, socket, name, automatic](bool allowed, const QList<QByteArray>& retained) {
+                               if (ClientSession* s = sessionFor(socket))
+                                   completeSubscribe(s, name, automatic, allowed, retained);
+                           });
+}
+
+void Worker::completeSubscribe(ClientSession* session, const QString& topic, bool automatic, bool allowed,
+                               const QList<QByteArray>& retained)
+{
+    if (!session->pendingSubscriptions().remove(topic) || session->state() != ClientSession::State::Ready)
+        return;
+    if (!allowed) {
+        sendError(session, ErrorCode::Forbidden, u"no access to this project board"_s, topic);
+        return;
+    }
+    // Indexed only now, after the retained state was read: any publication posted after that read
+    // reaches this worker after this reply, so the client never sees state older than it holds.
+    addToIndex(session, topic);
+    if (!automatic &&
+        !sendText(session, QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Subscribed{topic})))))
+        return;
+    for (const QByteArray& payload : retained) {
+        if (!sendText(session, QString::fromUtf8(payload)))
+            return;
+    }
+}
+
+void Worker::unsubscribe(ClientSession* session, const QString& name)
+{
+    if (!Topic::parse(name).isValid()) {
+        sendError(session, ErrorCode::UnknownTopic, u"unknown topic"_s, name.left(Topic::kMaxLength));
+        return;
+    }
+    session->pendingSubscriptions().remove(name);
+    if (session->subscriptions().contains(name))
+        removeFromIndex(session, name);
+    sendText(session, QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Unsubscribed{name}))));
+}
+
+void Worker::addToIndex(ClientSession* session, const QString& topic)
+{
+    session->subscriptions().insert(topic);
+    ++m_metrics->subscriptions(Topic::parse(topic).kind());
+    QSet<ClientSession*>& members = m_topicIndex[topic];
+    members.insert(session);
+    if (members.size() == 1)
+        m_broker->topicRefChanged(topic, +1);
+}
+
+void Worker::removeFromIndex(ClientSession* session, const QString& topic)
+{
+    if (!session->subscriptions().remove(topic))
+        return;
+    --m_metrics->subscriptions(Topic::parse(topic).kind());
+    auto it = m_topicIndex.find(topic);
+    if (it == m_topicIndex.end())
+        return;
+    it->remove(session);
+    if (it->isEmpty()) {
+        m_topicIndex.erase(it);
+        m_broker->topicRefChanged(topic, -1);
+    }
+}
+
+void Worker::deliver(const Publication& publication)
+{
+    const auto it = m_topicIndex.constFind(publication.topic);
+    if (it == m_topicIndex.cend())
+        return;
+    // One UTF-16 copy per worker; QWebSocket re-encodes per recipient (see the Performance notes).
+    const QString text = QString::fromUtf8(publication.payload);
+    QString here;
+    if (!publication.logoutSession.isEmpty())
+        here = QString::fromUtf8(publication.payloadHere);
+    QList<ClientSession*> slow;
+    qint64 delivered = 0;
+    for (ClientSession* session : *it) {
+        if (!session->mayRead(publication.topic, publication.access)) {
+            ++m_metrics->droppedForbidden;
+            continue;
+        }
+        const bool isHere =
+            !publication.logoutSession.isEmpty() && session->identity().sessionId == publication.logoutSession;
+        if (session->state() != ClientSession::State::Ready)
+            continue;
+        if (session->socket()->bytesToWrite() > m_config.maxSendQueueBytes) {
+            slow.append(session);
+            continue;
+        }
+        session->socket()->sendTextMessage(isHere ? here : text);
+        ++delivered;
+    }
+    m_metrics->delivered += delivered;
+    for (ClientSession* session : std::as_const(slow)) {
+        ++m_metrics->droppedSlowConsumer;
+        ++m_metrics->slowConsumerDisconnects;
+        qCWarning(lcWs).noquote() << "slow consumer" << session->id() << "has"
+                                  << session->socket()->bytesToWrite() << "bytes queued; closing with 4008";
+        closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
+    }
+}
+
+void Worker::sendError(ClientSession* session, ErrorCode code, const QString& message, const QString& topic)
+{
+    ++m_metrics->clientErrors;
+    sendText(session, QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Error{code, message, topic}))));
+}
+
+bool Worker::sendText(ClientSession* session, const QString& text)
+{
+    if (session->state() == ClientSession::State::Closing)
+        return false;
+    if (session->socket()->bytesToWrite() > m_config.maxSendQueueBytes) {
+        ++m_metrics->droppedSlowConsumer;
+        ++m_metrics->slowConsumerDisconnects;
+        closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
+        return false;
+    }
+    session->socket()->sendTextMessage(text);
+    return true;
+}
+
+void Worker::closeSession(ClientSession* session, quint16 code, const QString& reason)
+{
+    if (session->state() == ClientSession::State::Closing)
+        return;
+    session->setState(ClientSession::State::Closing);
+    // Stop delivering at once; the session itself goes when the socket reports disconnected.
+    for (const QString& topic : QSet<QString>(session->subscriptions()))
+        removeFromIndex(session, topic);
+    session->pendingSubscriptions().clear();
+    // The close handshake may not finish (a peer that stopped reading): the sweep aborts it later.
+    session->pingSentAtMs = m_clock.elapsed();
+    session->socket()->close(static_cast<QWebSocketProtocol::CloseCode>(code), reason);
+}
+
+void Worker::removeSession(ClientSession* session)
+{
+    QWebSocket* socket = session->socket();
+    for (const QString& topic : QSet<QString>(session->subscriptions()))
+        removeFromIndex(session, topic);
+    m_sessions.remove(socket);
+    socket->disconnect(this);
+    socket->deleteLater();
+    delete session;
+    --m_metrics->connections;
+    checkDrained();
+}
+
+void Worker::closeUser(qint64 userId, quint16 code, const QString& reason)
+{
+    const QList<ClientSession*> sessions = m_sessions.values();
+    for (ClientSession* session : sessions) {
+        if (session->identity().userId == userId)
+            closeSession(session, code, reason);
+    }
+}
+
+void Worker::sweep()
+{
+    const qint64 now = m_clock.elapsed();
+    QList<QTcpSocket*> expired;
+    for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
+        if (now >= it->deadlineMs)
+            expired.append(it.key());
+    }
+    for (QTcpSocket* socket : std::as_const(expired)) {
+        ++m_metrics->handshakeTimeouts;
+        qCInfo(lcWs).noquote() << "handshake timeout for" << socket->peerAddress().toString();
+        rejectHttp(socket, 408, R"({"error":"request head not received in time"})");
+    }
+
+    const QList<ClientSession*> sessions = m_sessions.values();
+    for (ClientSession* session : sessions) {
+        QWebSocket* socket = session->socket();
+        switch (session->state()) {
+        case ClientSession::State::Authenticating:
+            if (now - session->createdAtMs() > m_config.handshakeTimeoutMs) {
+                ++m_metrics->handshakeTimeouts;
+                closeSession(session, QWebSocketProtocol::CloseCodeGoingAway, u"authentication timed out"_s);
+            }
+            break;
+        case ClientSession::State::Closing:
+            // Give the close handshake one pong deadline, then cut the TCP connection.
+            if (now - session->pingSentAtMs > m_config.pongDeadlineMs)
+                socket->abort();
+            break;
+        case ClientSession::State::Ready:
+            if (session->pingSentAtMs != 0 && now - session->pingSentAtMs > m_config.pongDeadlineMs) {
+                ++m_metrics->pongTimeouts;
+                qCInfo(lcWs).noquote() << "no pong from" << session->id() << "within"
+                                       << m_config.pongDeadlineMs << "ms; dropping";
+                socket->abort();
+            } else if (session->pingSentAtMs == 0 && now >= session->nextPingAtMs) {
+                session->pingSentAtMs = now;
+                session->nextPingAtMs = now + m_config.pingIntervalMs;
+                socket->ping();
+            } else if (socket->bytesToWrite() > m_config.maxSendQueueBytes) {
+                ++m_metrics->slowConsumerDisconnects;
+                closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
+            }
+            break;
+        }
+    }
+}
+
+void Worker::drain()
+{
+    m_draining = true;
+    const QList<QTcpSocket*> pending = m_pending.keys();
+    for (QTcpSocket* socket : pending)
+        rejectHttp(socket, 503, R"({"error":"server is shutting down"})");
+    const QList<ClientSession*> sessions = m_sessions.values();
+    for (ClientSession* session : sessions)
+        closeSession(session, protocol::CloseCode::GoingAway, u"server going away"_s);
+    checkDrained();
+}
+
+void Worker::checkDrained()
+{
+    if (m_draining && m_sessions.isEmpty())
+        Q_EMIT drained();
+}
+
+} // namespace forgewire
