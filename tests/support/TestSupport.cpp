@@ -1,0 +1,313 @@
+#include "TestSupport.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QRandomGenerator>
+#include <QTest>
+#include <QTimer>
+
+namespace forgewire::test {
+
+using namespace Qt::StringLiterals;
+
+QByteArray makeToken(qint64 userId, const QString& login, const QString& sid, const QStringList& topics,
+                     const QDateTime& expires, const QByteArray& secret)
+{
+    JwtClaims claims;
+    claims.userId = userId;
+    claims.login = login;
+    claims.sessionId = sid;
+    claims.topics = topics;
+    claims.expires = expires;
+    return Jwt::sign(claims, secret);
+}
+
+ServerConfig testConfig(const QString& statePath)
+{
+    ServerConfig config;
+    config.listenAddress = QHostAddress::LocalHost;
+    config.port = 0;
+    config.adminAddress = QHostAddress::LocalHost;
+    config.adminPort = 0;
+    config.workers = 2;
+    config.jwtSecret = kJwtSecret;
+    config.publisherSecret = kPublisherSecret;
+    config.statePath = statePath;
+    config.staticTokens.insert("static-alice", StaticToken{7, u"alice"_s, u"static-session"_s});
+    config.drainTimeoutMs = 2000;
+    return config;
+}
+
+bool waitFor(const std::function<bool()>& predicate, int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (!predicate()) {
+        if (timer.elapsed() > timeoutMs)
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        QTest::qSleep(1);
+    }
+    return true;
+}
+
+QByteArray HttpReply::header(const QByteArray& name) const
+{
+    for (const auto& [key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+HttpReply http(const QByteArray& method, const QUrl& url, const QByteArray& body, const QByteArray& bearer)
+{
+    static QNetworkAccessManager* manager = new QNetworkAccessManager(qApp);
+    QNetworkRequest request(url);
+    if (!bearer.isEmpty())
+        request.setRawHeader("Authorization", "Bearer " + bearer);
+    if (!body.isEmpty() || method == "POST" || method == "PUT")
+        request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
+    QNetworkReply* reply = manager->sendCustomRequest(request, method, body);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(kWaitMs, &loop, &QEventLoop::quit);
+    loop.exec();
+    HttpReply result;
+    result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    result.body = reply->readAll();
+    result.headers = reply->rawHeaderPairs();
+    reply->deleteLater();
+    return result;
+}
+
+ServerFixture::ServerFixture(ServerConfig config) : m_config(std::move(config)) {}
+
+ServerFixture::~ServerFixture()
+{
+    stop();
+}
+
+bool ServerFixture::start()
+{
+    m_server = std::make_unique<Server>(m_config);
+    if (!m_server->start(&m_error))
+        return false;
+    return true;
+}
+
+void ServerFixture::stop()
+{
+    m_server.reset();
+}
+
+QUrl ServerFixture::wsUrl(const QString& query) const
+{
+    QUrl url(u"ws://127.0.0.1:%1%2"_s.arg(m_server->port()).arg(m_config.wsPath()));
+    if (!query.isEmpty())
+        url.setQuery(query);
+    return url;
+}
+
+QUrl ServerFixture::adminUrl(const QString& path) const
+{
+    return QUrl(u"http://127.0.0.1:%1%2"_s.arg(m_server->adminPort()).arg(path));
+}
+
+HttpReply ServerFixture::admin(const QByteArray& method, const QString& path, const QByteArray& body,
+                               const QByteArray& bearer) const
+{
+    return http(method, adminUrl(path), body, bearer);
+}
+
+bool ServerFixture::publish(const QString& path, const QByteArray& body, const QByteArray& method) const
+{
+    const HttpReply reply = admin(method, path, body);
+    if (reply.status != 202)
+        qWarning() << "publish" << path << "->" << reply.status << reply.body;
+    return reply.status == 202;
+}
+
+WsClient::WsClient(QObject* parent) : QObject(parent)
+{
+    connect(&m_socket, &QWebSocket::textMessageReceived, this, [this](const QString& text) {
+        m_queue.append(QJsonDocument::fromJson(text.toUtf8()).object());
+    });
+    connect(&m_socket, &QWebSocket::disconnected, this, [this] { m_closed = true; });
+}
+
+WsClient::~WsClient()
+{
+    m_socket.abort();
+}
+
+bool WsClient::open(const QUrl& url, const QByteArray& token, const QByteArray& scheme)
+{
+    QNetworkRequest request(url);
+    if (!token.isEmpty())
+        request.setRawHeader("Authorization", scheme + ' ' + token);
+    m_closed = false;
+    m_socket.open(request);
+    return waitFor([this] { return isOpen() || m_closed; }) && isOpen();
+}
+
+QJsonObject WsClient::next(int timeoutMs)
+{
+    if (!waitFor([this] { return !m_queue.isEmpty(); }, timeoutMs))
+        return {};
+    return m_queue.takeFirst();
+}
+
+QJsonObject WsClient::nextOfType(const QString& type, int timeoutMs)
+{
+    QJsonObject found;
+    waitFor(
+        [&] {
+            for (qsizetype i = 0; i < m_queue.size(); ++i) {
+                if (m_queue[i].value("type"_L1).toString() == type) {
+                    found = m_queue.takeAt(i);
+                    return true;
+                }
+            }
+            return false;
+        },
+        timeoutMs);
+    return found;
+}
+
+bool WsClient::silentFor(int ms)
+{
+    return !waitFor([this] { return !m_queue.isEmpty(); }, ms);
+}
+
+void WsClient::send(const QJsonObject& message)
+{
+    m_socket.sendTextMessage(QString::fromUtf8(QJsonDocument(message).toJson(QJsonDocument::Compact)));
+}
+
+void WsClient::sendRaw(const QString& text)
+{
+    m_socket.sendTextMessage(text);
+}
+
+void WsClient::subscribe(const QString& topic)
+{
+    send({{u"type"_s, u"subscribe"_s}, {u"topic"_s, topic}});
+}
+
+int WsClient::waitClosed(int timeoutMs)
+{
+    if (!waitFor([this] { return m_closed; }, timeoutMs))
+        return -1;
+    return m_socket.closeCode();
+}
+
+bool RawWsClient::connectAndUpgrade(quint16 port, const QByteArray& path, const QByteArray& extraHeaders,
+                                    int receiveBuffer)
+{
+    if (receiveBuffer > 0)
+        m_socket.setReadBufferSize(receiveBuffer);
+    m_socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!m_socket.waitForConnected(kWaitMs))
+        return false;
+    if (receiveBuffer > 0)
+        m_socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, receiveBuffer);
+    m_socket.write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+                   extraHeaders + "\r\n");
+    QByteArray head;
+    const bool ok = waitFor(
+        [&] {
+            m_socket.waitForReadyRead(10);
+            m_buffer += m_socket.read(1);
+            while (!m_buffer.contains("\r\n\r\n") && m_socket.bytesAvailable() > 0)
+                m_buffer += m_socket.read(1);
+            return m_buffer.contains("\r\n\r\n");
+        },
+        kWaitMs);
+    if (!ok || !m_buffer.startsWith("HTTP/1.1 101"))
+        return false;
+    m_buffer.clear();
+    return true;
+}
+
+QByteArray RawWsClient::readAvailableFor(int ms)
+{
+    QByteArray data;
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < ms) {
+        m_socket.waitForReadyRead(10);
+        data += m_socket.readAll();
+    }
+    return data;
+}
+
+int RawWsClient::readUntilClose(int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < timeoutMs) {
+        m_socket.waitForReadyRead(20);
+        m_buffer += m_socket.readAll();
+        // Parse as many whole frames as are buffered (server frames are never masked).
+        while (m_buffer.size() >= 2) {
+            const quint8 opcode = quint8(m_buffer[0]) & 0x0F;
+            quint64 length = quint8(m_buffer[1]) & 0x7F;
+            int offset = 2;
+            if (length == 126) {
+                if (m_buffer.size() < 4)
+                    break;
+                length = (quint8(m_buffer[2]) << 8) | quint8(m_buffer[3]);
+                offset = 4;
+            } else if (length == 127) {
+                if (m_buffer.size() < 10)
+                    break;
+                length = 0;
+                for (int i = 0; i < 8; ++i)
+                    length = (length << 8) | quint8(m_buffer[2 + i]);
+                offset = 10;
+            }
+            if (quint64(m_buffer.size()) < offset + length)
+                break;
+            if (opcode == 0x8) {
+                if (length < 2)
+                    return 1005;
+                return (quint8(m_buffer[offset]) << 8) | quint8(m_buffer[offset + 1]);
+            }
+            m_buffer.remove(0, offset + qsizetype(length));
+        }
+        if (m_socket.state() != QAbstractSocket::ConnectedState && m_socket.bytesAvailable() == 0)
+            return -2;
+    }
+    return -1;
+}
+
+void RawWsClient::sendText(const QByteArray& payload)
+{
+    QByteArray frame;
+    frame.append(char(0x81));
+    const quint32 mask = QRandomGenerator::global()->generate();
+    if (payload.size() < 126) {
+        frame.append(char(0x80 | payload.size()));
+    } else if (payload.size() < 65536) {
+        frame.append(char(0x80 | 126));
+        frame.append(char(payload.size() >> 8));
+        frame.append(char(payload.size() & 0xFF));
+    } else {
+        frame.append(char(0x80 | 127));
+        for (int i = 7; i >= 0; --i)
+            frame.append(char((quint64(payload.size()) >> (8 * i)) & 0xFF));
+    }
+    const char maskBytes[4] = {char(mask >> 24), char(mask >> 16), char(mask >> 8), char(mask)};
+    frame.append(maskBytes, 4);
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        frame.append(payload[i] ^ maskBytes[i % 4]);
+    m_socket.write(frame);
+    m_socket.flush();
+}
+
+} // namespace forgewire::test

@@ -1,0 +1,128 @@
+#pragma once
+
+// Real-socket helpers shared by the server and client tests: an in-process forgewire::Server on
+// loopback, a QWebSocket client that records what it receives, a raw TCP client for the cases a
+// well-behaved QWebSocket cannot produce, and a blocking HTTP helper for the admin API.
+
+#include "Jwt.h"
+#include "Server.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QList>
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QUrl>
+#include <QWebSocket>
+
+#include <memory>
+
+namespace forgewire::test {
+
+constexpr int kWaitMs = 5000;
+
+inline const QByteArray kJwtSecret = "test-jwt-secret";
+inline const QByteArray kPublisherSecret = "test-publisher-secret";
+
+// A signed HS256 token for `userId`, valid for an hour unless `expires` says otherwise.
+QByteArray makeToken(qint64 userId, const QString& login, const QString& sid = {}, const QStringList& topics = {},
+                     const QDateTime& expires = QDateTime::currentDateTimeUtc().addSecs(3600),
+                     const QByteArray& secret = kJwtSecret);
+
+// The configuration tests start from: loopback, any free ports, an in-memory state unless a path is
+// given, two workers so cross-thread paths are exercised.
+ServerConfig testConfig(const QString& statePath = QStringLiteral(":memory:"));
+
+struct HttpReply
+{
+    int status = 0;
+    QByteArray body;
+    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
+    QByteArray header(const QByteArray& name) const;
+    QList<std::pair<QByteArray, QByteArray>> headers;
+};
+
+// Blocking HTTP request (runs a local event loop).
+HttpReply http(const QByteArray& method, const QUrl& url, const QByteArray& body = {},
+               const QByteArray& bearer = kPublisherSecret);
+
+// An in-process server on loopback.
+class ServerFixture
+{
+public:
+    explicit ServerFixture(ServerConfig config = testConfig());
+    ~ServerFixture();
+    bool start();
+    QString error() const { return m_error; }
+    Server* server() const { return m_server.get(); }
+    QUrl wsUrl(const QString& query = {}) const;
+    QUrl adminUrl(const QString& path) const;
+    HttpReply admin(const QByteArray& method, const QString& path, const QByteArray& body = {},
+                    const QByteArray& bearer = kPublisherSecret) const;
+    // Publishes and expects 202.
+    bool publish(const QString& path, const QByteArray& body, const QByteArray& method = "POST") const;
+    ServerConfig& config() { return m_config; }
+    void stop();
+
+private:
+    ServerConfig m_config;
+    std::unique_ptr<Server> m_server;
+    QString m_error;
+};
+
+// A QWebSocket client that queues every text message it receives, parsed.
+class WsClient : public QObject
+{
+    Q_OBJECT
+public:
+    explicit WsClient(QObject* parent = nullptr);
+    ~WsClient() override;
+
+    // Opens and waits for the connection; `token` goes in the Authorization header.
+    bool open(const QUrl& url, const QByteArray& token = {}, const QByteArray& scheme = "Bearer");
+    // Waits for the next message; an empty object on timeout.
+    QJsonObject next(int timeoutMs = kWaitMs);
+    // Waits for the next message of `type`, skipping others (which stay unread); empty on timeout.
+    QJsonObject nextOfType(const QString& type, int timeoutMs = kWaitMs);
+    // True if no message arrives within `ms`.
+    bool silentFor(int ms);
+    void send(const QJsonObject& message);
+    void sendRaw(const QString& text);
+    void subscribe(const QString& topic);
+    // Waits until closed; returns the close code (or -1 on timeout).
+    int waitClosed(int timeoutMs = kWaitMs);
+    QWebSocket& socket() { return m_socket; }
+    bool isOpen() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
+    QList<QJsonObject>& queue() { return m_queue; }
+
+private:
+    QWebSocket m_socket;
+    QList<QJsonObject> m_queue;
+    bool m_closed = false;
+};
+
+// Speaks the WebSocket handshake by hand and then does only what the test says: it never answers
+// pings by itself and can stop reading, so it plays dead peers and slow consumers.
+class RawWsClient
+{
+public:
+    bool connectAndUpgrade(quint16 port, const QByteArray& path = "/-/ws", const QByteArray& extraHeaders = {},
+                           int receiveBuffer = 0);
+    QTcpSocket& socket() { return m_socket; }
+    // Reads frames until a close frame arrives; returns its code or -1 on timeout.
+    int readUntilClose(int timeoutMs = kWaitMs);
+    // Sends one masked text frame.
+    void sendText(const QByteArray& payload);
+    QByteArray readAvailableFor(int ms);
+
+private:
+    QTcpSocket m_socket;
+    QByteArray m_buffer;
+};
+
+// Spins the event loop until `predicate` holds or `timeoutMs` passes.
+bool waitFor(const std::function<bool()>& predicate, int timeoutMs = kWaitMs);
+
+} // namespace forgewire::test
