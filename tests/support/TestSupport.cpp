@@ -70,7 +70,7 @@ HttpReply http(const QByteArray& method, const QUrl& url, const QByteArray& body
     if (!bearer.isEmpty())
         request.setRawHeader("Authorization", "Bearer " + bearer);
     if (!body.isEmpty() || method == "POST" || method == "PUT")
-        request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
+        request.setRawHeader("Content-Type", "application/json");
     QNetworkReply* reply = manager->sendCustomRequest(request, method, body);
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
@@ -137,6 +137,7 @@ WsClient::WsClient(QObject* parent) : QObject(parent)
         m_queue.append(QJsonDocument::fromJson(text.toUtf8()).object());
     });
     connect(&m_socket, &QWebSocket::disconnected, this, [this] { m_closed = true; });
+    connect(&m_socket, &QWebSocket::connected, this, [this] { m_opened = true; });
 }
 
 WsClient::~WsClient()
@@ -150,8 +151,10 @@ bool WsClient::open(const QUrl& url, const QByteArray& token, const QByteArray& 
     if (!token.isEmpty())
         request.setRawHeader("Authorization", scheme + ' ' + token);
     m_closed = false;
+    m_opened = false;
     m_socket.open(request);
-    return waitFor([this] { return isOpen() || m_closed; }) && isOpen();
+    // True once the upgrade succeeded, even if the server closed right after (4001).
+    return waitFor([this] { return m_opened || m_closed; }) && m_opened;
 }
 
 QJsonObject WsClient::next(int timeoutMs)

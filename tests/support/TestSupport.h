@@ -101,6 +101,7 @@ private:
     QWebSocket m_socket;
     QList<QJsonObject> m_queue;
     bool m_closed = false;
+    bool m_opened = false;
 };
 
 // Speaks the WebSocket handshake by hand and then does only what the test says: it never answers

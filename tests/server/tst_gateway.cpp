@@ -1,0 +1,452 @@
+// End to end over real loopback sockets: every message and error of PROTOCOL.md as a client sees it.
+
+#include "TestSupport.h"
+
+#include <QJsonArray>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace forgewire;
+using namespace forgewire::test;
+using namespace Qt::StringLiterals;
+
+class TestGateway : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void helloAnonymous();
+    void helloSignedIn_data();
+    void helloSignedIn();
+    void badToken_data();
+    void badToken();
+    void retainedStateFollowsHello();
+    void userTopicsAreIsolated();
+    void subscribeErrors_data();
+    void subscribeErrors();
+    void publicTopicForAnyone();
+    void boardAccessCheckedOnSubscribeAndPublish();
+    void tokenTopicsGrantBoards();
+    void logoutRewrittenPerConnection();
+    void sessionTagPassedThrough();
+    void unsubscribeStopsDelivery();
+    void clientMessagesAndErrors_data();
+    void clientMessagesAndErrors();
+    void binaryFrameIsBadRequest();
+    void plainHttpGets426Or404();
+    void pathPrefix();
+    void retainedStateSurvivesRestart();
+
+private:
+    std::unique_ptr<ServerFixture> m_fixture;
+    std::unique_ptr<WsClient> connectAs(const QByteArray& token, bool expectRetained = false);
+};
+
+void TestGateway::init()
+{
+    m_fixture = std::make_unique<ServerFixture>();
+    QVERIFY2(m_fixture->start(), qPrintable(m_fixture->error()));
+}
+
+void TestGateway::cleanup()
+{
+    m_fixture.reset();
+}
+
+std::unique_ptr<WsClient> TestGateway::connectAs(const QByteArray& token, bool)
+{
+    auto client = std::make_unique<WsClient>();
+    if (!client->open(m_fixture->wsUrl(), token))
+        return nullptr;
+    const QJsonObject hello = client->next();
+    if (hello.value("type"_L1).toString() != "hello"_L1)
+        return nullptr;
+    return client;
+}
+
+void TestGateway::helloAnonymous()
+{
+    WsClient client;
+    QVERIFY(client.open(m_fixture->wsUrl()));
+    const QJsonObject hello = client.next();
+    QCOMPARE(hello.value("type"_L1).toString(), u"hello"_s);
+    QVERIFY(hello.contains("user"_L1));
+    QVERIFY(hello.value("user"_L1).isNull());
+    QVERIFY(!hello.value("session"_L1).toString().isEmpty());
+    QCOMPARE(hello.value("heartbeat"_L1).toInt(), 25);
+    QVERIFY(client.silentFor(200)); // anonymous: nothing retained to send
+}
+
+void TestGateway::helloSignedIn_data()
+{
+    QTest::addColumn<QByteArray>("token");
+    QTest::addColumn<QByteArray>("scheme");
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<qint64>("id");
+    QTest::addColumn<QString>("login");
+    QTest::newRow("jwt bearer") << makeToken(7, u"alice"_s) << QByteArray("Bearer") << QString() << qint64(7)
+                                << u"alice"_s;
+    QTest::newRow("jwt query") << QByteArray() << QByteArray() << (u"access_token="_s + QString::fromLatin1(makeToken(9, u"bob"_s)))
+                               << qint64(9) << u"bob"_s;
+    QTest::newRow("static token") << QByteArray("static-alice") << QByteArray("Bearer") << QString() << qint64(7)
+                                  << u"alice"_s;
+    QTest::newRow("expired within leeway") << makeToken(5, u"eve"_s, {}, {}, QDateTime::currentDateTimeUtc().addSecs(-10))
+                                           << QByteArray("Bearer") << QString() << qint64(5) << u"eve"_s;
+}
+
+void TestGateway::helloSignedIn()
+{
+    QFETCH(QByteArray, token);
+    QFETCH(QByteArray, scheme);
+    QFETCH(QString, query);
+    QFETCH(qint64, id);
+    QFETCH(QString, login);
+    WsClient client;
+    QVERIFY(client.open(m_fixture->wsUrl(query), token, scheme));
+    const QJsonObject hello = client.next();
+    QCOMPARE(hello.value("type"_L1).toString(), u"hello"_s);
+    QCOMPARE(hello.value("user"_L1).toObject().value("id"_L1).toInteger(), id);
+    QCOMPARE(hello.value("user"_L1).toObject().value("login"_L1).toString(), login);
+}
+
+void TestGateway::badToken_data()
+{
+    QTest::addColumn<QByteArray>("token");
+    QTest::newRow("other secret") << makeToken(7, u"alice"_s, {}, {}, QDateTime::currentDateTimeUtc().addSecs(60), "wrong");
+    QTest::newRow("expired") << makeToken(7, u"alice"_s, {}, {}, QDateTime::currentDateTimeUtc().addSecs(-31 - 5));
+    QByteArray none = QByteArray(R"({"alg":"none","typ":"JWT"})").toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals) +
+                      '.' + QByteArray(R"({"sub":"7","name":"alice","exp":99999999999})").toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals) + '.';
+    QTest::newRow("alg none") << none;
+    QTest::newRow("unknown static") << QByteArray("not-a-token");
+    QTest::newRow("garbage jwt") << QByteArray("eyJ.eyJ.xx");
+}
+
+void TestGateway::badToken()
+{
+    QFETCH(QByteArray, token);
+    WsClient client;
+    QVERIFY(client.open(m_fixture->wsUrl(), token)); // the upgrade is accepted so browsers see why
+    QCOMPARE(client.waitClosed(), 4001);
+    QCOMPARE(client.socket().closeReason(), u"unauthorized"_s);
+    QVERIFY(client.queue().isEmpty()); // no hello for a refused token
+    QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->authFailures.load() == 1; }));
+}
+
+void TestGateway::retainedStateFollowsHello()
+{
+    QVERIFY(m_fixture->publish(u"/api/v1/users/7/notification-count"_s, R"({"count":3})", "PUT"));
+    const QByteArray stopwatches = R"([{"created":"2026-01-05T10:00:00Z","seconds":125,"issue_index":7,
+        "issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])";
+    QVERIFY(m_fixture->publish(u"/api/v1/users/7/stopwatches"_s, stopwatches, "PUT"));
+
+    WsClient client;
+    QVERIFY(client.open(m_fixture->wsUrl(), makeToken(7, u"alice"_s)));
+    QCOMPARE(client.next().value("type"_L1).toString(), u"hello"_s);
+    const QJsonObject count = client.next();
+    QCOMPARE(count.value("type"_L1).toString(), u"notification-count"_s);
+    QCOMPARE(count.value("count"_L1).toInt(), 3);
+    const QJsonObject watches = client.next();
+    QCOMPARE(watches.value("type"_L1).toString(), u"stopwatches"_s);
+    const QJsonObject first = watches.value("data"_L1).toArray().first().toObject();
+    QCOMPARE(first.value("seconds"_L1).toInt(), 125);
+    QCOMPARE(first.value("issue_title"_L1).toString(), u"Fix X"_s);
+    QCOMPARE(first.value("created"_L1).toString(), u"2026-01-05T10:00:00Z"_s);
+
+    // The latest value replaces the retained one; an empty list is state too.
+    QVERIFY(m_fixture->publish(u"/api/v1/users/7/notification-count"_s, R"({"count":4})", "PUT"));
+    QCOMPARE(client.next().value("count"_L1).toInt(), 4);
+    QVERIFY(m_fixture->publish(u"/api/v1/users/7/stopwatches"_s, "[]", "PUT"));
+    QCOMPARE(client.next().value("data"_L1).toArray().size(), 0);
+    WsClient later;
+    QVERIFY(later.open(m_fixture->wsUrl(), makeToken(7, u"alice"_s)));
+    QCOMPARE(later.next().value("type"_L1).toString(), u"hello"_s);
+    QCOMPARE(later.next().value("count"_L1).toInt(), 4);
+    QCOMPARE(later.next().value("data"_L1).toArray().size(), 0);
+}
+
+void TestGateway::userTopicsAreIsolated()
+{
+    auto alice = connectAs(makeToken(7, u"alice"_s));
+    auto bob = connectAs(makeToken(8, u"bob"_s));
+    QVERIFY(alice && bob);
+    QVERIFY(m_fixture->publish(u"/api/v1/users/8/notification-count"_s, R"({"count":11})", "PUT"));
+    QCOMPARE(bob->next().value("count"_L1).toInt(), 11);
+    QVERIFY(m_fixture->publish(u"/api/v1/users/8/logout"_s, R"({"session_id":"x"})"));
+    QCOMPARE(bob->next().value("type"_L1).toString(), u"logout"_s);
+    QVERIFY(alice->silentFor(300));
+
+    // Subscribing to someone else's user topic is refused and changes nothing.
+    alice->subscribe(u"user-8"_s);
+    const QJsonObject error = alice->next();
+    QCOMPARE(error.value("type"_L1).toString(), u"error"_s);
+    QCOMPARE(error.value("code"_L1).toString(), u"forbidden"_s);
+    QCOMPARE(error.value("topic"_L1).toString(), u"user-8"_s);
+    QVERIFY(m_fixture->publish(u"/api/v1/users/8/notification-count"_s, R"({"count":12})", "PUT"));
+    QCOMPARE(bob->next().value("count"_L1).toInt(), 12);
+    QVERIFY(alice->silentFor(300));
+}
+
+void TestGateway::subscribeErrors_data()
+{
+    QTest::addColumn<QByteArray>("token");
+    QTest::addColumn<QString>("topic");
+    QTest::addColumn<QString>("code");
+    QTest::newRow("unknown kind") << makeToken(7, u"alice"_s) << u"private.x"_s << u"unknown_topic"_s;
+    QTest::newRow("bad user id") << makeToken(7, u"alice"_s) << u"user-07"_s << u"unknown_topic"_s;
+    QTest::newRow("empty public") << makeToken(7, u"alice"_s) << u"public."_s << u"unknown_topic"_s;
+    QTest::newRow("other user") << makeToken(7, u"alice"_s) << u"user-8"_s << u"forbidden"_s;
+    QTest::newRow("board without acl") << makeToken(7, u"alice"_s) << u"project-board.42"_s << u"forbidden"_s;
+    QTest::newRow("anonymous board") << QByteArray() << u"project-board.42"_s << u"forbidden"_s;
+    QTest::newRow("anonymous user") << QByteArray() << u"user-7"_s << u"forbidden"_s;
+}
+
+void TestGateway::subscribeErrors()
+{
+    QFETCH(QByteArray, token);
+    QFETCH(QString, topic);
+    QFETCH(QString, code);
+    auto client = connectAs(token);
+    QVERIFY(client);
+    client->subscribe(topic);
+    const QJsonObject error = client->nextOfType(u"error"_s);
+    QCOMPARE(error.value("code"_L1).toString(), code);
+    QCOMPARE(error.value("topic"_L1).toString(), topic);
+    QVERIFY(!error.value("message"_L1).toString().isEmpty());
+    QVERIFY(client->isOpen());
+}
+
+void TestGateway::publicTopicForAnyone()
+{
+    auto anonymous = connectAs({});
+    auto alice = connectAs(makeToken(7, u"alice"_s));
+    QVERIFY(anonymous && alice);
+    for (WsClient* c : {anonymous.get(), alice.get()}) {
+        c->subscribe(u"public.announcements"_s);
+        const QJsonObject reply = c->next();
+        QCOMPARE(reply.value("type"_L1).toString(), u"subscribed"_s);
+        QCOMPARE(reply.value("topic"_L1).toString(), u"public.announcements"_s);
+    }
+    const QByteArray body = R"({"topic":"public.announcements","message":{"type":"board","event":"project.updated",
+        "data":{"title":"T","description":"D","is_closed":false}}})";
+    QVERIFY(m_fixture->publish(u"/api/v1/publish"_s, body));
+    for (WsClient* c : {anonymous.get(), alice.get()}) {
+        const QJsonObject event = c->next();
+        QCOMPARE(event.value("type"_L1).toString(), u"board"_s);
+        QCOMPARE(event.value("topic"_L1).toString(), u"public.announcements"_s);
+        QCOMPARE(event.value("data"_L1).toObject().value("title"_L1).toString(), u"T"_s);
+    }
+}
+
+void TestGateway::boardAccessCheckedOnSubscribeAndPublish()
+{
+    QCOMPARE(m_fixture->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[7]})").status, 200);
+    auto alice = connectAs(makeToken(7, u"alice"_s));
+    auto bob = connectAs(makeToken(8, u"bob"_s));
+    QVERIFY(alice && bob);
+    alice->subscribe(u"project-board.42"_s);
+    QCOMPARE(alice->next().value("type"_L1).toString(), u"subscribed"_s);
+    bob->subscribe(u"project-board.42"_s);
+    QCOMPARE(bob->next().value("code"_L1).toString(), u"forbidden"_s);
+
+    const QByteArray moved = R"({"event":"card.moved","data":{"issue_id":1,"issue_index":3,"repo":"alice/proj",
+        "from_column_id":1,"to_column_id":2,"sorting":0}})";
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/42/events"_s, moved));
+    const QJsonObject event = alice->next();
+    QCOMPARE(event.value("type"_L1).toString(), u"board"_s);
+    QCOMPARE(event.value("topic"_L1).toString(), u"project-board.42"_s);
+    QCOMPARE(event.value("event"_L1).toString(), u"card.moved"_s);
+    QCOMPARE(event.value("data"_L1).toObject().value("to_column_id"_L1).toInt(), 2);
+    QVERIFY(!event.contains("session_tag"_L1));
+    QVERIFY(bob->silentFor(200));
+
+    // Revocation takes effect at the next publish, without resubscribing.
+    QCOMPARE(m_fixture->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[8]})").status, 200);
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/42/events"_s, moved));
+    QVERIFY(alice->silentFor(300));
+    QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->droppedForbidden.load() >= 1; }));
+
+    // A public board is readable by any signed-in user.
+    QCOMPARE(m_fixture->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":true})").status, 200);
+    bob->subscribe(u"project-board.42"_s);
+    QCOMPARE(bob->next().value("type"_L1).toString(), u"subscribed"_s);
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/42/events"_s, R"({"event":"project.deleted","data":{}})"));
+    QCOMPARE(alice->next().value("event"_L1).toString(), u"project.deleted"_s);
+    QCOMPARE(bob->next().value("event"_L1).toString(), u"project.deleted"_s);
+}
+
+void TestGateway::tokenTopicsGrantBoards()
+{
+    auto carol = connectAs(makeToken(9, u"carol"_s, {}, {u"project-board.*"_s}));
+    auto dave = connectAs(makeToken(10, u"dave"_s, {}, {u"project-board.5"_s}));
+    QVERIFY(carol && dave);
+    carol->subscribe(u"project-board.77"_s);
+    QCOMPARE(carol->next().value("type"_L1).toString(), u"subscribed"_s);
+    dave->subscribe(u"project-board.5"_s);
+    QCOMPARE(dave->next().value("type"_L1).toString(), u"subscribed"_s);
+    dave->subscribe(u"project-board.6"_s);
+    QCOMPARE(dave->next().value("code"_L1).toString(), u"forbidden"_s);
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/77/events"_s,
+                               R"({"event":"card.linked","data":{"issue_id":4,"column_id":2}})"));
+    QCOMPARE(carol->next().value("event"_L1).toString(), u"card.linked"_s);
+}
+
+void TestGateway::logoutRewrittenPerConnection()
+{
+    auto here = connectAs(makeToken(7, u"alice"_s, u"sess-1"_s));
+    auto elsewhere = connectAs(makeToken(7, u"alice"_s, u"sess-2"_s));
+    QVERIFY(here && elsewhere);
+    QVERIFY(m_fixture->publish(u"/api/v1/users/7/logout"_s, R"({"session_id":"sess-1"})"));
+    const QJsonObject a = here->next();
+    QCOMPARE(a.value("type"_L1).toString(), u"logout"_s);
+    QCOMPARE(a.value("data"_L1).toString(), u"here"_s);
+    const QJsonObject b = elsewhere->next();
+    QCOMPARE(b.value("data"_L1).toString(), u"elsewhere"_s);
+    for (const QJsonObject& o : {a, b})
+        QVERIFY(!QJsonDocument(o).toJson().contains("sess-1")); // the session id never leaks
+
+    // The generic publish path rewrites the same way.
+    QVERIFY(m_fixture->publish(u"/api/v1/publish"_s,
+                               R"({"topic":"user-7","message":{"type":"logout","data":"sess-2"}})"));
+    QCOMPARE(here->next().value("data"_L1).toString(), u"elsewhere"_s);
+    QCOMPARE(elsewhere->next().value("data"_L1).toString(), u"here"_s);
+}
+
+void TestGateway::sessionTagPassedThrough()
+{
+    QCOMPARE(m_fixture->admin("PUT", u"/api/v1/projects/3/access"_s, R"({"users":[7]})").status, 200);
+    auto alice = connectAs(makeToken(7, u"alice"_s));
+    QVERIFY(alice);
+    alice->subscribe(u"project-board.3"_s);
+    QCOMPARE(alice->next().value("type"_L1).toString(), u"subscribed"_s);
+    QVERIFY(m_fixture->publish(
+        u"/api/v1/projects/3/events"_s,
+        R"({"event":"column.deleted","data":{"column_id":5,"moved_to_column_id":1},"session_tag":"tab-uuid-1"})"));
+    const QJsonObject event = alice->next();
+    QCOMPARE(event.value("session_tag"_L1).toString(), u"tab-uuid-1"_s);
+    QCOMPARE(event.value("data"_L1).toObject().value("moved_to_column_id"_L1).toInt(), 1);
+}
+
+void TestGateway::unsubscribeStopsDelivery()
+{
+    auto client = connectAs({});
+    QVERIFY(client);
+    client->subscribe(u"public.x"_s);
+    QCOMPARE(client->next().value("type"_L1).toString(), u"subscribed"_s);
+    client->send({{u"type"_s, u"unsubscribe"_s}, {u"topic"_s, u"public.x"_s}});
+    const QJsonObject reply = client->next();
+    QCOMPARE(reply.value("type"_L1).toString(), u"unsubscribed"_s);
+    QCOMPARE(reply.value("topic"_L1).toString(), u"public.x"_s);
+    QVERIFY(m_fixture->publish(u"/api/v1/publish"_s,
+                               R"({"topic":"public.x","message":{"type":"notification-count","count":1}})"));
+    QVERIFY(client->silentFor(300));
+    QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->droppedNoSubscribers.load() == 1; }));
+}
+
+void TestGateway::clientMessagesAndErrors_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QString>("code");
+    QTest::newRow("ping") << u"{\"type\":\"ping\"}"_s << u"pong"_s << QString();
+    QTest::newRow("pong needs nothing") << u"{\"type\":\"pong\"}"_s << QString() << QString();
+    QTest::newRow("malformed json") << u"{\"type\":"_s << u"error"_s << u"bad_request"_s;
+    QTest::newRow("not an object") << u"[1,2]"_s << u"error"_s << u"bad_request"_s;
+    QTest::newRow("unknown type") << u"{\"type\":\"publish\"}"_s << u"error"_s << u"bad_request"_s;
+    QTest::newRow("no type") << u"{\"topic\":\"public.a\"}"_s << u"error"_s << u"bad_request"_s;
+    QTest::newRow("subscribe without topic") << u"{\"type\":\"subscribe\"}"_s << u"error"_s << u"bad_request"_s;
+    QTest::newRow("unsubscribe unknown topic") << u"{\"type\":\"unsubscribe\",\"topic\":\"nope\"}"_s << u"error"_s
+                                               << u"unknown_topic"_s;
+}
+
+void TestGateway::clientMessagesAndErrors()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, type);
+    QFETCH(QString, code);
+    auto client = connectAs(makeToken(7, u"alice"_s));
+    QVERIFY(client);
+    client->sendRaw(text);
+    if (type.isEmpty()) {
+        QVERIFY(client->silentFor(300));
+    } else {
+        const QJsonObject reply = client->next();
+        QCOMPARE(reply.value("type"_L1).toString(), type);
+        QCOMPARE(reply.value("code"_L1).toString(), code);
+        if (!code.isEmpty())
+            QVERIFY(!reply.value("message"_L1).toString().isEmpty());
+    }
+    // The connection stays usable after any of these.
+    client->sendRaw(u"{\"type\":\"ping\"}"_s);
+    QCOMPARE(client->next().value("type"_L1).toString(), u"pong"_s);
+    QVERIFY(client->isOpen());
+}
+
+void TestGateway::binaryFrameIsBadRequest()
+{
+    auto client = connectAs({});
+    QVERIFY(client);
+    client->socket().sendBinaryMessage(QByteArrayLiteral("{\"type\":\"ping\"}"));
+    const QJsonObject reply = client->next();
+    QCOMPARE(reply.value("code"_L1).toString(), u"bad_request"_s);
+    QVERIFY(client->isOpen());
+}
+
+void TestGateway::plainHttpGets426Or404()
+{
+    const quint16 port = m_fixture->server()->port();
+    HttpReply plain = http("GET", QUrl(u"http://127.0.0.1:%1/-/ws"_s.arg(port)), {}, {});
+    QCOMPARE(plain.status, 426);
+    QCOMPARE(plain.header("Upgrade"), QByteArray("websocket"));
+    QVERIFY(plain.json().contains("error"_L1));
+    QCOMPARE(http("GET", QUrl(u"http://127.0.0.1:%1/elsewhere"_s.arg(port)), {}, {}).status, 404);
+    QCOMPARE(http("POST", QUrl(u"http://127.0.0.1:%1/-/ws"_s.arg(port)), "{}", {}).status, 405);
+    // Garbage that is not HTTP at all gets a 400 and a closed socket.
+    QTcpSocket raw;
+    raw.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(raw.waitForConnected(kWaitMs));
+    raw.write("HELLO\r\n\r\n");
+    QVERIFY(waitFor([&] { raw.waitForReadyRead(10); return raw.bytesAvailable() > 0 || raw.state() != QAbstractSocket::ConnectedState; }));
+    QVERIFY(raw.readAll().startsWith("HTTP/1.1 400"));
+}
+
+void TestGateway::pathPrefix()
+{
+    ServerConfig config = testConfig();
+    config.pathPrefix = u"/push"_s;
+    ServerFixture prefixed(config);
+    QVERIFY(prefixed.start());
+    WsClient client;
+    QVERIFY(client.open(prefixed.wsUrl()));
+    QVERIFY(prefixed.wsUrl().path() == u"/push/-/ws"_s);
+    QCOMPARE(client.next().value("type"_L1).toString(), u"hello"_s);
+    QCOMPARE(http("GET", QUrl(u"http://127.0.0.1:%1/-/ws"_s.arg(prefixed.server()->port())), {}, {}).status, 404);
+}
+
+void TestGateway::retainedStateSurvivesRestart()
+{
+    QTemporaryDir dir;
+    const QString state = dir.filePath(u"state.sqlite"_s);
+    {
+        ServerFixture first(testConfig(state));
+        QVERIFY(first.start());
+        QVERIFY(first.publish(u"/api/v1/users/7/notification-count"_s, R"({"count":9})", "PUT"));
+        QCOMPARE(first.admin("PUT", u"/api/v1/projects/1/access"_s, R"({"users":[7]})").status, 200);
+    }
+    ServerFixture second(testConfig(state));
+    QVERIFY(second.start());
+    WsClient client;
+    QVERIFY(client.open(second.wsUrl(), makeToken(7, u"alice"_s)));
+    QCOMPARE(client.next().value("type"_L1).toString(), u"hello"_s);
+    const QJsonObject count = client.next();
+    QCOMPARE(count.value("type"_L1).toString(), u"notification-count"_s);
+    QCOMPARE(count.value("count"_L1).toInt(), 9);
+    client.subscribe(u"project-board.1"_s); // the ACL survived too
+    QCOMPARE(client.next().value("type"_L1).toString(), u"subscribed"_s);
+}
+
+QTEST_GUILESS_MAIN(TestGateway)
+#include "tst_gateway.moc"
