@@ -141,4 +141,9 @@ void Broker::closeUser(qint64 userId, quint16 code, const QString& reason)
         QMetaObject::invokeMethod(worker, [=] { worker->closeUser(userId, code, reason); }, Qt::QueuedConnection);
 }
 
+void Broker::requestRefresh(qint64 userId)
+{
+    QMetaObject::invokeMethod(this, [this, userId] { Q_EMIT refreshRequested(userId); }, Qt::QueuedConnection);
+}
+
 } // namespace forgewire

@@ -44,12 +44,17 @@ public:
     // Main thread. Closes every connection of `userId` on every worker.
     void closeUser(qint64 userId, quint16 code, const QString& reason);
 
+    // Thread-safe. Bridge mode: a client re-subscribed to its own user topic, which asks for fresh state.
+    void requestRefresh(qint64 userId);
+
     bool hasLocalSubscribers(const QString& topic) const { return m_topicRefs.contains(topic); }
 
 Q_SIGNALS:
     // A user got a first connection on this node / lost the last one (bridge mode polls meanwhile).
     void userOnline(qint64 userId);
     void userOffline(qint64 userId);
+    // Main thread. See requestRefresh().
+    void refreshRequested(qint64 userId);
 
 private:
     void onDelivered(const Publication& publication);

@@ -4,6 +4,7 @@
 #include "AdminServer.h"
 #include "Broker.h"
 #include "ClientListener.h"
+#include "ForgeBridge.h"
 #include "LocalEngine.h"
 #include "ServerLogging.h"
 #include "Worker.h"
@@ -59,6 +60,13 @@ bool Server::start(QString* error)
     }
     m_broker = new Broker(m_engine, &m_metrics, this);
     m_metrics.setExtraSource([engine = m_engine] { return engine->metrics(); });
+    if (!m_config.forgeUrl.isEmpty()) {
+        // Before the workers start: they read the authenticator's forge verifier without a lock.
+        m_forgeBridge = new ForgeBridge(m_config, m_broker, &m_authenticator, this);
+        m_metrics.setExtraSource([engine = m_engine, bridge = m_forgeBridge] {
+            return engine->metrics() + bridge->metrics();
+        });
+    }
 
     const int workerCount = m_config.effectiveWorkers();
     for (int i = 0; i < workerCount; ++i) {

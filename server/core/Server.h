@@ -19,6 +19,7 @@ class AdminServer;
 class Broker;
 class ClientListener;
 class Engine;
+class ForgeBridge;
 class Worker;
 
 // forgewire-server as an object: engine, broker, worker threads, client and admin listeners.
@@ -46,6 +47,8 @@ public:
     Broker* broker() const { return m_broker; }
     Metrics* metrics() { return &m_metrics; }
     Authenticator* authenticator() { return &m_authenticator; }
+    // Bridge mode only (config `forgeUrl`), else nullptr.
+    ForgeBridge* forgeBridge() const { return m_forgeBridge; }
 
     // Creates the engine named by `config.engine`. Returns nullptr with `error` set if unknown.
     static Engine* createEngine(const ServerConfig& config, QObject* parent, QString* error);
@@ -62,6 +65,7 @@ private:
     std::atomic<int> m_admitted{0};
     Engine* m_engine = nullptr;
     Broker* m_broker = nullptr;
+    ForgeBridge* m_forgeBridge = nullptr;
     QList<Worker*> m_workers;
     QList<QThread*> m_threads;
     ClientListener* m_listener = nullptr;

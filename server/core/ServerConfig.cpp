@@ -4,6 +4,7 @@
 #include <QFileInfo>
 #include <QSettings>
 #include <QThread>
+#include <QUrl>
 
 namespace forgewire {
 
@@ -46,6 +47,15 @@ QString parsePositive(const QString& name, const QString& text, T* target, T min
     if (!ok || value < minimum)
         return u"%1 must be a whole number >= %2, got '%3'"_s.arg(name).arg(minimum).arg(text);
     *target = static_cast<T>(value);
+    return {};
+}
+
+QString parseForgeUrl(const QString& text, QString* target)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    if (!url.isValid() || (url.scheme() != "https"_L1 && url.scheme() != "http"_L1) || url.host().isEmpty())
+        return u"forge url must be an http(s) URL like https://codeberg.org, got '%1'"_s.arg(text);
+    *target = text;
     return {};
 }
 
@@ -126,6 +136,17 @@ QString ServerConfig::loadIni(const QString& path)
           [&](const QString& v) { return parsePositive(u"max_send_queue_bytes"_s, v, &maxSendQueueBytes); });
     apply(u"limits/max_connections"_s,
           [&](const QString& v) { return parsePositive(u"max_connections"_s, v, &maxConnections); });
+    apply(u"forge/url"_s, [&](const QString& v) { return parseForgeUrl(v, &forgeUrl); });
+    apply(u"forge/poll_min_ms"_s,
+          [&](const QString& v) { return parsePositive(u"forge poll_min_ms"_s, v, &forgePoll.minMs); });
+    apply(u"forge/poll_step_ms"_s,
+          [&](const QString& v) { return parsePositive(u"forge poll_step_ms"_s, v, &forgePoll.stepMs, 0); });
+    apply(u"forge/poll_max_ms"_s,
+          [&](const QString& v) { return parsePositive(u"forge poll_max_ms"_s, v, &forgePoll.maxMs); });
+    apply(u"forge/outage_max_ms"_s,
+          [&](const QString& v) { return parsePositive(u"forge outage_max_ms"_s, v, &forgePoll.outageMaxMs); });
+    if (error.isEmpty() && forgePoll.maxMs < forgePoll.minMs)
+        error = u"forge poll_max_ms must be >= poll_min_ms"_s;
     if (!error.isEmpty())
         return u"%1: %2"_s.arg(path, error);
 
@@ -182,9 +203,13 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
                                           u"Milliseconds a pong may be late before the peer is dropped "
                                           "(default %1)."_s.arg(limits::kPongDeadlineMs),
                                           u"ms"_s);
+    const QCommandLineOption forgeUrl(u"forge-url"_s,
+                                      u"Bridge mode: poll this Gitea/Forgejo (e.g. https://codeberg.org) for "
+                                      "clients signed in with their forge token."_s,
+                                      u"url"_s);
     for (const auto* option : {&config, &listen, &port, &prefix, &adminListen, &adminPort, &workers, &jwtSecret,
                                &publisherSecret, &state, &engine, &logLevel, &maxConnections, &pingInterval,
-                               &pongDeadline})
+                               &pongDeadline, &forgeUrl})
         parser.addOption(*option);
 
     ConfigParseResult result;
@@ -254,6 +279,7 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
          [&](const QString& v) { return parsePositive(u"--max-connections"_s, v, &cfg.maxConnections); });
     flag(pingInterval, [&](const QString& v) { return parsePositive(u"--ping-interval"_s, v, &cfg.pingIntervalMs); });
     flag(pongDeadline, [&](const QString& v) { return parsePositive(u"--pong-deadline"_s, v, &cfg.pongDeadlineMs); });
+    flag(forgeUrl, [&](const QString& v) { return parseForgeUrl(v, &cfg.forgeUrl); });
     if (error.isEmpty() && !QStringList{u"debug"_s, u"info"_s, u"warning"_s, u"critical"_s}.contains(cfg.logLevel))
         error = u"unknown log level '%1' (debug, info, warning, critical)"_s.arg(cfg.logLevel);
     if (error.isEmpty() && cfg.engine != "memory"_L1 && !cfg.engine.startsWith("redis://"_L1))

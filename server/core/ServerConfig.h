@@ -1,5 +1,6 @@
 #pragma once
 
+#include "PollSchedule.h"
 #include "ServerLimits.h"
 
 #include <QHash>
@@ -47,6 +48,11 @@ struct ServerConfig
     qint64 maxSendQueueBytes = limits::kMaxSendQueueBytes;
     int maxConnections = limits::kMaxConnections;
     int drainTimeoutMs = limits::kDrainTimeoutMs;
+
+    // Bridge mode (`[forge] url`, --forge-url): the Gitea/Forgejo base URL, e.g. https://codeberg.org.
+    // Empty: no bridge, forge tokens are refused.
+    QString forgeUrl;
+    PollSettings forgePoll;
 
     QString wsPath() const { return pathPrefix + QStringLiteral("/-/ws"); }
     int effectiveWorkers() const;

@@ -254,6 +254,10 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
         return;
     }
     if (session->subscriptions().contains(name)) {
+        // Bridge mode: re-subscribing to one's own user topic is the client's "poll the forge now"
+        // (after it acted on the forge directly); PROTOCOL.md allows clients no other message for it.
+        if (topic.kind() == Topic::Kind::User && topic.id() == session->identity().userId)
+            m_broker->requestRefresh(topic.id());
         sendText(session, QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Subscribed{name}))));
         return;
     }

@@ -1,0 +1,93 @@
+#include "ForgeActions.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkReply>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+ForgeActions::ForgeActions(const QUrl& forgeUrl, const QByteArray& token, QObject* parent)
+    : QObject(parent), m_forgeUrl(forgeUrl), m_token(token)
+{
+    m_network.setTransferTimeout(kRequestTimeoutMs);
+}
+
+QUrl ForgeActions::apiUrl(const QString& apiPath) const
+{
+    QUrl url = m_forgeUrl;
+    QString path = url.path(QUrl::FullyEncoded);
+    while (path.endsWith(u'/'))
+        path.chop(1);
+    url.setPath(path + u"/api/v1"_s + apiPath, QUrl::TolerantMode);
+    url.setQuery(QString());
+    return url;
+}
+
+QString ForgeActions::stopwatchPath(const QString& owner, const QString& repo, qint64 issueIndex,
+                                    const QString& action)
+{
+    // Owner and repo come from the forge's own answer, but are still encoded as path segments.
+    return u"/repos/%1/%2/issues/%3/stopwatch/%4"_s
+        .arg(QString::fromLatin1(QUrl::toPercentEncoding(owner)),
+             QString::fromLatin1(QUrl::toPercentEncoding(repo)))
+        .arg(issueIndex)
+        .arg(action);
+}
+
+void ForgeActions::stopStopwatch(const QString& owner, const QString& repo, qint64 issueIndex, Done done)
+{
+    send("POST", stopwatchPath(owner, repo, issueIndex, u"stop"_s), std::move(done));
+}
+
+void ForgeActions::cancelStopwatch(const QString& owner, const QString& repo, qint64 issueIndex, Done done)
+{
+    send("DELETE", stopwatchPath(owner, repo, issueIndex, u"delete"_s), std::move(done));
+}
+
+void ForgeActions::markAllRead(Done done)
+{
+    send("PUT", u"/notifications"_s, std::move(done));
+}
+
+void ForgeActions::send(const QByteArray& method, const QString& apiPath, Done done)
+{
+    QNetworkRequest request(apiUrl(apiPath));
+    request.setRawHeader("Authorization", "token " + m_token);
+    request.setRawHeader("Accept", "application/json");
+    // The token must not follow a redirect to another host.
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
+    QNetworkReply* reply = m_network.sendCustomRequest(request, method);
+    connect(reply, &QNetworkReply::finished, this, [reply, done = std::move(done)] {
+        reply->deleteLater();
+        ForgeActionResult result;
+        result.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        result.ok = result.httpStatus >= 200 && result.httpStatus < 300;
+        if (!result.ok) {
+            // Gitea explains refusals in {"message": ...}; prefer its words.
+            const QString message =
+                QJsonDocument::fromJson(reply->readAll()).object().value("message"_L1).toString();
+            switch (result.httpStatus) {
+            case 0:
+                result.error = u"cannot reach the forge: "_s + reply->errorString();
+                break;
+            case 401:
+            case 403:
+                result.error = u"the forge refused the token"_s;
+                break;
+            case 409:
+                result.nothingToDo = true;
+                result.error = message.isEmpty() ? u"no stopwatch is running on that issue"_s : message;
+                break;
+            default:
+                result.error =
+                    message.isEmpty() ? u"the forge answered %1"_s.arg(result.httpStatus) : message;
+                break;
+            }
+        }
+        done(result);
+    });
+}
+
+} // namespace forgewire
