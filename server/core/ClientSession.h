@@ -8,6 +8,7 @@
 #include <QSet>
 #include <QString>
 
+class QTcpSocket;
 class QWebSocket;
 
 namespace forgewire {
@@ -21,6 +22,9 @@ public:
     ClientSession(QWebSocket* socket, QString id, qint64 nowMs);
 
     QWebSocket* socket() const { return m_socket; }
+    // The TCP socket under the QWebSocket, which the worker must release itself.
+    QTcpSocket* transport() const { return m_transport; }
+    void setTransport(QTcpSocket* transport) { m_transport = transport; }
     const QString& id() const { return m_id; }
     State state() const { return m_state; }
     void setState(State state) { m_state = state; }
@@ -49,6 +53,7 @@ public:
 
 private:
     QWebSocket* m_socket;
+    QTcpSocket* m_transport = nullptr;
     QString m_id;
     State m_state = State::Authenticating;
     Identity m_identity;

@@ -18,6 +18,18 @@ using protocol::ErrorCode;
 
 namespace {
 
+// Holds one admission for as long as the TCP socket it is a child of exists. A child object rather
+// than a destroyed() connection, because QWebSocketServer drops the socket's connections on upgrade.
+class AdmissionTicket : public QObject
+{
+public:
+    AdmissionTicket(std::atomic<int>* admitted, QObject* socket) : QObject(socket), m_admitted(admitted) {}
+    ~AdmissionTicket() override { --*m_admitted; }
+
+private:
+    std::atomic<int>* m_admitted;
+};
+
 int sweepIntervalMs(const ServerConfig& config)
 {
     // Fine enough to honour the shortest deadline within a quarter of it, never busier than 10 ms.
@@ -65,9 +77,9 @@ void Worker::init()
 void Worker::adoptSocket(qintptr descriptor)
 {
     auto* socket = new QTcpSocket(this);
-    // The one place the admission count goes down: the TCP socket ends with the pending request,
-    // the rejected one, or (owned by its QWebSocket) with the session.
-    connect(socket, &QObject::destroyed, this, [this] { --*m_admitted; });
+    // The one place the admission count goes down: when the TCP socket is deleted, whether it ended
+    // as a pending request, a rejected one, or the transport of a session.
+    new AdmissionTicket(m_admitted, socket);
     if (!socket->setSocketDescriptor(descriptor)) {
         qCWarning(lcWs) << "cannot adopt an accepted socket:" << socket->errorString();
         delete socket;
@@ -128,15 +140,22 @@ void Worker::onHeadReadable(QTcpSocket* socket)
         return;
     }
     // From here QWebSocketServer owns the handshake; the deadline stays armed until the session is ready.
-    socket->disconnect(this);
+    detachRequestHandlers(socket);
+    const qint64 deadline = it->deadlineMs;
     m_pending.erase(it);
+    // QWebSocket does not take ownership of the TCP socket it wraps; remember it so the session can
+    // release it, and so a handshake QWebSocketServer refuses does not leak it.
+    // If QWebSocketServer refuses the handshake no session ever claims the socket: the sweep frees it
+    // at the handshake deadline.
+    m_upgrading.insert(UpgradeKey{socket->peerAddress().toString(), socket->peerPort()},
+                       Upgrading{socket, deadline});
     m_wsServer->handleConnection(socket);
 }
 
 void Worker::rejectHttp(QTcpSocket* socket, int status, const QByteArray& body, const QByteArray& extraHeaders)
 {
     m_pending.remove(socket);
-    socket->disconnect(this);
+    detachRequestHandlers(socket);
     socket->write(httpResponse(status, body, "application/json", extraHeaders));
     socket->disconnectFromHost();
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
@@ -145,6 +164,13 @@ void Worker::rejectHttp(QTcpSocket* socket, int status, const QByteArray& body, 
         socket->abort();
         socket->deleteLater();
     });
+}
+
+void Worker::detachRequestHandlers(QTcpSocket* socket)
+{
+    // Only the request-phase handlers: the destroyed() hook that releases the admission stays.
+    disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
+    disconnect(socket, &QTcpSocket::disconnected, this, nullptr);
 }
 
 void Worker::onUpgraded()
@@ -156,6 +182,11 @@ void Worker::onUpgraded()
 void Worker::startSession(QWebSocket* socket)
 {
     auto* session = new ClientSession(socket, QUuid::createUuid().toString(QUuid::WithoutBraces), m_clock.elapsed());
+    const auto upgrading = m_upgrading.constFind(UpgradeKey{socket->peerAddress().toString(), socket->peerPort()});
+    if (upgrading != m_upgrading.cend()) {
+        session->setTransport(upgrading->socket);
+        m_upgrading.erase(upgrading);
+    }
     m_sessions.insert(socket, session);
     ++m_metrics->connections;
     ++m_metrics->connectionsTotal;
@@ -263,12 +294,15 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
     }
     if (session->pendingSubscriptions().contains(name))
         return;
-    if (session->subscriptions().size() >= limits::kMaxSubscriptionsPerConnection + 1) {
+    const Identity& who = session->identity();
+    // The connection's own user topic does not count against the cap.
+    const qsizetype own = (!who.isAnonymous() && session->subscriptions().contains(Topic::user(who.userId))) ? 1 : 0;
+    if (!automatic && session->subscriptions().size() + session->pendingSubscriptions().size() - own >=
+                          limits::kMaxSubscriptionsPerConnection) {
         sendError(session, ErrorCode::RateLimited,
                   u"at most %1 subscriptions per connection"_s.arg(limits::kMaxSubscriptionsPerConnection), name);
         return;
     }
-    const Identity& who = session->identity();
     bool checkAccess = false;
     switch (topic.kind()) {
     case Topic::Kind::User:
@@ -376,7 +410,7 @@ void Worker::deliver(const Publication& publication)
             !publication.logoutSession.isEmpty() && session->identity().sessionId == publication.logoutSession;
         if (session->state() != ClientSession::State::Ready)
             continue;
-        if (session->socket()->bytesToWrite() > m_config.maxSendQueueBytes) {
+        if (isOverSendQueue(session)) {
             slow.append(session);
             continue;
         }
@@ -403,7 +437,7 @@ bool Worker::sendText(ClientSession* session, const QString& text)
 {
     if (session->state() == ClientSession::State::Closing)
         return false;
-    if (session->socket()->bytesToWrite() > m_config.maxSendQueueBytes) {
+    if (isOverSendQueue(session)) {
         ++m_metrics->droppedSlowConsumer;
         ++m_metrics->slowConsumerDisconnects;
         closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
@@ -411,6 +445,17 @@ bool Worker::sendText(ClientSession* session, const QString& text)
     }
     session->socket()->sendTextMessage(text);
     return true;
+}
+
+bool Worker::isOverSendQueue(ClientSession* session)
+{
+    QWebSocket* socket = session->socket();
+    if (socket->bytesToWrite() <= m_config.maxSendQueueBytes)
+        return false;
+    // A burst fills Qt's buffer before the event loop writes it out; only what the kernel refuses
+    // counts against the client, so hand the kernel what it takes first.
+    socket->flush();
+    return socket->bytesToWrite() > m_config.maxSendQueueBytes;
 }
 
 void Worker::closeSession(ClientSession* session, quint16 code, const QString& reason)
@@ -434,7 +479,17 @@ void Worker::removeSession(ClientSession* session)
         removeFromIndex(session, topic);
     m_sessions.remove(socket);
     socket->disconnect(this);
-    socket->deleteLater();
+    // Deleted from a queued call rather than deleteLater(): this runs inside the socket's own signal,
+    // and the TCP socket under it is not owned by the QWebSocket, so it goes right after it.
+    QPointer<QTcpSocket> tcp = session->transport();
+    QMetaObject::invokeMethod(
+        this,
+        [this, socket, tcp] {
+            delete socket;
+            if (tcp && tcp->parent() == this)
+                delete tcp.data();
+        },
+        Qt::QueuedConnection);
     delete session;
     --m_metrics->connections;
     checkDrained();
@@ -463,6 +518,19 @@ void Worker::sweep()
         rejectHttp(socket, 408, R"({"error":"request head not received in time"})");
     }
 
+    for (auto it = m_upgrading.begin(); it != m_upgrading.end();) {
+        if (now < it->deadlineMs) {
+            ++it;
+            continue;
+        }
+        ++m_metrics->handshakeTimeouts;
+        if (it->socket) {
+            it->socket->abort();
+            it->socket->deleteLater();
+        }
+        it = m_upgrading.erase(it);
+    }
+
     const QList<ClientSession*> sessions = m_sessions.values();
     for (ClientSession* session : sessions) {
         QWebSocket* socket = session->socket();
@@ -488,7 +556,7 @@ void Worker::sweep()
                 session->pingSentAtMs = now;
                 session->nextPingAtMs = now + m_config.pingIntervalMs;
                 socket->ping();
-            } else if (socket->bytesToWrite() > m_config.maxSendQueueBytes) {
+            } else if (isOverSendQueue(session)) {
                 ++m_metrics->slowConsumerDisconnects;
                 closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
             }

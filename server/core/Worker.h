@@ -58,6 +58,7 @@ private:
 
     void onHeadReadable(QTcpSocket* socket);
     void rejectHttp(QTcpSocket* socket, int status, const QByteArray& body, const QByteArray& extraHeaders = {});
+    void detachRequestHandlers(QTcpSocket* socket);
     void onUpgraded();
     void startSession(QWebSocket* socket);
     void finishAuthentication(ClientSession* session, const AuthResult& result);
@@ -71,6 +72,7 @@ private:
     void sendError(ClientSession* session, protocol::ErrorCode code, const QString& message,
                    const QString& topic = {});
     bool sendText(ClientSession* session, const QString& text);
+    bool isOverSendQueue(ClientSession* session);
     void closeSession(ClientSession* session, quint16 code, const QString& reason);
     void removeSession(ClientSession* session);
     void sweep();
@@ -88,6 +90,13 @@ private:
     QTimer* m_sweepTimer = nullptr;
     QElapsedTimer m_clock;
     QHash<QTcpSocket*, PendingSocket> m_pending;
+    using UpgradeKey = std::pair<QString, quint16>; // peer address and port
+    struct Upgrading
+    {
+        QPointer<QTcpSocket> socket;
+        qint64 deadlineMs;
+    };
+    QHash<UpgradeKey, Upgrading> m_upgrading;
     QHash<QWebSocket*, ClientSession*> m_sessions;
     QHash<QString, QSet<ClientSession*>> m_topicIndex;
     bool m_draining = false;

@@ -138,6 +138,11 @@ WsClient::WsClient(QObject* parent) : QObject(parent)
     });
     connect(&m_socket, &QWebSocket::disconnected, this, [this] { m_closed = true; });
     connect(&m_socket, &QWebSocket::connected, this, [this] { m_opened = true; });
+    // A refused upgrade (HTTP 503 at the cap) errors without ever being connected.
+    connect(&m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, [this] {
+        if (!m_opened)
+            m_closed = true;
+    });
 }
 
 WsClient::~WsClient()
@@ -251,6 +256,7 @@ QByteArray RawWsClient::readAvailableFor(int ms)
 
 int RawWsClient::readUntilClose(int timeoutMs)
 {
+    m_socket.setReadBufferSize(0); // reading again: take everything the kernel holds
     QElapsedTimer timer;
     timer.start();
     while (timer.elapsed() < timeoutMs) {

@@ -1,0 +1,257 @@
+// Every named network limit of ServerLimits.h, enforced on real sockets.
+
+#include "TestSupport.h"
+
+#include <QJsonArray>
+#include <QTest>
+
+using namespace forgewire;
+using namespace forgewire::test;
+using namespace Qt::StringLiterals;
+
+class TestLimits : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void defaultsAreTheNamedConstants();
+    void maxMessageSize();
+    void handshakeTimeout();
+    void requestHeadTooLarge();
+    void pongDeadlineDropsDeadPeer();
+    void livePeerStaysConnected();
+    void slowConsumerClosedWith4008();
+    void connectionCap();
+    void clientRateLimit();
+    void subscriptionCap();
+};
+
+void TestLimits::defaultsAreTheNamedConstants()
+{
+    const ServerConfig config;
+    QCOMPARE(limits::kMaxMessageBytes, 64 * 1024);
+    QCOMPARE(config.maxMessageBytes, limits::kMaxMessageBytes);
+    QCOMPARE(config.handshakeTimeoutMs, limits::kHandshakeTimeoutMs);
+    QCOMPARE(limits::kPingIntervalMs, 25'000);
+    QCOMPARE(config.pingIntervalMs, limits::kPingIntervalMs);
+    QCOMPARE(limits::kPongDeadlineMs, 10'000);
+    QCOMPARE(config.pongDeadlineMs, limits::kPongDeadlineMs);
+    QCOMPARE(config.maxSendQueueBytes, limits::kMaxSendQueueBytes);
+    QCOMPARE(config.maxConnections, limits::kMaxConnections);
+}
+
+void TestLimits::maxMessageSize()
+{
+    // The default limit, not a test-sized one: exactly 64 KiB passes, one byte more closes with 1009.
+    ServerFixture fixture;
+    QVERIFY(fixture.start());
+    WsClient client;
+    QVERIFY(client.open(fixture.wsUrl()));
+    QCOMPARE(client.next().value("type"_L1).toString(), u"hello"_s);
+    const QString prefix = u"{\"type\":\"ping\",\"pad\":\""_s;
+    const QString suffix = u"\"}"_s;
+    const QString atLimit = prefix + QString(limits::kMaxMessageBytes - prefix.size() - suffix.size(), u'x') + suffix;
+    QCOMPARE(atLimit.toUtf8().size(), limits::kMaxMessageBytes);
+    client.sendRaw(atLimit);
+    QCOMPARE(client.next().value("type"_L1).toString(), u"pong"_s);
+
+    const QString overLimit = prefix + QString(limits::kMaxMessageBytes - prefix.size() - suffix.size() + 1, u'x') + suffix;
+    client.sendRaw(overLimit);
+    QCOMPARE(client.waitClosed(), 1009);
+}
+
+void TestLimits::handshakeTimeout()
+{
+    ServerConfig config = testConfig();
+    config.handshakeTimeoutMs = 300;
+    ServerFixture fixture(config);
+    QVERIFY(fixture.start());
+    QTcpSocket slow;
+    slow.connectToHost(QHostAddress::LocalHost, fixture.server()->port());
+    QVERIFY(slow.waitForConnected(kWaitMs));
+    slow.write("GET /-/ws HTTP/1.1\r\nHost: x\r\n"); // and never the blank line
+    QVERIFY(waitFor([&] {
+        slow.waitForReadyRead(10);
+        return slow.state() != QAbstractSocket::ConnectedState;
+    }));
+    QVERIFY(slow.readAll().startsWith("HTTP/1.1 408"));
+    QCOMPARE(fixture.server()->metrics()->handshakeTimeouts.load(), 1);
+    // The slot is freed: a well-behaved client still gets in.
+    WsClient client;
+    QVERIFY(client.open(fixture.wsUrl()));
+}
+
+void TestLimits::requestHeadTooLarge()
+{
+    ServerFixture fixture;
+    QVERIFY(fixture.start());
+    QTcpSocket big;
+    big.connectToHost(QHostAddress::LocalHost, fixture.server()->port());
+    QVERIFY(big.waitForConnected(kWaitMs));
+    big.write("GET /-/ws HTTP/1.1\r\nX-Pad: " + QByteArray(limits::kMaxRequestHeadBytes, 'a') + "\r\n\r\n");
+    QByteArray response;
+    QVERIFY(waitFor([&] {
+        big.waitForReadyRead(10);
+        response += big.readAll();
+        return response.contains("\r\n\r\n");
+    }));
+    QVERIFY(response.startsWith("HTTP/1.1 431"));
+}
+
+void TestLimits::pongDeadlineDropsDeadPeer()
+{
+    ServerConfig config = testConfig();
+    config.pingIntervalMs = 200;
+    config.pongDeadlineMs = 300;
+    ServerFixture fixture(config);
+    QVERIFY(fixture.start());
+    RawWsClient dead; // reads pings, never answers
+    QVERIFY(dead.connectAndUpgrade(fixture.server()->port()));
+    QVERIFY(waitFor([&] { return fixture.server()->metrics()->connections.load() == 1; }));
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(waitFor(
+        [&] {
+            dead.socket().waitForReadyRead(10);
+            dead.socket().readAll();
+            return dead.socket().state() != QAbstractSocket::ConnectedState;
+        },
+        5000));
+    // Ping at ~200 ms, dropped once the pong is 300 ms late: well under two seconds in all.
+    QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));
+    QVERIFY(waitFor([&] { return fixture.server()->metrics()->pongTimeouts.load() == 1; }));
+    QVERIFY(waitFor([&] { return fixture.server()->metrics()->connections.load() == 0; }));
+}
+
+void TestLimits::livePeerStaysConnected()
+{
+    ServerConfig config = testConfig();
+    config.pingIntervalMs = 100;
+    config.pongDeadlineMs = 200;
+    ServerFixture fixture(config);
+    QVERIFY(fixture.start());
+    WsClient client; // QWebSocket answers pings by itself
+    int pings = 0;
+    QVERIFY(client.open(fixture.wsUrl()));
+    QObject::connect(&client.socket(), &QWebSocket::pong, &client, [&] { ++pings; });
+    QVERIFY(!waitFor([&] { return !client.isOpen(); }, 1200));
+    QCOMPARE(fixture.server()->metrics()->pongTimeouts.load(), 0);
+    QCOMPARE(client.next().value("heartbeat"_L1).toInt(), 1); // hello reports the configured interval
+}
+
+void TestLimits::slowConsumerClosedWith4008()
+{
+    ServerConfig config = testConfig();
+    config.maxSendQueueBytes = 64 * 1024;
+    config.pongDeadlineMs = 500; // how long a closing slow consumer keeps its TCP connection
+    ServerFixture fixture(config);
+    QVERIFY(fixture.start());
+    RawWsClient slow;
+    QVERIFY(slow.connectAndUpgrade(fixture.server()->port(), "/-/ws", {}, 4096));
+    slow.sendText(R"({"type":"subscribe","topic":"public.flood"})");
+    QVERIFY(waitFor([&] {
+        return fixture.server()->metrics()->subscriptionsPublic.load() == 1;
+    }));
+    // A steady reader on the same topic must not be affected.
+    WsClient steady;
+    QVERIFY(steady.open(fixture.wsUrl()));
+    steady.subscribe(u"public.flood"_s);
+    QVERIFY(!steady.nextOfType(u"subscribed"_s).isEmpty());
+
+    const QString pad(40 * 1024, u'x');
+    QJsonArray batch;
+    for (int i = 0; i < 20; ++i) {
+        batch.append(QJsonObject{{u"topic"_s, u"public.flood"_s},
+                                 {u"message"_s, QJsonObject{{u"type"_s, u"board"_s},
+                                                            {u"event"_s, u"project.updated"_s},
+                                                            {u"data"_s, QJsonObject{{u"title"_s, pad},
+                                                                                    {u"description"_s, u""_s},
+                                                                                    {u"is_closed"_s, false}}}}}});
+    }
+    const QByteArray body = QJsonDocument(batch).toJson(QJsonDocument::Compact);
+    // The kernel buffers absorb some megabytes before Qt's queue grows; keep publishing until it trips.
+    for (int round = 0; round < 40 && fixture.server()->metrics()->slowConsumerDisconnects.load() == 0; ++round) {
+        QVERIFY(fixture.publish(u"/api/v1/publish"_s, body));
+        steady.queue().clear();
+    }
+    QVERIFY(waitFor([&] { return fixture.server()->metrics()->slowConsumerDisconnects.load() == 1; }));
+    QTest::qWait(500); // the steady reader takes in its backlog
+    QVERIFY(steady.isOpen());
+    QCOMPARE(fixture.server()->metrics()->slowConsumerDisconnects.load(), 1);
+    steady.socket().close();
+    // The 4008 close frame is queued behind a backlog the peer never reads, so the server does not
+    // wait for it: the TCP connection is cut once the close deadline passes, and the slot is freed.
+    QVERIFY(waitFor([&] { return fixture.server()->metrics()->connections.load() == 0; }));
+    QVERIFY(fixture.server()->metrics()->droppedSlowConsumer.load() >= 1);
+    const QByteArray metrics = fixture.admin("GET", u"/metrics"_s).body;
+    QVERIFY(metrics.contains("forgewire_slow_consumer_disconnects_total 1"));
+}
+
+void TestLimits::connectionCap()
+{
+    ServerConfig config = testConfig();
+    config.maxConnections = 3;
+    ServerFixture fixture(config);
+    QVERIFY(fixture.start());
+    std::vector<std::unique_ptr<WsClient>> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(std::make_unique<WsClient>());
+        QVERIFY(clients.back()->open(fixture.wsUrl()));
+    }
+    const HttpReply refused = http("GET", QUrl(u"http://127.0.0.1:%1/-/ws"_s.arg(fixture.server()->port())), {}, {});
+    QCOMPARE(refused.status, 503);
+    QCOMPARE(refused.header("Retry-After"), QByteArray("5"));
+    QVERIFY(waitFor([&] { return fixture.server()->metrics()->rejectedAtCap.load() == 1; }));
+
+    // A closed connection frees its slot.
+    clients.front()->socket().close();
+    QVERIFY(waitFor([&] { return fixture.server()->metrics()->connections.load() == 2; }));
+    WsClient again;
+    QVERIFY(waitFor([&] { return again.open(fixture.wsUrl()); }));
+    QCOMPARE(again.next().value("type"_L1).toString(), u"hello"_s);
+}
+
+void TestLimits::clientRateLimit()
+{
+    ServerFixture fixture;
+    QVERIFY(fixture.start());
+    WsClient client;
+    QVERIFY(client.open(fixture.wsUrl()));
+    client.next();
+    for (int i = 0; i < limits::kClientMessageBurst + 20; ++i)
+        client.sendRaw(u"{\"type\":\"ping\"}"_s);
+    const QJsonObject limited = client.nextOfType(u"error"_s);
+    QCOMPARE(limited.value("code"_L1).toString(), u"rate_limited"_s);
+    QVERIFY(client.isOpen());
+    int pongs = 0;
+    QTest::qWait(300);
+    for (const QJsonObject& o : client.queue())
+        pongs += o.value("type"_L1).toString() == "pong"_L1;
+    QVERIFY2(pongs >= limits::kClientMessageBurst - 1 && pongs < limits::kClientMessageBurst + 20, qPrintable(QString::number(pongs)));
+}
+
+void TestLimits::subscriptionCap()
+{
+    ServerFixture fixture;
+    QVERIFY(fixture.start());
+    WsClient client;
+    QVERIFY(client.open(fixture.wsUrl()));
+    client.next();
+    int subscribed = 0;
+    QJsonObject error;
+    for (int i = 0; i < limits::kMaxSubscriptionsPerConnection + 2; ++i) {
+        client.subscribe(u"public.t%1"_s.arg(i));
+        const QJsonObject reply = client.next();
+        if (reply.value("type"_L1).toString() == "subscribed"_L1)
+            ++subscribed;
+        else if (error.isEmpty())
+            error = reply;
+        if (i % 40 == 39)
+            QTest::qWait(2100); // stay under the message rate limit
+    }
+    QCOMPARE(subscribed, limits::kMaxSubscriptionsPerConnection);
+    QCOMPARE(error.value("code"_L1).toString(), u"rate_limited"_s);
+}
+
+QTEST_GUILESS_MAIN(TestLimits)
+#include "tst_limits.moc"
