@@ -334,6 +334,9 @@ void TestForgeBridge::tokenVerifiedOnceAndCached()
     // The forge's numeric id is the user id: the client lives on user-42.
     QCOMPARE(hello.value("user"_L1).toObject().value("id"_L1).toInteger(), kAliceId);
     QCOMPARE(hello.value("user"_L1).toObject().value("login"_L1).toString(), u"alice"_s);
+    // After the bridge's first poll, so its publication cannot overtake this one.
+    QCOMPARE(first->nextOfType(u"stopwatches"_s).value("type"_L1).toString(), u"stopwatches"_s);
+    QCOMPARE(first->nextOfType(u"notification-count"_s).value("count"_L1).toInt(-1), 0);
     QVERIFY(m_fixture->publish(u"/api/v1/users/42/notification-count"_s, R"({"count":9})", "PUT"));
     QCOMPARE(first->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 9);
 
@@ -415,11 +418,12 @@ void TestForgeBridge::intervalGrowsAndResets()
     const QString path = u"/api/v1/notifications/new"_s;
     // The first poll changed (nothing was known): 200 ms, then 400, 600, 600 while unchanged.
     QVERIFY(waitFor([&] { return m_forge->count(path) >= 5; }, 5000));
+    // QTimer's default coarse timers may fire up to 5 % early.
     QList<qint64> t = m_forge->times(path);
     const QList<qint64> expected{200, 400, 600, 600};
     for (int i = 0; i < expected.size(); ++i) {
         const qint64 gap = t[i + 1] - t[i];
-        QVERIFY2(gap >= expected[i] - 20 && gap <= expected[i] + 250,
+        QVERIFY2(gap >= expected[i] * 9 / 10 && gap <= expected[i] + 250,
                  qPrintable(u"gap %1 was %2 ms, expected %3"_s.arg(i).arg(gap).arg(expected[i])));
     }
     // A change resets the interval to the minimum.
@@ -489,7 +493,7 @@ void TestForgeBridge::rateLimitHonoursRetryAfter()
     QVERIFY(
         waitFor([&] { return m_forge->count(u"/api/v1/notifications/new"_s, limitedAt + 50) >= 1; }, 3000));
     const qint64 next = m_forge->times(u"/api/v1/notifications/new"_s, limitedAt + 50).first();
-    QVERIFY2(next - limitedAt >= 950, qPrintable(QString::number(next - limitedAt)));
+    QVERIFY2(next - limitedAt >= 900, qPrintable(QString::number(next - limitedAt)));
     QVERIFY(metricValue(metrics(), "forgewire_forge_requests_total{result=\"rate_limited\"}") >= 1);
     // A refresh request does not jump the queue either.
     m_forge->rateLimitNext = 1;
@@ -523,7 +527,7 @@ void TestForgeBridge::outageBacksOffAndRecovers()
     const QList<qint64> t = m_forge->times(path, since);
     const qint64 gap1 = t[1] - t[0];
     const qint64 gap2 = t[2] - t[1];
-    QVERIFY2(gap1 >= 380 && gap2 >= 780 && gap2 > gap1 * 3 / 2,
+    QVERIFY2(gap1 >= 360 && gap2 >= 720 && gap2 > gap1 * 3 / 2,
              qPrintable(u"gaps %1 and %2 ms"_s.arg(gap1).arg(gap2)));
     QVERIFY(client->isOpen()); // an outage is not the client's fault
 
