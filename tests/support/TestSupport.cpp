@@ -9,6 +9,9 @@
 #include <QTest>
 #include <QTimer>
 
+#include <poll.h>
+#include <sys/socket.h>
+
 namespace forgewire::test {
 
 using namespace Qt::StringLiterals;
@@ -221,8 +224,6 @@ bool RawWsClient::connectAndUpgrade(quint16 port, const QByteArray& path, const 
     m_socket.connectToHost(QHostAddress::LocalHost, port);
     if (!m_socket.waitForConnected(kWaitMs))
         return false;
-    if (receiveBuffer > 0)
-        m_socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, receiveBuffer);
     m_socket.write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
                    extraHeaders + "\r\n");
@@ -256,12 +257,14 @@ QByteArray RawWsClient::readAvailableFor(int ms)
 
 int RawWsClient::readUntilClose(int timeoutMs)
 {
-    m_socket.setReadBufferSize(0); // reading again: take everything the kernel holds
+    // Straight from the descriptor: QTcpSocket's read-buffer cap (the "stop reading" switch) is not
+    // reliably lifted again, and this client must read exactly what the kernel has.
+    m_buffer += m_socket.readAll();
+    const int fd = int(m_socket.socketDescriptor());
     QElapsedTimer timer;
     timer.start();
+    char chunk[64 * 1024];
     while (timer.elapsed() < timeoutMs) {
-        m_socket.waitForReadyRead(20);
-        m_buffer += m_socket.readAll();
         // Parse as many whole frames as are buffered (server frames are never masked).
         while (m_buffer.size() >= 2) {
             const quint8 opcode = quint8(m_buffer[0]) & 0x0F;
@@ -289,8 +292,13 @@ int RawWsClient::readUntilClose(int timeoutMs)
             }
             m_buffer.remove(0, offset + qsizetype(length));
         }
-        if (m_socket.state() != QAbstractSocket::ConnectedState && m_socket.bytesAvailable() == 0)
-            return -2;
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0)
+            continue;
+        const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0)
+            return -2; // closed without a close frame
+        m_buffer.append(chunk, n);
     }
     return -1;
 }
