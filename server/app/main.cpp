@@ -33,10 +33,11 @@ int main(int argc, char* argv[])
         return 1;
     }
     forgewire::SignalWatcher signals;
-    QObject::connect(&signals, &forgewire::SignalWatcher::terminationRequested, &server, [&server](int signal) {
-        qCInfo(forgewire::lcServer) << "signal" << signal << "received";
-        server.drain();
-    });
+    QObject::connect(&signals, &forgewire::SignalWatcher::terminationRequested, &server,
+                     [&server](int signal) {
+                         qCInfo(forgewire::lcServer) << "signal" << signal << "received";
+                         server.drain();
+                     });
     QObject::connect(&server, &forgewire::Server::drained, &app, &QCoreApplication::quit);
     return app.exec();
 }

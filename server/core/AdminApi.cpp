@@ -47,8 +47,7 @@ std::optional<QJsonValue> parseJson(const QByteArray& body, QString* why)
 
 AdminApi::AdminApi(QByteArray publisherSecret, Broker* broker, Metrics* metrics, std::function<bool()> ready)
     : m_secret(std::move(publisherSecret)), m_broker(broker), m_metrics(metrics), m_ready(std::move(ready))
-{
-}
+{}
 
 bool AdminApi::authorized(const HttpRequestHead& head) const
 {
@@ -58,7 +57,8 @@ bool AdminApi::authorized(const HttpRequestHead& head) const
     return Jwt::constantTimeEquals(header.mid(7).trimmed(), m_secret);
 }
 
-void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body, const AdminServer::Respond& respond)
+void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body,
+                      const AdminServer::Respond& respond)
 {
     const QString& path = head.path;
     const QByteArray& method = head.method;
@@ -78,7 +78,8 @@ void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body, const
         return;
     }
 
-    static const QRegularExpression userRoute(u"^/api/v1/users/([1-9][0-9]{0,17})/(notification-count|stopwatches|logout)$"_s);
+    static const QRegularExpression userRoute(
+        u"^/api/v1/users/([1-9][0-9]{0,17})/(notification-count|stopwatches|logout)$"_s);
     static const QRegularExpression projectRoute(u"^/api/v1/projects/([1-9][0-9]{0,17})/(events|access)$"_s);
     const auto userMatch = userRoute.match(path);
     const auto projectMatch = projectRoute.match(path);
@@ -93,17 +94,20 @@ void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body, const
         respond(error(404, u"no route %1 %2"_s.arg(QString::fromLatin1(method), path)));
         return;
     }
-    const bool readAccess = projectMatch.hasMatch() && projectMatch.captured(2) == "access"_L1 && method == "GET";
+    const bool readAccess =
+        projectMatch.hasMatch() && projectMatch.captured(2) == "access"_L1 && method == "GET";
     if (method != expectedMethod && !readAccess) {
-        respond({405, QJsonDocument(QJsonObject{{u"error"_s, u"use %1"_s.arg(QString::fromLatin1(expectedMethod))}})
-                          .toJson(QJsonDocument::Compact),
-                 "application/json", "Allow: " + expectedMethod + "\r\n"});
+        respond(
+            {405,
+             QJsonDocument(QJsonObject{{u"error"_s, u"use %1"_s.arg(QString::fromLatin1(expectedMethod))}})
+                 .toJson(QJsonDocument::Compact),
+             "application/json", "Allow: " + expectedMethod + "\r\n"});
         return;
     }
     if (!authorized(head)) {
         ++m_metrics->publishRejected;
-        respond({401, R"({"error":"unauthorized: send Authorization: Bearer <publisher secret>"})", "application/json",
-                 "WWW-Authenticate: Bearer\r\n"});
+        respond({401, R"({"error":"unauthorized: send Authorization: Bearer <publisher secret>"})",
+                 "application/json", "WWW-Authenticate: Bearer\r\n"});
         return;
     }
 
@@ -144,10 +148,11 @@ void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body, const
         }
     } else {
         const QJsonObject o = value->toObject();
-        QJsonObject message{{u"type"_s, u"board"_s},
-                            {u"topic"_s, Topic::projectBoard(projectMatch.captured(1).toLongLong())},
-                            {u"event"_s, o.value("event"_L1)},
-                            {u"data"_s, o.contains("data"_L1) ? o.value("data"_L1) : QJsonValue(QJsonObject())}};
+        QJsonObject message{
+            {u"type"_s, u"board"_s},
+            {u"topic"_s, Topic::projectBoard(projectMatch.captured(1).toLongLong())},
+            {u"event"_s, o.value("event"_L1)},
+            {u"data"_s, o.contains("data"_L1) ? o.value("data"_L1) : QJsonValue(QJsonObject())}};
         if (o.contains("session_tag"_L1))
             message.insert(u"session_tag"_s, o.value("session_tag"_L1));
         if (!value->isObject())
@@ -191,15 +196,16 @@ void AdminApi::setAccess(qint64 projectId, const QByteArray& body, const AdminSe
         respond(error(400, why));
         return;
     }
-    m_broker->engine()->setProjectAccess(projectId, *access, [respond, projectId, access](const QString& failure) {
-        if (!failure.isEmpty()) {
-            respond(error(503, u"ACL not stored: "_s + failure));
-            return;
-        }
-        QJsonObject o = access->toJson();
-        o.insert(u"project"_s, projectId);
-        respond(json(200, o));
-    });
+    m_broker->engine()->setProjectAccess(projectId, *access,
+                                         [respond, projectId, access](const QString& failure) {
+                                             if (!failure.isEmpty()) {
+                                                 respond(error(503, u"ACL not stored: "_s + failure));
+                                                 return;
+                                             }
+                                             QJsonObject o = access->toJson();
+                                             o.insert(u"project"_s, projectId);
+                                             respond(json(200, o));
+                                         });
 }
 
 void AdminApi::getAccess(qint64 projectId, const AdminServer::Respond& respond)

@@ -68,7 +68,13 @@ void AdminServer::process(QTcpSocket* socket)
             return;
         conn->busy = false;
         if (!conn->buffer.isEmpty())
-            QMetaObject::invokeMethod(this, [this, guard] { if (guard) process(guard); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this,
+                [this, guard] {
+                    if (guard)
+                        process(guard);
+                },
+                Qt::QueuedConnection);
     };
 
     HttpRequestHead head;

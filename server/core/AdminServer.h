@@ -23,9 +23,15 @@ class AdminServer : public QObject
 public:
     struct Response
     {
-        int status = 200;
+        Response(int status = 200, QByteArray body = {}, QByteArray contentType = "application/json",
+                 QByteArray extraHeaders = {})
+            : status(status), body(std::move(body)), contentType(std::move(contentType)),
+              extraHeaders(std::move(extraHeaders))
+        {
+        }
+        int status;
         QByteArray body;
-        QByteArray contentType = "application/json";
+        QByteArray contentType;
         QByteArray extraHeaders;
     };
     using Respond = std::function<void(const Response&)>;

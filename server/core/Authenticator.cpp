@@ -10,8 +10,7 @@ using namespace Qt::StringLiterals;
 
 Authenticator::Authenticator(const ServerConfig& config)
     : m_jwtSecret(config.jwtSecret), m_staticTokens(config.staticTokens)
-{
-}
+{}
 
 QByteArray Authenticator::extractToken(const QByteArray& authorizationHeader, const QString& query)
 {

@@ -57,7 +57,8 @@ void Broker::onDelivered(const Publication& publication)
         return;
     }
     for (Worker* worker : std::as_const(m_workers))
-        QMetaObject::invokeMethod(worker, [worker, publication] { worker->deliver(publication); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker, publication] { worker->deliver(publication); }, Qt::QueuedConnection);
 }
 
 void Broker::resolveTopic(QObject* context, qint64 userId, bool checkAccess, const QString& topic,
@@ -66,8 +67,8 @@ void Broker::resolveTopic(QObject* context, qint64 userId, bool checkAccess, con
     QPointer<QObject> guard(context);
     auto answer = [guard, reply](bool allowed, const QList<QByteArray>& retained) {
         if (guard)
-            QMetaObject::invokeMethod(guard, [reply, allowed, retained] { reply(allowed, retained); },
-                                      Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                guard, [reply, allowed, retained] { reply(allowed, retained); }, Qt::QueuedConnection);
     };
     QMetaObject::invokeMethod(
         this,
@@ -129,7 +130,8 @@ void Broker::verifyForgeToken(const Authenticator* authenticator, QObject* conte
         [authenticator, guard, token, reply] {
             authenticator->forgeVerifier()(token, [guard, reply](AuthResult result) {
                 if (guard)
-                    QMetaObject::invokeMethod(guard, [reply, result] { reply(result); }, Qt::QueuedConnection);
+                    QMetaObject::invokeMethod(
+                        guard, [reply, result] { reply(result); }, Qt::QueuedConnection);
             });
         },
         Qt::QueuedConnection);
@@ -138,12 +140,14 @@ void Broker::verifyForgeToken(const Authenticator* authenticator, QObject* conte
 void Broker::closeUser(qint64 userId, quint16 code, const QString& reason)
 {
     for (Worker* worker : std::as_const(m_workers))
-        QMetaObject::invokeMethod(worker, [=] { worker->closeUser(userId, code, reason); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [=] { worker->closeUser(userId, code, reason); }, Qt::QueuedConnection);
 }
 
 void Broker::requestRefresh(qint64 userId)
 {
-    QMetaObject::invokeMethod(this, [this, userId] { Q_EMIT refreshRequested(userId); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, userId] { Q_EMIT refreshRequested(userId); }, Qt::QueuedConnection);
 }
 
 } // namespace forgewire

@@ -32,7 +32,8 @@ public:
     // Thread-safe. Decides whether `userId` may read `topic` (checking the project ACL when
     // `checkAccess`) and fetches the topic's retained messages. `reply` runs on `context`'s thread.
     using TopicReply = std::function<void(bool allowed, const QList<QByteArray>& retained)>;
-    void resolveTopic(QObject* context, qint64 userId, bool checkAccess, const QString& topic, TopicReply reply);
+    void resolveTopic(QObject* context, qint64 userId, bool checkAccess, const QString& topic,
+                      TopicReply reply);
 
     // Thread-safe. A worker's subscriber count of `topic` went from 0 to 1 (+1) or 1 to 0 (-1).
     void topicRefChanged(const QString& topic, int delta);

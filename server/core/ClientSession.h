@@ -17,7 +17,12 @@ namespace forgewire {
 class ClientSession
 {
 public:
-    enum class State { Authenticating, Ready, Closing };
+    enum class State
+    {
+        Authenticating,
+        Ready,
+        Closing
+    };
 
     ClientSession(QWebSocket* socket, QString id, qint64 nowMs);
 

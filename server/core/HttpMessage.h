@@ -12,24 +12,31 @@ namespace forgewire {
 struct HttpRequestHead
 {
     QByteArray method;
-    QString path;  // percent-decoded, without the query
-    QString query; // raw, without '?'
+    QString path;                                     // percent-decoded, without the query
+    QString query;                                    // raw, without '?'
     QList<std::pair<QByteArray, QByteArray>> headers; // names lower-cased
-    qsizetype length = 0; // bytes of the head, including the blank line
+    qsizetype length = 0;                             // bytes of the head, including the blank line
 
     QByteArray header(const QByteArray& lowerName) const;
     bool hasToken(const QByteArray& lowerName, const QByteArray& lowerToken) const;
     bool isWebSocketUpgrade() const;
 };
 
-enum class HttpParseStatus { Incomplete, Complete, Invalid, TooLarge };
+enum class HttpParseStatus
+{
+    Incomplete,
+    Complete,
+    Invalid,
+    TooLarge
+};
 
 HttpParseStatus parseHttpHead(const QByteArray& buffer, qint64 maxHeadBytes, HttpRequestHead* head);
 
 QByteArray reasonPhrase(int status);
 
 // A complete response with Content-Length; `extraHeaders` lines end in "\r\n".
-QByteArray httpResponse(int status, const QByteArray& body, const QByteArray& contentType = "application/json",
+QByteArray httpResponse(int status, const QByteArray& body,
+                        const QByteArray& contentType = "application/json",
                         const QByteArray& extraHeaders = {}, bool keepAlive = false);
 
 } // namespace forgewire

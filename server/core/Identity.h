@@ -10,9 +10,9 @@ struct Identity
 {
     qint64 userId = 0; // 0: anonymous
     QString login;
-    QString sessionId;         // the forge session (`sid`), for logout here/elsewhere
-    QStringList extraTopics;   // topics or `prefix.*` patterns granted by the token
-    QString forgeToken;        // bridge mode: the user's forge token, kept in memory only
+    QString sessionId;       // the forge session (`sid`), for logout here/elsewhere
+    QStringList extraTopics; // topics or `prefix.*` patterns granted by the token
+    QString forgeToken;      // bridge mode: the user's forge token, kept in memory only
 
     bool isAnonymous() const { return userId == 0; }
 };

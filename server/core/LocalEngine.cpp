@@ -6,7 +6,8 @@ namespace forgewire {
 
 using namespace Qt::StringLiterals;
 
-LocalEngine::LocalEngine(const QString& statePath, QObject* parent) : Engine(parent), m_store(statePath) {}
+LocalEngine::LocalEngine(const QString& statePath, QObject* parent) : Engine(parent), m_store(statePath)
+{}
 
 void LocalEngine::start()
 {

@@ -51,7 +51,8 @@ QByteArray Metrics::render(bool engineReady) const
     sample(out, "forgewire_connections", "", connections);
     metric(out, "forgewire_connections_total", "counter", "WebSocket connections accepted since start.");
     sample(out, "forgewire_connections_total", "", connectionsTotal);
-    metric(out, "forgewire_subscriptions", "gauge", "Subscriptions held by open connections, per topic kind.");
+    metric(out, "forgewire_subscriptions", "gauge",
+           "Subscriptions held by open connections, per topic kind.");
     sample(out, "forgewire_subscriptions", "{kind=\"user\"}", subscriptionsUser);
     sample(out, "forgewire_subscriptions", "{kind=\"project_board\"}", subscriptionsBoard);
     sample(out, "forgewire_subscriptions", "{kind=\"public\"}", subscriptionsPublic);
@@ -72,13 +73,15 @@ QByteArray Metrics::render(bool engineReady) const
     sample(out, "forgewire_handshake_timeouts_total", "", handshakeTimeouts);
     metric(out, "forgewire_pong_timeouts_total", "counter", "Connections dropped for a missing pong.");
     sample(out, "forgewire_pong_timeouts_total", "", pongTimeouts);
-    metric(out, "forgewire_connections_rejected_total", "counter", "Connections refused at the connection cap.");
+    metric(out, "forgewire_connections_rejected_total", "counter",
+           "Connections refused at the connection cap.");
     sample(out, "forgewire_connections_rejected_total", "", rejectedAtCap);
     metric(out, "forgewire_client_errors_total", "counter", "Error replies sent to clients.");
     sample(out, "forgewire_client_errors_total", "", clientErrors);
     metric(out, "forgewire_publish_rejected_total", "counter", "Publish API requests refused (400/401/413).");
     sample(out, "forgewire_publish_rejected_total", "", publishRejected);
-    metric(out, "forgewire_publish_failed_total", "counter", "Publish API requests the engine could not take (503).");
+    metric(out, "forgewire_publish_failed_total", "counter",
+           "Publish API requests the engine could not take (503).");
     sample(out, "forgewire_publish_failed_total", "", publishFailed);
     metric(out, "forgewire_engine_ready", "gauge", "1 when the engine (state, fan-out) is ready.");
     sample(out, "forgewire_engine_ready", "", engineReady ? 1 : 0);

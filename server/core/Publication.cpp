@@ -46,10 +46,7 @@ std::optional<ProjectAccess> ProjectAccess::fromJson(const QJsonObject& object, 
 
 QByteArray Publication::serialize() const
 {
-    QJsonObject o{{u"t"_s, topic},
-                  {u"y"_s, type},
-                  {u"p"_s, QString::fromUtf8(payload)},
-                  {u"r"_s, retain}};
+    QJsonObject o{{u"t"_s, topic}, {u"y"_s, type}, {u"p"_s, QString::fromUtf8(payload)}, {u"r"_s, retain}};
     if (!logoutSession.isEmpty()) {
         o.insert(u"ls"_s, logoutSession);
         o.insert(u"ph"_s, QString::fromUtf8(payloadHere));

@@ -26,7 +26,8 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
 {
     const Topic topic = Topic::parse(topicName);
     if (!topic.isValid())
-        return reject(u"unknown topic '%1' (expected user-{id}, project-board.{id} or public.<name>)"_s.arg(topicName.left(Topic::kMaxLength)));
+        return reject(u"unknown topic '%1' (expected user-{id}, project-board.{id} or public.<name>)"_s.arg(
+            topicName.left(Topic::kMaxLength)));
 
     QJsonObject object = messageObject;
     // A board message's topic is the envelope's; a publisher may leave it out.
@@ -43,11 +44,14 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
                          std::holds_alternative<protocol::Stopwatches>(message);
     const bool isLogout = std::holds_alternative<protocol::Logout>(message);
     if (!isBoard && !isState && !isLogout)
-        return reject(u"messages of type '%1' cannot be published (notification-count, stopwatches, logout, board)"_s.arg(type));
+        return reject(
+            u"messages of type '%1' cannot be published (notification-count, stopwatches, logout, board)"_s
+                .arg(type));
     switch (topic.kind()) {
     case Topic::Kind::User:
         if (isBoard)
-            return reject(u"board events go to project-board.{id} or public.* topics, not %1"_s.arg(topicName));
+            return reject(
+                u"board events go to project-board.{id} or public.* topics, not %1"_s.arg(topicName));
         break;
     case Topic::Kind::ProjectBoard:
         if (!isBoard)
@@ -79,7 +83,8 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
         p.payload = protocol::encode(message);
     }
     if (p.payload.size() > limits::kMaxMessageBytes)
-        return reject(u"message is %1 bytes encoded; the limit is %2"_s.arg(p.payload.size()).arg(limits::kMaxMessageBytes));
+        return reject(u"message is %1 bytes encoded; the limit is %2"_s.arg(p.payload.size())
+                          .arg(limits::kMaxMessageBytes));
     Result r;
     r.publications.append(p);
     return r;
@@ -109,7 +114,8 @@ Result fromEnvelopeBody(const QByteArray& body)
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
     if (parseError.error != QJsonParseError::NoError)
-        return reject(u"malformed JSON at offset %1: %2"_s.arg(parseError.offset).arg(parseError.errorString()));
+        return reject(
+            u"malformed JSON at offset %1: %2"_s.arg(parseError.offset).arg(parseError.errorString()));
     if (document.isObject())
         return fromEnvelope(document.object());
     if (!document.isArray())
@@ -118,7 +124,8 @@ Result fromEnvelopeBody(const QByteArray& body)
     if (items.isEmpty())
         return reject(u"empty batch"_s);
     if (items.size() > limits::kMaxPublishBatch)
-        return reject(u"batch of %1 items; the limit is %2"_s.arg(items.size()).arg(limits::kMaxPublishBatch));
+        return reject(
+            u"batch of %1 items; the limit is %2"_s.arg(items.size()).arg(limits::kMaxPublishBatch));
     Result all;
     all.publications.reserve(items.size());
     for (int i = 0; i < items.size(); ++i) {

@@ -63,9 +63,8 @@ bool Server::start(QString* error)
     if (!m_config.forgeUrl.isEmpty()) {
         // Before the workers start: they read the authenticator's forge verifier without a lock.
         m_forgeBridge = new ForgeBridge(m_config, m_broker, &m_authenticator, this);
-        m_metrics.setExtraSource([engine = m_engine, bridge = m_forgeBridge] {
-            return engine->metrics() + bridge->metrics();
-        });
+        m_metrics.setExtraSource(
+            [engine = m_engine, bridge = m_forgeBridge] { return engine->metrics() + bridge->metrics(); });
     }
 
     const int workerCount = m_config.effectiveWorkers();
@@ -97,9 +96,8 @@ bool Server::start(QString* error)
     m_adminApi = std::make_unique<AdminApi>(m_config.publisherSecret, m_broker, &m_metrics,
                                             [this] { return isReady(); });
     m_adminServer = new AdminServer(
-        [api = m_adminApi.get()](const HttpRequestHead& head, const QByteArray& body, AdminServer::Respond respond) {
-            api->handle(head, body, respond);
-        },
+        [api = m_adminApi.get()](const HttpRequestHead& head, const QByteArray& body,
+                                 AdminServer::Respond respond) { api->handle(head, body, respond); },
         this);
     if (!m_adminServer->listen(m_config.adminAddress, m_config.adminPort)) {
         *error = u"cannot listen on admin %1:%2: %3"_s.arg(m_config.adminAddress.toString())
@@ -107,10 +105,12 @@ bool Server::start(QString* error)
                      .arg(m_adminServer->errorString());
         return false;
     }
-    qCInfo(lcServer).noquote() << "listening for clients on" << u"ws://%1:%2%3"_s.arg(m_config.listenAddress.toString()).arg(port()).arg(m_config.wsPath())
-                               << "with" << workerCount << "workers; admin API on"
-                               << u"http://%1:%2"_s.arg(m_config.adminAddress.toString()).arg(adminPort())
-                               << "; engine" << m_engine->name();
+    qCInfo(lcServer).noquote()
+        << "listening for clients on"
+        << u"ws://%1:%2%3"_s.arg(m_config.listenAddress.toString()).arg(port()).arg(m_config.wsPath())
+        << "with" << workerCount << "workers; admin API on"
+        << u"http://%1:%2"_s.arg(m_config.adminAddress.toString()).arg(adminPort()) << "; engine"
+        << m_engine->name();
     return true;
 }
 
@@ -156,7 +156,8 @@ void Server::stopWorkers()
     if (m_broker)
         m_broker->setWorkers({});
     for (Worker* worker : std::as_const(m_workers))
-        QMetaObject::invokeMethod(worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
     m_workers.clear();
     for (QThread* thread : std::as_const(m_threads)) {
         thread->quit();

@@ -99,7 +99,7 @@ QString ServerConfig::loadIni(const QString& path)
     apply(u"server/path_prefix"_s, [&](const QString& v) {
         pathPrefix = v.endsWith(u'/') ? v.chopped(1) : v;
         return (pathPrefix.isEmpty() || pathPrefix.startsWith(u'/')) ? QString()
-                                                                      : u"path_prefix must start with '/'"_s;
+                                                                     : u"path_prefix must start with '/'"_s;
     });
     apply(u"server/admin_listen"_s, [&](const QString& v) { return parseAddress(v, &adminAddress); });
     apply(u"server/admin_port"_s, [&](const QString& v) { return parsePort(v, &adminPort); });
@@ -143,8 +143,9 @@ QString ServerConfig::loadIni(const QString& path)
           [&](const QString& v) { return parsePositive(u"forge poll_step_ms"_s, v, &forgePoll.stepMs, 0); });
     apply(u"forge/poll_max_ms"_s,
           [&](const QString& v) { return parsePositive(u"forge poll_max_ms"_s, v, &forgePoll.maxMs); });
-    apply(u"forge/outage_max_ms"_s,
-          [&](const QString& v) { return parsePositive(u"forge outage_max_ms"_s, v, &forgePoll.outageMaxMs); });
+    apply(u"forge/outage_max_ms"_s, [&](const QString& v) {
+        return parsePositive(u"forge outage_max_ms"_s, v, &forgePoll.outageMaxMs);
+    });
     if (error.isEmpty() && forgePoll.maxMs < forgePoll.minMs)
         error = u"forge poll_max_ms must be >= poll_min_ms"_s;
     if (!error.isEmpty())
@@ -173,32 +174,30 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
         "Secrets may also come from FORGEWIRE_JWT_SECRET and FORGEWIRE_PUBLISHER_SECRET."_s);
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption config(u"config"_s, u"INI config file (see forgewire.example.ini)."_s, u"file"_s);
+    const QCommandLineOption config(u"config"_s, u"INI config file (see forgewire.example.ini)."_s,
+                                    u"file"_s);
     const QCommandLineOption listen(u"listen"_s, u"Client WebSocket address (default 0.0.0.0)."_s, u"addr"_s);
     const QCommandLineOption port(u"port"_s, u"Client WebSocket port (default 8080; 0 = any)."_s, u"port"_s);
     const QCommandLineOption prefix(u"path-prefix"_s, u"Path before /-/ws, e.g. /push."_s, u"path"_s);
-    const QCommandLineOption adminListen(u"admin-listen"_s, u"Admin/publish API address (default 127.0.0.1)."_s,
-                                         u"addr"_s);
+    const QCommandLineOption adminListen(u"admin-listen"_s,
+                                         u"Admin/publish API address (default 127.0.0.1)."_s, u"addr"_s);
     const QCommandLineOption adminPort(u"admin-port"_s, u"Admin/publish API port (default 8081; 0 = any)."_s,
                                        u"port"_s);
     const QCommandLineOption workers(u"workers"_s, u"Connection worker threads (default 0 = one per core)."_s,
                                      u"n"_s);
     const QCommandLineOption jwtSecret(u"jwt-secret"_s, u"HS256 secret for client JWTs."_s, u"secret"_s);
-    const QCommandLineOption publisherSecret(u"publisher-secret"_s,
-                                             u"Bearer secret for the publish API (generated if unset)."_s,
-                                             u"secret"_s);
-    const QCommandLineOption state(u"state"_s, u"SQLite file for retained state and ACLs (:memory: = none)."_s,
-                                   u"file"_s);
+    const QCommandLineOption publisherSecret(
+        u"publisher-secret"_s, u"Bearer secret for the publish API (generated if unset)."_s, u"secret"_s);
+    const QCommandLineOption state(
+        u"state"_s, u"SQLite file for retained state and ACLs (:memory: = none)."_s, u"file"_s);
     const QCommandLineOption engine(u"engine"_s, u"'memory' (default) or redis://host:port/db."_s, u"url"_s);
     const QCommandLineOption logLevel(u"log-level"_s, u"debug, info (default), warning or critical."_s,
                                       u"level"_s);
-    const QCommandLineOption maxConnections(u"max-connections"_s,
-                                            u"Open connection cap (default %1)."_s.arg(limits::kMaxConnections),
-                                            u"n"_s);
-    const QCommandLineOption pingInterval(u"ping-interval"_s,
-                                          u"Milliseconds between WebSocket pings (default %1)."_s.arg(
-                                              limits::kPingIntervalMs),
-                                          u"ms"_s);
+    const QCommandLineOption maxConnections(
+        u"max-connections"_s, u"Open connection cap (default %1)."_s.arg(limits::kMaxConnections), u"n"_s);
+    const QCommandLineOption pingInterval(
+        u"ping-interval"_s,
+        u"Milliseconds between WebSocket pings (default %1)."_s.arg(limits::kPingIntervalMs), u"ms"_s);
     const QCommandLineOption pongDeadline(u"pong-deadline"_s,
                                           u"Milliseconds a pong may be late before the peer is dropped "
                                           "(default %1)."_s.arg(limits::kPongDeadlineMs),
@@ -207,9 +206,9 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
                                       u"Bridge mode: poll this Gitea/Forgejo (e.g. https://codeberg.org) for "
                                       "clients signed in with their forge token."_s,
                                       u"url"_s);
-    for (const auto* option : {&config, &listen, &port, &prefix, &adminListen, &adminPort, &workers, &jwtSecret,
-                               &publisherSecret, &state, &engine, &logLevel, &maxConnections, &pingInterval,
-                               &pongDeadline, &forgeUrl})
+    for (const auto* option :
+         {&config, &listen, &port, &prefix, &adminListen, &adminPort, &workers, &jwtSecret, &publisherSecret,
+          &state, &engine, &logLevel, &maxConnections, &pingInterval, &pongDeadline, &forgeUrl})
         parser.addOption(*option);
 
     ConfigParseResult result;
@@ -249,8 +248,9 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
     flag(port, [&](const QString& v) { return parsePort(v, &cfg.port); });
     flag(prefix, [&](const QString& v) {
         cfg.pathPrefix = v.endsWith(u'/') ? v.chopped(1) : v;
-        return (cfg.pathPrefix.isEmpty() || cfg.pathPrefix.startsWith(u'/')) ? QString()
-                                                                              : u"--path-prefix must start with '/'"_s;
+        return (cfg.pathPrefix.isEmpty() || cfg.pathPrefix.startsWith(u'/'))
+                   ? QString()
+                   : u"--path-prefix must start with '/'"_s;
     });
     flag(adminListen, [&](const QString& v) { return parseAddress(v, &cfg.adminAddress); });
     flag(adminPort, [&](const QString& v) { return parsePort(v, &cfg.adminPort); });
@@ -277,10 +277,13 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
     });
     flag(maxConnections,
          [&](const QString& v) { return parsePositive(u"--max-connections"_s, v, &cfg.maxConnections); });
-    flag(pingInterval, [&](const QString& v) { return parsePositive(u"--ping-interval"_s, v, &cfg.pingIntervalMs); });
-    flag(pongDeadline, [&](const QString& v) { return parsePositive(u"--pong-deadline"_s, v, &cfg.pongDeadlineMs); });
+    flag(pingInterval,
+         [&](const QString& v) { return parsePositive(u"--ping-interval"_s, v, &cfg.pingIntervalMs); });
+    flag(pongDeadline,
+         [&](const QString& v) { return parsePositive(u"--pong-deadline"_s, v, &cfg.pongDeadlineMs); });
     flag(forgeUrl, [&](const QString& v) { return parseForgeUrl(v, &cfg.forgeUrl); });
-    if (error.isEmpty() && !QStringList{u"debug"_s, u"info"_s, u"warning"_s, u"critical"_s}.contains(cfg.logLevel))
+    if (error.isEmpty() &&
+        !QStringList{u"debug"_s, u"info"_s, u"warning"_s, u"critical"_s}.contains(cfg.logLevel))
         error = u"unknown log level '%1' (debug, info, warning, critical)"_s.arg(cfg.logLevel);
     if (error.isEmpty() && cfg.engine != "memory"_L1 && !cfg.engine.startsWith("redis://"_L1))
         error = u"unknown engine '%1' (memory or redis://host:port/db)"_s.arg(cfg.engine);

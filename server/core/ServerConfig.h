@@ -64,8 +64,8 @@ struct ServerConfig
 struct ConfigParseResult
 {
     std::optional<ServerConfig> config;
-    QString error;         // set when config is empty and the process should fail
-    QString exitText;      // set for --help / --version: print it and exit 0
+    QString error;    // set when config is empty and the process should fail
+    QString exitText; // set for --help / --version: print it and exit 0
 };
 
 // The command line of forgewire-server: flags override the INI file given by --config,

@@ -43,9 +43,9 @@ void insertRetained(QList<RetainedMessage>& list, const RetainedMessage& message
 } // namespace
 
 StateStore::StateStore(QString path)
-    : m_path(std::move(path)), m_connectionName(u"forgewire-state-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces))
-{
-}
+    : m_path(std::move(path)),
+      m_connectionName(u"forgewire-state-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces))
+{}
 
 StateStore::~StateStore()
 {
@@ -67,11 +67,12 @@ QString StateStore::open()
     if (!db.open())
         return u"cannot open state file '%1': %2"_s.arg(m_path, db.lastError().text());
     QSqlQuery q(db);
-    for (const QString& statement :
-         {u"PRAGMA journal_mode=WAL"_s, u"PRAGMA synchronous=NORMAL"_s,
-          u"CREATE TABLE IF NOT EXISTS retained (topic TEXT NOT NULL, type TEXT NOT NULL, "
-          "payload BLOB NOT NULL, PRIMARY KEY (topic, type))"_s,
-          u"CREATE TABLE IF NOT EXISTS project_access (project_id INTEGER PRIMARY KEY, acl TEXT NOT NULL)"_s}) {
+    for (
+        const QString& statement :
+        {u"PRAGMA journal_mode=WAL"_s, u"PRAGMA synchronous=NORMAL"_s,
+         u"CREATE TABLE IF NOT EXISTS retained (topic TEXT NOT NULL, type TEXT NOT NULL, "
+         "payload BLOB NOT NULL, PRIMARY KEY (topic, type))"_s,
+         u"CREATE TABLE IF NOT EXISTS project_access (project_id INTEGER PRIMARY KEY, acl TEXT NOT NULL)"_s}) {
         if (!q.exec(statement))
             return u"cannot prepare state file '%1': %2"_s.arg(m_path, q.lastError().text());
     }
@@ -83,14 +84,15 @@ QString StateStore::open()
         return u"cannot read project ACLs: %1"_s.arg(q.lastError().text());
     while (q.next()) {
         QString error;
-        const auto access = ProjectAccess::fromJson(QJsonDocument::fromJson(q.value(1).toByteArray()).object(), &error);
+        const auto access =
+            ProjectAccess::fromJson(QJsonDocument::fromJson(q.value(1).toByteArray()).object(), &error);
         if (access)
             m_access.insert(q.value(0).toLongLong(), *access);
         else
             qCWarning(lcState) << "ignoring a corrupt ACL of project" << q.value(0).toLongLong() << error;
     }
-    qCInfo(lcState).noquote() << "state" << m_path << "loaded:" << m_retained.size() << "topics with retained state,"
-                              << m_access.size() << "project ACLs";
+    qCInfo(lcState).noquote() << "state" << m_path << "loaded:" << m_retained.size()
+                              << "topics with retained state," << m_access.size() << "project ACLs";
     return {};
 }
 

@@ -41,10 +41,9 @@ int sweepIntervalMs(const ServerConfig& config)
 
 Worker::Worker(int index, const ServerConfig& config, const Authenticator* authenticator, Metrics* metrics,
                std::atomic<int>* admitted, Broker* broker)
-    : m_index(index), m_config(config), m_authenticator(authenticator), m_metrics(metrics), m_admitted(admitted),
-      m_broker(broker)
-{
-}
+    : m_index(index), m_config(config), m_authenticator(authenticator), m_metrics(metrics),
+      m_admitted(admitted), m_broker(broker)
+{}
 
 Worker::~Worker()
 {
@@ -127,7 +126,8 @@ void Worker::onHeadReadable(QTcpSocket* socket)
         break;
     }
     if (head.path != m_config.wsPath()) {
-        rejectHttp(socket, 404, R"({"error":"not found; the WebSocket endpoint is )" + m_config.wsPath().toUtf8() + "\"}");
+        rejectHttp(socket, 404,
+                   R"({"error":"not found; the WebSocket endpoint is )" + m_config.wsPath().toUtf8() + "\"}");
         return;
     }
     if (head.method != "GET") {
@@ -152,7 +152,8 @@ void Worker::onHeadReadable(QTcpSocket* socket)
     m_wsServer->handleConnection(socket);
 }
 
-void Worker::rejectHttp(QTcpSocket* socket, int status, const QByteArray& body, const QByteArray& extraHeaders)
+void Worker::rejectHttp(QTcpSocket* socket, int status, const QByteArray& body,
+                        const QByteArray& extraHeaders)
 {
     m_pending.remove(socket);
     detachRequestHandlers(socket);
@@ -181,8 +182,10 @@ void Worker::onUpgraded()
 
 void Worker::startSession(QWebSocket* socket)
 {
-    auto* session = new ClientSession(socket, QUuid::createUuid().toString(QUuid::WithoutBraces), m_clock.elapsed());
-    const auto upgrading = m_upgrading.constFind(UpgradeKey{socket->peerAddress().toString(), socket->peerPort()});
+    auto* session =
+        new ClientSession(socket, QUuid::createUuid().toString(QUuid::WithoutBraces), m_clock.elapsed());
+    const auto upgrading =
+        m_upgrading.constFind(UpgradeKey{socket->peerAddress().toString(), socket->peerPort()});
     if (upgrading != m_upgrading.cend()) {
         session->setTransport(upgrading->socket);
         m_upgrading.erase(upgrading);
@@ -195,11 +198,10 @@ void Worker::startSession(QWebSocket* socket)
     socket->setOutgoingFrameSize(qMax<quint64>(m_config.maxMessageBytes * 4, 512 * 1024));
     session->nextPingAtMs = m_clock.elapsed() + m_config.pingIntervalMs;
 
-    connect(socket, &QWebSocket::textMessageReceived, this,
-            [this, socket](const QString& text) {
-                if (ClientSession* s = sessionFor(socket))
-                    onTextMessage(s, text);
-            });
+    connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString& text) {
+        if (ClientSession* s = sessionFor(socket))
+            onTextMessage(s, text);
+    });
     connect(socket, &QWebSocket::binaryMessageReceived, this, [this, socket](const QByteArray&) {
         if (ClientSession* s = sessionFor(socket))
             sendError(s, ErrorCode::BadRequest, u"binary frames are not supported; send JSON text frames"_s);
@@ -214,8 +216,8 @@ void Worker::startSession(QWebSocket* socket)
     });
 
     const QNetworkRequest request = socket->request();
-    const QByteArray token =
-        Authenticator::extractToken(request.rawHeader("Authorization"), request.url().query(QUrl::FullyEncoded));
+    const QByteArray token = Authenticator::extractToken(request.rawHeader("Authorization"),
+                                                         request.url().query(QUrl::FullyEncoded));
     AuthResult result = m_authenticator->authenticate(token);
     if (!result.ok && m_authenticator->hasForgeVerifier() && !Authenticator::looksLikeJwt(token)) {
         m_broker->verifyForgeToken(m_authenticator, this, token, [this, socket](const AuthResult& forge) {
@@ -233,7 +235,8 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
         return;
     if (!result.ok) {
         ++m_metrics->authFailures;
-        qCInfo(lcWs).noquote() << "refusing" << session->socket()->peerAddress().toString() << "-" << result.error;
+        qCInfo(lcWs).noquote() << "refusing" << session->socket()->peerAddress().toString() << "-"
+                               << result.error;
         closeSession(session, protocol::CloseCode::Unauthorized, u"unauthorized"_s);
         return;
     }
@@ -257,8 +260,9 @@ void Worker::onTextMessage(ClientSession* session, const QString& text)
     if (session->state() != ClientSession::State::Ready)
         return;
     if (!session->takeMessageToken(m_clock.elapsed())) {
-        sendError(session, ErrorCode::RateLimited,
-                  u"more than %1 messages per second; message dropped"_s.arg(limits::kClientMessagesPerSecond));
+        sendError(
+            session, ErrorCode::RateLimited,
+            u"more than %1 messages per second; message dropped"_s.arg(limits::kClientMessagesPerSecond));
         return;
     }
     const auto decoded = protocol::decodeClientMessage(text.toUtf8());
@@ -281,7 +285,8 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
     const Topic topic = Topic::parse(name);
     if (!topic.isValid()) {
         sendError(session, ErrorCode::UnknownTopic,
-                  u"unknown topic; expected user-{id}, project-board.{id} or public.<name>"_s, name.left(Topic::kMaxLength));
+                  u"unknown topic; expected user-{id}, project-board.{id} or public.<name>"_s,
+                  name.left(Topic::kMaxLength));
         return;
     }
     if (session->subscriptions().contains(name)) {
@@ -289,18 +294,21 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
         // (after it acted on the forge directly); PROTOCOL.md allows clients no other message for it.
         if (topic.kind() == Topic::Kind::User && topic.id() == session->identity().userId)
             m_broker->requestRefresh(topic.id());
-        sendText(session, QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Subscribed{name}))));
+        sendText(session,
+                 QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Subscribed{name}))));
         return;
     }
     if (session->pendingSubscriptions().contains(name))
         return;
     const Identity& who = session->identity();
     // The connection's own user topic does not count against the cap.
-    const qsizetype own = (!who.isAnonymous() && session->subscriptions().contains(Topic::user(who.userId))) ? 1 : 0;
+    const qsizetype own =
+        (!who.isAnonymous() && session->subscriptions().contains(Topic::user(who.userId))) ? 1 : 0;
     if (!automatic && session->subscriptions().size() + session->pendingSubscriptions().size() - own >=
                           limits::kMaxSubscriptionsPerConnection) {
         sendError(session, ErrorCode::RateLimited,
-                  u"at most %1 subscriptions per connection"_s.arg(limits::kMaxSubscriptionsPerConnection), name);
+                  u"at most %1 subscriptions per connection"_s.arg(limits::kMaxSubscriptionsPerConnection),
+                  name);
         return;
     }
     bool checkAccess = false;
@@ -343,8 +351,8 @@ void Worker::completeSubscribe(ClientSession* session, const QString& topic, boo
     // Indexed only now, after the retained state was read: any publication posted after that read
     // reaches this worker after this reply, so the client never sees state older than it holds.
     addToIndex(session, topic);
-    if (!automatic &&
-        !sendText(session, QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Subscribed{topic})))))
+    if (!automatic && !sendText(session, QString::fromUtf8(protocol::encode(
+                                             protocol::ServerMessage(protocol::Subscribed{topic})))))
         return;
     for (const QByteArray& payload : retained) {
         if (!sendText(session, QString::fromUtf8(payload)))
@@ -361,7 +369,8 @@ void Worker::unsubscribe(ClientSession* session, const QString& name)
     session->pendingSubscriptions().remove(name);
     if (session->subscriptions().contains(name))
         removeFromIndex(session, name);
-    sendText(session, QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Unsubscribed{name}))));
+    sendText(session,
+             QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Unsubscribed{name}))));
 }
 
 void Worker::addToIndex(ClientSession* session, const QString& topic)
@@ -406,8 +415,8 @@ void Worker::deliver(const Publication& publication)
             ++m_metrics->droppedForbidden;
             continue;
         }
-        const bool isHere =
-            !publication.logoutSession.isEmpty() && session->identity().sessionId == publication.logoutSession;
+        const bool isHere = !publication.logoutSession.isEmpty() &&
+                            session->identity().sessionId == publication.logoutSession;
         if (session->state() != ClientSession::State::Ready)
             continue;
         if (isOverSendQueue(session)) {
@@ -430,7 +439,8 @@ void Worker::deliver(const Publication& publication)
 void Worker::sendError(ClientSession* session, ErrorCode code, const QString& message, const QString& topic)
 {
     ++m_metrics->clientErrors;
-    sendText(session, QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Error{code, message, topic}))));
+    sendText(session, QString::fromUtf8(
+                          protocol::encode(protocol::ServerMessage(protocol::Error{code, message, topic}))));
 }
 
 bool Worker::sendText(ClientSession* session, const QString& text)

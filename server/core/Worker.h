@@ -57,7 +57,8 @@ private:
     };
 
     void onHeadReadable(QTcpSocket* socket);
-    void rejectHttp(QTcpSocket* socket, int status, const QByteArray& body, const QByteArray& extraHeaders = {});
+    void rejectHttp(QTcpSocket* socket, int status, const QByteArray& body,
+                    const QByteArray& extraHeaders = {});
     void detachRequestHandlers(QTcpSocket* socket);
     void onUpgraded();
     void startSession(QWebSocket* socket);

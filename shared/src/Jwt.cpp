@@ -62,11 +62,12 @@ JwtResult Jwt::verify(const QByteArray& token, const QByteArray& secret, const Q
     if (!header)
         return refuse(u"malformed JWT header"_s);
     if (header->value("alg"_L1).toString() != "HS256"_L1)
-        return refuse(u"unsupported JWT alg '%1' (only HS256 is accepted)"_s.arg(header->value("alg"_L1).toString()));
+        return refuse(
+            u"unsupported JWT alg '%1' (only HS256 is accepted)"_s.arg(header->value("alg"_L1).toString()));
 
-    const QByteArray expected = QMessageAuthenticationCode::hash(parts[0] + '.' + parts[1], secret,
-                                                                 QCryptographicHash::Sha256)
-                                    .toBase64(kBase64Url);
+    const QByteArray expected =
+        QMessageAuthenticationCode::hash(parts[0] + '.' + parts[1], secret, QCryptographicHash::Sha256)
+            .toBase64(kBase64Url);
     if (!constantTimeEquals(expected, parts[2]))
         return refuse(u"bad JWT signature"_s);
 
@@ -102,8 +103,8 @@ JwtResult Jwt::verify(const QByteArray& token, const QByteArray& secret, const Q
 
 QByteArray Jwt::sign(const JwtClaims& claims, const QByteArray& secret)
 {
-    const QByteArray header =
-        QJsonDocument(QJsonObject{{u"alg"_s, u"HS256"_s}, {u"typ"_s, u"JWT"_s}}).toJson(QJsonDocument::Compact);
+    const QByteArray header = QJsonDocument(QJsonObject{{u"alg"_s, u"HS256"_s}, {u"typ"_s, u"JWT"_s}})
+                                  .toJson(QJsonDocument::Compact);
     QJsonObject payload{{u"sub"_s, QString::number(claims.userId)},
                         {u"name"_s, claims.login},
                         {u"exp"_s, claims.expires.toSecsSinceEpoch()}};
@@ -111,10 +112,12 @@ QByteArray Jwt::sign(const JwtClaims& claims, const QByteArray& secret)
         payload.insert(u"sid"_s, claims.sessionId);
     if (!claims.topics.isEmpty())
         payload.insert(u"topics"_s, QJsonArray::fromStringList(claims.topics));
-    const QByteArray signingInput = header.toBase64(kBase64Url) + '.' +
-                                    QJsonDocument(payload).toJson(QJsonDocument::Compact).toBase64(kBase64Url);
+    const QByteArray signingInput =
+        header.toBase64(kBase64Url) + '.' +
+        QJsonDocument(payload).toJson(QJsonDocument::Compact).toBase64(kBase64Url);
     return signingInput + '.' +
-           QMessageAuthenticationCode::hash(signingInput, secret, QCryptographicHash::Sha256).toBase64(kBase64Url);
+           QMessageAuthenticationCode::hash(signingInput, secret, QCryptographicHash::Sha256)
+               .toBase64(kBase64Url);
 }
 
 } // namespace forgewire

@@ -80,9 +80,8 @@ QString validateBoardData(const QString& event, const QJsonObject& data)
         for (const auto& [field, type] : spec.fields) {
             const QJsonValue value = data.value(field);
             if (value.type() != type) {
-                return u"board event '%1' needs data.%2 as %3, got %4"_s.arg(event, field,
-                                                                               jsonTypeName(type),
-                                                                               jsonTypeName(value.type()));
+                return u"board event '%1' needs data.%2 as %3, got %4"_s.arg(event, field, jsonTypeName(type),
+                                                                             jsonTypeName(value.type()));
             }
         }
         if (event == "column.reordered"_L1) {
@@ -239,9 +238,9 @@ Stopwatch stopwatchFromJson(const QJsonObject& o, QString* error)
         return {};
     }
     s.issueIndex = o.value("issue_index"_L1).toInteger();
-    for (auto [key, target] : {std::pair{"issue_title"_L1, &s.issueTitle},
-                               std::pair{"repo_owner_name"_L1, &s.repoOwnerName},
-                               std::pair{"repo_name"_L1, &s.repoName}}) {
+    for (auto [key, target] :
+         {std::pair{"issue_title"_L1, &s.issueTitle}, std::pair{"repo_owner_name"_L1, &s.repoOwnerName},
+          std::pair{"repo_name"_L1, &s.repoName}}) {
         if (!o.value(key).isString()) {
             *error = u"stopwatch '%1' must be a string"_s.arg(key);
             return {};
@@ -259,9 +258,9 @@ QJsonObject toJson(const ServerMessage& message)
         QJsonObject& o;
         void operator()(const Hello& m)
         {
-            o.insert(u"user"_s, m.user ? QJsonValue(QJsonObject{{u"id"_s, m.user->id},
-                                                                {u"login"_s, m.user->login}})
-                                       : QJsonValue(QJsonValue::Null));
+            o.insert(u"user"_s,
+                     m.user ? QJsonValue(QJsonObject{{u"id"_s, m.user->id}, {u"login"_s, m.user->login}})
+                            : QJsonValue(QJsonValue::Null));
             o.insert(u"session"_s, m.session);
             o.insert(u"heartbeat"_s, m.heartbeat);
         }

@@ -24,7 +24,13 @@ constexpr quint16 Unauthorized = 4001;
 constexpr quint16 SlowConsumer = 4008;
 } // namespace CloseCode
 
-enum class ErrorCode { Forbidden, BadRequest, UnknownTopic, RateLimited };
+enum class ErrorCode
+{
+    Forbidden,
+    BadRequest,
+    UnknownTopic,
+    RateLimited
+};
 QString errorCodeName(ErrorCode code);
 
 struct UserInfo

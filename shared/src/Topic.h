@@ -8,7 +8,13 @@ namespace forgewire {
 class Topic
 {
 public:
-    enum class Kind { Invalid, User, ProjectBoard, Public };
+    enum class Kind
+    {
+        Invalid,
+        User,
+        ProjectBoard,
+        Public
+    };
 
     // Long enough for any real name, short enough that a topic cannot be used to flood memory.
     static constexpr int kMaxLength = 200;

@@ -48,12 +48,16 @@ void TestAdminApi::wrongSecret_data()
     QTest::addColumn<QString>("path");
     QTest::addColumn<QByteArray>("secret");
     const QByteArray body = R"({"count":1})";
-    for (const QByteArray& secret : {QByteArray(), QByteArray("wrong"), QByteArray("test-publisher-secreT")}) {
+    for (const QByteArray& secret :
+         {QByteArray(), QByteArray("wrong"), QByteArray("test-publisher-secreT")}) {
         const QByteArray tag = secret.isEmpty() ? "none" : secret;
         QTest::newRow(("publish/" + tag).constData()) << QByteArray("POST") << u"/api/v1/publish"_s << secret;
-        QTest::newRow(("count/" + tag).constData()) << QByteArray("PUT") << u"/api/v1/users/7/notification-count"_s << secret;
-        QTest::newRow(("access/" + tag).constData()) << QByteArray("PUT") << u"/api/v1/projects/1/access"_s << secret;
-        QTest::newRow(("events/" + tag).constData()) << QByteArray("POST") << u"/api/v1/projects/1/events"_s << secret;
+        QTest::newRow(("count/" + tag).constData())
+            << QByteArray("PUT") << u"/api/v1/users/7/notification-count"_s << secret;
+        QTest::newRow(("access/" + tag).constData())
+            << QByteArray("PUT") << u"/api/v1/projects/1/access"_s << secret;
+        QTest::newRow(("events/" + tag).constData())
+            << QByteArray("POST") << u"/api/v1/projects/1/events"_s << secret;
     }
 }
 
@@ -74,34 +78,45 @@ void TestAdminApi::badBodies_data()
     QTest::addColumn<QString>("path");
     QTest::addColumn<QByteArray>("body");
     QTest::addColumn<QString>("error");
-    auto row = [](const char* name, const char* method, const QString& path, const QByteArray& body, const char* error) {
+    auto row = [](const char* name, const char* method, const QString& path, const QByteArray& body,
+                  const char* error) {
         QTest::newRow(name) << QByteArray(method) << path << body << QString::fromLatin1(error);
     };
     row("malformed json", "POST", u"/api/v1/publish"_s, "{", "malformed JSON");
     row("item not object", "POST", u"/api/v1/publish"_s, "[1]", "item 0: expected an object");
     row("empty batch", "POST", u"/api/v1/publish"_s, "[]", "empty batch");
-    row("unknown topic", "POST", u"/api/v1/publish"_s, R"({"topic":"nope","message":{"type":"notification-count","count":1}})", "unknown topic");
-    row("unknown type", "POST", u"/api/v1/publish"_s, R"({"topic":"user-1","message":{"type":"shout"}})", "unknown message type");
+    row("unknown topic", "POST", u"/api/v1/publish"_s,
+        R"({"topic":"nope","message":{"type":"notification-count","count":1}})", "unknown topic");
+    row("unknown type", "POST", u"/api/v1/publish"_s, R"({"topic":"user-1","message":{"type":"shout"}})",
+        "unknown message type");
     row("hello not publishable", "POST", u"/api/v1/publish"_s,
-        R"({"topic":"user-1","message":{"type":"hello","user":null,"session":"s","heartbeat":1}})", "cannot be published");
+        R"({"topic":"user-1","message":{"type":"hello","user":null,"session":"s","heartbeat":1}})",
+        "cannot be published");
     row("board on user topic", "POST", u"/api/v1/publish"_s,
-        R"({"topic":"user-1","message":{"type":"board","event":"project.deleted","data":{}}})", "board events go to");
+        R"({"topic":"user-1","message":{"type":"board","event":"project.deleted","data":{}}})",
+        "board events go to");
     row("count on board topic", "POST", u"/api/v1/publish"_s,
-        R"({"topic":"project-board.1","message":{"type":"notification-count","count":1}})", "board events only");
+        R"({"topic":"project-board.1","message":{"type":"notification-count","count":1}})",
+        "board events only");
     row("retain board", "POST", u"/api/v1/publish"_s,
-        R"({"topic":"project-board.1","message":{"type":"board","event":"project.deleted","data":{}},"retain":true})", "only notification-count and stopwatches");
+        R"({"topic":"project-board.1","message":{"type":"board","event":"project.deleted","data":{}},"retain":true})",
+        "only notification-count and stopwatches");
     row("retain not bool", "POST", u"/api/v1/publish"_s,
-        R"({"topic":"user-1","message":{"type":"notification-count","count":1},"retain":"yes"})", "'retain' must be a boolean");
+        R"({"topic":"user-1","message":{"type":"notification-count","count":1},"retain":"yes"})",
+        "'retain' must be a boolean");
     row("negative count", "PUT", u"/api/v1/users/7/notification-count"_s, R"({"count":-1})", "non-negative");
     row("count missing", "PUT", u"/api/v1/users/7/notification-count"_s, R"({})", "non-negative");
     row("stopwatch bad date", "PUT", u"/api/v1/users/7/stopwatches"_s,
-        R"([{"created":"yesterday","seconds":1,"issue_index":1,"issue_title":"t","repo_owner_name":"o","repo_name":"r"}])", "ISO 8601");
+        R"([{"created":"yesterday","seconds":1,"issue_index":1,"issue_title":"t","repo_owner_name":"o","repo_name":"r"}])",
+        "ISO 8601");
     row("logout without session", "POST", u"/api/v1/users/7/logout"_s, R"({})", "session_id");
-    row("unknown board event", "POST", u"/api/v1/projects/1/events"_s, R"({"event":"card.flipped","data":{}})", "unknown board event");
+    row("unknown board event", "POST", u"/api/v1/projects/1/events"_s,
+        R"({"event":"card.flipped","data":{}})", "unknown board event");
     row("card.moved missing field", "POST", u"/api/v1/projects/1/events"_s,
         R"({"event":"card.moved","data":{"issue_id":1}})", "data.issue_index");
     row("acl users not ids", "PUT", u"/api/v1/projects/1/access"_s, R"({"users":["alice"]})", "user ids");
-    row("acl public not bool", "PUT", u"/api/v1/projects/1/access"_s, R"({"public":"yes"})", "'public' must be a boolean");
+    row("acl public not bool", "PUT", u"/api/v1/projects/1/access"_s, R"({"public":"yes"})",
+        "'public' must be a boolean");
 }
 
 void TestAdminApi::badBodies()
@@ -120,7 +135,8 @@ void TestAdminApi::badBatchAppliesNothing()
     WsClient client;
     QVERIFY(client.open(m_fixture->wsUrl(), makeToken(7, u"alice"_s)));
     QCOMPARE(client.next().value("type"_L1).toString(), u"hello"_s);
-    const QByteArray batch = R"([{"topic":"user-7","message":{"type":"notification-count","count":5},"retain":true},
+    const QByteArray batch =
+        R"([{"topic":"user-7","message":{"type":"notification-count","count":5},"retain":true},
                                  {"topic":"user-7","message":{"type":"notification-count","count":"six"}}])";
     const HttpReply reply = m_fixture->admin("POST", u"/api/v1/publish"_s, batch);
     QCOMPARE(reply.status, 400);
@@ -140,8 +156,9 @@ void TestAdminApi::batchAccepted()
     client.next();
     QJsonArray batch;
     for (int i = 1; i <= 3; ++i)
-        batch.append(QJsonObject{{u"topic"_s, u"user-7"_s},
-                                 {u"message"_s, QJsonObject{{u"type"_s, u"notification-count"_s}, {u"count"_s, i}}}});
+        batch.append(
+            QJsonObject{{u"topic"_s, u"user-7"_s},
+                        {u"message"_s, QJsonObject{{u"type"_s, u"notification-count"_s}, {u"count"_s, i}}}});
     const HttpReply reply = m_fixture->admin("POST", u"/api/v1/publish"_s, QJsonDocument(batch).toJson());
     QCOMPARE(reply.status, 202);
     QCOMPARE(reply.json().value("accepted"_L1).toInt(), 3);
@@ -179,7 +196,8 @@ void TestAdminApi::bodyTooLarge()
 void TestAdminApi::accessRoundTrip()
 {
     QCOMPARE(m_fixture->admin("GET", u"/api/v1/projects/5/access"_s).status, 404);
-    const HttpReply put = m_fixture->admin("PUT", u"/api/v1/projects/5/access"_s, R"({"public":false,"users":[3,1,2]})");
+    const HttpReply put =
+        m_fixture->admin("PUT", u"/api/v1/projects/5/access"_s, R"({"public":false,"users":[3,1,2]})");
     QCOMPARE(put.status, 200);
     const HttpReply get = m_fixture->admin("GET", u"/api/v1/projects/5/access"_s);
     QCOMPARE(get.status, 200);

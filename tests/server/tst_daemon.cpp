@@ -41,9 +41,9 @@ void TestDaemon::help()
     QVERIFY(p.waitForFinished(kWaitMs));
     QCOMPARE(p.exitCode(), 0);
     const QByteArray out = p.readAllStandardOutput();
-    for (const char* flag : {"--config", "--listen", "--port", "--admin-listen", "--admin-port", "--jwt-secret",
-                             "--publisher-secret", "--state", "--engine", "--log-level", "--workers",
-                             "--max-connections", "--path-prefix"})
+    for (const char* flag : {"--config", "--listen", "--port", "--admin-listen", "--admin-port",
+                             "--jwt-secret", "--publisher-secret", "--state", "--engine", "--log-level",
+                             "--workers", "--max-connections", "--path-prefix"})
         QVERIFY2(out.contains(flag), flag);
 }
 
@@ -55,7 +55,8 @@ void TestDaemon::badArguments_data()
     QTest::newRow("bad port") << QStringList{u"--port"_s, u"70000"_s} << u"not a port number"_s;
     QTest::newRow("bad level") << QStringList{u"--log-level"_s, u"loud"_s} << u"unknown log level"_s;
     QTest::newRow("bad engine") << QStringList{u"--engine"_s, u"postgres://x"_s} << u"unknown engine"_s;
-    QTest::newRow("missing config") << QStringList{u"--config"_s, u"/nonexistent.ini"_s} << u"cannot read config"_s;
+    QTest::newRow("missing config") << QStringList{u"--config"_s, u"/nonexistent.ini"_s}
+                                    << u"cannot read config"_s;
 }
 
 void TestDaemon::badArguments()
@@ -76,14 +77,15 @@ void TestDaemon::sigtermDrainsWith1001()
     const quint16 adminPort = freePort();
     QProcess server;
     server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    server.start(binary(), {u"--listen"_s, u"127.0.0.1"_s, u"--port"_s, QString::number(port), u"--admin-port"_s,
-                            QString::number(adminPort), u"--state"_s, dir.filePath(u"s.sqlite"_s),
-                            u"--jwt-secret"_s, QString::fromLatin1(kJwtSecret), u"--publisher-secret"_s,
-                            QString::fromLatin1(kPublisherSecret)});
+    server.start(binary(), {u"--listen"_s, u"127.0.0.1"_s, u"--port"_s, QString::number(port),
+                            u"--admin-port"_s, QString::number(adminPort), u"--state"_s,
+                            dir.filePath(u"s.sqlite"_s), u"--jwt-secret"_s, QString::fromLatin1(kJwtSecret),
+                            u"--publisher-secret"_s, QString::fromLatin1(kPublisherSecret)});
     QVERIFY(server.waitForStarted());
     const QUrl ready(u"http://127.0.0.1:%1/readyz"_s.arg(adminPort));
     QVERIFY(waitFor([&] { return http("GET", ready, {}, {}).status == 200; }));
-    QVERIFY(http("PUT", QUrl(u"http://127.0.0.1:%1/api/v1/users/7/notification-count"_s.arg(adminPort)), R"({"count":5})")
+    QVERIFY(http("PUT", QUrl(u"http://127.0.0.1:%1/api/v1/users/7/notification-count"_s.arg(adminPort)),
+                 R"({"count":5})")
                 .status == 202);
     WsClient client;
     QVERIFY(client.open(QUrl(u"ws://127.0.0.1:%1/-/ws"_s.arg(port)), makeToken(7, u"alice"_s)));

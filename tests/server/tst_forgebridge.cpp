@@ -57,8 +57,8 @@ public:
         tokens.insert(kAliceToken, kAliceId);
         tokens.insert(kAliceSecondToken, kAliceId);
         tokens.insert(kBobToken, kBobId);
-        accounts.insert(kAliceId, Account{u"alice"_s});
-        accounts.insert(kBobId, Account{u"bob"_s});
+        accounts.insert(kAliceId, Account{u"alice"_s, 0, {}});
+        accounts.insert(kBobId, Account{u"bob"_s, 0, {}});
     }
 
     bool start(quint16 port = 0)

@@ -90,12 +90,14 @@ void TestGateway::helloSignedIn_data()
     QTest::addColumn<QString>("login");
     QTest::newRow("jwt bearer") << makeToken(7, u"alice"_s) << QByteArray("Bearer") << QString() << qint64(7)
                                 << u"alice"_s;
-    QTest::newRow("jwt query") << QByteArray() << QByteArray() << (u"access_token="_s + QString::fromLatin1(makeToken(9, u"bob"_s)))
+    QTest::newRow("jwt query") << QByteArray() << QByteArray()
+                               << (u"access_token="_s + QString::fromLatin1(makeToken(9, u"bob"_s)))
                                << qint64(9) << u"bob"_s;
-    QTest::newRow("static token") << QByteArray("static-alice") << QByteArray("Bearer") << QString() << qint64(7)
-                                  << u"alice"_s;
-    QTest::newRow("expired within leeway") << makeToken(5, u"eve"_s, {}, {}, QDateTime::currentDateTimeUtc().addSecs(-10))
-                                           << QByteArray("Bearer") << QString() << qint64(5) << u"eve"_s;
+    QTest::newRow("static token") << QByteArray("static-alice") << QByteArray("Bearer") << QString()
+                                  << qint64(7) << u"alice"_s;
+    QTest::newRow("expired within leeway")
+        << makeToken(5, u"eve"_s, {}, {}, QDateTime::currentDateTimeUtc().addSecs(-10))
+        << QByteArray("Bearer") << QString() << qint64(5) << u"eve"_s;
 }
 
 void TestGateway::helloSignedIn()
@@ -116,10 +118,16 @@ void TestGateway::helloSignedIn()
 void TestGateway::badToken_data()
 {
     QTest::addColumn<QByteArray>("token");
-    QTest::newRow("other secret") << makeToken(7, u"alice"_s, {}, {}, QDateTime::currentDateTimeUtc().addSecs(60), "wrong");
-    QTest::newRow("expired") << makeToken(7, u"alice"_s, {}, {}, QDateTime::currentDateTimeUtc().addSecs(-31 - 5));
-    QByteArray none = QByteArray(R"({"alg":"none","typ":"JWT"})").toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals) +
-                      '.' + QByteArray(R"({"sub":"7","name":"alice","exp":99999999999})").toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals) + '.';
+    QTest::newRow("other secret") << makeToken(7, u"alice"_s, {}, {},
+                                               QDateTime::currentDateTimeUtc().addSecs(60), "wrong");
+    QTest::newRow("expired") << makeToken(7, u"alice"_s, {}, {},
+                                          QDateTime::currentDateTimeUtc().addSecs(-31 - 5));
+    QByteArray none = QByteArray(R"({"alg":"none","typ":"JWT"})")
+                          .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals) +
+                      '.' +
+                      QByteArray(R"({"sub":"7","name":"alice","exp":99999999999})")
+                          .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals) +
+                      '.';
     QTest::newRow("alg none") << none;
     QTest::newRow("unknown static") << QByteArray("not-a-token");
     QTest::newRow("garbage jwt") << QByteArray("eyJ.eyJ.xx");
@@ -230,7 +238,8 @@ void TestGateway::publicTopicForAnyone()
         QCOMPARE(reply.value("type"_L1).toString(), u"subscribed"_s);
         QCOMPARE(reply.value("topic"_L1).toString(), u"public.announcements"_s);
     }
-    const QByteArray body = R"({"topic":"public.announcements","message":{"type":"board","event":"project.updated",
+    const QByteArray body =
+        R"({"topic":"public.announcements","message":{"type":"board","event":"project.updated",
         "data":{"title":"T","description":"D","is_closed":false}}})";
     QVERIFY(m_fixture->publish(u"/api/v1/publish"_s, body));
     for (WsClient* c : {anonymous.get(), alice.get()}) {
@@ -243,7 +252,9 @@ void TestGateway::publicTopicForAnyone()
 
 void TestGateway::boardAccessCheckedOnSubscribeAndPublish()
 {
-    QCOMPARE(m_fixture->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[7]})").status, 200);
+    QCOMPARE(
+        m_fixture->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[7]})").status,
+        200);
     auto alice = connectAs(makeToken(7, u"alice"_s));
     auto bob = connectAs(makeToken(8, u"bob"_s));
     QVERIFY(alice && bob);
@@ -252,7 +263,8 @@ void TestGateway::boardAccessCheckedOnSubscribeAndPublish()
     bob->subscribe(u"project-board.42"_s);
     QCOMPARE(bob->next().value("code"_L1).toString(), u"forbidden"_s);
 
-    const QByteArray moved = R"({"event":"card.moved","data":{"issue_id":1,"issue_index":3,"repo":"alice/proj",
+    const QByteArray moved =
+        R"({"event":"card.moved","data":{"issue_id":1,"issue_index":3,"repo":"alice/proj",
         "from_column_id":1,"to_column_id":2,"sorting":0}})";
     QVERIFY(m_fixture->publish(u"/api/v1/projects/42/events"_s, moved));
     const QJsonObject event = alice->next();
@@ -264,7 +276,9 @@ void TestGateway::boardAccessCheckedOnSubscribeAndPublish()
     QVERIFY(bob->silentFor(200));
 
     // Revocation takes effect at the next publish, without resubscribing.
-    QCOMPARE(m_fixture->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[8]})").status, 200);
+    QCOMPARE(
+        m_fixture->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[8]})").status,
+        200);
     QVERIFY(m_fixture->publish(u"/api/v1/projects/42/events"_s, moved));
     QVERIFY(alice->silentFor(300));
     QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->droppedForbidden.load() >= 1; }));
@@ -357,9 +371,10 @@ void TestGateway::clientMessagesAndErrors_data()
     QTest::newRow("not an object") << u"[1,2]"_s << u"error"_s << u"bad_request"_s;
     QTest::newRow("unknown type") << u"{\"type\":\"publish\"}"_s << u"error"_s << u"bad_request"_s;
     QTest::newRow("no type") << u"{\"topic\":\"public.a\"}"_s << u"error"_s << u"bad_request"_s;
-    QTest::newRow("subscribe without topic") << u"{\"type\":\"subscribe\"}"_s << u"error"_s << u"bad_request"_s;
-    QTest::newRow("unsubscribe unknown topic") << u"{\"type\":\"unsubscribe\",\"topic\":\"nope\"}"_s << u"error"_s
-                                               << u"unknown_topic"_s;
+    QTest::newRow("subscribe without topic")
+        << u"{\"type\":\"subscribe\"}"_s << u"error"_s << u"bad_request"_s;
+    QTest::newRow("unsubscribe unknown topic")
+        << u"{\"type\":\"unsubscribe\",\"topic\":\"nope\"}"_s << u"error"_s << u"unknown_topic"_s;
 }
 
 void TestGateway::clientMessagesAndErrors()
@@ -409,7 +424,10 @@ void TestGateway::plainHttpGets426Or404()
     raw.connectToHost(QHostAddress::LocalHost, port);
     QVERIFY(raw.waitForConnected(kWaitMs));
     raw.write("HELLO\r\n\r\n");
-    QVERIFY(waitFor([&] { raw.waitForReadyRead(10); return raw.bytesAvailable() > 0 || raw.state() != QAbstractSocket::ConnectedState; }));
+    QVERIFY(waitFor([&] {
+        raw.waitForReadyRead(10);
+        return raw.bytesAvailable() > 0 || raw.state() != QAbstractSocket::ConnectedState;
+    }));
     QVERIFY(raw.readAll().startsWith("HTTP/1.1 400"));
 }
 
@@ -423,7 +441,8 @@ void TestGateway::pathPrefix()
     QVERIFY(client.open(prefixed.wsUrl()));
     QVERIFY(prefixed.wsUrl().path() == u"/push/-/ws"_s);
     QCOMPARE(client.next().value("type"_L1).toString(), u"hello"_s);
-    QCOMPARE(http("GET", QUrl(u"http://127.0.0.1:%1/-/ws"_s.arg(prefixed.server()->port())), {}, {}).status, 404);
+    QCOMPARE(http("GET", QUrl(u"http://127.0.0.1:%1/-/ws"_s.arg(prefixed.server()->port())), {}, {}).status,
+             404);
 }
 
 void TestGateway::retainedStateSurvivesRestart()

@@ -50,12 +50,14 @@ void TestLimits::maxMessageSize()
     QCOMPARE(client.next().value("type"_L1).toString(), u"hello"_s);
     const QString prefix = u"{\"type\":\"ping\",\"pad\":\""_s;
     const QString suffix = u"\"}"_s;
-    const QString atLimit = prefix + QString(limits::kMaxMessageBytes - prefix.size() - suffix.size(), u'x') + suffix;
+    const QString atLimit =
+        prefix + QString(limits::kMaxMessageBytes - prefix.size() - suffix.size(), u'x') + suffix;
     QCOMPARE(atLimit.toUtf8().size(), limits::kMaxMessageBytes);
     client.sendRaw(atLimit);
     QCOMPARE(client.next().value("type"_L1).toString(), u"pong"_s);
 
-    const QString overLimit = prefix + QString(limits::kMaxMessageBytes - prefix.size() - suffix.size() + 1, u'x') + suffix;
+    const QString overLimit =
+        prefix + QString(limits::kMaxMessageBytes - prefix.size() - suffix.size() + 1, u'x') + suffix;
     client.sendRaw(overLimit);
     QCOMPARE(client.waitClosed(), 1009);
 }
@@ -148,9 +150,7 @@ void TestLimits::slowConsumerClosedWith4008()
     RawWsClient slow;
     QVERIFY(slow.connectAndUpgrade(fixture.server()->port(), "/-/ws", {}, 4096));
     slow.sendText(R"({"type":"subscribe","topic":"public.flood"})");
-    QVERIFY(waitFor([&] {
-        return fixture.server()->metrics()->subscriptionsPublic.load() == 1;
-    }));
+    QVERIFY(waitFor([&] { return fixture.server()->metrics()->subscriptionsPublic.load() == 1; }));
     // A steady reader on the same topic must not be affected.
     WsClient steady;
     QVERIFY(steady.open(fixture.wsUrl()));
@@ -160,16 +160,18 @@ void TestLimits::slowConsumerClosedWith4008()
     const QString pad(40 * 1024, u'x');
     QJsonArray batch;
     for (int i = 0; i < 20; ++i) {
-        batch.append(QJsonObject{{u"topic"_s, u"public.flood"_s},
-                                 {u"message"_s, QJsonObject{{u"type"_s, u"board"_s},
-                                                            {u"event"_s, u"project.updated"_s},
-                                                            {u"data"_s, QJsonObject{{u"title"_s, pad},
-                                                                                    {u"description"_s, u""_s},
-                                                                                    {u"is_closed"_s, false}}}}}});
+        batch.append(
+            QJsonObject{{u"topic"_s, u"public.flood"_s},
+                        {u"message"_s, QJsonObject{{u"type"_s, u"board"_s},
+                                                   {u"event"_s, u"project.updated"_s},
+                                                   {u"data"_s, QJsonObject{{u"title"_s, pad},
+                                                                           {u"description"_s, u""_s},
+                                                                           {u"is_closed"_s, false}}}}}});
     }
     const QByteArray body = QJsonDocument(batch).toJson(QJsonDocument::Compact);
     // The kernel buffers absorb some megabytes before Qt's queue grows; keep publishing until it trips.
-    for (int round = 0; round < 40 && fixture.server()->metrics()->slowConsumerDisconnects.load() == 0; ++round) {
+    for (int round = 0; round < 40 && fixture.server()->metrics()->slowConsumerDisconnects.load() == 0;
+         ++round) {
         QVERIFY(fixture.publish(u"/api/v1/publish"_s, body));
         steady.queue().clear();
     }
@@ -198,7 +200,8 @@ void TestLimits::connectionCap()
         clients.push_back(std::make_unique<WsClient>());
         QVERIFY(clients.back()->open(fixture.wsUrl()));
     }
-    const HttpReply refused = http("GET", QUrl(u"http://127.0.0.1:%1/-/ws"_s.arg(fixture.server()->port())), {}, {});
+    const HttpReply refused =
+        http("GET", QUrl(u"http://127.0.0.1:%1/-/ws"_s.arg(fixture.server()->port())), {}, {});
     QCOMPARE(refused.status, 503);
     QCOMPARE(refused.header("Retry-After"), QByteArray("5"));
     QVERIFY(waitFor([&] { return fixture.server()->metrics()->rejectedAtCap.load() == 1; }));
@@ -227,7 +230,8 @@ void TestLimits::clientRateLimit()
     QTest::qWait(300);
     for (const QJsonObject& o : client.queue())
         pongs += o.value("type"_L1).toString() == "pong"_L1;
-    QVERIFY2(pongs >= limits::kClientMessageBurst - 1 && pongs < limits::kClientMessageBurst + 20, qPrintable(QString::number(pongs)));
+    QVERIFY2(pongs >= limits::kClientMessageBurst - 1 && pongs < limits::kClientMessageBurst + 20,
+             qPrintable(QString::number(pongs)));
 }
 
 void TestLimits::subscriptionCap()

@@ -87,7 +87,8 @@ HttpReply http(const QByteArray& method, const QUrl& url, const QByteArray& body
     return result;
 }
 
-ServerFixture::ServerFixture(ServerConfig config) : m_config(std::move(config)) {}
+ServerFixture::ServerFixture(ServerConfig config) : m_config(std::move(config))
+{}
 
 ServerFixture::~ServerFixture()
 {
@@ -136,9 +137,8 @@ bool ServerFixture::publish(const QString& path, const QByteArray& body, const Q
 
 WsClient::WsClient(QObject* parent) : QObject(parent)
 {
-    connect(&m_socket, &QWebSocket::textMessageReceived, this, [this](const QString& text) {
-        m_queue.append(QJsonDocument::fromJson(text.toUtf8()).object());
-    });
+    connect(&m_socket, &QWebSocket::textMessageReceived, this,
+            [this](const QString& text) { m_queue.append(QJsonDocument::fromJson(text.toUtf8()).object()); });
     connect(&m_socket, &QWebSocket::disconnected, this, [this] { m_closed = true; });
     connect(&m_socket, &QWebSocket::connected, this, [this] { m_opened = true; });
     // A refused upgrade (HTTP 503 at the cap) errors without ever being connected.
@@ -224,7 +224,8 @@ bool RawWsClient::connectAndUpgrade(quint16 port, const QByteArray& path, const 
     m_socket.connectToHost(QHostAddress::LocalHost, port);
     if (!m_socket.waitForConnected(kWaitMs))
         return false;
-    m_socket.write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    m_socket.write("GET " + path +
+                   " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
                    extraHeaders + "\r\n");
     QByteArray head;

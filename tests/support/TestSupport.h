@@ -27,7 +27,8 @@ inline const QByteArray kJwtSecret = "test-jwt-secret";
 inline const QByteArray kPublisherSecret = "test-publisher-secret";
 
 // A signed HS256 token for `userId`, valid for an hour unless `expires` says otherwise.
-QByteArray makeToken(qint64 userId, const QString& login, const QString& sid = {}, const QStringList& topics = {},
+QByteArray makeToken(qint64 userId, const QString& login, const QString& sid = {},
+                     const QStringList& topics = {},
                      const QDateTime& expires = QDateTime::currentDateTimeUtc().addSecs(3600),
                      const QByteArray& secret = kJwtSecret);
 
@@ -109,8 +110,8 @@ private:
 class RawWsClient
 {
 public:
-    bool connectAndUpgrade(quint16 port, const QByteArray& path = "/-/ws", const QByteArray& extraHeaders = {},
-                           int receiveBuffer = 0);
+    bool connectAndUpgrade(quint16 port, const QByteArray& path = "/-/ws",
+                           const QByteArray& extraHeaders = {}, int receiveBuffer = 0);
     QTcpSocket& socket() { return m_socket; }
     // Reads frames until a close frame arrives; returns its code or -1 on timeout.
     int readUntilClose(int timeoutMs = kWaitMs);
