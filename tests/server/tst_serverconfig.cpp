@@ -1,0 +1,172 @@
+// Command line and INI parsing of forgewire-server.
+
+#include "ServerConfig.h"
+
+#include <QTemporaryFile>
+#include <QTest>
+
+using namespace forgewire;
+using namespace Qt::StringLiterals;
+
+class TestServerConfig : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void defaults();
+    void iniFile();
+    void flagsOverrideIni();
+    void environmentSecrets();
+    void errors_data();
+    void errors();
+    void helpAndVersion();
+
+private:
+    // The files live until the test ends; QSettings reads them by name.
+    static QString writeIni(const QByteArray& text);
+};
+
+QString TestServerConfig::writeIni(const QByteArray& text)
+{
+    auto* file = new QTemporaryFile;
+    file->setAutoRemove(true);
+    file->open();
+    file->write(text);
+    file->flush();
+    file->setParent(nullptr);
+    static QList<std::shared_ptr<QTemporaryFile>> keep;
+    keep.append(std::shared_ptr<QTemporaryFile>(file));
+    return file->fileName();
+}
+
+void TestServerConfig::defaults()
+{
+    const auto parsed = parseServerArguments({u"forgewire-server"_s});
+    QVERIFY(parsed.config);
+    const ServerConfig& c = *parsed.config;
+    QCOMPARE(c.port, quint16(8080));
+    QCOMPARE(c.adminPort, quint16(8081));
+    QCOMPARE(c.adminAddress, QHostAddress(QHostAddress::LocalHost)); // the publish API is private by default
+    QCOMPARE(c.listenAddress, QHostAddress(QHostAddress::Any));
+    QCOMPARE(c.wsPath(), u"/-/ws"_s);
+    QCOMPARE(c.engine, u"memory"_s);
+    QVERIFY(c.effectiveWorkers() >= 1);
+}
+
+void TestServerConfig::iniFile()
+{
+    const QString path =
+        writeIni("[server]\nlisten=127.0.0.1\nport=9000\npath_prefix=/push/\nadmin_port=9001\n"
+                 "workers=3\nstate=/tmp/x.sqlite\nlog_level=debug\n"
+                 "[auth]\njwt_secret=j\npublisher_secret=p\n"
+                 "[limits]\nping_interval_ms=1000\npong_deadline_ms=500\nmax_connections=10\n"
+                 "max_send_queue_bytes=4096\nhandshake_timeout_ms=250\nmax_message_bytes=1024\n"
+                 "[static_tokens]\ndev-alice=7:alice:s1\ndev-bob=8:bob\n");
+    const auto parsed = parseServerArguments({u"forgewire-server"_s, u"--config"_s, path});
+    QVERIFY2(parsed.config, qPrintable(parsed.error));
+    const ServerConfig& c = *parsed.config;
+    QCOMPARE(c.listenAddress, QHostAddress(u"127.0.0.1"_s));
+    QCOMPARE(c.port, quint16(9000));
+    QCOMPARE(c.wsPath(), u"/push/-/ws"_s);
+    QCOMPARE(c.adminPort, quint16(9001));
+    QCOMPARE(c.workers, 3);
+    QCOMPARE(c.statePath, u"/tmp/x.sqlite"_s);
+    QCOMPARE(c.logLevel, u"debug"_s);
+    QCOMPARE(c.jwtSecret, QByteArray("j"));
+    QCOMPARE(c.publisherSecret, QByteArray("p"));
+    QCOMPARE(c.pingIntervalMs, 1000);
+    QCOMPARE(c.pongDeadlineMs, 500);
+    QCOMPARE(c.maxConnections, 10);
+    QCOMPARE(c.maxSendQueueBytes, 4096);
+    QCOMPARE(c.handshakeTimeoutMs, 250);
+    QCOMPARE(c.maxMessageBytes, 1024);
+    QCOMPARE(c.staticTokens.size(), 2);
+    QCOMPARE(c.staticTokens.value("dev-alice").userId, 7);
+    QCOMPARE(c.staticTokens.value("dev-alice").login, u"alice"_s);
+    QCOMPARE(c.staticTokens.value("dev-alice").sessionId, u"s1"_s);
+    QCOMPARE(c.staticTokens.value("dev-bob").sessionId, QString());
+}
+
+void TestServerConfig::flagsOverrideIni()
+{
+    const QString path = writeIni("[server]\nport=9000\n[auth]\njwt_secret=fromfile\n");
+    const auto parsed = parseServerArguments({u"forgewire-server"_s, u"--config"_s, path, u"--port"_s,
+                                              u"9100"_s, u"--jwt-secret"_s, u"fromflag"_s, u"--engine"_s,
+                                              u"redis://127.0.0.1:6379/0"_s, u"--path-prefix"_s, u"/a"_s});
+    QVERIFY2(parsed.config, qPrintable(parsed.error));
+    QCOMPARE(parsed.config->port, quint16(9100));
+    QCOMPARE(parsed.config->jwtSecret, QByteArray("fromflag"));
+    QCOMPARE(parsed.config->engine, u"redis://127.0.0.1:6379/0"_s);
+    QCOMPARE(parsed.config->wsPath(), u"/a/-/ws"_s);
+}
+
+void TestServerConfig::environmentSecrets()
+{
+    qputenv("FORGEWIRE_JWT_SECRET", "env-jwt");
+    qputenv("FORGEWIRE_PUBLISHER_SECRET", "env-pub");
+    const auto parsed = parseServerArguments({u"forgewire-server"_s});
+    qunsetenv("FORGEWIRE_JWT_SECRET");
+    qunsetenv("FORGEWIRE_PUBLISHER_SECRET");
+    QVERIFY(parsed.config);
+    QCOMPARE(parsed.config->jwtSecret, QByteArray("env-jwt"));
+    QCOMPARE(parsed.config->publisherSecret, QByteArray("env-pub"));
+}
+
+void TestServerConfig::errors_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QByteArray>("ini");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("unknown flag") << QStringList{u"--frobnicate"_s} << QByteArray() << u"Unknown option"_s;
+    QTest::newRow("positional") << QStringList{u"extra"_s} << QByteArray() << u"unexpected argument"_s;
+    QTest::newRow("port range") << QStringList{u"--port"_s, u"65536"_s} << QByteArray()
+                                << u"not a port number"_s;
+    QTest::newRow("port text") << QStringList{u"--admin-port"_s, u"http"_s} << QByteArray()
+                               << u"not a port number"_s;
+    QTest::newRow("address") << QStringList{u"--listen"_s, u"nowhere"_s} << QByteArray()
+                             << u"not an IP address"_s;
+    QTest::newRow("workers") << QStringList{u"--workers"_s, u"-1"_s} << QByteArray()
+                             << u"--workers must be"_s;
+    QTest::newRow("max connections") << QStringList{u"--max-connections"_s, u"0"_s} << QByteArray()
+                                     << u"--max-connections must be"_s;
+    QTest::newRow("log level") << QStringList{u"--log-level"_s, u"chatty"_s} << QByteArray()
+                               << u"unknown log level"_s;
+    QTest::newRow("engine") << QStringList{u"--engine"_s, u"etcd://x"_s} << QByteArray()
+                            << u"unknown engine"_s;
+    QTest::newRow("prefix") << QStringList{u"--path-prefix"_s, u"push"_s} << QByteArray()
+                            << u"must start with '/'"_s;
+    QTest::newRow("ini port") << QStringList() << QByteArray("[server]\nport=abc\n")
+                              << u"not a port number"_s;
+    QTest::newRow("ini limit") << QStringList() << QByteArray("[limits]\nping_interval_ms=0\n")
+                               << u"ping_interval_ms"_s;
+    QTest::newRow("ini static token")
+        << QStringList() << QByteArray("[static_tokens]\nabc=alice\n") << u"user_id:login"_s;
+    QTest::newRow("ini static token id")
+        << QStringList() << QByteArray("[static_tokens]\nabc=x:alice\n") << u"user_id:login"_s;
+}
+
+void TestServerConfig::errors()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QByteArray, ini);
+    QFETCH(QString, error);
+    QStringList argv{u"forgewire-server"_s};
+    if (!ini.isEmpty())
+        argv << u"--config"_s << writeIni(ini);
+    argv << arguments;
+    const auto parsed = parseServerArguments(argv);
+    QVERIFY(!parsed.config);
+    QVERIFY2(parsed.error.contains(error), qPrintable(parsed.error));
+}
+
+void TestServerConfig::helpAndVersion()
+{
+    const auto help = parseServerArguments({u"forgewire-server"_s, u"--help"_s});
+    QVERIFY(help.exitText.contains(u"--publisher-secret"_s));
+    QVERIFY(help.exitText.contains(u"FORGEWIRE_JWT_SECRET"_s));
+    const auto version = parseServerArguments({u"forgewire-server"_s, u"--version"_s});
+    QVERIFY(version.exitText.startsWith(u"forgewire-server "_s));
+}
+
+QTEST_GUILESS_MAIN(TestServerConfig)
+#include "tst_serverconfig.moc"
