@@ -20,6 +20,8 @@ private Q_SLOTS:
     void errors_data();
     void errors();
     void helpAndVersion();
+    void shippedConfigsParse_data();
+    void shippedConfigsParse();
 
 private:
     // The files live until the test ends; QSettings reads them by name.
@@ -166,6 +168,25 @@ void TestServerConfig::helpAndVersion()
     QVERIFY(help.exitText.contains(u"FORGEWIRE_JWT_SECRET"_s));
     const auto version = parseServerArguments({u"forgewire-server"_s, u"--version"_s});
     QVERIFY(version.exitText.startsWith(u"forgewire-server "_s));
+}
+
+void TestServerConfig::shippedConfigsParse_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::newRow("dev") << u"forgewire-dev.ini"_s;
+    QTest::newRow("example") << u"forgewire.example.ini"_s;
+}
+
+void TestServerConfig::shippedConfigsParse()
+{
+    QFETCH(QString, file);
+    const QString path = QFINDTESTDATA(u"../../resources/"_s + file);
+    QVERIFY(!path.isEmpty());
+    const auto parsed = parseServerArguments({u"forgewire-server"_s, u"--config"_s, path});
+    QVERIFY2(parsed.config, qPrintable(parsed.error));
+    QCOMPARE(parsed.config->listenAddress, QHostAddress(QHostAddress::Any));
+    QCOMPARE(parsed.config->adminAddress, QHostAddress(QHostAddress::LocalHost));
+    QCOMPARE(parsed.config->port, quint16(8080));
 }
 
 QTEST_GUILESS_MAIN(TestServerConfig)
