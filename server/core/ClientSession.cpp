@@ -3,7 +3,6 @@
 #include "ServerLimits.h"
 #include "Topic.h"
 
-#include <QWebSocket>
 
 namespace forgewire {
 
@@ -28,21 +27,6 @@ bool ClientSession::mayRead(const QString& topic, const std::optional<ProjectAcc
     if (m_identity.isAnonymous())
         return false;
     return access->allows(m_identity.userId) || tokenGrants(topic);
-}
-
-bool ClientSession::send(const QString& text, qint64 maxQueuedBytes)
-{
-    if (m_state == State::Closing)
-        return true;
-    if (m_socket->bytesToWrite() > maxQueuedBytes)
-        return false;
-    m_socket->sendTextMessage(text);
-    return true;
-}
-
-void ClientSession::sendMessage(const protocol::ServerMessage& message, qint64 maxQueuedBytes)
-{
-    send(QString::fromUtf8(protocol::encode(message)), maxQueuedBytes);
 }
 
 bool ClientSession::takeMessageToken(qint64 nowMs)

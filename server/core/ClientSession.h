@@ -44,10 +44,6 @@ public:
     bool mayRead(const QString& topic, const std::optional<ProjectAccess>& access) const;
     bool tokenGrants(const QString& topic) const;
 
-    // Sends one text frame unless the send queue is over `maxQueuedBytes`; false means slow consumer.
-    bool send(const QString& text, qint64 maxQueuedBytes);
-    void sendMessage(const protocol::ServerMessage& message, qint64 maxQueuedBytes);
-
     // Client message rate limit (token bucket).
     bool takeMessageToken(qint64 nowMs);
 
