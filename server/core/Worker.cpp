@@ -143,10 +143,9 @@ void Worker::onHeadReadable(QTcpSocket* socket)
     detachRequestHandlers(socket);
     const qint64 deadline = it->deadlineMs;
     m_pending.erase(it);
-    // QWebSocket does not take ownership of the TCP socket it wraps; remember it so the session can
-    // release it, and so a handshake QWebSocketServer refuses does not leak it.
-    // If QWebSocketServer refuses the handshake no session ever claims the socket: the sweep frees it
-    // at the handshake deadline.
+    // QWebSocket does not take ownership of the TCP socket it wraps: remember it so the session can
+    // release it. If QWebSocketServer refuses the handshake no session claims it, and the sweep frees
+    // it at the handshake deadline.
     m_upgrading.insert(UpgradeKey{socket->peerAddress().toString(), socket->peerPort()},
                        Upgrading{socket, deadline});
     m_wsServer->handleConnection(socket);
@@ -169,7 +168,7 @@ void Worker::rejectHttp(QTcpSocket* socket, int status, const QByteArray& body,
 
 void Worker::detachRequestHandlers(QTcpSocket* socket)
 {
-    // Only the request-phase handlers: the destroyed() hook that releases the admission stays.
+    // Only the request-phase handlers; the admission ticket is a child object and stays.
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
     disconnect(socket, &QTcpSocket::disconnected, this, nullptr);
 }
