@@ -223,8 +223,9 @@ Stopwatch stopwatchFromJson(const QJsonObject& o, QString* error)
     Stopwatch s;
     const QJsonValue created = o.value("created"_L1);
     s.created = QDateTime::fromString(created.toString(), Qt::ISODateWithMs);
-    if (!created.isString() || !s.created.isValid()) {
-        *error = u"stopwatch 'created' must be an ISO 8601 date-time string"_s;
+    // Without `Z` or an offset the instant would depend on this machine's time zone.
+    if (!created.isString() || !s.created.isValid() || s.created.timeSpec() == Qt::LocalTime) {
+        *error = u"stopwatch 'created' must be an ISO 8601 date-time string with Z or an offset"_s;
         return {};
     }
     s.created = s.created.toUTC();

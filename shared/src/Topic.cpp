@@ -7,9 +7,10 @@ using namespace Qt::StringLiterals;
 namespace {
 
 // Positive decimal id without sign or leading zeros, so each id has exactly one topic name.
+// Ids start at 1 (as the forge's and a token's `sub`), so "0" is refused too.
 bool parseId(QStringView digits, qint64* id)
 {
-    if (digits.isEmpty() || digits.size() > 18 || (digits.size() > 1 && digits.front() == u'0'))
+    if (digits.isEmpty() || digits.size() > 18 || digits.front() == u'0')
         return false;
     for (QChar c : digits) {
         if (c < u'0' || c > u'9')
