@@ -6,6 +6,9 @@
 #include "ClientListener.h"
 #include "ForgeBridge.h"
 #include "LocalEngine.h"
+#ifdef FORGEWIRE_WITH_REDIS
+#include "RedisEngine.h"
+#endif
 #include "ServerLogging.h"
 #include "Worker.h"
 
@@ -34,6 +37,13 @@ Engine* Server::createEngine(const ServerConfig& config, QObject* parent, QStrin
 {
     if (config.engine == "memory"_L1)
         return new LocalEngine(config.statePath, parent);
+#ifdef FORGEWIRE_WITH_REDIS
+    // Redis being down is not an error here: the engine reports not ready and keeps retrying.
+    if (config.engine.startsWith("redis://"_L1)) {
+        const std::optional<RedisEngine::Address> address = RedisEngine::parseUrl(config.engine, error);
+        return address ? new RedisEngine(*address, parent) : nullptr;
+    }
+#endif
     *error = u"unknown engine '%1'"_s.arg(config.engine);
     return nullptr;
 }

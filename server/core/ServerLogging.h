@@ -10,5 +10,6 @@ Q_DECLARE_LOGGING_CATEGORY(lcHttp)   // forgewire.http: admin listener
 Q_DECLARE_LOGGING_CATEGORY(lcBroker) // forgewire.broker: publish and fan-out
 Q_DECLARE_LOGGING_CATEGORY(lcState)  // forgewire.state: retained state and ACL storage
 Q_DECLARE_LOGGING_CATEGORY(lcForge)  // forgewire.forge: bridge mode (forge polling, token checks)
+Q_DECLARE_LOGGING_CATEGORY(lcRedis)  // forgewire.redis: Redis engine (connections, reconnects)
 
 } // namespace forgewire

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <QByteArrayList>
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+#include <deque>
+#include <functional>
+
+struct redisAsyncContext;
+struct redisReply;
+class QHostInfo;
+class QSocketNotifier;
+
+namespace forgewire {
+
+// One Redis connection on the Qt event loop: hiredis' async API speaks the protocol, two
+// QSocketNotifiers on its fd tell it when the socket is readable or writable, so nothing ever blocks
+// the thread. Also bounds how long Redis may keep a command unanswered: a hung Redis must turn into
+// an error the caller can report, not a request that waits forever.
+class RedisConnection : public QObject
+{
+    Q_OBJECT
+public:
+    // `reply` is nullptr when the command did not complete (connection lost, timed out or closed).
+    using ReplyHandler = std::function<void(const redisReply* reply)>;
+
+    // A command (or a connection attempt) unanswered for this long fails the whole connection.
+    static constexpr int kDefaultTimeoutMs = 2000;
+
+    explicit RedisConnection(const QString& name, QObject* parent = nullptr);
+    ~RedisConnection() override;
+
+    // Resolves `host` (asynchronously), connects and SELECTs `db`; then emits connected(), or
+    // disconnected() if any step fails.
+    void open(const QString& host, quint16 port, int db, int timeoutMs = kDefaultTimeoutMs);
+    // Drops the connection without emitting anything; pending handlers get nullptr.
+    void close();
+    bool isConnected() const { return m_state == State::Connected; }
+
+    // Queues one command. Returns false, without calling `handler`, if the connection cannot take it.
+    bool command(const QByteArrayList& args, ReplyHandler handler = {});
+    // Subscriber connections: messages on the channel arrive through message(); the server's
+    // confirmation through subscribed(). Only (UN)SUBSCRIBE may be sent on such a connection.
+    bool subscribe(const QByteArray& channel);
+    bool unsubscribe(const QByteArray& channel);
+
+    // Commands sent and not answered yet.
+    qsizetype pendingCount() const { return qsizetype(m_sentAt.size()); }
+
+Q_SIGNALS:
+    void connected();
+    void disconnected(const QString& reason);
+    void message(const QByteArray& channel, const QByteArray& payload);
+    void subscribed(const QByteArray& channel);
+
+private:
+    enum class State
+    {
+        Closed,
+        Resolving,
+        Connecting,
+        Selecting,
+        Connected
+    };
+
+    void onHostResolved(const QHostInfo& info);
+    void connectTo(const QHostAddress& address);
+    void fail(const QString& reason);
+    void checkTimeouts();
+    bool send(const QByteArrayList& args, void (*callback)(redisAsyncContext*, void*, void*), void* privdata);
+
+    // hiredis callbacks (plain C function pointers) forward here through the context's `data`.
+    static void onConnect(const redisAsyncContext* context, int status);
+    static void onDisconnect(const redisAsyncContext* context, int status);
+    static void onReply(redisAsyncContext* context, void* reply, void* privdata);
+    static void onSubscription(redisAsyncContext* context, void* reply, void* privdata);
+    static void addRead(void* self);
+    static void delRead(void* self);
+    static void addWrite(void* self);
+    static void delWrite(void* self);
+    static void cleanup(void* self);
+
+    QString m_name;
+    quint16 m_port = 0;
+    int m_db = 0;
+    int m_timeoutMs = kDefaultTimeoutMs;
+    int m_lookupId = -1;
+    State m_state = State::Closed;
+    bool m_destroying = false;
+    redisAsyncContext* m_context = nullptr;
+    QSocketNotifier* m_readNotifier = nullptr;
+    QSocketNotifier* m_writeNotifier = nullptr;
+    QElapsedTimer m_clock;
+    qint64 m_stateSince = 0;
+    // Send times of unanswered commands; Redis answers in order, so the front is the oldest.
+    std::deque<qint64> m_sentAt;
+    QTimer m_watchdog;
+};
+
+} // namespace forgewire

@@ -1,0 +1,392 @@
+#include "RedisEngine.h"
+
+#include "RedisConnection.h"
+#include "ServerLogging.h"
+
+#include <QJsonDocument>
+#include <QUrl>
+#include <QUuid>
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr auto kTopicChannelPrefix = "fw:topic:";
+constexpr auto kRetainedKeyPrefix = "fw:retained:";
+constexpr auto kAclKey = "fw:acl";
+// Each node's own channel, for the heartbeat that proves its subscriber connection alive.
+constexpr auto kNodeChannelPrefix = "fw:node:";
+
+QString replyText(const redisReply* reply)
+{
+    if (!reply)
+        return u"connection to Redis lost"_s;
+    return QString::fromUtf8(reply->str, qsizetype(reply->len));
+}
+
+// Retained messages are sent in this order: the count first, as clients expect it first.
+int retainedRank(const QString& type)
+{
+    if (type == "notification-count"_L1)
+        return 0;
+    if (type == "stopwatches"_L1)
+        return 1;
+    return 2;
+}
+
+} // namespace
+
+std::optional<RedisEngine::Address> RedisEngine::parseUrl(const QString& url, QString* error)
+{
+    const QUrl parsed(url, QUrl::StrictMode);
+    Address address;
+    address.host = parsed.host();
+    const int port = parsed.port(6379);
+    const QString path = parsed.path();
+    bool dbOk = true;
+    if (path.size() > 1)
+        address.db = path.mid(1).toInt(&dbOk);
+    if (!parsed.isValid() || parsed.scheme() != "redis"_L1 || address.host.isEmpty() || port <= 0 ||
+        port > 65535 || !dbOk || address.db < 0 || (!path.isEmpty() && path != "/"_L1 && path.size() < 2)) {
+        *error = u"bad Redis URL '%1' (expected redis://host:port/db)"_s.arg(url);
+        return std::nullopt;
+    }
+    if (!parsed.userInfo().isEmpty()) {
+        *error = u"Redis URL '%1': credentials are not supported"_s.arg(url);
+        return std::nullopt;
+    }
+    address.port = quint16(port);
+    return address;
+}
+
+QByteArray RedisEngine::topicChannel(const QString& topic)
+{
+    return kTopicChannelPrefix + topic.toUtf8();
+}
+
+QByteArray RedisEngine::retainedKey(const QString& topic)
+{
+    return kRetainedKeyPrefix + topic.toUtf8();
+}
+
+QByteArray RedisEngine::aclKey()
+{
+    return kAclKey;
+}
+
+RedisEngine::RedisEngine(Address address, QObject* parent)
+    : Engine(parent), m_address(std::move(address)),
+      m_nodeChannel(kNodeChannelPrefix + QUuid::createUuid().toByteArray(QUuid::WithoutBraces))
+{
+    m_clock.start();
+    m_reconnectTimer.setSingleShot(true);
+    connect(&m_reconnectTimer, &QTimer::timeout, this, &RedisEngine::connectToRedis);
+    m_healthTimer.setInterval(kHealthCheckIntervalMs);
+    connect(&m_healthTimer, &QTimer::timeout, this, &RedisEngine::healthCheck);
+}
+
+RedisEngine::~RedisEngine()
+{
+    // Before the timers and sets go: the connections drop their pending handlers unrun.
+    delete m_commands;
+    delete m_subscriber;
+}
+
+QString RedisEngine::where() const
+{
+    return u"redis://%1:%2/%3"_s.arg(m_address.host).arg(m_address.port).arg(m_address.db);
+}
+
+bool RedisEngine::commandsUp() const
+{
+    return m_commands && m_commands->isConnected();
+}
+
+void RedisEngine::start()
+{
+    qCInfo(lcRedis).noquote() << "connecting to" << where();
+    m_healthTimer.start();
+    connectToRedis();
+}
+
+void RedisEngine::connectToRedis()
+{
+    m_nodeChannelConfirmed = false;
+    m_attemptStartedAt = m_clock.elapsed();
+    m_commands = new RedisConnection(u"commands"_s, this);
+    m_subscriber = new RedisConnection(u"subscriber"_s, this);
+    connect(m_commands, &RedisConnection::connected, this, &RedisEngine::updateReady);
+    connect(m_subscriber, &RedisConnection::connected, this, &RedisEngine::onSubscriberConnected);
+    for (RedisConnection* connection : {m_commands, m_subscriber})
+        connect(connection, &RedisConnection::disconnected, this, &RedisEngine::lost);
+    connect(m_subscriber, &RedisConnection::subscribed, this, &RedisEngine::onSubscribed);
+    connect(m_subscriber, &RedisConnection::message, this, &RedisEngine::onMessage);
+    m_commands->open(m_address.host, m_address.port, m_address.db, kCommandTimeoutMs);
+    m_subscriber->open(m_address.host, m_address.port, m_address.db, kCommandTimeoutMs);
+}
+
+void RedisEngine::onSubscriberConnected()
+{
+    // The node channel goes last: Redis answers in order, so its confirmation means every topic
+    // before it is subscribed again and nothing published from now on can miss this node.
+    for (const QString& topic : std::as_const(m_watched))
+        m_subscriber->subscribe(topicChannel(topic));
+    if (!m_subscriber->subscribe(m_nodeChannel))
+        lost(u"cannot subscribe"_s);
+}
+
+void RedisEngine::onSubscribed(const QByteArray& channel)
+{
+    if (channel != m_nodeChannel || m_nodeChannelConfirmed)
+        return;
+    m_nodeChannelConfirmed = true;
+    updateReady();
+}
+
+void RedisEngine::updateReady()
+{
+    const bool ready = commandsUp() && m_subscriber && m_subscriber->isConnected() && m_nodeChannelConfirmed;
+    if (ready == m_ready)
+        return;
+    m_ready = ready;
+    if (ready) {
+        m_lastHeartbeatAt = m_clock.elapsed();
+        m_nextDelayMs = kReconnectInitialMs;
+        if (m_wasReady || m_failedAttempts > 0)
+            ++m_reconnects;
+        qCInfo(lcRedis).noquote() << "connected to" << where()
+                                  << (m_failedAttempts > 0
+                                          ? u"after %1 failed attempts"_s.arg(m_failedAttempts)
+                                          : QString())
+                                  << "-" << m_watched.size() << "topics subscribed";
+        m_failedAttempts = 0;
+        m_wasReady = true;
+    }
+    Q_EMIT readyChanged(ready);
+}
+
+void RedisEngine::lost(const QString& reason)
+{
+    if (!m_commands)
+        return; // already torn down; this is an echo from the other connection
+    // Members first: closing runs pending handlers, which may land here again.
+    RedisConnection* commands = std::exchange(m_commands, nullptr);
+    RedisConnection* subscriber = std::exchange(m_subscriber, nullptr);
+    for (RedisConnection* connection : {commands, subscriber}) {
+        connection->disconnect(this);
+        connection->close();
+        connection->deleteLater();
+    }
+    const bool wasReady = m_ready;
+    m_ready = false;
+    m_nodeChannelConfirmed = false;
+    const int delay = m_nextDelayMs;
+    m_nextDelayMs = std::min(m_nextDelayMs * 2, kReconnectMaxMs);
+    ++m_failedAttempts;
+    if (wasReady) {
+        qCWarning(lcRedis).noquote() << "lost" << where() << "-" << reason
+                                     << "- not ready, publishes fail with 503; reconnecting in" << delay
+                                     << "ms";
+        Q_EMIT readyChanged(false);
+    } else {
+        qCWarning(lcRedis).noquote() << "cannot reach" << where() << "-" << reason << "- attempt"
+                                     << m_failedAttempts << "failed, retrying in" << delay << "ms";
+    }
+    m_reconnectTimer.start(delay);
+}
+
+void RedisEngine::healthCheck()
+{
+    if (!m_commands)
+        return;
+    const qint64 now = m_clock.elapsed();
+    if (!m_ready) {
+        // Each connection times out its own steps; this catches a subscription never confirmed.
+        if (now - m_attemptStartedAt > kHeartbeatTimeoutMs)
+            lost(u"not ready after %1 ms"_s.arg(now - m_attemptStartedAt));
+        return;
+    }
+    if (now - m_lastHeartbeatAt > kHeartbeatTimeoutMs) {
+        lost(u"subscriber connection silent for %1 ms"_s.arg(now - m_lastHeartbeatAt));
+        return;
+    }
+    const bool sent =
+        m_commands->command({"PUBLISH", m_nodeChannel, "heartbeat"}, [this](const redisReply* reply) {
+            if (!reply)
+                return; // the connection reports its own loss
+            if (reply->type == REDIS_REPLY_ERROR)
+                lost(u"heartbeat failed: "_s + replyText(reply));
+            else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 && m_ready)
+                lost(u"Redis no longer knows this node's subscriptions"_s);
+        });
+    if (!sent)
+        lost(u"cannot send heartbeat"_s);
+}
+
+void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload)
+{
+    m_lastHeartbeatAt = m_clock.elapsed();
+    if (channel == m_nodeChannel)
+        return;
+    std::optional<Publication> publication = Publication::deserialize(payload);
+    if (!publication) {
+        // Another program on the same Redis, or a node of an incompatible version.
+        if (m_malformed++ == 0)
+            qCWarning(lcRedis).noquote() << "dropping malformed message on" << QString::fromUtf8(channel);
+        return;
+    }
+    Q_EMIT delivered(*publication);
+}
+
+void RedisEngine::publish(const QList<Publication>& batch, Done done)
+{
+    auto fail = [this, &done](const QString& error) {
+        ++m_publishFailures;
+        done(error);
+    };
+    if (!m_ready) {
+        fail(u"Redis at %1 is not connected"_s.arg(where()));
+        return;
+    }
+    qsizetype commands = 2;
+    for (const Publication& p : batch)
+        commands += p.retain ? 2 : 1;
+    if (m_commands->pendingCount() + commands > kMaxPendingCommands) {
+        fail(u"Redis is too slow: %1 commands waiting"_s.arg(m_commands->pendingCount()));
+        return;
+    }
+    // One transaction: Redis applies all of it or, if the connection drops before EXEC, none.
+    bool queued = m_commands->command({"MULTI"});
+    for (const Publication& p : batch) {
+        if (!queued)
+            break;
+        if (p.retain)
+            queued = m_commands->command({"HSET", retainedKey(p.topic), p.type.toUtf8(), p.payload});
+        queued = queued && m_commands->command({"PUBLISH", topicChannel(p.topic), p.serialize()});
+    }
+    queued = queued && m_commands->command({"EXEC"}, [this, done](const redisReply* reply) {
+        if (reply && reply->type == REDIS_REPLY_ARRAY) {
+            done({});
+            return;
+        }
+        ++m_publishFailures;
+        done(reply && reply->type == REDIS_REPLY_NIL ? u"transaction aborted"_s : replyText(reply));
+    });
+    if (!queued) {
+        // A half-queued MULTI must not swallow other commands: drop the connection.
+        fail(u"cannot queue commands to Redis"_s);
+        lost(u"cannot queue commands"_s);
+    }
+}
+
+void RedisEngine::retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)
+{
+    const bool sent =
+        commandsUp() &&
+        m_commands->command({"HGETALL", retainedKey(topic)}, [reply, topic](const redisReply* r) {
+            QList<RetainedMessage> messages;
+            if (!r || r->type != REDIS_REPLY_ARRAY) {
+                qCWarning(lcRedis).noquote() << "no retained state for" << topic << "-" << replyText(r);
+            } else {
+                for (size_t i = 0; i + 1 < r->elements; i += 2)
+                    messages.append({QString::fromUtf8(r->element[i]->str, qsizetype(r->element[i]->len)),
+                                     QByteArray(r->element[i + 1]->str, qsizetype(r->element[i + 1]->len))});
+            }
+            std::stable_sort(messages.begin(), messages.end(),
+                             [](const RetainedMessage& a, const RetainedMessage& b) {
+                                 const int ra = retainedRank(a.type), rb = retainedRank(b.type);
+                                 return ra != rb ? ra < rb : a.type < b.type;
+                             });
+            reply(messages);
+        });
+    if (!sent) {
+        qCWarning(lcRedis).noquote() << "no retained state for" << topic << "- Redis is not connected";
+        reply({});
+    }
+}
+
+void RedisEngine::projectAccess(qint64 projectId, std::function<void(std::optional<ProjectAccess>)> reply)
+{
+    const bool sent =
+        commandsUp() &&
+        m_commands->command(
+            {"HGET", aclKey(), QByteArray::number(projectId)}, [reply, projectId](const redisReply* r) {
+                if (!r || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL)) {
+                    // Unknown reads as "no ACL": access is denied rather than granted by accident.
+                    qCWarning(lcRedis).noquote() << "no ACL for project" << projectId << "-" << replyText(r);
+                    reply(std::nullopt);
+                    return;
+                }
+                if (r->type == REDIS_REPLY_NIL) {
+                    reply(std::nullopt);
+                    return;
+                }
+                QString error;
+                const QJsonDocument json = QJsonDocument::fromJson(QByteArray(r->str, qsizetype(r->len)));
+                std::optional<ProjectAccess> access = ProjectAccess::fromJson(json.object(), &error);
+                if (!access)
+                    qCWarning(lcRedis).noquote() << "bad ACL of project" << projectId << "in Redis:" << error;
+                reply(access);
+            });
+    if (!sent) {
+        qCWarning(lcRedis).noquote() << "no ACL for project" << projectId << "- Redis is not connected";
+        reply(std::nullopt);
+    }
+}
+
+void RedisEngine::setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done)
+{
+    const QByteArray json = QJsonDocument(access.toJson()).toJson(QJsonDocument::Compact);
+    const bool sent =
+        m_ready && m_commands->command({"HSET", aclKey(), QByteArray::number(projectId), json},
+                                       [done](const redisReply* r) {
+                                           done(r && r->type != REDIS_REPLY_ERROR ? QString() : replyText(r));
+                                       });
+    if (!sent)
+        done(u"Redis at %1 is not connected"_s.arg(where()));
+}
+
+void RedisEngine::watchTopic(const QString& topic)
+{
+    m_watched.insert(topic);
+    // Not connected: onSubscriberConnected() subscribes every watched topic.
+    if (m_subscriber && m_subscriber->isConnected() && !m_subscriber->subscribe(topicChannel(topic)))
+        lost(u"cannot subscribe"_s);
+}
+
+void RedisEngine::unwatchTopic(const QString& topic)
+{
+    m_watched.remove(topic);
+    if (m_subscriber && m_subscriber->isConnected() && !m_subscriber->unsubscribe(topicChannel(topic)))
+        lost(u"cannot unsubscribe"_s);
+}
+
+QByteArray RedisEngine::metrics() const
+{
+    QByteArray out;
+    auto family = [&out](const char* name, const char* type, const char* help, qint64 value) {
+        out += "# HELP "_ba + name + ' ' + help + "\n# TYPE "_ba + name + ' ' + type + '\n' + name + ' ' +
+               QByteArray::number(value) + '\n';
+    };
+    family("forgewire_redis_connected", "gauge",
+           "1 while both Redis connections are up and every watched topic is subscribed.", m_ready ? 1 : 0);
+    family("forgewire_redis_reconnects_total", "counter",
+           "Times Redis came back after a loss or a failed start-up attempt.", m_reconnects);
+    family("forgewire_redis_publish_failures_total", "counter",
+           "Publish batches Redis did not take (not connected, too slow, timed out, error).",
+           m_publishFailures);
+    family("forgewire_redis_watched_topics", "gauge",
+           "Topics with local subscribers, each one Redis subscription.", m_watched.size());
+    family("forgewire_redis_malformed_messages_total", "counter",
+           "Messages on forgewire channels that did not decode.", m_malformed);
+    return out;
+}
+
+} // namespace forgewire
