@@ -161,11 +161,10 @@ void RedisEngine::updateReady()
         m_nextDelayMs = kReconnectInitialMs;
         if (m_wasReady || m_failedAttempts > 0)
             ++m_reconnects;
-        qCInfo(lcRedis).noquote() << "connected to" << where()
-                                  << (m_failedAttempts > 0
-                                          ? u"after %1 failed attempts"_s.arg(m_failedAttempts)
-                                          : QString())
-                                  << "-" << m_watched.size() << "topics subscribed";
+        const QString retries =
+            m_failedAttempts > 0 ? u" after %1 failed attempts"_s.arg(m_failedAttempts) : QString();
+        qCInfo(lcRedis).noquote()
+            << u"connected to %1%2; %3 topics subscribed"_s.arg(where(), retries).arg(m_watched.size());
         m_failedAttempts = 0;
         m_wasReady = true;
     }
