@@ -378,8 +378,10 @@ void TestRedisEngine::retainedStateShared()
 
 void TestRedisEngine::aclShared()
 {
-    auto a = startNode(m_redis->url());
-    auto b = startNode(m_redis->url());
+    // A non-zero db, so the nodes must SELECT it.
+    const QString url = u"redis://127.0.0.1:%1/2"_s.arg(m_redis->port());
+    auto a = startNode(url);
+    auto b = startNode(url);
     QVERIFY(a && b);
     QVERIFY(waitReady(*a) && waitReady(*b));
     QCOMPARE(b->admin("GET", u"/api/v1/projects/42/access"_s).status, 404);
@@ -388,6 +390,9 @@ void TestRedisEngine::aclShared()
     const HttpReply get = b->admin("GET", u"/api/v1/projects/42/access"_s);
     QCOMPARE(get.status, 200);
     QCOMPARE(get.json().value("users"_L1).toArray(), QJsonArray({7}));
+    QCOMPARE(m_redis->command({"HGET", "fw:acl", "42"}), QByteArray());
+    QCOMPARE(m_redis->command({"SELECT", "2"}), QByteArray("OK"));
+    QCOMPARE(m_redis->command({"HGET", "fw:acl", "42"}), QByteArray(R"({"public":false,"users":[7]})"));
 
     // B enforces the ACL that A stored.
     auto allowed = connectAndSubscribe(*b, u"project-board.42"_s, 7);
