@@ -272,6 +272,16 @@ void RedisEngine::publish(const QList<Publication>& batch, Done done)
     }
     queued = queued && m_commands->command({"EXEC"}, [this, done](const redisReply* reply) {
         if (reply && reply->type == REDIS_REPLY_ARRAY) {
+            // Redis does not roll back a command failing inside EXEC (say, a foreign key of the wrong
+            // type); the publisher must at least hear of it.
+            for (size_t i = 0; i < reply->elements; ++i) {
+                if (reply->element[i]->type == REDIS_REPLY_ERROR) {
+                    ++m_publishFailures;
+                    qCWarning(lcRedis).noquote() << "publish partly failed:" << replyText(reply->element[i]);
+                    done(u"Redis: "_s + replyText(reply->element[i]));
+                    return;
+                }
+            }
             done({});
             return;
         }

@@ -217,6 +217,7 @@ private Q_SLOTS:
     void redisRestartMidRun();
     void publishFailsFastWhenRedisKilled();
     void hungRedisTimesOut();
+    void failedCommandInTransactionReported();
 
 private:
     std::unique_ptr<RedisServer> m_redis;
@@ -518,6 +519,18 @@ void TestRedisEngine::hungRedisTimesOut()
         return m.value("count"_L1).toInt() == 3;
     }));
     QVERIFY(client->isOpen());
+}
+
+void TestRedisEngine::failedCommandInTransactionReported()
+{
+    auto node = startNode(m_redis->url());
+    QVERIFY(node && waitReady(*node));
+    // Something else owns the key with another type: HSET fails inside EXEC.
+    QCOMPARE(m_redis->command({"SET", "fw:retained:user-7", "not a hash"}), QByteArray("OK"));
+    const HttpReply reply = publishCount(*node, 7, 1);
+    QCOMPARE(reply.status, 503);
+    QVERIFY2(reply.json().value("error"_L1).toString().contains("WRONGTYPE"_L1), reply.body.constData());
+    QCOMPARE(readyz(*node), 200); // a command error is not a connection problem
 }
 
 QTEST_MAIN(TestRedisEngine)
