@@ -1,0 +1,211 @@
+// forgewire-tray --headless end to end: the real binary against the real forgewire-server, as a
+// terminal, i3blocks or waybar would run it.
+
+#include "ServerProcess.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace forgewire;
+using namespace forgewire::test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QByteArray kStopwatch = R"([{"created":"2026-01-05T10:00:00Z","seconds":5025,"issue_index":7,)"
+                              R"("issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])";
+
+// forgewire-tray --headless with its own empty configuration directory.
+class Tray
+{
+public:
+    explicit Tray(const QByteArray& token = ServerProcess::kStaticToken)
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"XDG_CONFIG_HOME"_s, m_config.path());
+        env.insert(u"FORGEWIRE_TOKEN"_s, QString::fromUtf8(token));
+        env.remove(u"DISPLAY"_s); // headless means it: no display needed
+        m_process.setProcessEnvironment(env);
+        m_process.setProcessChannelMode(QProcess::SeparateChannels);
+    }
+    ~Tray()
+    {
+        m_process.kill();
+        m_process.waitForFinished();
+    }
+
+    void start(const QStringList& arguments)
+    {
+        m_process.start(qEnvironmentVariable("FORGEWIRE_TRAY_BIN"), arguments);
+    }
+    QProcess& process() { return m_process; }
+
+    // Waits for the next stdout line matching `predicate`, keeping every line read in lines().
+    QString waitForLine(const std::function<bool(const QString&)>& predicate, int timeoutMs = kWaitMs)
+    {
+        QString found;
+        waitFor(
+            [&] {
+                // Stop at the match: later lines are for the next wait.
+                while (found.isEmpty() && m_process.canReadLine()) {
+                    const QString line = QString::fromUtf8(m_process.readLine()).chopped(1);
+                    m_lines.append(line);
+                    if (predicate(line))
+                        found = line;
+                }
+                return !found.isEmpty() || m_process.state() == QProcess::NotRunning;
+            },
+            timeoutMs);
+        return found;
+    }
+    QString waitForLine(const QString& exact, int timeoutMs = kWaitMs)
+    {
+        return waitForLine([&](const QString& line) { return line == exact; }, timeoutMs);
+    }
+    QJsonObject waitForType(const QString& type)
+    {
+        const QString line = waitForLine([&](const QString& l) {
+            return QJsonDocument::fromJson(l.toUtf8()).object().value("type"_L1).toString() == type;
+        });
+        return QJsonDocument::fromJson(line.toUtf8()).object();
+    }
+    const QStringList& lines() const { return m_lines; }
+
+private:
+    QTemporaryDir m_config;
+    QProcess m_process;
+    QStringList m_lines;
+};
+
+} // namespace
+
+class TestHeadless : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void jsonLinePerEvent();
+    void statusLineTicksAndRecoversAfterServerRestart();
+    void refusedTokenIsShownAndNotRetried();
+    void startErrors_data();
+    void startErrors();
+
+private:
+    QStringList common(const QStringList& extra) const
+    {
+        return QStringList{u"--headless"_s, u"--server"_s, m_server.wsUrl().toString()} + extra;
+    }
+    ServerProcess m_server;
+};
+
+void TestHeadless::initTestCase()
+{
+    QVERIFY2(QFile::exists(qEnvironmentVariable("FORGEWIRE_TRAY_BIN")), "FORGEWIRE_TRAY_BIN not set");
+    QString error;
+    QVERIFY2(m_server.start(&error), qPrintable(error));
+    QCOMPARE(m_server.admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[7]})").status,
+             200);
+}
+
+void TestHeadless::jsonLinePerEvent()
+{
+    QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/notification-count"_s, R"({"count":2})").status, 202);
+    Tray tray;
+    tray.start(common({u"--watch-board"_s, u"42"_s}));
+    const QJsonObject hello = tray.waitForType(u"hello"_s);
+    QCOMPARE(hello.value("user"_L1).toObject().value("login"_L1).toString(), u"alice"_s);
+    QCOMPARE(tray.waitForType(u"notification-count"_s).value("count"_L1).toInt(), 2);
+    QCOMPARE(tray.waitForType(u"subscribed"_s).value("topic"_L1).toString(), u"project-board.42"_s);
+
+    QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/notification-count"_s, R"({"count":3})").status, 202);
+    QCOMPARE(tray.waitForType(u"notification-count"_s).value("count"_L1).toInt(), 3);
+    QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/stopwatches"_s, kStopwatch).status, 202);
+    const QJsonObject stopwatches = tray.waitForType(u"stopwatches"_s);
+    QCOMPARE(stopwatches.value("data"_L1).toArray().first().toObject().value("issue_title"_L1).toString(),
+             u"Fix X"_s);
+    QCOMPARE(m_server
+                 .admin("POST", u"/api/v1/projects/42/events"_s,
+                        R"({"event":"project.updated","data":{"title":"Roadmap","description":"",)"
+                        R"("is_closed":false}})")
+                 .status,
+             202);
+    const QJsonObject board = tray.waitForType(u"board"_s);
+    QCOMPARE(board.value("event"_L1).toString(), u"project.updated"_s);
+    QCOMPARE(board.value("topic"_L1).toString(), u"project-board.42"_s);
+
+    // Every line is one complete JSON object.
+    for (const QString& line : tray.lines())
+        QVERIFY2(QJsonDocument::fromJson(line.toUtf8()).isObject(), qPrintable(line));
+}
+
+void TestHeadless::statusLineTicksAndRecoversAfterServerRestart()
+{
+    QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/notification-count"_s, R"({"count":3})").status, 202);
+    QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/stopwatches"_s, "[]").status, 202);
+    Tray tray;
+    tray.start(common({u"--format"_s, u"status"_s}));
+    QVERIFY(!tray.waitForLine(u"3 unread"_s).isEmpty());
+
+    QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/stopwatches"_s, kStopwatch).status, 202);
+    QVERIFY(!tray.waitForLine(u"3 unread | alice/proj#7 01:23:45"_s).isEmpty());
+    // Ticks without any message from the server.
+    QVERIFY(!tray.waitForLine(u"3 unread | alice/proj#7 01:23:46"_s, 3000).isEmpty());
+
+    m_server.kill();
+    QVERIFY(!tray.waitForLine([](const QString& l) { return l.endsWith(u" | reconnecting"_s); }).isEmpty());
+    QString error;
+    QVERIFY2(m_server.start(&error), qPrintable(error));
+    // Back by itself, with the retained count and stopwatch.
+    const QString back = tray.waitForLine(
+        [](const QString& l) {
+            return l.startsWith(u"3 unread | alice/proj#7 01:2"_s) && !l.contains(u"reconn"_s);
+        },
+        15'000);
+    QVERIFY2(!back.isEmpty(), qPrintable(tray.lines().join(u'\n')));
+    QCOMPARE(tray.process().state(), QProcess::Running);
+
+    // Consecutive lines always differ: printed on change only.
+    for (qsizetype i = 1; i < tray.lines().size(); ++i)
+        QVERIFY(tray.lines().at(i) != tray.lines().at(i - 1));
+}
+
+void TestHeadless::refusedTokenIsShownAndNotRetried()
+{
+    Tray tray("not-a-valid-token");
+    tray.start(common({u"--format"_s, u"status"_s}));
+    QVERIFY(!tray.waitForLine(u"token refused"_s).isEmpty());
+    QTest::qWait(500);
+    tray.waitForLine([](const QString&) { return false; }, 200);
+    QCOMPARE(tray.lines().last(), u"token refused"_s);
+    QCOMPARE(tray.process().state(), QProcess::Running);
+}
+
+void TestHeadless::startErrors_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("no server") << QStringList{u"--headless"_s} << u"No server URL set"_s;
+    QTest::newRow("token file") << QStringList{u"--headless"_s, u"--server"_s, u"ws://127.0.0.1:1/-/ws"_s,
+                                               u"--token-file"_s, u"/nonexistent/token"_s}
+                                << u"Cannot read the token file"_s;
+    QTest::newRow("bad flag") << QStringList{u"--headless"_s, u"--format"_s, u"xml"_s} << u"Unknown format"_s;
+}
+
+void TestHeadless::startErrors()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    Tray tray{QByteArray()};
+    tray.start(arguments);
+    QVERIFY(tray.process().waitForFinished(kWaitMs));
+    QCOMPARE(tray.process().exitCode(), 2);
+    const QString stderrText = QString::fromUtf8(tray.process().readAllStandardError());
+    QVERIFY2(stderrText.contains(message), qPrintable(stderrText));
+}
+
+QTEST_GUILESS_MAIN(TestHeadless)
+#include "tst_headless.moc"

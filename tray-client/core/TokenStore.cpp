@@ -1,0 +1,57 @@
+#include "TokenStore.h"
+
+#include "TrayLogging.h"
+
+#include <qt6keychain/keychain.h>
+
+namespace forgewire {
+
+TokenStore::TokenStore(QObject* parent) : QObject(parent)
+{}
+
+QString TokenStore::keyFor(const QUrl& server)
+{
+    return server.adjusted(QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo).toString();
+}
+
+void TokenStore::read(const QUrl& server, ReadDone done)
+{
+    auto* job = new QKeychain::ReadPasswordJob(kService, this);
+    job->setInsecureFallback(false);
+    job->setKey(keyFor(server));
+    connect(job, &QKeychain::Job::finished, this, [job, done = std::move(done)] {
+        if (job->error() == QKeychain::EntryNotFound) {
+            done({}, {});
+        } else if (job->error() != QKeychain::NoError) {
+            qCWarning(lcTray) << "keychain read failed:" << job->errorString();
+            done({}, job->errorString());
+        } else {
+            done(job->binaryData(), {});
+        }
+    });
+    job->start();
+}
+
+void TokenStore::write(const QUrl& server, const QByteArray& token, WriteDone done)
+{
+    QKeychain::Job* job = nullptr;
+    if (token.isEmpty()) {
+        auto* remove = new QKeychain::DeletePasswordJob(kService, this);
+        job = remove;
+    } else {
+        auto* store = new QKeychain::WritePasswordJob(kService, this);
+        store->setBinaryData(token);
+        job = store;
+    }
+    job->setInsecureFallback(false);
+    job->setKey(keyFor(server));
+    connect(job, &QKeychain::Job::finished, this, [job, done = std::move(done)] {
+        const bool ok = job->error() == QKeychain::NoError || job->error() == QKeychain::EntryNotFound;
+        if (!ok)
+            qCWarning(lcTray) << "keychain write failed:" << job->errorString();
+        done(ok ? QString() : job->errorString());
+    });
+    job->start();
+}
+
+} // namespace forgewire

@@ -1,0 +1,160 @@
+#include "TrayController.h"
+
+#include "SharedConnection.h"
+#include "Topic.h"
+#include "TrayLogging.h"
+
+#include <QUuid>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QStringList kTypes{u"hello"_s, u"notification-count"_s, u"stopwatches"_s,  u"logout"_s,
+                         u"board"_s, u"subscribed"_s,         u"unsubscribed"_s, u"error"_s};
+
+} // namespace
+
+TrayController::TrayController(const Clock& clock, QObject* parent)
+    : QObject(parent), m_state(clock), m_sessionTag(QUuid::createUuid().toString(QUuid::WithoutBraces))
+{
+    connect(&m_boards, &BoardWatcher::notificationReady, this, [this](const BoardNotification& n) {
+        if (m_config.boardNotifications)
+            Q_EMIT boardNotification(n);
+    });
+    updateOwnTags();
+}
+
+TrayController::~TrayController()
+{
+    stop();
+}
+
+void TrayController::configure(const Config& config)
+{
+    const Config old = std::exchange(m_config, config);
+    m_boards.setForgeUrl(config.forgeUrl);
+    const bool running = isRunning();
+    if (running && old.serverUrl != config.serverUrl) {
+        stop();
+        m_boards.setWatched(config.watchedBoards);
+        start();
+    } else {
+        QList<qint64> removed, added;
+        for (qint64 id : old.watchedBoards) {
+            if (!config.watchedBoards.contains(id))
+                removed.append(id);
+        }
+        for (qint64 id : config.watchedBoards) {
+            if (!old.watchedBoards.contains(id))
+                added.append(id);
+        }
+        m_boards.setWatched(config.watchedBoards);
+        if (running) {
+            unsubscribeBoards(removed);
+            subscribeBoards(added);
+            m_connection->setToken(config.token);
+        }
+    }
+    Q_EMIT configChanged();
+}
+
+void TrayController::start()
+{
+    if (m_connection || !m_config.serverUrl.isValid() || m_config.serverUrl.isEmpty())
+        return;
+    m_connection = SharedConnection::forUrl(m_config.serverUrl);
+    connect(m_connection, &SharedConnection::stateChanged, this, [this](SharedConnection::State s) {
+        m_state.setConnectionState(s, m_connection ? m_connection->reconnectInMs() : 0);
+    });
+    m_connection->setToken(m_config.token);
+    m_connection->addConsumer(this, kTypes, [this](const protocol::ServerMessage& m) { handle(m); });
+    subscribeBoards(m_config.watchedBoards);
+    m_state.setConnectionState(m_connection->state(), m_connection->reconnectInMs());
+}
+
+void TrayController::stop()
+{
+    if (!m_connection)
+        return;
+    disconnect(m_connection, nullptr, this, nullptr);
+    m_connection->removeConsumer(this);
+    m_connection = nullptr;
+    m_state.setConnectionState(SharedConnection::State::Idle);
+}
+
+void TrayController::signInAgain()
+{
+    m_state.clearSignedOut();
+    if (!m_connection)
+        start();
+    else
+        m_connection->reconnectNow();
+}
+
+void TrayController::subscribeBoards(const QList<qint64>& boards)
+{
+    for (qint64 id : boards)
+        m_connection->subscribe(this, Topic::projectBoard(id));
+}
+
+void TrayController::unsubscribeBoards(const QList<qint64>& boards)
+{
+    for (qint64 id : boards)
+        m_connection->unsubscribe(this, Topic::projectBoard(id));
+}
+
+void TrayController::updateOwnTags()
+{
+    QSet<QString> tags{m_sessionTag};
+    if (!m_state.session().isEmpty())
+        tags.insert(m_state.session());
+    m_boards.setOwnSessionTags(tags);
+}
+
+void TrayController::handle(const protocol::ServerMessage& message)
+{
+    if (const auto* board = std::get_if<protocol::BoardEvent>(&message)) {
+        if (m_boards.handle(*board))
+            Q_EMIT messageReceived(message);
+        return;
+    }
+    if (const auto* error = std::get_if<protocol::Error>(&message)) {
+        qCWarning(lcTray) << "server error" << protocol::errorCodeName(error->code) << error->topic
+                          << error->message;
+    }
+    m_state.apply(message);
+    if (std::holds_alternative<protocol::Hello>(message))
+        updateOwnTags();
+    Q_EMIT messageReceived(message);
+    if (m_state.status() == TrayState::Status::SignedOut) {
+        // Like Gitea's worker after "logout here": close the connection and show the signed-out state.
+        stop();
+    }
+}
+
+QUrl TrayController::issueUrl(const TrayState::RunningStopwatch& entry) const
+{
+    return TrayState::issueUrl(m_config.forgeUrl, entry.stopwatch);
+}
+
+QUrl TrayController::notificationsUrl() const
+{
+    if (!m_config.forgeUrl.isValid() || m_config.forgeUrl.isEmpty())
+        return {};
+    QUrl url = m_config.forgeUrl;
+    QString path = url.path();
+    while (path.endsWith(u'/'))
+        path.chop(1);
+    url.setPath(path + u"/notifications"_s);
+    return url;
+}
+
+bool TrayController::forgeActionsAvailable() const
+{
+    return m_config.forgeUrl.isValid() && !m_config.forgeUrl.isEmpty() && !m_config.token.isEmpty();
+}
+
+} // namespace forgewire

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "BoardWatcher.h"
+#include "Clock.h"
+#include "Protocol.h"
+#include "TrayState.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+
+namespace forgewire {
+
+class SharedConnection;
+
+// The tray's brain without any widgets: consumes the process's SharedConnection for the configured
+// server, keeps TrayState current, subscribes the watched boards and turns their events into
+// notifications. The tray UI and the headless printer are views on it.
+class TrayController : public QObject
+{
+    Q_OBJECT
+public:
+    struct Config
+    {
+        QUrl serverUrl;
+        QByteArray token;
+        QUrl forgeUrl;
+        QList<qint64> watchedBoards;
+        bool boardNotifications = true;
+    };
+
+    explicit TrayController(const Clock& clock = Clock::system(), QObject* parent = nullptr);
+    ~TrayController() override;
+
+    TrayState& state() { return m_state; }
+    BoardWatcher& boards() { return m_boards; }
+    const Config& config() const { return m_config; }
+    SharedConnection* connection() const { return m_connection; }
+    // Sent along with our own changes so their echoes can be recognised (PROTOCOL.md session_tag).
+    QString sessionTag() const { return m_sessionTag; }
+
+    // Applies a configuration; while running, only what changed is redone (a new URL reconnects, a new
+    // token replaces the socket, boards are subscribed or unsubscribed).
+    void configure(const Config& config);
+    // Registers with the shared connection (which opens it if nobody else had).
+    void start();
+    void stop();
+    bool isRunning() const { return m_connection != nullptr; }
+    // After a logout or a refused token: connect again (with the token configured by then).
+    void signInAgain();
+
+    QUrl issueUrl(const TrayState::RunningStopwatch& entry) const;
+    QUrl notificationsUrl() const;
+
+    // Stopping/cancelling a stopwatch and marking all read go straight to the forge's REST API with the
+    // user's token (shared/src/ForgeActions.h, issue #4); they need the forge URL and a token. The UI
+    // shows that menu section only when this is true.
+    bool forgeActionsAvailable() const;
+
+Q_SIGNALS:
+    // Every message the tray acted on: state messages, errors, and board events of watched boards
+    // that are not our own echoes. The headless printer prints these.
+    void messageReceived(const forgewire::protocol::ServerMessage& message);
+    void boardNotification(const forgewire::BoardNotification& notification);
+    void configChanged();
+
+private:
+    void handle(const protocol::ServerMessage& message);
+    void subscribeBoards(const QList<qint64>& boards);
+    void unsubscribeBoards(const QList<qint64>& boards);
+    void updateOwnTags();
+
+    Config m_config;
+    TrayState m_state;
+    BoardWatcher m_boards;
+    QPointer<SharedConnection> m_connection;
+    QString m_sessionTag;
+};
+
+} // namespace forgewire

@@ -1,0 +1,9 @@
+#pragma once
+
+#include <QLoggingCategory>
+
+namespace forgewire {
+
+Q_DECLARE_LOGGING_CATEGORY(lcTray) // forgewire.tray
+
+} // namespace forgewire

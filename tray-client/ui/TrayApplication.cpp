@@ -1,0 +1,129 @@
+#include "TrayApplication.h"
+
+#include "Autostart.h"
+#include "SettingsDialog.h"
+#include "TrayIcon.h"
+#include "TrayLogging.h"
+
+#include <QApplication>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSystemTrayIcon>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+TrayApplication::TrayApplication(const TrayOptions& options, QObject* parent)
+    : QObject(parent), m_options(options), m_instance(u"forgewire-tray"_s)
+{}
+
+TrayApplication::~TrayApplication() = default;
+
+bool TrayApplication::start()
+{
+    if (!m_instance.acquire()) {
+        qCInfo(lcTray) << "forgewire-tray already runs; asked it to show its settings";
+        return false;
+    }
+    connect(&m_instance, &SingleInstance::activationRequested, this, &TrayApplication::showSettings);
+
+    m_icon = std::make_unique<TrayIcon>(&m_controller);
+    connect(m_icon.get(), &TrayIcon::settingsRequested, this, &TrayApplication::showSettings);
+    connect(m_icon.get(), &TrayIcon::quitRequested, qApp, &QCoreApplication::quit);
+    if (!QSystemTrayIcon::isSystemTrayAvailable())
+        qCWarning(lcTray) << "no system tray yet; the icon appears when one starts";
+    m_icon->show();
+
+    QSettings settings;
+    m_settings = TraySettings::load(settings);
+
+    QString error;
+    if (const std::optional<QByteArray> token = m_options.tokenOverride(&error)) {
+        connectWithToken(*token);
+    } else if (!error.isEmpty()) {
+        qCWarning(lcTray).noquote() << error;
+        connectWithToken({});
+    } else {
+        m_tokens.read(configFor({}).serverUrl,
+                      [this](const QByteArray& token, const QString&) { connectWithToken(token); });
+    }
+    if (m_options.openSettings || !TraySettings::checkServerUrl(configFor({}).serverUrl).isEmpty())
+        showSettings();
+    return true;
+}
+
+TrayController::Config TrayApplication::configFor(const QByteArray& token) const
+{
+    TrayController::Config config;
+    config.serverUrl = m_options.serverUrl.value_or(m_settings.serverUrl);
+    config.forgeUrl = m_options.forgeUrl.value_or(m_settings.forgeUrl);
+    config.watchedBoards = m_options.watchedBoards.value_or(m_settings.watchedBoards);
+    config.boardNotifications = m_settings.boardNotifications;
+    config.token = token;
+    return config;
+}
+
+void TrayApplication::connectWithToken(const QByteArray& token)
+{
+    m_controller.configure(configFor(token));
+    if (!m_controller.isRunning())
+        m_controller.start();
+}
+
+void TrayApplication::showSettings()
+{
+    if (m_dialog) {
+        m_dialog->raise();
+        m_dialog->activateWindow();
+        return;
+    }
+    m_dialog = new SettingsDialog(m_settings, !m_controller.config().token.isEmpty(), Autostart::isEnabled());
+    m_dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_dialog, &QDialog::accepted, this, [this] { applyDialog(m_dialog); });
+    m_dialog->show();
+    m_dialog->raise();
+    m_dialog->activateWindow();
+}
+
+void TrayApplication::applyDialog(SettingsDialog* dialog)
+{
+    m_settings = dialog->settings();
+    QSettings settings;
+    m_settings.save(settings);
+    // The dialog edits the saved settings; command-line overrides were for the start only.
+    m_options.serverUrl.reset();
+    m_options.forgeUrl.reset();
+    m_options.watchedBoards.reset();
+
+    QString error;
+    if (!Autostart::setEnabled(dialog->autostart(), QCoreApplication::applicationFilePath(), &error))
+        QMessageBox::warning(nullptr, tr("Forgewire"), error);
+
+    const std::optional<QByteArray> token = dialog->newToken();
+    if (!token) {
+        m_controller.configure(configFor(m_controller.config().token));
+        signInIfNeeded();
+        return;
+    }
+    m_tokens.write(m_settings.serverUrl, *token, [this, token = *token](const QString& writeError) {
+        if (!writeError.isEmpty())
+            QMessageBox::warning(nullptr, tr("Forgewire"),
+                                 tr("The token could not be stored in the keychain (%1). It is used for "
+                                    "this session only.")
+                                     .arg(writeError));
+        m_controller.configure(configFor(token));
+        signInIfNeeded();
+    });
+}
+
+void TrayApplication::signInIfNeeded()
+{
+    // Saving the settings is how a signed-out or refused user signs in again.
+    const TrayState::Status status = m_controller.state().status();
+    if (status == TrayState::Status::SignedOut || status == TrayState::Status::Unauthorized ||
+        !m_controller.isRunning())
+        m_controller.signInAgain();
+}
+
+} // namespace forgewire
