@@ -20,6 +20,12 @@ namespace forgewire {
 
 using namespace Qt::StringLiterals;
 
+namespace {
+
+constexpr int kMinListenBacklog = 128;
+
+} // namespace
+
 Server::Server(ServerConfig config, QObject* parent)
     : QObject(parent), m_config(std::move(config)), m_authenticator(m_config)
 {
@@ -96,7 +102,10 @@ bool Server::start(QString* error)
 
     m_listener = new ClientListener(m_workers, &m_admitted, this);
     // The kernel's accept queue absorbs connect storms while the workers upgrade.
-    m_listener->setMaxPendingConnections(qMax(128, m_config.maxConnections));
+    m_listener->setMaxPendingConnections(qMax(kMinListenBacklog, m_config.maxConnections));
+    // Qt's default kernel backlog of 50 drops SYNs in a storm, and each dropped client waits out a
+    // 1 s (then 3 s...) retransmit; the kernel caps the request at net.core.somaxconn anyway.
+    m_listener->setListenBacklogSize(qMax(kMinListenBacklog, m_config.maxConnections));
     if (!m_listener->listen(m_config.listenAddress, m_config.port)) {
         *error = u"cannot listen on %1:%2: %3"_s.arg(m_config.listenAddress.toString())
                      .arg(m_config.port)
