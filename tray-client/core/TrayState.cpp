@@ -10,8 +10,12 @@ using namespace Qt::StringLiterals;
 
 TrayState::TrayState(const Clock& clock, QObject* parent) : QObject(parent), m_clock(clock)
 {
-    m_ticker.setInterval(kTickInterval);
-    connect(&m_ticker, &QTimer::timeout, this, &TrayState::ticked);
+    m_ticker.setTimerType(Qt::PreciseTimer);
+    connect(&m_ticker, &QTimer::timeout, this, [this] {
+        if (m_ticker.interval() != kTickInterval.count())
+            m_ticker.setInterval(kTickInterval);
+        Q_EMIT ticked();
+    });
 }
 
 void TrayState::apply(const protocol::ServerMessage& message)
@@ -35,10 +39,12 @@ void TrayState::apply(const protocol::ServerMessage& message)
         m_stopwatches.clear();
         for (const protocol::Stopwatch& s : stopwatches->data)
             m_stopwatches.append({s, m_clock.now()});
+        // Ticks half way between two whole seconds of elapsed time, so timer jitter can neither skip
+        // a second nor show one late.
         if (m_stopwatches.isEmpty())
             m_ticker.stop();
         else
-            m_ticker.start();
+            m_ticker.start(kTickInterval / 2);
         Q_EMIT stopwatchesChanged();
         Q_EMIT changed();
     } else if (const auto* logout = std::get_if<protocol::Logout>(&message)) {
