@@ -1,5 +1,6 @@
 #include "Broker.h"
 
+#include "Outbox.h"
 #include "ServerLogging.h"
 #include "Topic.h"
 #include "Worker.h"
@@ -50,15 +51,45 @@ void Broker::publish(QList<Publication> batch, Engine::Done done)
     finishOne();
 }
 
+void Broker::setWorkers(const QList<Worker*>& workers)
+{
+    m_workers = workers;
+    m_outgoing = QList<QList<Publication>>(workers.size());
+}
+
 void Broker::onDelivered(const Publication& publication)
 {
-    if (!m_topicRefs.contains(publication.topic)) {
+    const auto refs = m_topicRefs.constFind(publication.topic);
+    if (refs == m_topicRefs.cend()) {
         ++m_metrics->droppedNoSubscribers;
         return;
     }
-    for (Worker* worker : std::as_const(m_workers))
+    // Framed once here; every worker and every recipient shares these bytes.
+    Publication framed = publication;
+    framed.frame = Outbox::textFrame(framed.payload);
+    if (!framed.logoutSession.isEmpty())
+        framed.frameHere = Outbox::textFrame(framed.payloadHere);
+    for (int index : *refs) {
+        if (index >= 0 && index < m_outgoing.size())
+            m_outgoing[index].append(framed);
+    }
+    if (!m_sendPosted) {
+        m_sendPosted = true;
+        QMetaObject::invokeMethod(this, &Broker::sendToWorkers, Qt::QueuedConnection);
+    }
+}
+
+void Broker::sendToWorkers()
+{
+    m_sendPosted = false;
+    for (qsizetype i = 0; i < m_workers.size() && i < m_outgoing.size(); ++i) {
+        if (m_outgoing[i].isEmpty())
+            continue;
+        Worker* worker = m_workers[i];
         QMetaObject::invokeMethod(
-            worker, [worker, publication] { worker->deliver(publication); }, Qt::QueuedConnection);
+            worker, [worker, batch = std::exchange(m_outgoing[i], {})] { worker->deliver(batch); },
+            Qt::QueuedConnection);
+    }
 }
 
 void Broker::resolveTopic(QObject* context, qint64 userId, bool checkAccess, const QString& topic,
@@ -96,26 +127,33 @@ void Broker::resolveTopic(QObject* context, qint64 userId, bool checkAccess, con
         Qt::QueuedConnection);
 }
 
-void Broker::topicRefChanged(const QString& topic, int delta)
+void Broker::topicRefChanged(int workerIndex, const QString& topic, int delta)
 {
     QMetaObject::invokeMethod(
         this,
-        [this, topic, delta] {
-            int& refs = m_topicRefs[topic];
-            const bool wasWatched = refs > 0;
-            refs += delta;
+        [this, workerIndex, topic, delta] {
+            const bool wasWatched = m_topicRefs.contains(topic);
+            if (delta > 0) {
+                m_topicRefs[topic].insert(workerIndex);
+            } else if (wasWatched) {
+                auto it = m_topicRefs.find(topic);
+                it->remove(workerIndex);
+                if (it->isEmpty())
+                    m_topicRefs.erase(it);
+            }
+            const bool isWatched = m_topicRefs.contains(topic);
+            if (wasWatched == isWatched)
+                return;
             const Topic parsed = Topic::parse(topic);
-            if (refs <= 0) {
-                m_topicRefs.remove(topic);
-                if (wasWatched) {
-                    m_engine->unwatchTopic(topic);
-                    if (parsed.kind() == Topic::Kind::User)
-                        Q_EMIT userOffline(parsed.id());
-                }
-            } else if (!wasWatched) {
+            if (isWatched)
                 m_engine->watchTopic(topic);
-                if (parsed.kind() == Topic::Kind::User)
+            else
+                m_engine->unwatchTopic(topic);
+            if (parsed.kind() == Topic::Kind::User) {
+                if (isWatched)
                     Q_EMIT userOnline(parsed.id());
+                else
+                    Q_EMIT userOffline(parsed.id());
             }
         },
         Qt::QueuedConnection);

@@ -8,6 +8,7 @@
 #include <QList>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 namespace forgewire {
 
@@ -23,7 +24,7 @@ class Broker : public QObject
 public:
     Broker(Engine* engine, Metrics* metrics, QObject* parent = nullptr);
 
-    void setWorkers(const QList<Worker*>& workers) { m_workers = workers; }
+    void setWorkers(const QList<Worker*>& workers);
     Engine* engine() const { return m_engine; }
 
     // Main thread. `done` gets an empty error when the engine took the whole batch.
@@ -35,8 +36,9 @@ public:
     void resolveTopic(QObject* context, qint64 userId, bool checkAccess, const QString& topic,
                       TopicReply reply);
 
-    // Thread-safe. A worker's subscriber count of `topic` went from 0 to 1 (+1) or 1 to 0 (-1).
-    void topicRefChanged(const QString& topic, int delta);
+    // Thread-safe. Worker `workerIndex`'s subscriber count of `topic` went from 0 to 1 (+1) or from 1
+    // to 0 (-1).
+    void topicRefChanged(int workerIndex, const QString& topic, int delta);
 
     // Thread-safe. Bridge mode: checks a forge token on the main thread; `reply` runs on `context`'s thread.
     void verifyForgeToken(const Authenticator* authenticator, QObject* context, const QByteArray& token,
@@ -59,11 +61,17 @@ Q_SIGNALS:
 
 private:
     void onDelivered(const Publication& publication);
+    void sendToWorkers();
 
     Engine* m_engine;
     Metrics* m_metrics;
     QList<Worker*> m_workers;
-    QHash<QString, int> m_topicRefs;
+    // Which workers hold subscribers of a topic: a publication goes only to those.
+    QHash<QString, QSet<int>> m_topicRefs;
+    // Publications gathered during one event-loop pass, one batch per worker (index as in m_workers):
+    // one cross-thread call per worker per pass instead of one per publication.
+    QList<QList<Publication>> m_outgoing;
+    bool m_sendPosted = false;
 };
 
 } // namespace forgewire

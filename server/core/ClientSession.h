@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Identity.h"
+#include "Outbox.h"
 #include "Protocol.h"
 #include "Publication.h"
 
@@ -37,6 +38,10 @@ public:
     const Identity& identity() const { return m_identity; }
     void setIdentity(Identity identity) { m_identity = std::move(identity); }
 
+    // Frames waiting for the worker's next flush (every server->client frame goes through it, so
+    // their order is the order they were queued in).
+    Outbox& outbox() { return m_outbox; }
+
     QSet<QString>& subscriptions() { return m_subscriptions; }
     QSet<QString>& pendingSubscriptions() { return m_pending; }
 
@@ -51,6 +56,8 @@ public:
     qint64 createdAtMs() const { return m_createdAtMs; }
     qint64 nextPingAtMs = 0;
     qint64 pingSentAtMs = 0; // 0: no ping outstanding
+    // Listed in the worker's sessions to flush this event-loop pass.
+    bool inDirtyList = false;
 
 private:
     QWebSocket* m_socket;
@@ -58,6 +65,7 @@ private:
     QString m_id;
     State m_state = State::Authenticating;
     Identity m_identity;
+    Outbox m_outbox;
     QSet<QString> m_subscriptions;
     QSet<QString> m_pending;
     qint64 m_createdAtMs;

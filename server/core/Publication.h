@@ -38,6 +38,11 @@ struct Publication
     // Board topics: the ACL as it was at publish time (revocation applies to the next event).
     std::optional<ProjectAccess> access;
 
+    // On this node only (never serialized): the WebSocket frames of payload and payloadHere, encoded
+    // once by the Broker and shared by every recipient.
+    QByteArray frame;
+    QByteArray frameHere;
+
     // For transports between nodes (Redis engine).
     QByteArray serialize() const;
     static std::optional<Publication> deserialize(const QByteArray& bytes);

@@ -181,20 +181,25 @@ void Worker::onUpgraded()
 
 void Worker::startSession(QWebSocket* socket)
 {
-    auto* session =
-        new ClientSession(socket, QUuid::createUuid().toString(QUuid::WithoutBraces), m_clock.elapsed());
     const auto upgrading =
         m_upgrading.constFind(UpgradeKey{socket->peerAddress().toString(), socket->peerPort()});
-    if (upgrading != m_upgrading.cend()) {
-        session->setTransport(upgrading->socket);
-        m_upgrading.erase(upgrading);
+    if (upgrading == m_upgrading.cend() || !upgrading->socket) {
+        // The peer vanished during the upgrade (no address left to find it by): nothing to serve.
+        // Its TCP socket, if any, is freed by the sweep at the handshake deadline.
+        socket->abort();
+        socket->deleteLater();
+        return;
     }
+    auto* session =
+        new ClientSession(socket, QUuid::createUuid().toString(QUuid::WithoutBraces), m_clock.elapsed());
+    // Frames are written to the transport directly (Outbox), so every session needs it.
+    session->setTransport(upgrading->socket);
+    m_upgrading.erase(upgrading);
     m_sessions.insert(socket, session);
     ++m_metrics->connections;
     ++m_metrics->connectionsTotal;
     socket->setMaxAllowedIncomingMessageSize(m_config.maxMessageBytes);
     socket->setMaxAllowedIncomingFrameSize(m_config.maxMessageBytes);
-    socket->setOutgoingFrameSize(qMax<quint64>(m_config.maxMessageBytes * 4, 512 * 1024));
     session->nextPingAtMs = m_clock.elapsed() + m_config.pingIntervalMs;
 
     connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString& text) {
@@ -247,7 +252,7 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
         hello.user = protocol::UserInfo{who.userId, who.login};
     hello.session = session->id();
     hello.heartbeat = std::max(1, m_config.pingIntervalMs / 1000);
-    if (!sendText(session, QString::fromUtf8(protocol::encode(hello))))
+    if (!sendMessage(session, protocol::encode(hello)))
         return;
     qCDebug(lcWs).noquote() << "session" << session->id() << "user" << who.userId << who.login;
     if (!who.isAnonymous())
@@ -275,7 +280,7 @@ void Worker::onTextMessage(ClientSession* session, const QString& text)
     else if (const auto* u = std::get_if<protocol::Unsubscribe>(&message))
         unsubscribe(session, u->topic);
     else if (std::holds_alternative<protocol::Ping>(message))
-        sendText(session, QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Pong{}))));
+        sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Pong{})));
     // A JSON pong needs no answer.
 }
 
@@ -293,8 +298,7 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
         // (after it acted on the forge directly); PROTOCOL.md allows clients no other message for it.
         if (topic.kind() == Topic::Kind::User && topic.id() == session->identity().userId)
             m_broker->requestRefresh(topic.id());
-        sendText(session,
-                 QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Subscribed{name}))));
+        sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Subscribed{name})));
         return;
     }
     if (session->pendingSubscriptions().contains(name))
@@ -350,11 +354,11 @@ void Worker::completeSubscribe(ClientSession* session, const QString& topic, boo
     // Indexed only now, after the retained state was read: any publication posted after that read
     // reaches this worker after this reply, so the client never sees state older than it holds.
     addToIndex(session, topic);
-    if (!automatic && !sendText(session, QString::fromUtf8(protocol::encode(
-                                             protocol::ServerMessage(protocol::Subscribed{topic})))))
+    if (!automatic &&
+        !sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Subscribed{topic}))))
         return;
     for (const QByteArray& payload : retained) {
-        if (!sendText(session, QString::fromUtf8(payload)))
+        if (!sendMessage(session, payload))
             return;
     }
 }
@@ -368,8 +372,7 @@ void Worker::unsubscribe(ClientSession* session, const QString& name)
     session->pendingSubscriptions().remove(name);
     if (session->subscriptions().contains(name))
         removeFromIndex(session, name);
-    sendText(session,
-             QString::fromUtf8(protocol::encode(protocol::ServerMessage(protocol::Unsubscribed{name}))));
+    sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Unsubscribed{name})));
 }
 
 void Worker::addToIndex(ClientSession* session, const QString& topic)
@@ -379,7 +382,7 @@ void Worker::addToIndex(ClientSession* session, const QString& topic)
     QSet<ClientSession*>& members = m_topicIndex[topic];
     members.insert(session);
     if (members.size() == 1)
-        m_broker->topicRefChanged(topic, +1);
+        m_broker->topicRefChanged(m_index, topic, +1);
 }
 
 void Worker::removeFromIndex(ClientSession* session, const QString& topic)
@@ -393,44 +396,49 @@ void Worker::removeFromIndex(ClientSession* session, const QString& topic)
     it->remove(session);
     if (it->isEmpty()) {
         m_topicIndex.erase(it);
-        m_broker->topicRefChanged(topic, -1);
+        m_broker->topicRefChanged(m_index, topic, -1);
     }
 }
 
-void Worker::deliver(const Publication& publication)
+void Worker::deliver(const QList<Publication>& batch)
 {
-    const auto it = m_topicIndex.constFind(publication.topic);
-    if (it == m_topicIndex.cend())
-        return;
-    // One UTF-16 copy per worker; QWebSocket re-encodes per recipient (see the Performance notes).
-    const QString text = QString::fromUtf8(publication.payload);
-    QString here;
-    if (!publication.logoutSession.isEmpty())
-        here = QString::fromUtf8(publication.payloadHere);
     QList<ClientSession*> slow;
     qint64 delivered = 0;
-    for (ClientSession* session : *it) {
-        if (!session->mayRead(publication.topic, publication.access)) {
-            ++m_metrics->droppedForbidden;
+    for (const Publication& publication : batch) {
+        const auto it = m_topicIndex.constFind(publication.topic);
+        if (it == m_topicIndex.cend())
             continue;
+        const QByteArray frame =
+            publication.frame.isEmpty() ? Outbox::textFrame(publication.payload) : publication.frame;
+        QByteArray frameHere;
+        if (!publication.logoutSession.isEmpty())
+            frameHere = publication.frameHere.isEmpty() ? Outbox::textFrame(publication.payloadHere)
+                                                        : publication.frameHere;
+        for (ClientSession* session : *it) {
+            if (!session->mayRead(publication.topic, publication.access)) {
+                ++m_metrics->droppedForbidden;
+                continue;
+            }
+            if (session->state() != ClientSession::State::Ready)
+                continue;
+            if (isOverSendQueue(session)) {
+                if (!slow.contains(session))
+                    slow.append(session);
+                continue;
+            }
+            const bool isHere = !publication.logoutSession.isEmpty() &&
+                                session->identity().sessionId == publication.logoutSession;
+            queueFrame(session, isHere ? frameHere : frame);
+            ++delivered;
         }
-        const bool isHere = !publication.logoutSession.isEmpty() &&
-                            session->identity().sessionId == publication.logoutSession;
-        if (session->state() != ClientSession::State::Ready)
-            continue;
-        if (isOverSendQueue(session)) {
-            slow.append(session);
-            continue;
-        }
-        session->socket()->sendTextMessage(isHere ? here : text);
-        ++delivered;
     }
     m_metrics->delivered += delivered;
     for (ClientSession* session : std::as_const(slow)) {
         ++m_metrics->droppedSlowConsumer;
         ++m_metrics->slowConsumerDisconnects;
         qCWarning(lcWs).noquote() << "slow consumer" << session->id() << "has"
-                                  << session->socket()->bytesToWrite() << "bytes queued; closing with 4008";
+                                  << session->outbox().bytes() + session->socket()->bytesToWrite()
+                                  << "bytes queued; closing with 4008";
         closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
     }
 }
@@ -438,11 +446,10 @@ void Worker::deliver(const Publication& publication)
 void Worker::sendError(ClientSession* session, ErrorCode code, const QString& message, const QString& topic)
 {
     ++m_metrics->clientErrors;
-    sendText(session, QString::fromUtf8(
-                          protocol::encode(protocol::ServerMessage(protocol::Error{code, message, topic}))));
+    sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Error{code, message, topic})));
 }
 
-bool Worker::sendText(ClientSession* session, const QString& text)
+bool Worker::sendMessage(ClientSession* session, const QByteArray& utf8)
 {
     if (session->state() == ClientSession::State::Closing)
         return false;
@@ -452,17 +459,52 @@ bool Worker::sendText(ClientSession* session, const QString& text)
         closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
         return false;
     }
-    session->socket()->sendTextMessage(text);
+    queueFrame(session, Outbox::textFrame(utf8));
     return true;
+}
+
+void Worker::queueFrame(ClientSession* session, const QByteArray& frame)
+{
+    if (!session->inDirtyList) {
+        session->inDirtyList = true;
+        m_dirty.append(session);
+    }
+    session->outbox().append(frame);
+    if (!m_flushPosted) {
+        m_flushPosted = true;
+        QMetaObject::invokeMethod(this, &Worker::flushDirtySessions, Qt::QueuedConnection);
+    }
+}
+
+void Worker::flushSession(ClientSession* session)
+{
+    if (session->outbox().isEmpty())
+        return;
+    // After a close frame (ours or the peer's) nothing more may be sent.
+    if (session->socket()->state() == QAbstractSocket::ConnectedState && session->transport())
+        session->outbox().flushTo(session->transport());
+    else
+        session->outbox().clear();
+}
+
+void Worker::flushDirtySessions()
+{
+    m_flushPosted = false;
+    const QList<ClientSession*> dirty = std::exchange(m_dirty, {});
+    for (ClientSession* session : dirty) {
+        session->inDirtyList = false;
+        flushSession(session);
+    }
 }
 
 bool Worker::isOverSendQueue(ClientSession* session)
 {
     QWebSocket* socket = session->socket();
-    if (socket->bytesToWrite() <= m_config.maxSendQueueBytes)
+    if (session->outbox().bytes() + socket->bytesToWrite() <= m_config.maxSendQueueBytes)
         return false;
-    // A burst fills Qt's buffer before the event loop writes it out; only what the kernel refuses
+    // A burst fills the outbox before the event loop writes it out; only what the kernel refuses
     // counts against the client, so hand the kernel what it takes first.
+    flushSession(session);
     socket->flush();
     return socket->bytesToWrite() > m_config.maxSendQueueBytes;
 }
@@ -478,6 +520,8 @@ void Worker::closeSession(ClientSession* session, quint16 code, const QString& r
     session->pendingSubscriptions().clear();
     // The close handshake may not finish (a peer that stopped reading): the sweep aborts it later.
     session->pingSentAtMs = m_clock.elapsed();
+    // What was queued before the close goes out before the close frame.
+    flushSession(session);
     session->socket()->close(static_cast<QWebSocketProtocol::CloseCode>(code), reason);
 }
 
@@ -487,6 +531,8 @@ void Worker::removeSession(ClientSession* session)
     for (const QString& topic : QSet<QString>(session->subscriptions()))
         removeFromIndex(session, topic);
     m_sessions.remove(socket);
+    if (session->inDirtyList)
+        m_dirty.removeOne(session);
     socket->disconnect(this);
     // Deleted from a queued call rather than deleteLater(): this runs inside the socket's own signal,
     // and the TCP socket under it is not owned by the QWebSocket, so it goes right after it.
@@ -564,7 +610,8 @@ void Worker::sweep()
             } else if (session->pingSentAtMs == 0 && now >= session->nextPingAtMs) {
                 session->pingSentAtMs = now;
                 session->nextPingAtMs = now + m_config.pingIntervalMs;
-                socket->ping();
+                // Through the outbox like every other frame; QWebSocket reports the pong all the same.
+                queueFrame(session, m_pingFrame);
             } else if (isOverSendQueue(session)) {
                 ++m_metrics->slowConsumerDisconnects;
                 closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);

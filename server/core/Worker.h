@@ -40,7 +40,7 @@ public:
     // All of these run on the worker's thread (the Broker and Gateway post them there).
     void init();
     void adoptSocket(qintptr descriptor);
-    void deliver(const forgewire::Publication& publication);
+    void deliver(const QList<forgewire::Publication>& batch);
     // Closes every connection with 1001; emits drained() when none is left.
     void drain();
     // Bridge mode: close every connection of a user (revoked forge token) with 4001.
@@ -72,7 +72,11 @@ private:
     void removeFromIndex(ClientSession* session, const QString& topic);
     void sendError(ClientSession* session, protocol::ErrorCode code, const QString& message,
                    const QString& topic = {});
-    bool sendText(ClientSession* session, const QString& text);
+    // Queues one JSON message; false when the session is closing or was just closed as slow.
+    bool sendMessage(ClientSession* session, const QByteArray& utf8);
+    void queueFrame(ClientSession* session, const QByteArray& frame);
+    void flushSession(ClientSession* session);
+    void flushDirtySessions();
     bool isOverSendQueue(ClientSession* session);
     void closeSession(ClientSession* session, quint16 code, const QString& reason);
     void removeSession(ClientSession* session);
@@ -100,6 +104,10 @@ private:
     QHash<UpgradeKey, Upgrading> m_upgrading;
     QHash<QWebSocket*, ClientSession*> m_sessions;
     QHash<QString, QSet<ClientSession*>> m_topicIndex;
+    // Sessions with a non-empty outbox, flushed together once per event-loop pass.
+    QList<ClientSession*> m_dirty;
+    bool m_flushPosted = false;
+    const QByteArray m_pingFrame = Outbox::pingFrame();
     bool m_draining = false;
 };
 

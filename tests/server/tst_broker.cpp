@@ -83,17 +83,17 @@ void TestBroker::topicReferenceCounting()
     QSignalSpy online(&broker, &Broker::userOnline);
     QSignalSpy offline(&broker, &Broker::userOffline);
     // Two workers each report their first subscriber, then their last one leaving.
-    broker.topicRefChanged(u"user-7"_s, +1);
-    broker.topicRefChanged(u"user-7"_s, +1);
-    broker.topicRefChanged(u"public.a"_s, +1);
+    broker.topicRefChanged(0, u"user-7"_s, +1);
+    broker.topicRefChanged(1, u"user-7"_s, +1);
+    broker.topicRefChanged(0, u"public.a"_s, +1);
     QTRY_COMPARE(engine.watched, (QStringList{u"+user-7"_s, u"+public.a"_s}));
     QVERIFY(broker.hasLocalSubscribers(u"user-7"_s));
     QCOMPARE(online.size(), 1);
     QCOMPARE(online[0][0].toLongLong(), 7);
-    broker.topicRefChanged(u"user-7"_s, -1);
+    broker.topicRefChanged(0, u"user-7"_s, -1);
     QTest::qWait(20);
     QCOMPARE(engine.watched.size(), 2); // one worker still has a subscriber
-    broker.topicRefChanged(u"user-7"_s, -1);
+    broker.topicRefChanged(1, u"user-7"_s, -1);
     QTRY_COMPARE(engine.watched.last(), u"-user-7"_s);
     QVERIFY(!broker.hasLocalSubscribers(u"user-7"_s));
     QCOMPARE(offline.size(), 1);
@@ -107,7 +107,7 @@ void TestBroker::noSubscribersIsCountedAsDropped()
     Broker broker(&engine, &metrics);
     broker.publish({board(3)}, [](const QString&) {});
     QCOMPARE(metrics.droppedNoSubscribers.load(), 1);
-    broker.topicRefChanged(u"project-board.3"_s, +1);
+    broker.topicRefChanged(0, u"project-board.3"_s, +1);
     QTRY_VERIFY(broker.hasLocalSubscribers(u"project-board.3"_s));
     broker.publish({board(3)}, [](const QString&) {});
     QCOMPARE(metrics.droppedNoSubscribers.load(), 1);
