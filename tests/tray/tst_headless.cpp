@@ -15,8 +15,24 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-const QByteArray kStopwatch = R"([{"created":"2026-01-05T10:00:00Z","seconds":5025,"issue_index":7,)"
-                              R"("issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])";
+// Started 5025 s ago, as the forge would publish it now: `created` and `seconds` agree.
+QByteArray stopwatchStartedAgo(qint64 seconds = 5025, QDateTime* startedAt = nullptr)
+{
+    const QDateTime created = QDateTime::currentDateTimeUtc().addSecs(-seconds);
+    if (startedAt)
+        *startedAt = created;
+    return R"([{"created":")" + created.toString(Qt::ISODateWithMs).toLatin1() + R"(","seconds":)" +
+           QByteArray::number(seconds) +
+           R"(,"issue_index":7,)"
+           R"("issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])";
+}
+
+QString hms(qint64 s)
+{
+    return u"%1:%2:%3"_s.arg(s / 3600, 2, 10, QLatin1Char('0'))
+        .arg((s / 60) % 60, 2, 10, QLatin1Char('0'))
+        .arg(s % 60, 2, 10, QLatin1Char('0'));
+}
 
 // forgewire-tray --headless with its own empty configuration directory.
 class Tray
@@ -123,7 +139,7 @@ void TestHeadless::jsonLinePerEvent()
 
     QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/notification-count"_s, R"({"count":3})").status, 202);
     QCOMPARE(tray.waitForType(u"notification-count"_s).value("count"_L1).toInt(), 3);
-    QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/stopwatches"_s, kStopwatch).status, 202);
+    QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/stopwatches"_s, stopwatchStartedAgo()).status, 202);
     const QJsonObject stopwatches = tray.waitForType(u"stopwatches"_s);
     QCOMPARE(stopwatches.value("data"_L1).toArray().first().toObject().value("issue_title"_L1).toString(),
              u"Fix X"_s);
@@ -150,22 +166,31 @@ void TestHeadless::statusLineTicksAndRecoversAfterServerRestart()
     tray.start(common({u"--format"_s, u"status"_s}));
     QVERIFY(!tray.waitForLine(u"3 unread"_s).isEmpty());
 
-    QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/stopwatches"_s, kStopwatch).status, 202);
+    QDateTime started;
+    QCOMPARE(
+        m_server.admin("PUT", u"/api/v1/users/7/stopwatches"_s, stopwatchStartedAgo(5025, &started)).status,
+        202);
     QVERIFY(!tray.waitForLine(u"3 unread | alice/proj#7 01:23:45"_s).isEmpty());
     // Ticks without any message from the server.
     QVERIFY(!tray.waitForLine(u"3 unread | alice/proj#7 01:23:46"_s, 3000).isEmpty());
 
     m_server.kill();
     QVERIFY(!tray.waitForLine([](const QString& l) { return l.endsWith(u" | reconnecting"_s); }).isEmpty());
+    // Long enough offline that a stopwatch counted from the retained `seconds` would visibly jump back.
+    QTest::qWait(2500);
     QString error;
     QVERIFY2(m_server.start(&error), qPrintable(error));
-    // Back by itself, with the retained count and stopwatch.
+    // Back by itself, with the retained count and stopwatch, still counting from `created`.
     const QString back = tray.waitForLine(
         [](const QString& l) {
-            return l.startsWith(u"3 unread | alice/proj#7 01:2"_s) && !l.contains(u"reconn"_s);
+            return l.startsWith(u"3 unread | alice/proj#7 "_s) && !l.contains(u"reconn"_s);
         },
         15'000);
     QVERIFY2(!back.isEmpty(), qPrintable(tray.lines().join(u'\n')));
+    const qint64 expected = started.secsTo(QDateTime::currentDateTimeUtc());
+    const QString shown = back.section(u' ', -1);
+    QVERIFY2(shown == hms(expected - 1) || shown == hms(expected) || shown == hms(expected + 1),
+             qPrintable(u"%1, expected %2"_s.arg(back, hms(expected))));
     QCOMPARE(tray.process().state(), QProcess::Running);
 
     // Consecutive lines always differ: printed on change only.

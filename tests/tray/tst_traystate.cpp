@@ -20,7 +20,7 @@ namespace {
 protocol::Stopwatch stopwatch(qint64 seconds, qint64 index = 7, const QString& title = u"Fix X"_s)
 {
     protocol::Stopwatch s;
-    s.created = QDateTime(QDate(2026, 1, 5), QTime(10, 0), Qt::UTC);
+    // No `created`: elapsed time counts from `seconds` alone (see stopwatchCountsFromCreated).
     s.seconds = seconds;
     s.issueIndex = index;
     s.issueTitle = title;
@@ -49,6 +49,10 @@ private Q_SLOTS:
     void issueUrl();
     void countAndHello();
     void stopwatchTicksFromSecondsPlusLocalTime();
+    void stopwatchCountsFromCreated();
+    void helloOfAnotherUserClearsUserState();
+    void countNotShownBeforeRetainedState();
+    void logoutEmitsChangedOnceWithFinalStatus();
     void newStopwatchesReplaceTheOldOnesAtOnce();
     void tickerRunsOnlyWithAStopwatch();
     void statusLine_data();
@@ -153,6 +157,106 @@ void TestTrayState::stopwatchTicksFromSecondsPlusLocalTime()
     QCOMPARE(state.stopwatchLabel(entry), u"alice/proj#7 Fix X — 01:23:46"_s);
     clock.advance(1h);
     QCOMPARE(state.stopwatchLabel(entry), u"alice/proj#7 Fix X — 02:23:46"_s);
+}
+
+void TestTrayState::stopwatchCountsFromCreated()
+{
+    FakeClock clock;
+    TrayState state(clock);
+    QDateTime utc(QDate(2026, 3, 1), QTime(12, 0), Qt::UTC);
+    state.setUtcNow([&utc] { return utc; });
+    // A retained message published an hour after the start and delivered (after a reconnect) two hours
+    // after it: `seconds` is stale, `created` is not.
+    protocol::Stopwatch retained = stopwatch(3600);
+    retained.created = utc.addSecs(-7200);
+    state.apply(protocol::Stopwatches{{retained}});
+    const auto& entry = state.stopwatches().first();
+    QCOMPARE(state.elapsedSeconds(entry), 7200);
+    QCOMPARE(state.stopwatchLabel(entry), u"alice/proj#7 Fix X — 02:00:00"_s);
+    clock.advance(10s);
+    utc = utc.addSecs(10);
+    QCOMPARE(state.elapsedSeconds(entry), 7210);
+
+    // `seconds` ahead of the wall clock (a clock behind the forge's): never count backwards.
+    protocol::Stopwatch ahead = stopwatch(5025);
+    ahead.created = utc.addSecs(-5000);
+    state.apply(protocol::Stopwatches{{ahead}});
+    QCOMPARE(state.elapsedSeconds(state.stopwatches().first()), 5025);
+}
+
+void TestTrayState::helloOfAnotherUserClearsUserState()
+{
+    FakeClock clock;
+    TrayState state(clock);
+    state.setConnectionState(SharedConnection::State::Connected);
+    state.apply(hello(7));
+    state.apply(protocol::NotificationCount{3});
+    state.apply(protocol::Stopwatches{{stopwatch(5)}});
+    // The same user again (a reconnect): kept.
+    state.apply(hello(7));
+    QCOMPARE(state.unreadCount(), 3);
+    QCOMPARE(state.stopwatches().size(), 1);
+
+    QSignalSpy count(&state, &TrayState::countChanged);
+    state.apply(hello(8, u"bob"_s));
+    QCOMPARE(state.unreadCount(), 0);
+    QVERIFY(state.stopwatches().isEmpty());
+    QVERIFY(!state.isTicking());
+    QVERIFY(!state.hasReceivedState());
+    QCOMPARE(state.statusLine(), u"connecting"_s);
+    QCOMPARE(count.size(), 1);
+
+    state.apply(protocol::NotificationCount{2});
+    protocol::Hello anonymous;
+    anonymous.session = u"s"_s;
+    state.apply(anonymous);
+    QCOMPARE(state.unreadCount(), 0);
+    QVERIFY(!state.user());
+}
+
+void TestTrayState::countNotShownBeforeRetainedState()
+{
+    FakeClock clock;
+    TrayState state(clock);
+    QStringList lines;
+    connect(&state, &TrayState::changed, this, [&] {
+        if (lines.isEmpty() || lines.last() != state.statusLine())
+            lines.append(state.statusLine());
+    });
+    state.setConnectionState(SharedConnection::State::Connecting);
+    state.setConnectionState(SharedConnection::State::Connected);
+    state.apply(hello(7));
+    state.apply(protocol::NotificationCount{3});
+    QCOMPARE(lines, (QStringList{u"connecting"_s, u"3 unread"_s}));
+
+    // A user with nothing retained yet still gets a count after a moment.
+    TrayState fresh(clock);
+    fresh.setConnectionState(SharedConnection::State::Connected);
+    fresh.apply(hello(9, u"carol"_s));
+    QCOMPARE(fresh.statusLine(), u"connecting"_s);
+    QTRY_COMPARE(fresh.statusLine(), u"0 unread"_s);
+}
+
+void TestTrayState::logoutEmitsChangedOnceWithFinalStatus()
+{
+    FakeClock clock;
+    TrayState state(clock);
+    state.setConnectionState(SharedConnection::State::Connected);
+    state.apply(hello(7));
+    state.apply(protocol::NotificationCount{3});
+    QStringList lines;
+    connect(&state, &TrayState::changed, this, [&] { lines.append(state.statusLine()); });
+    state.apply(protocol::Logout{u"here"_s});
+    QCOMPARE(lines, QStringList{u"signed out"_s});
+
+    TrayState refused(clock);
+    refused.setConnectionState(SharedConnection::State::Connected);
+    refused.apply(hello(7));
+    refused.apply(protocol::NotificationCount{3});
+    QStringList refusedLines;
+    connect(&refused, &TrayState::changed, this, [&] { refusedLines.append(refused.statusLine()); });
+    refused.setConnectionState(SharedConnection::State::Unauthorized);
+    QCOMPARE(refusedLines, QStringList{u"token refused"_s});
 }
 
 void TestTrayState::newStopwatchesReplaceTheOldOnesAtOnce()

@@ -16,6 +16,14 @@ TrayState::TrayState(const Clock& clock, QObject* parent) : QObject(parent), m_c
             m_ticker.setInterval(kTickInterval);
         Q_EMIT ticked();
     });
+    m_retainedGrace.setSingleShot(true);
+    m_retainedGrace.setInterval(kRetainedGrace);
+    connect(&m_retainedGrace, &QTimer::timeout, this, [this] {
+        if (m_receivedState || m_status == Status::SignedOut)
+            return;
+        m_receivedState = true;
+        Q_EMIT changed();
+    });
 }
 
 void TrayState::apply(const protocol::ServerMessage& message)
@@ -23,28 +31,47 @@ void TrayState::apply(const protocol::ServerMessage& message)
     if (m_status == Status::SignedOut)
         return;
     if (const auto* hello = std::get_if<protocol::Hello>(&message)) {
+        const auto idOf = [](const std::optional<protocol::UserInfo>& user) {
+            return user ? user->id : 0;
+        };
+        Cleared cleared;
+        if (idOf(hello->user) != idOf(m_user)) {
+            // Another account (or none): the previous one's count and stopwatches are not this one's.
+            cleared = clearUserState();
+        }
         m_user = hello->user;
         m_session = hello->session;
-        m_receivedState = true;
+        if (!m_user) {
+            m_receivedState = true; // anonymous: there is no user state to wait for
+        } else if (!m_receivedState) {
+            // The retained count and stopwatches follow right after hello; the timer covers a user
+            // with none retained yet.
+            m_retainedGrace.start();
+        }
+        if (cleared.count)
+            Q_EMIT countChanged(0);
+        if (cleared.stopwatches)
+            Q_EMIT stopwatchesChanged();
         Q_EMIT changed();
     } else if (const auto* count = std::get_if<protocol::NotificationCount>(&message)) {
+        const bool first = !m_receivedState;
         m_receivedState = true;
-        if (count->count == m_count)
+        m_retainedGrace.stop();
+        if (count->count == m_count) {
+            if (first)
+                Q_EMIT changed();
             return;
+        }
         m_count = count->count;
         Q_EMIT countChanged(m_count);
         Q_EMIT changed();
     } else if (const auto* stopwatches = std::get_if<protocol::Stopwatches>(&message)) {
         m_receivedState = true;
+        m_retainedGrace.stop();
         m_stopwatches.clear();
         for (const protocol::Stopwatch& s : stopwatches->data)
             m_stopwatches.append({s, m_clock.now()});
-        // Ticks half way between two whole seconds of elapsed time, so timer jitter can neither skip
-        // a second nor show one late.
-        if (m_stopwatches.isEmpty())
-            m_ticker.stop();
-        else
-            m_ticker.start(kTickInterval / 2);
+        updateTicker();
         Q_EMIT stopwatchesChanged();
         Q_EMIT changed();
     } else if (const auto* logout = std::get_if<protocol::Logout>(&message)) {
@@ -54,8 +81,10 @@ void TrayState::apply(const protocol::ServerMessage& message)
             return;
         }
         qCInfo(lcTray) << "signed out by the forge";
-        clearUserState();
+        // One `changed` with the final status, so a status line never shows an in-between state.
+        const Cleared cleared = clearUserState();
         setStatus(Status::SignedOut);
+        emitCleared(cleared);
         Q_EMIT signedOut();
     }
 }
@@ -80,10 +109,15 @@ void TrayState::setConnectionState(SharedConnection::State state, int reconnectI
         setStatus(Status::Reconnecting);
         Q_EMIT changed(); // the delay changed even when the status did not
         break;
-    case SharedConnection::State::Unauthorized:
-        clearUserState();
+    case SharedConnection::State::Unauthorized: {
+        const Cleared cleared = clearUserState();
+        const bool statusChanged = m_status != Status::Unauthorized;
         setStatus(Status::Unauthorized);
+        emitCleared(cleared);
+        if (!statusChanged)
+            Q_EMIT changed();
         break;
+    }
     }
 }
 
@@ -91,6 +125,40 @@ void TrayState::clearSignedOut()
 {
     if (m_status == Status::SignedOut)
         setStatus(Status::Offline);
+}
+
+bool TrayState::removeStopwatch(const QString& owner, const QString& repo, qint64 issueIndex)
+{
+    const qsizetype removed = m_stopwatches.removeIf([&](const RunningStopwatch& entry) {
+        return entry.stopwatch.repoOwnerName == owner && entry.stopwatch.repoName == repo &&
+               entry.stopwatch.issueIndex == issueIndex;
+    });
+    if (removed == 0)
+        return false;
+    if (m_stopwatches.isEmpty())
+        m_ticker.stop();
+    Q_EMIT stopwatchesChanged();
+    Q_EMIT changed();
+    return true;
+}
+
+void TrayState::clearUnreadCount()
+{
+    if (m_count == 0)
+        return;
+    m_count = 0;
+    Q_EMIT countChanged(0);
+    Q_EMIT changed();
+}
+
+void TrayState::updateTicker()
+{
+    // Ticks half way between two whole seconds of elapsed time, so timer jitter can neither skip
+    // a second nor show one late.
+    if (m_stopwatches.isEmpty())
+        m_ticker.stop();
+    else
+        m_ticker.start(kTickInterval / 2);
 }
 
 void TrayState::setStatus(Status status)
@@ -102,27 +170,35 @@ void TrayState::setStatus(Status status)
     Q_EMIT changed();
 }
 
-void TrayState::clearUserState()
+TrayState::Cleared TrayState::clearUserState()
 {
-    const bool hadCount = m_count != 0;
-    const bool hadStopwatches = !m_stopwatches.isEmpty();
+    const Cleared cleared{m_count != 0, !m_stopwatches.isEmpty()};
     m_count = 0;
     m_stopwatches.clear();
     m_ticker.stop();
+    m_retainedGrace.stop();
     m_user.reset();
     m_session.clear();
     m_receivedState = false;
-    if (hadCount)
+    return cleared;
+}
+
+void TrayState::emitCleared(const Cleared& cleared)
+{
+    if (cleared.count)
         Q_EMIT countChanged(0);
-    if (hadStopwatches)
+    if (cleared.stopwatches)
         Q_EMIT stopwatchesChanged();
-    Q_EMIT changed();
 }
 
 qint64 TrayState::elapsedSeconds(const RunningStopwatch& entry) const
 {
     const auto since = std::chrono::duration_cast<std::chrono::seconds>(m_clock.now() - entry.receivedAt);
-    return entry.stopwatch.seconds + std::max<qint64>(0, since.count());
+    const qint64 counted = entry.stopwatch.seconds + std::max<qint64>(0, since.count());
+    const QDateTime& created = entry.stopwatch.created;
+    if (!created.isValid())
+        return counted;
+    return std::max(counted, created.secsTo(m_utcNow()));
 }
 
 QString TrayState::formatDuration(qint64 seconds)

@@ -4,12 +4,14 @@
 #include "Protocol.h"
 #include "SharedConnection.h"
 
+#include <QDateTime>
 #include <QList>
 #include <QObject>
 #include <QTimer>
 #include <QUrl>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 
 namespace forgewire {
@@ -35,6 +37,13 @@ public:
     // Badges stop counting here, like Gitea's own notification badge.
     static constexpr qint64 kBadgeMax = 99;
     static constexpr std::chrono::milliseconds kTickInterval{1000};
+    // How long after `hello` the retained count and stopwatches may take before "nothing retained"
+    // is assumed (a user nobody has published for yet gets none). Until then no count is shown, so a
+    // "0 unread" never flashes before the real one.
+    static constexpr std::chrono::milliseconds kRetainedGrace{1500};
+
+    // Wall-clock UTC time, replaceable in tests: a stopwatch's `created` is a wall-clock time.
+    using UtcNow = std::function<QDateTime()>;
 
     struct RunningStopwatch
     {
@@ -43,12 +52,17 @@ public:
     };
 
     explicit TrayState(const Clock& clock = Clock::system(), QObject* parent = nullptr);
+    void setUtcNow(UtcNow utcNow) { m_utcNow = std::move(utcNow); }
 
     // Hello, notification-count, stopwatches and logout change the state; other types are ignored.
     void apply(const protocol::ServerMessage& message);
     void setConnectionState(SharedConnection::State state, int reconnectInMs = 0);
     // Back from SignedOut once the user signs in again.
     void clearSignedOut();
+    // What a successful action on the forge changed, shown before the server's fresh state arrives.
+    // True if there was such a stopwatch.
+    bool removeStopwatch(const QString& owner, const QString& repo, qint64 issueIndex);
+    void clearUnreadCount();
 
     Status status() const { return m_status; }
     qint64 unreadCount() const { return m_count; }
@@ -56,7 +70,9 @@ public:
     QString session() const { return m_session; }
     bool hasReceivedState() const { return m_receivedState; }
     const QList<RunningStopwatch>& stopwatches() const { return m_stopwatches; }
-    // `seconds` from the server plus the time since it arrived.
+    // `seconds` from the server plus the time since it arrived, or the time since `created` when that
+    // is more: a retained message keeps the `seconds` of when it was published, so after a reconnect
+    // only `created` still tells the truth.
     qint64 elapsedSeconds(const RunningStopwatch& entry) const;
     // True while a stopwatch runs, i.e. while texts change every second.
     bool isTicking() const { return m_ticker.isActive(); }
@@ -89,7 +105,16 @@ Q_SIGNALS:
 
 private:
     void setStatus(Status status);
-    void clearUserState();
+    // Forgets count, stopwatches and who is signed in without emitting anything: the caller emits
+    // (emitCleared(), changed) once everything, status included, is updated.
+    struct Cleared
+    {
+        bool count = false;
+        bool stopwatches = false;
+    };
+    Cleared clearUserState();
+    void emitCleared(const Cleared& cleared);
+    void updateTicker();
 
     const Clock& m_clock;
     Status m_status = Status::Offline;
@@ -100,6 +125,10 @@ private:
     bool m_receivedState = false;
     QList<RunningStopwatch> m_stopwatches;
     QTimer m_ticker;
+    QTimer m_retainedGrace;
+    UtcNow m_utcNow = [] {
+        return QDateTime::currentDateTimeUtc();
+    };
 };
 
 } // namespace forgewire
