@@ -4,6 +4,8 @@
 #include <QJsonObject>
 #include <QNetworkReply>
 
+#include <algorithm>
+
 namespace forgewire {
 
 using namespace Qt::StringLiterals;
@@ -12,6 +14,22 @@ ForgeActions::ForgeActions(const QUrl& forgeUrl, const QByteArray& token, QObjec
     : QObject(parent), m_forgeUrl(forgeUrl), m_token(token)
 {
     m_network.setTransferTimeout(kRequestTimeoutMs);
+}
+
+bool ForgeActions::looksLikeForgeToken(const QByteArray& token)
+{
+    if (token.isEmpty())
+        return false;
+    const QList<QByteArray> parts = token.split('.');
+    if (parts.size() != 3)
+        return true;
+    const auto base64url = [](const QByteArray& part) {
+        return !part.isEmpty() && std::all_of(part.cbegin(), part.cend(), [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                   c == '_';
+        });
+    };
+    return !(base64url(parts[0]) && base64url(parts[1]) && base64url(parts[2]));
 }
 
 QUrl ForgeActions::apiUrl(const QString& apiPath) const

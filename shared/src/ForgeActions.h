@@ -35,6 +35,11 @@ public:
 
     void setToken(const QByteArray& token) { m_token = token; }
 
+    // False for an empty token and for a JWT (three base64url parts joined by dots): a Forgewire JWT
+    // means nothing to the forge, which would answer 401. A Forgewire static token cannot be told
+    // apart from a forge token by its shape; the forge refuses it with a clear error.
+    static bool looksLikeForgeToken(const QByteArray& token);
+
     // POST /repos/{owner}/{repo}/issues/{index}/stopwatch/stop (201; 409 when none is running).
     void stopStopwatch(const QString& owner, const QString& repo, qint64 issueIndex, Done done);
     // DELETE /repos/{owner}/{repo}/issues/{index}/stopwatch/delete (204; 409 when none is running).

@@ -1,6 +1,9 @@
 // TrayController against the real forgewire-server: retained and live state, board notifications
-// (folded bursts, own echoes dropped), logout here and elsewhere, signing in again.
+// (folded bursts, own echoes dropped), logout here and elsewhere, signing in again; forge actions
+// against a fake Gitea on loopback, end to end through a bridge-mode server.
 
+#include "FakeForge.h"
+#include "ForgeActions.h"
 #include "ServerProcess.h"
 #include "SharedConnection.h"
 #include "TrayController.h"
@@ -18,8 +21,15 @@ using Status = TrayState::Status;
 
 namespace {
 
-const QByteArray kStopwatch = R"([{"created":"2026-01-05T10:00:00Z","seconds":5025,"issue_index":7,)"
-                              R"("issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])";
+// Started 5025 s ago, as the forge would publish it now: `created` and `seconds` agree.
+QByteArray stopwatchStartedAgo(qint64 seconds = 5025)
+{
+    const QDateTime created = QDateTime::currentDateTimeUtc().addSecs(-seconds);
+    return R"([{"created":")" + created.toString(Qt::ISODateWithMs).toLatin1() + R"(","seconds":)" +
+           QByteArray::number(seconds) +
+           R"(,"issue_index":7,)"
+           R"("issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])";
+}
 
 QByteArray cardMoved(int index, const QString& sessionTag = {})
 {
@@ -58,6 +68,10 @@ private Q_SLOTS:
     void logoutHereSignsOutUntilSignedInAgain();
     void forgeActionsNeedForgeUrlAndToken_data();
     void forgeActionsNeedForgeUrlAndToken();
+    void forgeActionFailuresAreReported();
+    void stopStopwatchThroughBridge();
+    void cancelStopwatchThroughBridge();
+    void markAllReadThroughBridge();
 
 private:
     TrayController::Config config(const QList<qint64>& boards = {}) const
@@ -70,8 +84,73 @@ private:
         return c;
     }
 
+    // A bridge-mode server whose regular polling is far too slow to matter within a test, so any fresh
+    // state after an action comes from the re-subscribe.
+    struct Bridge
+    {
+        FakeForge forge;
+        std::unique_ptr<ServerFixture> server;
+        std::unique_ptr<TrayController> controller;
+    };
+    static bool startBridge(Bridge& bridge);
+    static int stateMessagesAfter(const QSignalSpy& spy, qsizetype from, const QString& type);
+
     ServerProcess m_server;
 };
+
+namespace {
+
+constexpr qint64 kForgeAliceId = 42;
+const QByteArray kForgeAliceToken = "0123456789abcdef0123456789abcdef01234567";
+
+protocol::Stopwatch stopwatchOn(qint64 index, const QString& owner = u"alice"_s,
+                                const QString& repo = u"proj"_s)
+{
+    protocol::Stopwatch s;
+    s.issueIndex = index;
+    s.repoOwnerName = owner;
+    s.repoName = repo;
+    return s;
+}
+
+} // namespace
+
+bool TestTrayController::startBridge(Bridge& bridge)
+{
+    bridge.forge.addAccount(kForgeAliceId, u"alice"_s, kForgeAliceToken);
+    if (!bridge.forge.start())
+        return false;
+    bridge.forge.rememberPort();
+    ServerConfig config = testConfig();
+    config.forgeUrl = bridge.forge.url().toString();
+    config.forgePoll.minMs = 120'000;
+    config.forgePoll.stepMs = 120'000;
+    config.forgePoll.maxMs = 120'000;
+    config.forgePoll.outageMaxMs = 120'000;
+    bridge.server = std::make_unique<ServerFixture>(config);
+    if (!bridge.server->start()) {
+        qWarning() << bridge.server->error();
+        return false;
+    }
+    bridge.controller = std::make_unique<TrayController>();
+    TrayController::Config c;
+    c.serverUrl = bridge.server->wsUrl();
+    c.token = kForgeAliceToken;
+    c.forgeUrl = bridge.forge.url();
+    bridge.controller->configure(c);
+    bridge.controller->start();
+    return true;
+}
+
+int TestTrayController::stateMessagesAfter(const QSignalSpy& spy, qsizetype from, const QString& type)
+{
+    int n = 0;
+    for (qsizetype i = from; i < spy.size(); ++i) {
+        if (protocol::typeName(spy.at(i).at(0).value<protocol::ServerMessage>()) == type)
+            ++n;
+    }
+    return n;
+}
 
 void TestTrayController::initTestCase()
 {
@@ -84,7 +163,7 @@ void TestTrayController::initTestCase()
 void TestTrayController::retainedStateThenLiveUpdates()
 {
     QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/notification-count"_s, R"({"count":5})").status, 202);
-    QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/stopwatches"_s, kStopwatch).status, 202);
+    QCOMPARE(m_server.admin("PUT", u"/api/v1/users/7/stopwatches"_s, stopwatchStartedAgo()).status, 202);
 
     TrayController controller;
     controller.configure(config());
@@ -215,6 +294,13 @@ void TestTrayController::forgeActionsNeedForgeUrlAndToken_data()
     QTest::newRow("both") << u"https://codeberg.org"_s << QByteArray("t") << true;
     QTest::newRow("no forge") << QString() << QByteArray("t") << false;
     QTest::newRow("no token") << u"https://codeberg.org"_s << QByteArray() << false;
+    // A Forgewire JWT means nothing to the forge (it would answer 401).
+    QTest::newRow("jwt")
+        << u"https://codeberg.org"_s
+        << Jwt::sign(JwtClaims{7, u"alice"_s, u"s"_s, QDateTime::currentDateTimeUtc().addDays(1), {}},
+                     kJwtSecret)
+        << false;
+    QTest::newRow("gitea token") << u"https://codeberg.org"_s << kForgeAliceToken << true;
 }
 
 void TestTrayController::forgeActionsNeedForgeUrlAndToken()
@@ -229,6 +315,128 @@ void TestTrayController::forgeActionsNeedForgeUrlAndToken()
     controller.configure(c);
     QCOMPARE(controller.forgeActionsAvailable(), available);
     QCOMPARE(controller.notificationsUrl().isEmpty(), forge.isEmpty());
+}
+
+void TestTrayController::forgeActionFailuresAreReported()
+{
+    FakeForge forge;
+    forge.addAccount(kForgeAliceId, u"alice"_s, kForgeAliceToken);
+    QVERIFY(forge.start());
+    forge.rememberPort();
+    TrayController controller;
+    TrayController::Config c;
+    c.token = kForgeAliceToken;
+    c.forgeUrl = forge.url();
+    controller.configure(c);
+    QSignalSpy failed(&controller, &TrayController::actionFailed);
+    QSignalSpy succeeded(&controller, &TrayController::actionSucceeded);
+
+    // 409: nothing runs on that issue.
+    controller.stopStopwatch(stopwatchOn(9));
+    QTRY_COMPARE(failed.size(), 1);
+    QCOMPARE(failed.at(0).at(1).toString(), u"Cannot stop a non existent stopwatch"_s);
+    QCOMPARE(forge.count("POST", u"/api/v1/repos/alice/proj/issues/9/stopwatch/stop"_s), 1);
+
+    // 401: the forge refuses the token.
+    forge.revoked.insert(kForgeAliceToken);
+    controller.markAllRead();
+    QTRY_COMPARE(failed.size(), 2);
+    QCOMPARE(failed.at(1).at(1).toString(), u"the forge refused the token"_s);
+
+    // The forge is gone.
+    forge.stop();
+    controller.cancelStopwatch(stopwatchOn(9));
+    QTRY_COMPARE(failed.size(), 3);
+    QVERIFY2(failed.at(2).at(1).toString().startsWith(u"cannot reach the forge"_s),
+             qPrintable(failed.at(2).at(1).toString()));
+
+    // Without a forge token nothing is sent at all.
+    c.token = Jwt::sign(JwtClaims{7, u"alice"_s, u"s"_s, QDateTime::currentDateTimeUtc().addDays(1), {}},
+                        kJwtSecret);
+    controller.configure(c);
+    const qsizetype hits = forge.hits.size();
+    controller.markAllRead();
+    QCOMPARE(failed.size(), 4);
+    QCOMPARE(forge.hits.size(), hits);
+    QCOMPARE(succeeded.size(), 0);
+}
+
+void TestTrayController::stopStopwatchThroughBridge()
+{
+    Bridge bridge;
+    const QDateTime created = QDateTime::currentDateTimeUtc().addSecs(-300);
+    bridge.forge.accounts[kForgeAliceId].stopwatches = {FakeForge::stopwatch(7, u"Fix X"_s, created),
+                                                        FakeForge::stopwatch(8, u"Fix Y"_s, created)};
+    QVERIFY(startBridge(bridge));
+    TrayController& controller = *bridge.controller;
+    TrayState& state = controller.state();
+    QSignalSpy messages(&controller, &TrayController::messageReceived);
+    QTRY_COMPARE(state.stopwatches().size(), 2);
+    QVERIFY(controller.forgeActionsAvailable());
+
+    // The stopwatch is gone from the state the moment the forge confirms, before any server message.
+    bool goneAtOnce = false;
+    connect(&controller, &TrayController::actionSucceeded, this, [&] {
+        goneAtOnce = state.stopwatches().size() == 1 && state.stopwatches().first().stopwatch.issueIndex == 8;
+    });
+    const qsizetype before = messages.size();
+    const int polls = bridge.forge.count(u"/api/v1/user/stopwatches"_s);
+    controller.stopStopwatch(state.stopwatches().first().stopwatch);
+    QTRY_VERIFY(goneAtOnce);
+    QCOMPARE(bridge.forge.count("POST", u"/api/v1/repos/alice/proj/issues/7/stopwatch/stop"_s), 1);
+    QCOMPARE(bridge.forge.accounts[kForgeAliceId].stopwatches.size(), 1);
+
+    // The re-subscribe made the server poll the forge at once and push the new list.
+    QTRY_COMPARE(stateMessagesAfter(messages, before, u"stopwatches"_s), 1);
+    QVERIFY(bridge.forge.count(u"/api/v1/user/stopwatches"_s) > polls);
+    QCOMPARE(state.stopwatches().size(), 1);
+    QCOMPARE(state.stopwatches().first().stopwatch.issueIndex, 8);
+
+    // The last one: the forge's list empties, and so does the state, at once and after the re-poll.
+    controller.stopStopwatch(state.stopwatches().first().stopwatch);
+    QTRY_VERIFY(bridge.forge.accounts[kForgeAliceId].stopwatches.isEmpty());
+    QTRY_VERIFY(state.stopwatches().isEmpty());
+    QVERIFY(!state.isTicking());
+    QTRY_COMPARE(stateMessagesAfter(messages, before, u"stopwatches"_s), 2);
+    QVERIFY(state.stopwatches().isEmpty());
+}
+
+void TestTrayController::cancelStopwatchThroughBridge()
+{
+    Bridge bridge;
+    bridge.forge.accounts[kForgeAliceId].stopwatches = {
+        FakeForge::stopwatch(7, u"Fix X"_s, QDateTime::currentDateTimeUtc().addSecs(-60))};
+    QVERIFY(startBridge(bridge));
+    TrayController& controller = *bridge.controller;
+    QSignalSpy messages(&controller, &TrayController::messageReceived);
+    QTRY_COMPARE(controller.state().stopwatches().size(), 1);
+    const qsizetype before = messages.size();
+    controller.cancelStopwatch(controller.state().stopwatches().first().stopwatch);
+    QTRY_VERIFY(controller.state().stopwatches().isEmpty());
+    QCOMPARE(bridge.forge.count("DELETE", u"/api/v1/repos/alice/proj/issues/7/stopwatch/delete"_s), 1);
+    QVERIFY(bridge.forge.accounts[kForgeAliceId].stopwatches.isEmpty());
+    QTRY_COMPARE(stateMessagesAfter(messages, before, u"stopwatches"_s), 1);
+    QVERIFY(controller.state().stopwatches().isEmpty());
+}
+
+void TestTrayController::markAllReadThroughBridge()
+{
+    Bridge bridge;
+    bridge.forge.accounts[kForgeAliceId].unread = 3;
+    QVERIFY(startBridge(bridge));
+    TrayController& controller = *bridge.controller;
+    QSignalSpy messages(&controller, &TrayController::messageReceived);
+    QTRY_COMPARE(controller.state().unreadCount(), 3);
+    bool zeroAtOnce = false;
+    connect(&controller, &TrayController::actionSucceeded, this,
+            [&] { zeroAtOnce = controller.state().unreadCount() == 0; });
+    const qsizetype before = messages.size();
+    controller.markAllRead();
+    QTRY_VERIFY(zeroAtOnce);
+    QCOMPARE(bridge.forge.count("PUT", u"/api/v1/notifications"_s), 1);
+    QCOMPARE(bridge.forge.accounts[kForgeAliceId].unread, 0);
+    QTRY_COMPARE(stateMessagesAfter(messages, before, u"notification-count"_s), 1);
+    QCOMPARE(controller.state().unreadCount(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestTrayController)

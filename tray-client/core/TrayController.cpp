@@ -1,5 +1,6 @@
 #include "TrayController.h"
 
+#include "ForgeActions.h"
 #include "SharedConnection.h"
 #include "Topic.h"
 #include "TrayLogging.h"
@@ -29,6 +30,8 @@ TrayController::TrayController(const Clock& clock, QObject* parent)
 
 TrayController::~TrayController()
 {
+    // Pending replies are aborted here; their answers must not reach a half-destroyed controller.
+    delete std::exchange(m_actions, nullptr);
     stop();
 }
 
@@ -36,6 +39,12 @@ void TrayController::configure(const Config& config)
 {
     const Config old = std::exchange(m_config, config);
     m_boards.setForgeUrl(config.forgeUrl);
+    if (!m_actions || old.forgeUrl != config.forgeUrl) {
+        delete std::exchange(m_actions, nullptr);
+        m_actions = new ForgeActions(config.forgeUrl, config.token, this);
+    } else {
+        m_actions->setToken(config.token);
+    }
     const bool running = isRunning();
     if (running && old.serverUrl != config.serverUrl) {
         stop();
@@ -154,7 +163,85 @@ QUrl TrayController::notificationsUrl() const
 
 bool TrayController::forgeActionsAvailable() const
 {
-    return m_config.forgeUrl.isValid() && !m_config.forgeUrl.isEmpty() && !m_config.token.isEmpty();
+    return m_config.forgeUrl.isValid() && !m_config.forgeUrl.isEmpty() &&
+           ForgeActions::looksLikeForgeToken(m_config.token);
+}
+
+void TrayController::stopStopwatch(const protocol::Stopwatch& stopwatch)
+{
+    const QString title = tr("Could not stop the stopwatch");
+    if (!forgeActionsAvailable()) {
+        Q_EMIT actionFailed(title, tr("Forge actions need the forge URL and a forge access token."));
+        return;
+    }
+    ForgeActions* actions = m_actions;
+    actions->stopStopwatch(stopwatch.repoOwnerName, stopwatch.repoName, stopwatch.issueIndex,
+                           [this, actions, stopwatch, title](const ForgeActionResult& result) {
+                               finishStopwatchAction(actions, stopwatch, result, title);
+                           });
+}
+
+void TrayController::cancelStopwatch(const protocol::Stopwatch& stopwatch)
+{
+    const QString title = tr("Could not cancel the stopwatch");
+    if (!forgeActionsAvailable()) {
+        Q_EMIT actionFailed(title, tr("Forge actions need the forge URL and a forge access token."));
+        return;
+    }
+    ForgeActions* actions = m_actions;
+    actions->cancelStopwatch(stopwatch.repoOwnerName, stopwatch.repoName, stopwatch.issueIndex,
+                             [this, actions, stopwatch, title](const ForgeActionResult& result) {
+                                 finishStopwatchAction(actions, stopwatch, result, title);
+                             });
+}
+
+void TrayController::finishStopwatchAction(ForgeActions* actions, const protocol::Stopwatch& stopwatch,
+                                           const ForgeActionResult& result, const QString& failureTitle)
+{
+    if (actions != m_actions)
+        return;
+    if (result.ok || result.nothingToDo) {
+        // 409: it was already stopped elsewhere, so what we show is stale either way.
+        m_state.removeStopwatch(stopwatch.repoOwnerName, stopwatch.repoName, stopwatch.issueIndex);
+        requestRefresh();
+    }
+    if (result.ok) {
+        Q_EMIT actionSucceeded();
+    } else {
+        qCWarning(lcTray) << "forge action failed" << result.httpStatus << result.error;
+        Q_EMIT actionFailed(failureTitle, result.error);
+    }
+}
+
+void TrayController::markAllRead()
+{
+    const QString title = tr("Could not mark notifications read");
+    if (!forgeActionsAvailable()) {
+        Q_EMIT actionFailed(title, tr("Forge actions need the forge URL and a forge access token."));
+        return;
+    }
+    ForgeActions* actions = m_actions;
+    actions->markAllRead([this, actions, title](const ForgeActionResult& result) {
+        if (actions != m_actions)
+            return;
+        if (!result.ok) {
+            qCWarning(lcTray) << "forge action failed" << result.httpStatus << result.error;
+            Q_EMIT actionFailed(title, result.error);
+            return;
+        }
+        m_state.clearUnreadCount();
+        requestRefresh();
+        Q_EMIT actionSucceeded();
+    });
+}
+
+bool TrayController::requestRefresh()
+{
+    const auto& user = m_state.user();
+    if (!m_connection || !user || user->id <= 0)
+        return false;
+    // Not SharedConnection::subscribe(): that skips topics already subscribed, and this one always is.
+    return m_connection->send(protocol::Subscribe{Topic::user(user->id)});
 }
 
 } // namespace forgewire

@@ -12,6 +12,8 @@
 
 namespace forgewire {
 
+class ForgeActions;
+struct ForgeActionResult;
 class SharedConnection;
 
 // The tray's brain without any widgets: consumes the process's SharedConnection for the configured
@@ -54,9 +56,20 @@ public:
     QUrl notificationsUrl() const;
 
     // Stopping/cancelling a stopwatch and marking all read go straight to the forge's REST API with the
-    // user's token (shared/src/ForgeActions.h, issue #4); they need the forge URL and a token. The UI
-    // shows that menu section only when this is true.
+    // user's token (shared/src/ForgeActions.h, issue #4). They need the forge URL and a forge token,
+    // i.e. the bridge-mode setup: a Forgewire JWT would only get 401 from the forge. The UI shows that
+    // menu section only when this is true.
     bool forgeActionsAvailable() const;
+
+    // On success the change shows at once (the stopwatch disappears, the count drops to 0) and the
+    // server is asked to poll the forge, so its fresh state follows within a round trip. A failure is
+    // reported through actionFailed().
+    void stopStopwatch(const protocol::Stopwatch& stopwatch);
+    void cancelStopwatch(const protocol::Stopwatch& stopwatch);
+    void markAllRead();
+    // Re-subscribes to our own user topic, which a bridge-mode server reads as "poll the forge now".
+    // False when not connected or anonymous.
+    bool requestRefresh();
 
 Q_SIGNALS:
     // Every message the tray acted on: state messages, errors, and board events of watched boards
@@ -64,18 +77,26 @@ Q_SIGNALS:
     void messageReceived(const forgewire::protocol::ServerMessage& message);
     void boardNotification(const forgewire::BoardNotification& notification);
     void configChanged();
+    // A forge action succeeded.
+    void actionSucceeded();
+    // A forge action failed: `message` is a sentence for the user (the UI shows it as a notification).
+    void actionFailed(const QString& title, const QString& message);
 
 private:
     void handle(const protocol::ServerMessage& message);
     void subscribeBoards(const QList<qint64>& boards);
     void unsubscribeBoards(const QList<qint64>& boards);
     void updateOwnTags();
+    void finishStopwatchAction(ForgeActions* actions, const protocol::Stopwatch& stopwatch,
+                               const ForgeActionResult& result, const QString& failureTitle);
 
     Config m_config;
     TrayState m_state;
     BoardWatcher m_boards;
     QPointer<SharedConnection> m_connection;
     QString m_sessionTag;
+    // Rebuilt when the forge URL changes; answers of a replaced instance are ignored.
+    ForgeActions* m_actions = nullptr;
 };
 
 } // namespace forgewire

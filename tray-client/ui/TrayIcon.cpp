@@ -16,8 +16,8 @@ TrayIcon::TrayIcon(TrayController* controller, QObject* parent) : QObject(parent
     m_menu.addSeparator();
     m_stopwatchEnd = m_menu.addSeparator();
 
-    // Forge section. Issue #4 adds "Stop stopwatch", "Cancel stopwatch" and "Mark all read" here,
-    // shown when TrayController::forgeActionsAvailable().
+    // Forge section; the stopwatch actions are in each stopwatch's submenu.
+    m_markAllRead = m_menu.addAction(tr("Mark all as read"), this, [this] { m_controller->markAllRead(); });
     m_openNotifications =
         m_menu.addAction(tr("Open notifications"), this, [this] { open(m_controller->notificationsUrl()); });
     m_signIn = m_menu.addAction(tr("Sign in again"), this, [this] { m_controller->signInAgain(); });
@@ -50,6 +50,11 @@ TrayIcon::TrayIcon(TrayController* controller, QObject* parent) : QObject(parent
         refreshActions();
     });
     connect(m_controller, &TrayController::boardNotification, this, &TrayIcon::notify);
+    connect(m_controller, &TrayController::actionFailed, this,
+            [this](const QString& title, const QString& message) {
+                if (!m_notifier.show(u"forge-action"_s, title, message, {}))
+                    showBalloon(title, message, {});
+            });
 
     rebuildStopwatches();
     refreshIcon();
@@ -92,17 +97,38 @@ QString TrayIcon::headerText() const
 
 void TrayIcon::rebuildStopwatches()
 {
-    qDeleteAll(m_stopwatchActions);
+    // A submenu owns its menuAction(): delete the menus, and only the plain actions directly.
+    for (QAction* action : std::as_const(m_stopwatchActions)) {
+        if (action->parent() == &m_menu)
+            delete action;
+    }
     m_stopwatchActions.clear();
+    qDeleteAll(m_stopwatchMenus);
+    m_stopwatchMenus.clear();
     const TrayState& state = m_controller->state();
+    const bool actions = m_controller->forgeActionsAvailable();
     for (const TrayState::RunningStopwatch& entry : state.stopwatches()) {
-        auto* action = new QAction(state.stopwatchLabel(entry), &m_menu);
         const QUrl url = m_controller->issueUrl(entry);
-        action->setEnabled(url.isValid() && !url.isEmpty());
-        action->setToolTip(tr("Open the issue in the browser"));
-        connect(action, &QAction::triggered, this, [url] { open(url); });
-        m_menu.insertAction(m_stopwatchEnd, action);
-        m_stopwatchActions.append(action);
+        const bool hasUrl = url.isValid() && !url.isEmpty();
+        if (!actions) {
+            auto* action = new QAction(state.stopwatchLabel(entry), &m_menu);
+            action->setEnabled(hasUrl);
+            action->setToolTip(tr("Open the issue in the browser"));
+            connect(action, &QAction::triggered, this, [url] { open(url); });
+            m_menu.insertAction(m_stopwatchEnd, action);
+            m_stopwatchActions.append(action);
+            continue;
+        }
+        auto* submenu = new QMenu(state.stopwatchLabel(entry), &m_menu);
+        QAction* openIssue = submenu->addAction(tr("Open issue"), this, [url] { open(url); });
+        openIssue->setEnabled(hasUrl);
+        const protocol::Stopwatch stopwatch = entry.stopwatch;
+        submenu->addAction(tr("Stop"), this, [this, stopwatch] { m_controller->stopStopwatch(stopwatch); });
+        submenu->addAction(tr("Cancel"), this,
+                           [this, stopwatch] { m_controller->cancelStopwatch(stopwatch); });
+        m_menu.insertMenu(m_stopwatchEnd, submenu);
+        m_stopwatchMenus.append(submenu);
+        m_stopwatchActions.append(submenu->menuAction());
     }
     m_stopwatchEnd->setVisible(!m_stopwatchActions.isEmpty());
 }
@@ -112,6 +138,7 @@ void TrayIcon::refreshActions()
     const TrayState::Status status = m_controller->state().status();
     const QUrl notifications = m_controller->notificationsUrl();
     m_openNotifications->setVisible(notifications.isValid() && !notifications.isEmpty());
+    m_markAllRead->setVisible(m_controller->forgeActionsAvailable());
     m_signIn->setVisible(status == TrayState::Status::SignedOut || status == TrayState::Status::Unauthorized);
     m_reconnect->setVisible(status == TrayState::Status::Reconnecting);
 }

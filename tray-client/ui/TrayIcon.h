@@ -52,7 +52,11 @@ private:
     QMenu m_menu;
     QAction* m_header = nullptr;
     QAction* m_stopwatchEnd = nullptr;
+    // One entry per running stopwatch: a plain link to the issue, or (with forge actions) the
+    // menuAction() of a submenu in m_stopwatchMenus with Open issue / Stop / Cancel.
     QList<QAction*> m_stopwatchActions;
+    QList<QMenu*> m_stopwatchMenus;
+    QAction* m_markAllRead = nullptr;
     QAction* m_openNotifications = nullptr;
     QAction* m_signIn = nullptr;
     QAction* m_reconnect = nullptr;

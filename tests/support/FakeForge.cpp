@@ -1,0 +1,160 @@
+#include "FakeForge.h"
+
+#include "HttpMessage.h"
+
+#include <QJsonDocument>
+#include <QRegularExpression>
+
+namespace forgewire::test {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+AdminServer::Response json(int status, const QJsonValue& value)
+{
+    const QByteArray body = value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
+                                            : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    return {status, body, "application/json", {}};
+}
+
+AdminServer::Response empty(int status)
+{
+    return {status, {}, "application/json", {}};
+}
+
+} // namespace
+
+FakeForge::FakeForge()
+{
+    m_clock.start();
+}
+
+FakeForge::~FakeForge() = default;
+
+void FakeForge::addAccount(qint64 id, const QString& login, const QByteArray& token)
+{
+    tokens.insert(token, id);
+    if (!accounts.contains(id))
+        accounts.insert(id, Account{login, 0, {}});
+}
+
+bool FakeForge::start(quint16 port)
+{
+    m_server = std::make_unique<AdminServer>(
+        [this](const HttpRequestHead& head, const QByteArray&, AdminServer::Respond respond) {
+            const AdminServer::Response response = handle(head);
+            hits.append(Hit{head.method, head.path, response.status, m_clock.elapsed()});
+            respond(response);
+        });
+    return m_server->listen(QHostAddress::LocalHost, port);
+}
+
+void FakeForge::stop()
+{
+    m_server.reset();
+}
+
+quint16 FakeForge::port() const
+{
+    return m_server ? m_server->port() : 0;
+}
+
+int FakeForge::count(const QString& path, qint64 sinceMs) const
+{
+    return int(std::count_if(hits.cbegin(), hits.cend(),
+                             [&](const Hit& h) { return h.path == path && h.atMs >= sinceMs; }));
+}
+
+int FakeForge::count(const QByteArray& method, const QString& path) const
+{
+    return int(std::count_if(hits.cbegin(), hits.cend(),
+                             [&](const Hit& h) { return h.method == method && h.path == path; }));
+}
+
+QList<qint64> FakeForge::times(const QString& path, qint64 sinceMs) const
+{
+    QList<qint64> result;
+    for (const Hit& h : hits) {
+        if (h.path == path && h.atMs >= sinceMs)
+            result.append(h.atMs);
+    }
+    return result;
+}
+
+QJsonObject FakeForge::stopwatch(qint64 index, const QString& title, const QDateTime& created,
+                                 const QString& owner, const QString& repo)
+{
+    return QJsonObject{{u"created"_s, created.toString(Qt::ISODate)},
+                       {u"issue_index"_s, index},
+                       {u"issue_title"_s, title},
+                       {u"repo_owner_name"_s, owner},
+                       {u"repo_name"_s, repo}};
+}
+
+AdminServer::Response FakeForge::handle(const HttpRequestHead& head)
+{
+    if (failStatus)
+        return json(failStatus, QJsonObject{{u"message"_s, u"internal error"_s}});
+    if (rateLimitNext > 0) {
+        --rateLimitNext;
+        AdminServer::Response r = json(429, QJsonObject{{u"message"_s, u"rate limited"_s}});
+        if (!retryAfter.isEmpty())
+            r.extraHeaders = "Retry-After: " + retryAfter + "\r\n";
+        return r;
+    }
+    const QByteArray auth = head.header("authorization");
+    const QByteArray token = auth.startsWith("token ") ? auth.mid(6) : QByteArray();
+    if (!tokens.contains(token) || revoked.contains(token))
+        return json(401, QJsonObject{{u"message"_s, u"token is required"_s}});
+    const qint64 id = tokens.value(token);
+    Account& account = accounts[id];
+    const QString& path = head.path;
+    const QByteArray& method = head.method;
+
+    if (method == "GET" && path == "/api/v1/user"_L1)
+        return json(200, QJsonObject{{u"id"_s, id}, {u"login"_s, account.login}, {u"full_name"_s, u""_s}});
+    if (method == "GET" && path == "/api/v1/notifications/new"_L1) {
+        // Older Gitea answers 204 when nothing is new.
+        if (account.unread == 0)
+            return empty(204);
+        return json(200, QJsonObject{{u"new"_s, account.unread}});
+    }
+    if (method == "GET" && path == "/api/v1/user/stopwatches"_L1) {
+        QJsonArray out;
+        for (const QJsonValue& v : std::as_const(account.stopwatches)) {
+            QJsonObject s = v.toObject();
+            const qint64 seconds = QDateTime::fromString(s.value("created"_L1).toString(), Qt::ISODate)
+                                       .secsTo(QDateTime::currentDateTimeUtc());
+            s.insert(u"seconds"_s, seconds);
+            s.insert(u"duration"_s, u"%1s"_s.arg(seconds));
+            out.append(s);
+        }
+        return json(200, out);
+    }
+    if (method == "PUT" && path == "/api/v1/notifications"_L1) {
+        account.unread = 0;
+        return json(205, QJsonArray{});
+    }
+    static const QRegularExpression stopwatchPath(
+        uR"(^/api/v1/repos/([^/]+)/([^/]+)/issues/(\d+)/stopwatch/(stop|delete)$)"_s);
+    const QRegularExpressionMatch m = stopwatchPath.match(path);
+    if (m.hasMatch()) {
+        const bool stop = m.captured(4) == "stop"_L1;
+        if ((stop && method != "POST") || (!stop && method != "DELETE"))
+            return json(405, QJsonObject{});
+        for (qsizetype i = 0; i < account.stopwatches.size(); ++i) {
+            const QJsonObject s = account.stopwatches[i].toObject();
+            if (s.value("repo_owner_name"_L1).toString() == m.captured(1) &&
+                s.value("repo_name"_L1).toString() == m.captured(2) &&
+                s.value("issue_index"_L1).toInteger() == m.captured(3).toLongLong()) {
+                account.stopwatches.removeAt(i);
+                return empty(stop ? 201 : 204);
+            }
+        }
+        return json(409, QJsonObject{{u"message"_s, u"Cannot stop a non existent stopwatch"_s}});
+    }
+    return json(404, QJsonObject{{u"message"_s, u"not found"_s}});
+}
+
+} // namespace forgewire::test

@@ -1,0 +1,77 @@
+#pragma once
+
+// A Gitea/Forgejo as far as forgewire-server's bridge and ForgeActions see it: a real HTTP server on
+// loopback following the documented API shapes and status codes (GET /user, /notifications/new,
+// /user/stopwatches; POST .../stopwatch/stop 201, DELETE .../stopwatch/delete 204, PUT
+// /notifications 205, 409 when no stopwatch runs, 401 for unknown tokens).
+
+#include "AdminServer.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QSet>
+#include <QUrl>
+
+#include <memory>
+
+namespace forgewire::test {
+
+class FakeForge
+{
+public:
+    struct Hit
+    {
+        QByteArray method;
+        QString path;
+        int status;
+        qint64 atMs;
+    };
+    struct Account
+    {
+        QString login;
+        qint64 unread = 0;
+        QJsonArray stopwatches; // without `seconds`/`duration`, which are computed per request
+    };
+
+    QHash<QByteArray, qint64> tokens;
+    QSet<QByteArray> revoked;
+    QHash<qint64, Account> accounts;
+    int failStatus = 0;    // non-zero: every request gets this status
+    int rateLimitNext = 0; // this many requests get 429
+    QByteArray retryAfter; // sent with those 429s when set
+    QList<Hit> hits;
+
+    FakeForge();
+    ~FakeForge();
+
+    void addAccount(qint64 id, const QString& login, const QByteArray& token);
+
+    bool start(quint16 port = 0);
+    // Gone, connections included: clients see "connection refused".
+    void stop();
+    quint16 port() const;
+    // The URL of the port remembered by rememberPort() (kept across stop() and start(port)).
+    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_port)); }
+    void rememberPort() { m_port = port(); }
+    qint64 nowMs() const { return m_clock.elapsed(); }
+
+    int count(const QString& path, qint64 sinceMs = 0) const;
+    int count(const QByteArray& method, const QString& path) const;
+    QList<qint64> times(const QString& path, qint64 sinceMs = 0) const;
+
+    static QJsonObject stopwatch(qint64 index, const QString& title, const QDateTime& created,
+                                 const QString& owner = QStringLiteral("alice"),
+                                 const QString& repo = QStringLiteral("proj"));
+
+private:
+    AdminServer::Response handle(const HttpRequestHead& head);
+
+    std::unique_ptr<AdminServer> m_server;
+    QElapsedTimer m_clock;
+    quint16 m_port = 0;
+};
+
+} // namespace forgewire::test
