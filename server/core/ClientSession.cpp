@@ -3,7 +3,6 @@
 #include "ServerLimits.h"
 #include "Topic.h"
 
-
 namespace forgewire {
 
 ClientSession::ClientSession(QWebSocket* socket, QString id, qint64 nowMs)

@@ -43,7 +43,24 @@ public:
     Outbox& outbox() { return m_outbox; }
 
     QSet<QString>& subscriptions() { return m_subscriptions; }
-    QSet<QString>& pendingSubscriptions() { return m_pending; }
+    // The topic whose access and retained state are being looked up (empty: none). One at a time:
+    // client messages that arrive meanwhile wait in deferred(), so replies keep request order.
+    const QString& pendingTopic() const { return m_pendingTopic; }
+    void setPendingTopic(const QString& topic) { m_pendingTopic = topic; }
+    struct DeferredMessage
+    {
+        QString text;
+        bool rateLimited;
+    };
+    QList<DeferredMessage>& deferred() { return m_deferred; }
+    // Publications of pendingTopic() that arrived during its lookup, released after its retained state.
+    struct HeldFrame
+    {
+        QByteArray frame;
+        std::optional<ProjectAccess> access;
+    };
+    QList<HeldFrame>& held() { return m_held; }
+    bool isBusy() const { return m_state == State::Authenticating || !m_pendingTopic.isEmpty(); }
 
     // May this connection read `topic` given the board ACL (if any) as it is now?
     bool mayRead(const QString& topic, const std::optional<ProjectAccess>& access) const;
@@ -67,7 +84,9 @@ private:
     Identity m_identity;
     Outbox m_outbox;
     QSet<QString> m_subscriptions;
-    QSet<QString> m_pending;
+    QString m_pendingTopic;
+    QList<DeferredMessage> m_deferred;
+    QList<HeldFrame> m_held;
     qint64 m_createdAtMs;
     double m_tokens;
     qint64 m_tokensAtMs;

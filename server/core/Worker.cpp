@@ -220,10 +220,18 @@ void Worker::startSession(QWebSocket* socket)
     });
 
     const QNetworkRequest request = socket->request();
-    const QByteArray token = Authenticator::extractToken(request.rawHeader("Authorization"),
-                                                         request.url().query(QUrl::FullyEncoded));
-    AuthResult result = m_authenticator->authenticate(token);
-    if (!result.ok && m_authenticator->hasForgeVerifier() && !Authenticator::looksLikeJwt(token)) {
+    const QByteArray authorization = request.rawHeader("Authorization").trimmed();
+    const QByteArray token =
+        Authenticator::extractToken(authorization, request.url().query(QUrl::FullyEncoded));
+    AuthResult result;
+    if (token.isEmpty() && !authorization.isEmpty()) {
+        // The client meant to sign in: silently serving it as anonymous would hide its mistake.
+        result.error = u"Authorization header carries no 'Bearer <token>' or 'token <token>'"_s;
+    } else {
+        result = m_authenticator->authenticate(token);
+    }
+    if (!result.ok && !token.isEmpty() && m_authenticator->hasForgeVerifier() &&
+        !Authenticator::looksLikeJwt(token)) {
         m_broker->verifyForgeToken(m_authenticator, this, token, [this, socket](const AuthResult& forge) {
             if (ClientSession* s = sessionFor(socket))
                 finishAuthentication(s, forge);
@@ -237,6 +245,13 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
 {
     if (session->state() != ClientSession::State::Authenticating)
         return;
+    if (!result.ok && result.transient) {
+        qCInfo(lcWs).noquote() << "turning away" << session->socket()->peerAddress().toString() << "for now -"
+                               << result.error;
+        closeSession(session, protocol::CloseCode::GoingAway,
+                     u"cannot verify the token now; try again later"_s);
+        return;
+    }
     if (!result.ok) {
         ++m_metrics->authFailures;
         qCInfo(lcWs).noquote() << "refusing" << session->socket()->peerAddress().toString() << "-"
@@ -257,13 +272,36 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
     qCDebug(lcWs).noquote() << "session" << session->id() << "user" << who.userId << who.login;
     if (!who.isAnonymous())
         subscribe(session, Topic::user(who.userId), true);
+    processDeferred(session);
 }
 
 void Worker::onTextMessage(ClientSession* session, const QString& text)
 {
-    if (session->state() != ClientSession::State::Ready)
+    if (session->state() == ClientSession::State::Closing)
         return;
-    if (!session->takeMessageToken(m_clock.elapsed())) {
+    // The rate limit counts arrivals, so a client cannot pile up work behind a slow lookup.
+    const bool rateLimited = !session->takeMessageToken(m_clock.elapsed());
+    if (session->isBusy()) {
+        // Replies go out in request order: wait for the token check or the topic lookup in flight
+        // (the retained state it brings must precede any later reply).
+        session->deferred().append({text, rateLimited});
+        return;
+    }
+    handleClientMessage(session, text, rateLimited);
+}
+
+void Worker::processDeferred(ClientSession* session)
+{
+    while (session->state() == ClientSession::State::Ready && !session->isBusy() &&
+           !session->deferred().isEmpty()) {
+        const ClientSession::DeferredMessage message = session->deferred().takeFirst();
+        handleClientMessage(session, message.text, message.rateLimited);
+    }
+}
+
+void Worker::handleClientMessage(ClientSession* session, const QString& text, bool rateLimited)
+{
+    if (rateLimited) {
         sendError(
             session, ErrorCode::RateLimited,
             u"more than %1 messages per second; message dropped"_s.arg(limits::kClientMessagesPerSecond));
@@ -301,14 +339,11 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
         sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Subscribed{name})));
         return;
     }
-    if (session->pendingSubscriptions().contains(name))
-        return;
     const Identity& who = session->identity();
     // The connection's own user topic does not count against the cap.
     const qsizetype own =
         (!who.isAnonymous() && session->subscriptions().contains(Topic::user(who.userId))) ? 1 : 0;
-    if (!automatic && session->subscriptions().size() + session->pendingSubscriptions().size() - own >=
-                          limits::kMaxSubscriptionsPerConnection) {
+    if (!automatic && session->subscriptions().size() - own >= limits::kMaxSubscriptionsPerConnection) {
         sendError(session, ErrorCode::RateLimited,
                   u"at most %1 subscriptions per connection"_s.arg(limits::kMaxSubscriptionsPerConnection),
                   name);
@@ -333,7 +368,10 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
     case Topic::Kind::Invalid:
         break;
     }
-    session->pendingSubscriptions().insert(name);
+    session->setPendingTopic(name);
+    // Registered before the retained state is read, so no publication can fall between that read and
+    // the registration; what arrives meanwhile is held until the lookup answers (see deliver()).
+    addToIndex(session, name);
     QWebSocket* socket = session->socket();
     m_broker->resolveTopic(this, who.userId, checkAccess, name,
                            [this, socket, name, automatic](bool allowed, const QList<QByteArray>& retained) {
@@ -345,22 +383,28 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
 void Worker::completeSubscribe(ClientSession* session, const QString& topic, bool automatic, bool allowed,
                                const QList<QByteArray>& retained)
 {
-    if (!session->pendingSubscriptions().remove(topic) || session->state() != ClientSession::State::Ready)
+    if (session->pendingTopic() != topic || session->state() != ClientSession::State::Ready)
         return;
+    session->setPendingTopic({});
+    const QList<ClientSession::HeldFrame> held = std::exchange(session->held(), {});
     if (!allowed) {
+        removeFromIndex(session, topic);
         sendError(session, ErrorCode::Forbidden, u"no access to this project board"_s, topic);
-        return;
+    } else {
+        if (!automatic)
+            sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Subscribed{topic})));
+        for (const QByteArray& payload : retained)
+            sendMessage(session, payload);
+        // Publications that arrived during the lookup come after the retained state they may repeat
+        // (a repeated count or stopwatch list is harmless; a missed one would stay wrong).
+        for (const ClientSession::HeldFrame& frame : held) {
+            if (session->state() == ClientSession::State::Ready && session->mayRead(topic, frame.access)) {
+                queueFrame(session, frame.frame);
+                ++m_metrics->delivered;
+            }
+        }
     }
-    // Indexed only now, after the retained state was read: any publication posted after that read
-    // reaches this worker after this reply, so the client never sees state older than it holds.
-    addToIndex(session, topic);
-    if (!automatic &&
-        !sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Subscribed{topic}))))
-        return;
-    for (const QByteArray& payload : retained) {
-        if (!sendMessage(session, payload))
-            return;
-    }
+    processDeferred(session);
 }
 
 void Worker::unsubscribe(ClientSession* session, const QString& name)
@@ -369,7 +413,6 @@ void Worker::unsubscribe(ClientSession* session, const QString& name)
         sendError(session, ErrorCode::UnknownTopic, u"unknown topic"_s, name.left(Topic::kMaxLength));
         return;
     }
-    session->pendingSubscriptions().remove(name);
     if (session->subscriptions().contains(name))
         removeFromIndex(session, name);
     sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Unsubscribed{name})));
@@ -415,6 +458,12 @@ void Worker::deliver(const QList<Publication>& batch)
             frameHere = publication.frameHere.isEmpty() ? Outbox::textFrame(publication.payloadHere)
                                                         : publication.frameHere;
         for (ClientSession* session : *it) {
+            const bool isHere = !publication.logoutSession.isEmpty() &&
+                                session->identity().sessionId == publication.logoutSession;
+            if (session->pendingTopic() == publication.topic) {
+                session->held().append({isHere ? frameHere : frame, publication.access});
+                continue;
+            }
             if (!session->mayRead(publication.topic, publication.access)) {
                 ++m_metrics->droppedForbidden;
                 continue;
@@ -426,8 +475,6 @@ void Worker::deliver(const QList<Publication>& batch)
                     slow.append(session);
                 continue;
             }
-            const bool isHere = !publication.logoutSession.isEmpty() &&
-                                session->identity().sessionId == publication.logoutSession;
             queueFrame(session, isHere ? frameHere : frame);
             ++delivered;
         }
@@ -517,7 +564,9 @@ void Worker::closeSession(ClientSession* session, quint16 code, const QString& r
     // Stop delivering at once; the session itself goes when the socket reports disconnected.
     for (const QString& topic : QSet<QString>(session->subscriptions()))
         removeFromIndex(session, topic);
-    session->pendingSubscriptions().clear();
+    session->setPendingTopic({});
+    session->held().clear();
+    session->deferred().clear();
     // The close handshake may not finish (a peer that stopped reading): the sweep aborts it later.
     session->pingSentAtMs = m_clock.elapsed();
     // What was queued before the close goes out before the close frame.

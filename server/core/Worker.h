@@ -64,6 +64,8 @@ private:
     void startSession(QWebSocket* socket);
     void finishAuthentication(ClientSession* session, const AuthResult& result);
     void onTextMessage(ClientSession* session, const QString& text);
+    void handleClientMessage(ClientSession* session, const QString& text, bool rateLimited);
+    void processDeferred(ClientSession* session);
     void subscribe(ClientSession* session, const QString& topic, bool automatic);
     void completeSubscribe(ClientSession* session, const QString& topic, bool automatic, bool allowed,
                            const QList<QByteArray>& retained);

@@ -24,7 +24,14 @@ private Q_SLOTS:
     void helloSignedIn();
     void badToken_data();
     void badToken();
+    void unusableAuthorizationHeader_data();
+    void unusableAuthorizationHeader();
+    void badQueryToken();
     void retainedStateFollowsHello();
+    void userStateRetainedWithoutFlag();
+    void repliesKeepRequestOrder();
+    void messagesRightAfterOpenWaitForRetainedState();
+    void publishDuringFirstSubscribeIsNotLost();
     void userTopicsAreIsolated();
     void subscribeErrors_data();
     void subscribeErrors();
@@ -133,6 +140,33 @@ void TestGateway::badToken_data()
     QTest::newRow("garbage jwt") << QByteArray("eyJ.eyJ.xx");
 }
 
+void TestGateway::unusableAuthorizationHeader_data()
+{
+    QTest::addColumn<QByteArray>("scheme");
+    QTest::addColumn<QByteArray>("token");
+    QTest::newRow("basic auth") << QByteArray("Basic") << QByteArray("YWxpY2U6cGFzcw==");
+    QTest::newRow("bearer without token") << QByteArray("Bearer") << QByteArray();
+}
+
+void TestGateway::unusableAuthorizationHeader()
+{
+    // A client that sent credentials the server cannot use is refused, not served as anonymous.
+    QFETCH(QByteArray, scheme);
+    QFETCH(QByteArray, token);
+    WsClient client;
+    QVERIFY(client.open(m_fixture->wsUrl(), token.isEmpty() ? QByteArray(" ") : token, scheme));
+    QCOMPARE(client.waitClosed(), 4001);
+    QVERIFY(client.queue().isEmpty());
+}
+
+void TestGateway::badQueryToken()
+{
+    WsClient client;
+    QVERIFY(client.open(m_fixture->wsUrl(u"access_token=not-a-token"_s)));
+    QCOMPARE(client.waitClosed(), 4001);
+    QVERIFY(client.queue().isEmpty());
+}
+
 void TestGateway::badToken()
 {
     QFETCH(QByteArray, token);
@@ -176,6 +210,94 @@ void TestGateway::retainedStateFollowsHello()
     QCOMPARE(later.next().value("data"_L1).toArray().size(), 0);
 }
 
+void TestGateway::userStateRetainedWithoutFlag()
+{
+    // PROTOCOL.md keeps a user's latest count and stopwatches, whatever `retain` says.
+    QVERIFY(m_fixture->publish(u"/api/v1/users/7/notification-count"_s, R"({"count":5})", "PUT"));
+    QVERIFY(m_fixture->publish(u"/api/v1/publish"_s,
+                               R"([{"topic":"user-7","message":{"type":"notification-count","count":9}},
+                                   {"topic":"user-7","message":{"type":"stopwatches","data":[]},"retain":false}])"));
+    WsClient client;
+    QVERIFY(client.open(m_fixture->wsUrl(), makeToken(7, u"alice"_s)));
+    QCOMPARE(client.next().value("type"_L1).toString(), u"hello"_s);
+    QCOMPARE(client.next().value("count"_L1).toInt(), 9);
+    const QJsonObject watches = client.next();
+    QCOMPARE(watches.value("type"_L1).toString(), u"stopwatches"_s);
+    QCOMPARE(watches.value("data"_L1).toArray().size(), 0);
+}
+
+void TestGateway::repliesKeepRequestOrder()
+{
+    QCOMPARE(
+        m_fixture->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[8]})").status,
+        200);
+    auto alice = connectAs(makeToken(7, u"alice"_s));
+    QVERIFY(alice);
+    // Sent back to back, so later ones arrive while a topic lookup is still in flight: each request
+    // gets its own reply, in the order the requests were sent.
+    const QStringList requests{
+        uR"({"type":"subscribe","topic":"public.b"})"_s,
+        uR"({"type":"subscribe","topic":"public.b"})"_s,
+        uR"({"type":"subscribe","topic":"project-board.42"})"_s,
+        uR"({"type":"unsubscribe","topic":"project-board.42"})"_s,
+        uR"({"type":"subscribe","topic":"public.c"})"_s,
+        uR"({"type":"unsubscribe","topic":"public.c"})"_s,
+        uR"({"type":"subscribe","topic":"nope"})"_s,
+        uR"({"type":"ping"})"_s,
+    };
+    for (const QString& request : requests)
+        alice->sendRaw(request);
+    const QList<std::pair<QString, QString>> expected{
+        {u"subscribed"_s, u"public.b"_s},
+        {u"subscribed"_s, u"public.b"_s},
+        {u"error"_s, u"project-board.42"_s},
+        {u"unsubscribed"_s, u"project-board.42"_s},
+        {u"subscribed"_s, u"public.c"_s},
+        {u"unsubscribed"_s, u"public.c"_s},
+        {u"error"_s, u"nope"_s},
+        {u"pong"_s, QString()},
+    };
+    for (const auto& [type, topic] : expected) {
+        const QJsonObject reply = alice->next();
+        QCOMPARE(reply.value("type"_L1).toString(), type);
+        QCOMPARE(reply.value("topic"_L1).toString(), topic);
+    }
+    QVERIFY(alice->silentFor(200));
+    // The unsubscribe that followed the subscribe in flight took effect.
+    QVERIFY(m_fixture->publish(u"/api/v1/publish"_s,
+                               R"({"topic":"public.c","message":{"type":"notification-count","count":1}})"));
+    QVERIFY(alice->silentFor(300));
+}
+
+void TestGateway::messagesRightAfterOpenWaitForRetainedState()
+{
+    QVERIFY(m_fixture->publish(u"/api/v1/users/7/notification-count"_s, R"({"count":2})", "PUT"));
+    for (int round = 0; round < 5; ++round) {
+        WsClient client;
+        QVERIFY(client.open(m_fixture->wsUrl(), makeToken(7, u"alice"_s)));
+        // Possibly before the server has even sent hello: the reply still comes after the state.
+        client.sendRaw(uR"({"type":"ping"})"_s);
+        QCOMPARE(client.next().value("type"_L1).toString(), u"hello"_s);
+        QCOMPARE(client.next().value("type"_L1).toString(), u"notification-count"_s);
+        QCOMPARE(client.next().value("type"_L1).toString(), u"pong"_s);
+    }
+}
+
+void TestGateway::publishDuringFirstSubscribeIsNotLost()
+{
+    // The automatic user-topic subscription is set up right after hello; a publish landing while it
+    // is (it reads the retained state first) must reach the client, live or retained.
+    for (qint64 user = 1000; user < 1060; ++user) {
+        WsClient client;
+        QVERIFY(client.open(m_fixture->wsUrl(), makeToken(user, u"u"_s)));
+        QCOMPARE(client.next().value("type"_L1).toString(), u"hello"_s);
+        QVERIFY(
+            m_fixture->publish(u"/api/v1/users/%1/notification-count"_s.arg(user), R"({"count":1})", "PUT"));
+        const QJsonObject count = client.nextOfType(u"notification-count"_s, 2000);
+        QVERIFY2(count.value("count"_L1).toInt() == 1, qPrintable(u"user %1 missed the count"_s.arg(user)));
+    }
+}
+
 void TestGateway::userTopicsAreIsolated()
 {
     auto alice = connectAs(makeToken(7, u"alice"_s));
@@ -183,6 +305,8 @@ void TestGateway::userTopicsAreIsolated()
     QVERIFY(alice && bob);
     QVERIFY(m_fixture->publish(u"/api/v1/users/8/notification-count"_s, R"({"count":11})", "PUT"));
     QCOMPARE(bob->next().value("count"_L1).toInt(), 11);
+    QVERIFY(m_fixture->publish(u"/api/v1/users/8/stopwatches"_s, R"([])", "PUT"));
+    QCOMPARE(bob->next().value("type"_L1).toString(), u"stopwatches"_s);
     QVERIFY(m_fixture->publish(u"/api/v1/users/8/logout"_s, R"({"session_id":"x"})"));
     QCOMPARE(bob->next().value("type"_L1).toString(), u"logout"_s);
     QVERIFY(alice->silentFor(300));
