@@ -73,7 +73,9 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
     Publication p;
     p.topic = topicName;
     p.type = type;
-    p.retain = retain;
+    // PROTOCOL.md: a user's latest notification-count and stopwatches are always kept, so a publisher
+    // that leaves `retain` out cannot leave an older value to greet the next connection.
+    p.retain = retain || (isState && topic.kind() == Topic::Kind::User);
     if (isLogout) {
         // The session id never goes out: each connection learns only whether it was its own session.
         p.logoutSession = std::get<protocol::Logout>(message).data;

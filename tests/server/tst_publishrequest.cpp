@@ -28,9 +28,16 @@ void TestPublishRequest::accepted_data()
     QTest::addColumn<QByteArray>("body");
     QTest::addColumn<QString>("type");
     QTest::addColumn<bool>("retain");
-    QTest::newRow("count") << QByteArray(
-                                  R"({"topic":"user-7","message":{"type":"notification-count","count":3}})")
-                           << u"notification-count"_s << false;
+    // A user's state is retained whatever the flag says (PROTOCOL.md: the latest is kept).
+    QTest::newRow("count, retain left out")
+        << QByteArray(R"({"topic":"user-7","message":{"type":"notification-count","count":3}})")
+        << u"notification-count"_s << true;
+    QTest::newRow("stopwatches, retain false")
+        << QByteArray(R"({"topic":"user-7","message":{"type":"stopwatches","data":[]},"retain":false})")
+        << u"stopwatches"_s << true;
+    QTest::newRow("public count not retained")
+        << QByteArray(R"({"topic":"public.x","message":{"type":"notification-count","count":1}})")
+        << u"notification-count"_s << false;
     QTest::newRow("count retained")
         << QByteArray(R"({"topic":"user-7","message":{"type":"notification-count","count":3},"retain":true})")
         << u"notification-count"_s << true;
