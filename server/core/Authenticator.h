@@ -15,6 +15,9 @@ struct AuthResult
     bool ok = false;
     Identity identity;
     QString error; // why the token was refused (logged, never sent to the client)
+    // The token could not be checked right now (forge unreachable): not the token's fault, so the
+    // client is told to come back later (1001) rather than never to retry it (4001).
+    bool transient = false;
 };
 
 // Turns the credentials of an upgrade request into an Identity. JWT and static tokens are checked

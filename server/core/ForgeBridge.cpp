@@ -309,10 +309,12 @@ void ForgeBridge::verify(const QByteArray& token, std::function<void(AuthResult)
             // During an outage a token the forge accepted recently is still trusted: refusing it
             // would tell the client (4001) never to retry a perfectly good token.
             const auto stale = m_identities.constFind(key);
-            if (stale != m_identities.cend())
+            if (stale != m_identities.cend()) {
                 result = accepted(token, *stale);
-            else
+            } else {
                 result.error = u"cannot verify the forge token: "_s + reply.error;
+                result.transient = true;
+            }
         }
         for (const auto& caller : callers)
             caller(result);

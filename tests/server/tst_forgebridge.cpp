@@ -224,6 +224,7 @@ private Q_SLOTS:
     void configKeys();
     void tokenVerifiedOnceAndCached();
     void refusedTokenGets4001();
+    void unverifiableTokenDuringOutageGets1001();
     void changesArePushedAndRetained();
     void noChangeNoPush();
     void intervalGrowsAndResets();
@@ -360,6 +361,24 @@ void TestForgeBridge::refusedTokenGets4001()
     QCOMPARE(client->waitClosed(), 4001);
     QCOMPARE(m_forge->count(u"/api/v1/user"_s), 1);
     QCOMPARE(bridge()->pollerCount(), 0);
+}
+
+void TestForgeBridge::unverifiableTokenDuringOutageGets1001()
+{
+    // A token never seen before while the forge is down: not known to be bad, so the client is told
+    // to come back later (1001, reconnect with backoff), not never to retry it (4001).
+    QVERIFY(startServer());
+    const quint16 port = m_forge->port();
+    m_forge->stop();
+    auto client = connectAs(kAliceToken);
+    QVERIFY(client);
+    QCOMPARE(client->waitClosed(), 1001);
+    QVERIFY(client->queue().isEmpty());
+    QCOMPARE(m_fixture->server()->metrics()->authFailures.load(), 0);
+    // Once the forge answers again the same token gets in.
+    QVERIFY(m_forge->start(port));
+    auto again = connectReady(kAliceToken);
+    QVERIFY(again);
 }
 
 void TestForgeBridge::changesArePushedAndRetained()
