@@ -90,9 +90,18 @@ QString ServerConfig::loadIni(const QString& path)
         return u"config file '%1' is not valid INI"_s.arg(path);
 
     QString error;
+    // QSettings reads an unquoted value with a comma as a list, and toString() of a list is empty: a
+    // secret like a,b would silently become no secret at all.
+    auto isList = [&](const QString& key) {
+        return ini.value(key).typeId() == QMetaType::QStringList;
+    };
+    auto commaError = [](const QString& key) {
+        return u"the value of '%1' contains a comma; put it in double quotes"_s.arg(key);
+    };
     auto apply = [&](const QString& key, auto&& parse) {
-        if (error.isEmpty() && ini.contains(key))
-            error = parse(ini.value(key).toString().trimmed());
+        if (!error.isEmpty() || !ini.contains(key))
+            return;
+        error = isList(key) ? commaError(key) : parse(ini.value(key).toString().trimmed());
     };
     apply(u"server/listen"_s, [&](const QString& v) { return parseAddress(v, &listenAddress); });
     apply(u"server/port"_s, [&](const QString& v) { return parsePort(v, &port); });
@@ -154,7 +163,8 @@ QString ServerConfig::loadIni(const QString& path)
     ini.beginGroup(u"static_tokens"_s);
     for (const QString& token : ini.childKeys()) {
         StaticToken entry;
-        error = parseStaticToken(token, ini.value(token).toString(), &entry);
+        error = isList(token) ? commaError(u"static_tokens/"_s + token)
+                              : parseStaticToken(token, ini.value(token).toString(), &entry);
         if (!error.isEmpty())
             return u"%1: %2"_s.arg(path, error);
         staticTokens.insert(token.toUtf8(), entry);
@@ -171,7 +181,10 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
         "Clients connect to ws://LISTEN:PORT/-/ws; forges publish on the admin listener "
         "(POST /api/v1/publish, GET /healthz /readyz /metrics).\n"
         "Flags override the --config INI file, which overrides the built-in defaults.\n"
-        "Secrets may also come from FORGEWIRE_JWT_SECRET and FORGEWIRE_PUBLISHER_SECRET."_s);
+        "Secrets may also come from FORGEWIRE_JWT_SECRET and FORGEWIRE_PUBLISHER_SECRET.\n"
+        "INI-only settings (see resources/forgewire.example.ini): [static_tokens] token=user_id:login[:sid] "
+        "(development tokens); [forge] poll_min_ms, poll_step_ms, poll_max_ms, outage_max_ms (bridge-mode "
+        "polling). A value containing a comma must be in double quotes."_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption config(u"config"_s, u"INI config file (see forgewire.example.ini)."_s,
@@ -202,13 +215,27 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
                                           u"Milliseconds a pong may be late before the peer is dropped "
                                           "(default %1)."_s.arg(limits::kPongDeadlineMs),
                                           u"ms"_s);
+    const QCommandLineOption handshakeTimeout(
+        u"handshake-timeout"_s,
+        u"Milliseconds from TCP accept to a ready session (default %1)."_s.arg(limits::kHandshakeTimeoutMs),
+        u"ms"_s);
+    const QCommandLineOption maxMessage(
+        u"max-message-bytes"_s,
+        u"Largest client message; larger closes with 1009 (default %1)."_s.arg(limits::kMaxMessageBytes),
+        u"bytes"_s);
+    const QCommandLineOption maxSendQueue(
+        u"max-send-queue-bytes"_s,
+        u"Bytes queued for one client before it is closed as a slow "
+        "consumer with 4008 (default %1)."_s.arg(limits::kMaxSendQueueBytes),
+        u"bytes"_s);
     const QCommandLineOption forgeUrl(u"forge-url"_s,
                                       u"Bridge mode: poll this Gitea/Forgejo (e.g. https://codeberg.org) for "
                                       "clients signed in with their forge token."_s,
                                       u"url"_s);
     for (const auto* option :
          {&config, &listen, &port, &prefix, &adminListen, &adminPort, &workers, &jwtSecret, &publisherSecret,
-          &state, &engine, &logLevel, &maxConnections, &pingInterval, &pongDeadline, &forgeUrl})
+          &state, &engine, &logLevel, &maxConnections, &pingInterval, &pongDeadline, &handshakeTimeout,
+          &maxMessage, &maxSendQueue, &forgeUrl})
         parser.addOption(*option);
 
     ConfigParseResult result;
@@ -281,6 +308,14 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
          [&](const QString& v) { return parsePositive(u"--ping-interval"_s, v, &cfg.pingIntervalMs); });
     flag(pongDeadline,
          [&](const QString& v) { return parsePositive(u"--pong-deadline"_s, v, &cfg.pongDeadlineMs); });
+    flag(handshakeTimeout, [&](const QString& v) {
+        return parsePositive(u"--handshake-timeout"_s, v, &cfg.handshakeTimeoutMs);
+    });
+    flag(maxMessage,
+         [&](const QString& v) { return parsePositive(u"--max-message-bytes"_s, v, &cfg.maxMessageBytes); });
+    flag(maxSendQueue, [&](const QString& v) {
+        return parsePositive(u"--max-send-queue-bytes"_s, v, &cfg.maxSendQueueBytes);
+    });
     flag(forgeUrl, [&](const QString& v) { return parseForgeUrl(v, &cfg.forgeUrl); });
     if (error.isEmpty() &&
         !QStringList{u"debug"_s, u"info"_s, u"warning"_s, u"critical"_s}.contains(cfg.logLevel))

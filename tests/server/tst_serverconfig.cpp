@@ -60,7 +60,7 @@ void TestServerConfig::iniFile()
     const QString path =
         writeIni("[server]\nlisten=127.0.0.1\nport=9000\npath_prefix=/push/\nadmin_port=9001\n"
                  "workers=3\nstate=/tmp/x.sqlite\nlog_level=debug\n"
-                 "[auth]\njwt_secret=j\npublisher_secret=p\n"
+                 "[auth]\njwt_secret=j\npublisher_secret=\"p,q\"\n"
                  "[limits]\nping_interval_ms=1000\npong_deadline_ms=500\nmax_connections=10\n"
                  "max_send_queue_bytes=4096\nhandshake_timeout_ms=250\nmax_message_bytes=1024\n"
                  "[static_tokens]\ndev-alice=7:alice:s1\ndev-bob=8:bob\n");
@@ -75,7 +75,7 @@ void TestServerConfig::iniFile()
     QCOMPARE(c.statePath, u"/tmp/x.sqlite"_s);
     QCOMPARE(c.logLevel, u"debug"_s);
     QCOMPARE(c.jwtSecret, QByteArray("j"));
-    QCOMPARE(c.publisherSecret, QByteArray("p"));
+    QCOMPARE(c.publisherSecret, QByteArray("p,q")); // quoted: the comma is part of the secret
     QCOMPARE(c.pingIntervalMs, 1000);
     QCOMPARE(c.pongDeadlineMs, 500);
     QCOMPARE(c.maxConnections, 10);
@@ -92,14 +92,18 @@ void TestServerConfig::iniFile()
 void TestServerConfig::flagsOverrideIni()
 {
     const QString path = writeIni("[server]\nport=9000\n[auth]\njwt_secret=fromfile\n");
-    const auto parsed = parseServerArguments({u"forgewire-server"_s, u"--config"_s, path, u"--port"_s,
-                                              u"9100"_s, u"--jwt-secret"_s, u"fromflag"_s, u"--engine"_s,
-                                              u"redis://127.0.0.1:6379/0"_s, u"--path-prefix"_s, u"/a"_s});
+    const auto parsed = parseServerArguments(
+        {u"forgewire-server"_s, u"--config"_s, path, u"--port"_s, u"9100"_s, u"--jwt-secret"_s, u"fromflag"_s,
+         u"--engine"_s, u"redis://127.0.0.1:6379/0"_s, u"--path-prefix"_s, u"/a"_s, u"--handshake-timeout"_s,
+         u"1500"_s, u"--max-message-bytes"_s, u"2048"_s, u"--max-send-queue-bytes"_s, u"8192"_s});
     QVERIFY2(parsed.config, qPrintable(parsed.error));
     QCOMPARE(parsed.config->port, quint16(9100));
     QCOMPARE(parsed.config->jwtSecret, QByteArray("fromflag"));
     QCOMPARE(parsed.config->engine, u"redis://127.0.0.1:6379/0"_s);
     QCOMPARE(parsed.config->wsPath(), u"/a/-/ws"_s);
+    QCOMPARE(parsed.config->handshakeTimeoutMs, 1500);
+    QCOMPARE(parsed.config->maxMessageBytes, 2048);
+    QCOMPARE(parsed.config->maxSendQueueBytes, 8192);
 }
 
 void TestServerConfig::environmentSecrets()
@@ -145,6 +149,14 @@ void TestServerConfig::errors_data()
         << QStringList() << QByteArray("[static_tokens]\nabc=alice\n") << u"user_id:login"_s;
     QTest::newRow("ini static token id")
         << QStringList() << QByteArray("[static_tokens]\nabc=x:alice\n") << u"user_id:login"_s;
+    // Unquoted commas make QSettings return a list: refused rather than read as an empty secret.
+    QTest::newRow("ini secret with comma")
+        << QStringList() << QByteArray("[auth]\npublisher_secret=pub,secret\n")
+        << u"put it in double quotes"_s;
+    QTest::newRow("ini static token with comma")
+        << QStringList() << QByteArray("[static_tokens]\nabc=7:alice,bob\n") << u"put it in double quotes"_s;
+    QTest::newRow("handshake timeout")
+        << QStringList{u"--handshake-timeout"_s, u"0"_s} << QByteArray() << u"--handshake-timeout must be"_s;
 }
 
 void TestServerConfig::errors()
@@ -166,6 +178,12 @@ void TestServerConfig::helpAndVersion()
     const auto help = parseServerArguments({u"forgewire-server"_s, u"--help"_s});
     QVERIFY(help.exitText.contains(u"--publisher-secret"_s));
     QVERIFY(help.exitText.contains(u"FORGEWIRE_JWT_SECRET"_s));
+    // Every setting is documented: each flag, and the INI-only sections.
+    for (const QString& documented :
+         {u"--handshake-timeout"_s, u"--max-message-bytes"_s, u"--max-send-queue-bytes"_s,
+          u"--max-connections"_s, u"--ping-interval"_s, u"--pong-deadline"_s, u"--forge-url"_s,
+          u"[static_tokens]"_s, u"poll_min_ms"_s, u"outage_max_ms"_s})
+        QVERIFY2(help.exitText.contains(documented), qPrintable(documented));
     const auto version = parseServerArguments({u"forgewire-server"_s, u"--version"_s});
     QVERIFY(version.exitText.startsWith(u"forgewire-server "_s));
 }
