@@ -136,14 +136,19 @@ void RedisEngine::onSubscriberConnected()
 {
     // The node channel goes last: Redis answers in order, so its confirmation means every topic
     // before it is subscribed again and nothing published from now on can miss this node.
-    for (const QString& topic : std::as_const(m_watched))
+    for (const QString& topic : std::as_const(m_watched)) {
+        m_subscribing[topic];
         m_subscriber->subscribe(topicChannel(topic));
+    }
     if (!m_subscriber->subscribe(m_nodeChannel))
         lost(u"cannot subscribe"_s);
 }
 
 void RedisEngine::onSubscribed(const QByteArray& channel)
 {
+    const QByteArray prefix = topicChannel(QString());
+    if (channel.startsWith(prefix))
+        releaseRetainedReads(QString::fromUtf8(channel.mid(prefix.size())));
     if (channel != m_nodeChannel || m_nodeChannelConfirmed)
         return;
     m_nodeChannelConfirmed = true;
@@ -161,6 +166,10 @@ void RedisEngine::updateReady()
         m_nextDelayMs = kReconnectInitialMs;
         if (m_wasReady || m_failedAttempts > 0)
             ++m_reconnects;
+        // Other nodes may have accepted publishes while this one was away: bring every local
+        // subscriber up to date with the state Redis holds now.
+        if (m_wasReady)
+            redeliverRetained();
         const QString retries =
             m_failedAttempts > 0 ? u" after %1 failed attempts"_s.arg(m_failedAttempts) : QString();
         qCInfo(lcRedis).noquote()
@@ -186,6 +195,10 @@ void RedisEngine::lost(const QString& reason)
     const bool wasReady = m_ready;
     m_ready = false;
     m_nodeChannelConfirmed = false;
+    // Waiting reads are answered now (with nothing, as Redis is gone) rather than left hanging.
+    const QList<QString> subscribing = m_subscribing.keys();
+    for (const QString& topic : subscribing)
+        releaseRetainedReads(topic);
     const int delay = m_nextDelayMs;
     m_nextDelayMs = std::min(m_nextDelayMs * 2, kReconnectMaxMs);
     ++m_failedAttempts;
@@ -297,6 +310,40 @@ void RedisEngine::publish(const QList<Publication>& batch, Done done)
 
 void RedisEngine::retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)
 {
+    const auto waiting = m_subscribing.find(topic);
+    if (waiting != m_subscribing.end()) {
+        waiting->append([this, topic, reply] { readRetained(topic, reply); });
+        return;
+    }
+    readRetained(topic, std::move(reply));
+}
+
+void RedisEngine::releaseRetainedReads(const QString& topic)
+{
+    const QList<std::function<void()>> reads = m_subscribing.take(topic);
+    for (const auto& read : reads)
+        read();
+}
+
+void RedisEngine::redeliverRetained()
+{
+    for (const QString& topic : std::as_const(m_watched)) {
+        retained(topic, [this, topic](const QList<RetainedMessage>& messages) {
+            if (!m_watched.contains(topic))
+                return;
+            for (const RetainedMessage& message : messages) {
+                Publication p;
+                p.topic = topic;
+                p.type = message.type;
+                p.payload = message.payload;
+                Q_EMIT delivered(p);
+            }
+        });
+    }
+}
+
+void RedisEngine::readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)
+{
     const bool sent =
         commandsUp() &&
         m_commands->command({"HGETALL", retainedKey(topic)}, [reply, topic](const redisReply* r) {
@@ -366,13 +413,17 @@ void RedisEngine::watchTopic(const QString& topic)
 {
     m_watched.insert(topic);
     // Not connected: onSubscriberConnected() subscribes every watched topic.
-    if (m_subscriber && m_subscriber->isConnected() && !m_subscriber->subscribe(topicChannel(topic)))
-        lost(u"cannot subscribe"_s);
+    if (m_subscriber && m_subscriber->isConnected()) {
+        m_subscribing[topic];
+        if (!m_subscriber->subscribe(topicChannel(topic)))
+            lost(u"cannot subscribe"_s);
+    }
 }
 
 void RedisEngine::unwatchTopic(const QString& topic)
 {
     m_watched.remove(topic);
+    releaseRetainedReads(topic);
     if (m_subscriber && m_subscriber->isConnected() && !m_subscriber->unsubscribe(topicChannel(topic)))
         lost(u"cannot unsubscribe"_s);
 }

@@ -3,6 +3,7 @@
 #include "Engine.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QSet>
 #include <QTimer>
 
@@ -73,6 +74,9 @@ private:
     void onMessage(const QByteArray& channel, const QByteArray& payload);
     void updateReady();
     void lost(const QString& reason);
+    void readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply);
+    void releaseRetainedReads(const QString& topic);
+    void redeliverRetained();
     void healthCheck();
     QString where() const;
     bool commandsUp() const;
@@ -82,6 +86,9 @@ private:
     RedisConnection* m_commands = nullptr;
     RedisConnection* m_subscriber = nullptr;
     QSet<QString> m_watched;
+    // Topics whose SUBSCRIBE is not confirmed yet, with the retained-state reads waiting for it: a
+    // read answered before the subscription is live could miss a publish that lands in between.
+    QHash<QString, QList<std::function<void()>>> m_subscribing;
     bool m_nodeChannelConfirmed = false;
     bool m_ready = false;
     bool m_wasReady = false;
