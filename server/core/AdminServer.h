@@ -27,8 +27,7 @@ public:
                  QByteArray extraHeaders = {})
             : status(status), body(std::move(body)), contentType(std::move(contentType)),
               extraHeaders(std::move(extraHeaders))
-        {
-        }
+        {}
         int status;
         QByteArray body;
         QByteArray contentType;
