@@ -23,7 +23,8 @@ constexpr int kTrayHeight = 32;
 protocol::Stopwatch stopwatch()
 {
     protocol::Stopwatch s;
-    s.created = QDateTime(QDate(2026, 1, 5), QTime(10, 0), Qt::UTC);
+    // Started 5025 s ago, so `created` and `seconds` agree (the label counts from the later of the two).
+    s.created = QDateTime::currentDateTimeUtc().addSecs(-5025);
     s.seconds = 5025;
     s.issueIndex = 7;
     s.issueTitle = u"Fix X"_s;
