@@ -38,7 +38,11 @@ int ForgeClient::parseRetryAfterMs(const QByteArray& value, const QDateTime& now
     const qint64 seconds = text.toLongLong(&ok);
     if (ok)
         return seconds < 0 ? -1 : int(std::min<qint64>(seconds * 1000, std::numeric_limits<int>::max()));
-    const QDateTime at = QDateTime::fromString(QString::fromLatin1(text), Qt::RFC2822Date);
+    // An HTTP-date always ends in "GMT", a zone Qt's RFC 2822 parser refuses; it means +0000.
+    QString date = QString::fromLatin1(text);
+    if (date.endsWith(" GMT"_L1))
+        date = date.chopped(3) + "+0000"_L1;
+    const QDateTime at = QDateTime::fromString(date, Qt::RFC2822Date);
     if (!at.isValid())
         return -1;
     return int(std::clamp<qint64>(now.msecsTo(at), 0, std::numeric_limits<int>::max()));
