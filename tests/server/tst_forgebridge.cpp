@@ -2,6 +2,7 @@
 // on loopback that follows the documented API shapes and status codes), real WebSocket clients.
 
 #include "AdminServer.h"
+#include "FakeForge.h"
 #include "ForgeActions.h"
 #include "ForgeBridge.h"
 #include "TestSupport.h"
@@ -24,164 +25,6 @@ const QByteArray kAliceToken = "forge-token-alice";
 const QByteArray kAliceSecondToken = "forge-token-alice-laptop";
 constexpr qint64 kBobId = 43;
 const QByteArray kBobToken = "forge-token-bob";
-
-// A Gitea/Forgejo as far as the bridge and ForgeActions see it.
-class FakeForge
-{
-public:
-    struct Hit
-    {
-        QByteArray method;
-        QString path;
-        int status;
-        qint64 atMs;
-    };
-    struct Account
-    {
-        QString login;
-        qint64 unread = 0;
-        QJsonArray stopwatches; // without `seconds`/`duration`, which are computed per request
-    };
-
-    QHash<QByteArray, qint64> tokens;
-    QSet<QByteArray> revoked;
-    QHash<qint64, Account> accounts;
-    int failStatus = 0;    // non-zero: every request gets this status
-    int rateLimitNext = 0; // this many requests get 429
-    QByteArray retryAfter; // sent with those 429s when set
-    QList<Hit> hits;
-
-    FakeForge()
-    {
-        m_clock.start();
-        tokens.insert(kAliceToken, kAliceId);
-        tokens.insert(kAliceSecondToken, kAliceId);
-        tokens.insert(kBobToken, kBobId);
-        accounts.insert(kAliceId, Account{u"alice"_s, 0, {}});
-        accounts.insert(kBobId, Account{u"bob"_s, 0, {}});
-    }
-
-    bool start(quint16 port = 0)
-    {
-        m_server = std::make_unique<AdminServer>(
-            [this](const HttpRequestHead& head, const QByteArray&, AdminServer::Respond respond) {
-                const AdminServer::Response response = handle(head);
-                hits.append(Hit{head.method, head.path, response.status, m_clock.elapsed()});
-                respond(response);
-            });
-        return m_server->listen(QHostAddress::LocalHost, port);
-    }
-    // Gone, connections included: the bridge sees "connection refused".
-    void stop() { m_server.reset(); }
-    quint16 port() const { return m_server ? m_server->port() : 0; }
-    QUrl url() const { return QUrl(u"http://127.0.0.1:%1"_s.arg(m_port)); }
-    void rememberPort() { m_port = port(); }
-    qint64 nowMs() const { return m_clock.elapsed(); }
-
-    int count(const QString& path, qint64 sinceMs = 0) const
-    {
-        return int(std::count_if(hits.cbegin(), hits.cend(),
-                                 [&](const Hit& h) { return h.path == path && h.atMs >= sinceMs; }));
-    }
-    QList<qint64> times(const QString& path, qint64 sinceMs = 0) const
-    {
-        QList<qint64> result;
-        for (const Hit& h : hits) {
-            if (h.path == path && h.atMs >= sinceMs)
-                result.append(h.atMs);
-        }
-        return result;
-    }
-
-    static QJsonObject stopwatch(qint64 index, const QString& title, const QDateTime& created)
-    {
-        return QJsonObject{{u"created"_s, created.toString(Qt::ISODate)},
-                           {u"issue_index"_s, index},
-                           {u"issue_title"_s, title},
-                           {u"repo_owner_name"_s, u"alice"_s},
-                           {u"repo_name"_s, u"proj"_s}};
-    }
-
-private:
-    static AdminServer::Response json(int status, const QJsonValue& value)
-    {
-        const QByteArray body = value.isArray()
-                                    ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
-                                    : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
-        return {status, body, "application/json", {}};
-    }
-    static AdminServer::Response empty(int status) { return {status, {}, "application/json", {}}; }
-
-    AdminServer::Response handle(const HttpRequestHead& head)
-    {
-        if (failStatus)
-            return json(failStatus, QJsonObject{{u"message"_s, u"internal error"_s}});
-        if (rateLimitNext > 0) {
-            --rateLimitNext;
-            AdminServer::Response r = json(429, QJsonObject{{u"message"_s, u"rate limited"_s}});
-            if (!retryAfter.isEmpty())
-                r.extraHeaders = "Retry-After: " + retryAfter + "\r\n";
-            return r;
-        }
-        const QByteArray auth = head.header("authorization");
-        const QByteArray token = auth.startsWith("token ") ? auth.mid(6) : QByteArray();
-        if (!tokens.contains(token) || revoked.contains(token))
-            return json(401, QJsonObject{{u"message"_s, u"token is required"_s}});
-        const qint64 id = tokens.value(token);
-        Account& account = accounts[id];
-        const QString& path = head.path;
-        const QByteArray& method = head.method;
-
-        if (method == "GET" && path == "/api/v1/user"_L1)
-            return json(200,
-                        QJsonObject{{u"id"_s, id}, {u"login"_s, account.login}, {u"full_name"_s, u""_s}});
-        if (method == "GET" && path == "/api/v1/notifications/new"_L1) {
-            // Older Gitea answers 204 when nothing is new.
-            if (account.unread == 0)
-                return empty(204);
-            return json(200, QJsonObject{{u"new"_s, account.unread}});
-        }
-        if (method == "GET" && path == "/api/v1/user/stopwatches"_L1) {
-            QJsonArray out;
-            for (const QJsonValue& v : std::as_const(account.stopwatches)) {
-                QJsonObject s = v.toObject();
-                const qint64 seconds = QDateTime::fromString(s.value("created"_L1).toString(), Qt::ISODate)
-                                           .secsTo(QDateTime::currentDateTimeUtc());
-                s.insert(u"seconds"_s, seconds);
-                s.insert(u"duration"_s, u"%1s"_s.arg(seconds));
-                out.append(s);
-            }
-            return json(200, out);
-        }
-        if (method == "PUT" && path == "/api/v1/notifications"_L1) {
-            account.unread = 0;
-            return json(205, QJsonArray{});
-        }
-        static const QRegularExpression stopwatchPath(
-            uR"(^/api/v1/repos/([^/]+)/([^/]+)/issues/(\d+)/stopwatch/(stop|delete)$)"_s);
-        const QRegularExpressionMatch m = stopwatchPath.match(path);
-        if (m.hasMatch()) {
-            const bool stop = m.captured(4) == "stop"_L1;
-            if ((stop && method != "POST") || (!stop && method != "DELETE"))
-                return json(405, QJsonObject{});
-            for (qsizetype i = 0; i < account.stopwatches.size(); ++i) {
-                const QJsonObject s = account.stopwatches[i].toObject();
-                if (s.value("repo_owner_name"_L1).toString() == m.captured(1) &&
-                    s.value("repo_name"_L1).toString() == m.captured(2) &&
-                    s.value("issue_index"_L1).toInteger() == m.captured(3).toLongLong()) {
-                    account.stopwatches.removeAt(i);
-                    return empty(stop ? 201 : 204);
-                }
-            }
-            return json(409, QJsonObject{{u"message"_s, u"Cannot stop a non existent stopwatch"_s}});
-        }
-        return json(404, QJsonObject{{u"message"_s, u"not found"_s}});
-    }
-
-    std::unique_ptr<AdminServer> m_server;
-    QElapsedTimer m_clock;
-    quint16 m_port = 0;
-};
 
 PollSettings fastPolling(int minMs = 200, int stepMs = 200, int maxMs = 600, int outageMaxMs = 1600)
 {
@@ -252,6 +95,9 @@ private:
 void TestForgeBridge::init()
 {
     m_forge = std::make_unique<FakeForge>();
+    m_forge->addAccount(kAliceId, u"alice"_s, kAliceToken);
+    m_forge->addAccount(kAliceId, u"alice"_s, kAliceSecondToken);
+    m_forge->addAccount(kBobId, u"bob"_s, kBobToken);
     QVERIFY(m_forge->start());
     m_forge->rememberPort();
 }
