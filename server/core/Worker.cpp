@@ -451,12 +451,9 @@ void Worker::deliver(const QList<Publication>& batch)
         const auto it = m_topicIndex.constFind(publication.topic);
         if (it == m_topicIndex.cend())
             continue;
-        const QByteArray frame =
-            publication.frame.isEmpty() ? Outbox::textFrame(publication.payload) : publication.frame;
-        QByteArray frameHere;
-        if (!publication.logoutSession.isEmpty())
-            frameHere = publication.frameHere.isEmpty() ? Outbox::textFrame(publication.payloadHere)
-                                                        : publication.frameHere;
+        // Framed once by the Broker, the only caller.
+        const QByteArray& frame = publication.frame;
+        const QByteArray& frameHere = publication.frameHere;
         for (ClientSession* session : *it) {
             const bool isHere = !publication.logoutSession.isEmpty() &&
                                 session->identity().sessionId == publication.logoutSession;
