@@ -5,9 +5,9 @@
 
 namespace forgewire {
 
-ClientSession::ClientSession(QWebSocket* socket, QString id, qint64 nowMs)
-    : m_socket(socket), m_id(std::move(id)), m_createdAtMs(nowMs), m_tokens(limits::kClientMessageBurst),
-      m_tokensAtMs(nowMs)
+ClientSession::ClientSession(WsConnection* connection, quint64 serial, QString id, qint64 nowMs)
+    : m_connection(connection), m_serial(serial), m_id(std::move(id)), m_createdAtMs(nowMs),
+      m_tokens(limits::kClientMessageBurst), m_tokensAtMs(nowMs)
 {}
 
 bool ClientSession::tokenGrants(const QString& topic) const

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "Identity.h"
-#include "Outbox.h"
 #include "Protocol.h"
 #include "Publication.h"
 
@@ -9,10 +8,9 @@
 #include <QSet>
 #include <QString>
 
-class QTcpSocket;
-class QWebSocket;
-
 namespace forgewire {
+
+class WsConnection;
 
 // One client connection on a worker thread: who it is, what it reads, and its liveness clock.
 class ClientSession
@@ -25,22 +23,18 @@ public:
         Closing
     };
 
-    ClientSession(QWebSocket* socket, QString id, qint64 nowMs);
+    ClientSession(WsConnection* connection, quint64 serial, QString id, qint64 nowMs);
 
-    QWebSocket* socket() const { return m_socket; }
-    // The TCP socket under the QWebSocket, which the worker must release itself.
-    QTcpSocket* transport() const { return m_transport; }
-    void setTransport(QTcpSocket* transport) { m_transport = transport; }
+    // The connection this session runs on (which owns the session).
+    WsConnection* connection() const { return m_connection; }
+    // Unique per worker for its lifetime: what asynchronous lookups hold instead of a pointer.
+    quint64 serial() const { return m_serial; }
     const QString& id() const { return m_id; }
     State state() const { return m_state; }
     void setState(State state) { m_state = state; }
 
     const Identity& identity() const { return m_identity; }
     void setIdentity(Identity identity) { m_identity = std::move(identity); }
-
-    // Frames waiting for the worker's next flush (every server->client frame goes through it, so
-    // their order is the order they were queued in).
-    Outbox& outbox() { return m_outbox; }
 
     QSet<QString>& subscriptions() { return m_subscriptions; }
     // The topic whose access and retained state are being looked up (empty: none). One at a time:
@@ -49,7 +43,8 @@ public:
     void setPendingTopic(const QString& topic) { m_pendingTopic = topic; }
     struct DeferredMessage
     {
-        QString text;
+        QByteArray payload;
+        bool binary;
         bool rateLimited;
     };
     QList<DeferredMessage>& deferred() { return m_deferred; }
@@ -72,17 +67,15 @@ public:
     // Keepalive bookkeeping driven by the worker's sweep.
     qint64 createdAtMs() const { return m_createdAtMs; }
     qint64 nextPingAtMs = 0;
-    qint64 pingSentAtMs = 0; // 0: no ping outstanding
-    // Listed in the worker's sessions to flush this event-loop pass.
-    bool inDirtyList = false;
+    // Ready: when the outstanding ping went out (0: none). Closing: when the close began.
+    qint64 pingSentAtMs = 0;
 
 private:
-    QWebSocket* m_socket;
-    QTcpSocket* m_transport = nullptr;
+    WsConnection* m_connection;
+    quint64 m_serial;
     QString m_id;
     State m_state = State::Authenticating;
     Identity m_identity;
-    Outbox m_outbox;
     QSet<QString> m_subscriptions;
     QString m_pendingTopic;
     QList<DeferredMessage> m_deferred;

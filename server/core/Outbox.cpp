@@ -1,7 +1,5 @@
 #include "Outbox.h"
 
-#include <QTcpSocket>
-
 #include <cerrno>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -13,7 +11,9 @@ namespace {
 enum : quint8
 {
     kOpText = 0x1,
+    kOpClose = 0x8,
     kOpPing = 0x9,
+    kOpPong = 0xA,
     kFin = 0x80,
 };
 
@@ -52,6 +52,27 @@ QByteArray Outbox::pingFrame(const QByteArray& payload)
     return encodeFrame(kOpPing, payload.left(125));
 }
 
+QByteArray Outbox::pongFrame(const QByteArray& payload)
+{
+    return encodeFrame(kOpPong, payload.left(125));
+}
+
+QByteArray Outbox::closeFrame(quint16 code, const QByteArray& reason)
+{
+    // 1005 stands for "no code": the frame carries none (the echo of a client's empty close).
+    if (code == kNoStatusCode)
+        return encodeFrame(kOpClose, {});
+    QByteArray payload;
+    payload.append(char(code >> 8));
+    payload.append(char(code & 0xFF));
+    // Cut at a character boundary: a close reason must stay valid UTF-8.
+    QByteArray cut = reason.left(123);
+    while (!cut.isEmpty() && !cut.isValidUtf8())
+        cut.chop(1);
+    payload.append(cut);
+    return encodeFrame(kOpClose, payload);
+}
+
 void Outbox::append(const QByteArray& frame)
 {
     m_frames.append(frame);
@@ -61,27 +82,18 @@ void Outbox::append(const QByteArray& frame)
 void Outbox::clear()
 {
     m_frames.clear();
+    m_offset = 0;
     m_bytes = 0;
 }
 
-qint64 Outbox::flushTo(QTcpSocket* socket)
+Outbox::FlushResult Outbox::flushTo(int fd)
 {
-    if (socket->state() != QAbstractSocket::ConnectedState) {
-        clear();
-        return 0;
-    }
-    qsizetype first = 0; // first frame not entirely sent
-    qint64 offset = 0;   // bytes of m_frames[first] already sent
-    qint64 direct = 0;
-    const qintptr fd = socket->socketDescriptor();
-    // Only while Qt's buffer is empty: otherwise these bytes would overtake older ones.
-    const bool canSendDirectly = fd >= 0 && socket->bytesToWrite() == 0;
-    while (canSendDirectly && first < m_frames.size()) {
+    while (!m_frames.isEmpty()) {
         iovec iov[kMaxFramesPerSend];
         int count = 0;
         size_t wanted = 0;
-        for (qsizetype i = first; i < m_frames.size() && count < kMaxFramesPerSend; ++i, ++count) {
-            const qint64 skip = i == first ? offset : 0;
+        for (qsizetype i = 0; i < m_frames.size() && count < kMaxFramesPerSend; ++i, ++count) {
+            const qint64 skip = i == 0 ? m_offset : 0;
             iov[count].iov_base = const_cast<char*>(m_frames[i].constData() + skip);
             iov[count].iov_len = size_t(m_frames[i].size() - skip);
             wanted += iov[count].iov_len;
@@ -89,36 +101,34 @@ qint64 Outbox::flushTo(QTcpSocket* socket)
         msghdr message{};
         message.msg_iov = iov;
         message.msg_iovlen = size_t(count);
-        const ssize_t sent = ::sendmsg(int(fd), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        const ssize_t sent = ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (sent < 0) {
             if (errno == EINTR)
                 continue;
-            // EAGAIN: the kernel's buffer is full. Any other error: Qt's write path meets it too and
-            // reports it through the socket's usual signals.
-            break;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return FlushResult::Blocked;
+            clear();
+            return FlushResult::Failed;
         }
-        direct += sent;
+        m_bytes -= sent;
+        qsizetype done = 0;
         for (qint64 left = sent; left > 0;) {
-            const qint64 rest = m_frames[first].size() - offset;
+            const qint64 rest = m_frames[done].size() - m_offset;
             if (left < rest) {
-                offset += left;
+                m_offset += left;
                 break;
             }
             left -= rest;
-            ++first;
-            offset = 0;
+            ++done;
+            m_offset = 0;
         }
+        m_frames.remove(0, done);
         if (size_t(sent) < wanted)
-            break;
+            return FlushResult::Blocked;
     }
-    for (qsizetype i = first; i < m_frames.size(); ++i) {
-        if (i == first && offset > 0)
-            socket->write(m_frames[i].constData() + offset, m_frames[i].size() - offset);
-        else
-            socket->write(m_frames[i]);
-    }
-    clear();
-    return direct;
+    // Release the list's storage too: an idle connection keeps nothing allocated here.
+    m_frames = {};
+    return FlushResult::Done;
 }
 
 } // namespace forgewire

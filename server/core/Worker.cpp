@@ -2,14 +2,19 @@
 
 #include "Broker.h"
 #include "HttpMessage.h"
+#include "Poller.h"
 #include "ServerLogging.h"
 #include "Topic.h"
 
-#include <QTcpSocket>
+#include <QCryptographicHash>
 #include <QTimer>
 #include <QUuid>
-#include <QWebSocket>
-#include <QWebSocketServer>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 
 namespace forgewire {
 
@@ -18,23 +23,19 @@ using protocol::ErrorCode;
 
 namespace {
 
-// Holds one admission for as long as the TCP socket it is a child of exists. A child object rather
-// than a destroyed() connection, because QWebSocketServer drops the socket's connections on upgrade.
-class AdmissionTicket : public QObject
-{
-public:
-    AdmissionTicket(std::atomic<int>* admitted, QObject* socket) : QObject(socket), m_admitted(admitted) {}
-    ~AdmissionTicket() override { --*m_admitted; }
-
-private:
-    std::atomic<int>* m_admitted;
-};
-
 int sweepIntervalMs(const ServerConfig& config)
 {
     // Fine enough to honour the shortest deadline within a quarter of it, never busier than 10 ms.
     const int shortest = std::min({config.handshakeTimeoutMs, config.pingIntervalMs, config.pongDeadlineMs});
     return std::clamp(shortest / 4, 10, 1000);
+}
+
+// RFC 6455 section 4.2.2: the key the client sent, hashed with the protocol's GUID.
+QByteArray acceptKey(const QByteArray& clientKey)
+{
+    return QCryptographicHash::hash(clientKey + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+                                    QCryptographicHash::Sha1)
+        .toBase64();
 }
 
 } // namespace
@@ -47,26 +48,25 @@ Worker::Worker(int index, const ServerConfig& config, const Authenticator* authe
 
 Worker::~Worker()
 {
-    for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
-        it.key()->abort();
-        delete it.key();
+    collectGarbage();
+    for (WsConnection* connection : std::as_const(m_unupgraded)) {
+        --*m_admitted;
+        delete connection;
     }
     for (ClientSession* session : std::as_const(m_sessions)) {
-        session->socket()->disconnect(this);
-        session->socket()->abort();
-        delete session->socket();
         --m_metrics->connections;
         for (const QString& topic : std::as_const(session->subscriptions()))
             --m_metrics->subscriptions(Topic::parse(topic).kind());
-        delete session;
+        --*m_admitted;
+        delete session->connection(); // and the session it owns
     }
 }
 
 void Worker::init()
 {
     m_clock.start();
-    m_wsServer = new QWebSocketServer(u"forgewire"_s, QWebSocketServer::NonSecureMode, this);
-    connect(m_wsServer, &QWebSocketServer::newConnection, this, &Worker::onUpgraded);
+    m_poller = new Poller(
+        [this](void* tag, quint32 events) { onSocketEvent(static_cast<WsConnection*>(tag), events); }, this);
     m_sweepTimer = new QTimer(this);
     m_sweepTimer->setInterval(sweepIntervalMs(m_config));
     connect(m_sweepTimer, &QTimer::timeout, this, &Worker::sweep);
@@ -75,154 +75,195 @@ void Worker::init()
 
 void Worker::adoptSocket(qintptr descriptor)
 {
-    auto* socket = new QTcpSocket(this);
-    // The one place the admission count goes down: when the TCP socket is deleted, whether it ended
-    // as a pending request, a rejected one, or the transport of a session.
-    new AdmissionTicket(m_admitted, socket);
-    if (!socket->setSocketDescriptor(descriptor)) {
-        qCWarning(lcWs) << "cannot adopt an accepted socket:" << socket->errorString();
-        delete socket;
+    const int fd = int(descriptor);
+    // Non-blocking for epoll; no Nagle, because a server frame is small and must not wait for the
+    // acknowledgement of the previous one.
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto* connection =
+        new WsConnection(fd, m_clock.elapsed() + m_config.handshakeTimeoutMs, m_config.maxMessageBytes);
+    if (!m_poller->isValid() || !m_poller->add(fd, connection)) {
+        qCWarning(lcWs) << "cannot watch an accepted socket; closing it";
+        --*m_admitted;
+        delete connection;
         return;
     }
+    m_unupgraded.insert(connection);
     if (m_draining) {
-        rejectHttp(socket, 503, R"({"error":"server is shutting down"})");
+        rejectHttp(connection, 503, R"({"error":"server is shutting down"})");
         return;
     }
     if (m_admitted->load() > m_config.maxConnections) {
         ++m_metrics->rejectedAtCap;
         qCWarning(lcWs) << "connection cap" << m_config.maxConnections << "reached; refusing"
-                        << socket->peerAddress().toString();
-        rejectHttp(socket, 503, R"({"error":"too many connections"})", "Retry-After: 5\r\n");
+                        << connection->peerAddress();
+        rejectHttp(connection, 503, R"({"error":"too many connections"})", "Retry-After: 5\r\n");
         return;
     }
-    m_pending.insert(socket, PendingSocket{m_clock.elapsed() + m_config.handshakeTimeoutMs, {}});
-    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onHeadReadable(socket); });
-    connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
-        if (m_pending.remove(socket))
-            socket->deleteLater();
-    });
-    if (socket->bytesAvailable() > 0)
-        onHeadReadable(socket);
 }
 
-void Worker::onHeadReadable(QTcpSocket* socket)
+void Worker::onSocketEvent(WsConnection* connection, quint32 events)
 {
-    auto it = m_pending.find(socket);
-    if (it == m_pending.end())
+    if (connection->phase() == WsConnection::Phase::Closed)
         return;
-    // Peek, don't read: QWebSocketServer must see the whole upgrade request.
-    const QByteArray peeked = socket->peek(limits::kMaxRequestHeadBytes + 1);
+    if (events & EPOLLOUT)
+        flushConnection(connection);
+    if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || connection->phase() == WsConnection::Phase::Closed)
+        return;
+    const bool ended = connection->readAvailable() == WsConnection::ReadResult::Ended;
+    switch (connection->phase()) {
+    case WsConnection::Phase::Request:
+        onRequestData(connection);
+        break;
+    case WsConnection::Phase::WebSocket:
+        onFrameData(connection);
+        break;
+    case WsConnection::Phase::Lingering:
+        connection->input().clear(); // the rest of a request we already answered
+        break;
+    case WsConnection::Phase::Closed:
+        return;
+    }
+    if (ended)
+        dropConnection(connection);
+}
+
+void Worker::onRequestData(WsConnection* connection)
+{
     HttpRequestHead head;
-    switch (parseHttpHead(peeked, limits::kMaxRequestHeadBytes, &head)) {
+    switch (parseHttpHead(connection->input(), limits::kMaxRequestHeadBytes, &head)) {
     case HttpParseStatus::Incomplete:
         return;
     case HttpParseStatus::TooLarge:
-        rejectHttp(socket, 431, R"({"error":"request head too large"})");
+        rejectHttp(connection, 431, R"({"error":"request head too large"})");
         return;
     case HttpParseStatus::Invalid:
-        rejectHttp(socket, 400, R"({"error":"malformed HTTP request"})");
+        rejectHttp(connection, 400, R"({"error":"malformed HTTP request"})");
         return;
     case HttpParseStatus::Complete:
         break;
     }
     if (head.path != m_config.wsPath()) {
-        rejectHttp(socket, 404,
+        rejectHttp(connection, 404,
                    R"({"error":"not found; the WebSocket endpoint is )" + m_config.wsPath().toUtf8() + "\"}");
         return;
     }
     if (head.method != "GET") {
-        rejectHttp(socket, 405, R"({"error":"use GET with Upgrade: websocket"})", "Allow: GET\r\n");
+        rejectHttp(connection, 405, R"({"error":"use GET with Upgrade: websocket"})", "Allow: GET\r\n");
         return;
     }
     if (!head.isWebSocketUpgrade()) {
-        rejectHttp(socket, 426, R"x({"error":"this endpoint speaks WebSocket only (Upgrade: websocket)"})x",
+        rejectHttp(connection, 426,
+                   R"x({"error":"this endpoint speaks WebSocket only (Upgrade: websocket)"})x",
                    "Upgrade: websocket\r\n");
         return;
     }
-    // From here QWebSocketServer owns the handshake; the deadline stays armed until the session is ready.
-    detachRequestHandlers(socket);
-    const qint64 deadline = it->deadlineMs;
-    m_pending.erase(it);
-    // QWebSocket does not take ownership of the TCP socket it wraps: remember it so the session can
-    // release it. If QWebSocketServer refuses the handshake no session claims it, and the sweep frees
-    // it at the handshake deadline.
-    m_upgrading.insert(UpgradeKey{socket->peerAddress().toString(), socket->peerPort()},
-                       Upgrading{socket, deadline});
-    m_wsServer->handleConnection(socket);
-}
-
-void Worker::rejectHttp(QTcpSocket* socket, int status, const QByteArray& body,
-                        const QByteArray& extraHeaders)
-{
-    m_pending.remove(socket);
-    detachRequestHandlers(socket);
-    socket->write(httpResponse(status, body, "application/json", extraHeaders));
-    socket->disconnectFromHost();
-    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-    // A peer that never reads the response must not keep the fd.
-    QTimer::singleShot(m_config.handshakeTimeoutMs, socket, [socket] {
-        socket->abort();
-        socket->deleteLater();
-    });
-}
-
-void Worker::detachRequestHandlers(QTcpSocket* socket)
-{
-    // Only the request-phase handlers; the admission ticket is a child object and stays.
-    disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
-    disconnect(socket, &QTcpSocket::disconnected, this, nullptr);
-}
-
-void Worker::onUpgraded()
-{
-    while (QWebSocket* socket = m_wsServer->nextPendingConnection())
-        startSession(socket);
-}
-
-void Worker::startSession(QWebSocket* socket)
-{
-    const auto upgrading =
-        m_upgrading.constFind(UpgradeKey{socket->peerAddress().toString(), socket->peerPort()});
-    if (upgrading == m_upgrading.cend() || !upgrading->socket) {
-        // The peer vanished during the upgrade (no address left to find it by): nothing to serve.
-        // Its TCP socket, if any, is freed by the sweep at the handshake deadline.
-        socket->abort();
-        socket->deleteLater();
+    if (head.header("sec-websocket-version").trimmed() != "13") {
+        rejectHttp(connection, 426, R"({"error":"unsupported WebSocket version; this server speaks 13"})",
+                   "Sec-WebSocket-Version: 13\r\n");
         return;
     }
-    auto* session =
-        new ClientSession(socket, QUuid::createUuid().toString(QUuid::WithoutBraces), m_clock.elapsed());
-    // Frames are written to the transport directly (Outbox), so every session needs it.
-    session->setTransport(upgrading->socket);
-    m_upgrading.erase(upgrading);
-    m_sessions.insert(socket, session);
+    const QByteArray key = head.header("sec-websocket-key").trimmed();
+    if (QByteArray::fromBase64(key).size() != 16) {
+        rejectHttp(connection, 400, R"({"error":"missing or malformed Sec-WebSocket-Key"})");
+        return;
+    }
+    upgrade(connection, head);
+}
+
+void Worker::upgrade(WsConnection* connection, const HttpRequestHead& head)
+{
+    // No subprotocol and no extension is selected: frames are plain JSON text.
+    queueBytes(connection, "HTTP/1.1 101 Switching Protocols\r\n"
+                           "Upgrade: websocket\r\n"
+                           "Connection: Upgrade\r\n"
+                           "Sec-WebSocket-Accept: " +
+                               acceptKey(head.header("sec-websocket-key").trimmed()) + "\r\n\r\n");
+    connection->input().remove(0, head.length);
+    connection->setPhase(WsConnection::Phase::WebSocket);
+    m_unupgraded.remove(connection);
+    startSession(connection, head);
+    // Frames a client sent right behind its request.
+    if (!connection->input().isEmpty() && connection->phase() == WsConnection::Phase::WebSocket)
+        onFrameData(connection);
+}
+
+void Worker::rejectHttp(WsConnection* connection, int status, const QByteArray& body,
+                        const QByteArray& extraHeaders)
+{
+    connection->setPhase(WsConnection::Phase::Lingering);
+    connection->input().clear();
+    connection->deadlineMs = m_clock.elapsed() + m_config.handshakeTimeoutMs;
+    connection->closeWhenFlushed = true;
+    m_unupgraded.insert(connection);
+    queueBytes(connection, httpResponse(status, body, "application/json", extraHeaders));
+    flushConnection(connection);
+}
+
+void Worker::onFrameData(WsConnection* connection)
+{
+    QList<WsFrameParser::Event> events;
+    connection->parser().feed(connection->input(), &events);
+    if (connection->parser().isFinished())
+        connection->input().clear(); // nothing after an error or a close frame is read
+    ClientSession* session = connection->session();
+    for (WsFrameParser::Event& event : events) {
+        if (connection->phase() != WsConnection::Phase::WebSocket)
+            return;
+        switch (event.kind) {
+        case WsFrameParser::Event::Kind::Text:
+            onClientMessage(session, event.payload, false);
+            break;
+        case WsFrameParser::Event::Kind::Binary:
+            onClientMessage(session, event.payload, true);
+            break;
+        case WsFrameParser::Event::Kind::Ping:
+            if (session->state() != ClientSession::State::Closing)
+                queueBytes(connection, Outbox::pongFrame(event.payload));
+            break;
+        case WsFrameParser::Event::Kind::Pong:
+            if (session->state() == ClientSession::State::Ready)
+                session->pingSentAtMs = 0;
+            break;
+        case WsFrameParser::Event::Kind::Close:
+            if (session->state() == ClientSession::State::Closing) {
+                // The answer to our close: the handshake is complete, and the server closes TCP first.
+                dropConnection(connection);
+                return;
+            }
+            // The client's close: echo its code, then shut the connection down once that is sent.
+            closeSession(session, event.code, QString::fromUtf8(event.reason));
+            connection->closeWhenFlushed = true;
+            flushConnection(connection);
+            return;
+        case WsFrameParser::Event::Kind::Error:
+            // RFC 6455 section 7.1.7, failing the connection: our close frame, then the end of it,
+            // without waiting for an answer (nothing more of this stream is read).
+            qCInfo(lcWs).noquote() << "closing" << session->id() << "with" << event.code << "-"
+                                   << QString::fromUtf8(event.reason);
+            closeSession(session, event.code, QString::fromUtf8(event.reason));
+            connection->closeWhenFlushed = true;
+            flushConnection(connection);
+            return;
+        }
+    }
+}
+
+void Worker::startSession(WsConnection* connection, const HttpRequestHead& head)
+{
+    const quint64 serial = ++m_nextSerial;
+    auto owned = std::make_unique<ClientSession>(
+        connection, serial, QUuid::createUuid().toString(QUuid::WithoutBraces), m_clock.elapsed());
+    ClientSession* session = owned.get();
+    connection->setSession(std::move(owned));
+    m_sessions.insert(serial, session);
     ++m_metrics->connections;
     ++m_metrics->connectionsTotal;
-    socket->setMaxAllowedIncomingMessageSize(m_config.maxMessageBytes);
-    socket->setMaxAllowedIncomingFrameSize(m_config.maxMessageBytes);
     session->nextPingAtMs = m_clock.elapsed() + m_config.pingIntervalMs;
 
-    connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString& text) {
-        if (ClientSession* s = sessionFor(socket))
-            onTextMessage(s, text);
-    });
-    connect(socket, &QWebSocket::binaryMessageReceived, this, [this, socket](const QByteArray&) {
-        if (ClientSession* s = sessionFor(socket))
-            sendError(s, ErrorCode::BadRequest, u"binary frames are not supported; send JSON text frames"_s);
-    });
-    connect(socket, &QWebSocket::pong, this, [this, socket](quint64, const QByteArray&) {
-        if (ClientSession* s = sessionFor(socket))
-            s->pingSentAtMs = 0;
-    });
-    connect(socket, &QWebSocket::disconnected, this, [this, socket] {
-        if (ClientSession* s = sessionFor(socket))
-            removeSession(s);
-    });
-
-    const QNetworkRequest request = socket->request();
-    const QByteArray authorization = request.rawHeader("Authorization").trimmed();
-    const QByteArray token =
-        Authenticator::extractToken(authorization, request.url().query(QUrl::FullyEncoded));
+    const QByteArray authorization = head.header("authorization").trimmed();
+    const QByteArray token = Authenticator::extractToken(authorization, head.query);
     AuthResult result;
     if (token.isEmpty() && !authorization.isEmpty()) {
         // The client meant to sign in: silently serving it as anonymous would hide its mistake.
@@ -232,8 +273,8 @@ void Worker::startSession(QWebSocket* socket)
     }
     if (!result.ok && !token.isEmpty() && m_authenticator->hasForgeVerifier() &&
         !Authenticator::looksLikeJwt(token)) {
-        m_broker->verifyForgeToken(m_authenticator, this, token, [this, socket](const AuthResult& forge) {
-            if (ClientSession* s = sessionFor(socket))
+        m_broker->verifyForgeToken(m_authenticator, this, token, [this, serial](const AuthResult& forge) {
+            if (ClientSession* s = sessionFor(serial))
                 finishAuthentication(s, forge);
         });
         return;
@@ -246,7 +287,7 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
     if (session->state() != ClientSession::State::Authenticating)
         return;
     if (!result.ok && result.transient) {
-        qCInfo(lcWs).noquote() << "turning away" << session->socket()->peerAddress().toString() << "for now -"
+        qCInfo(lcWs).noquote() << "turning away" << session->connection()->peerAddress() << "for now -"
                                << result.error;
         closeSession(session, protocol::CloseCode::GoingAway,
                      u"cannot verify the token now; try again later"_s);
@@ -254,8 +295,7 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
     }
     if (!result.ok) {
         ++m_metrics->authFailures;
-        qCInfo(lcWs).noquote() << "refusing" << session->socket()->peerAddress().toString() << "-"
-                               << result.error;
+        qCInfo(lcWs).noquote() << "refusing" << session->connection()->peerAddress() << "-" << result.error;
         closeSession(session, protocol::CloseCode::Unauthorized, u"unauthorized"_s);
         return;
     }
@@ -275,7 +315,7 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
     processDeferred(session);
 }
 
-void Worker::onTextMessage(ClientSession* session, const QString& text)
+void Worker::onClientMessage(ClientSession* session, const QByteArray& payload, bool binary)
 {
     if (session->state() == ClientSession::State::Closing)
         return;
@@ -284,10 +324,10 @@ void Worker::onTextMessage(ClientSession* session, const QString& text)
     if (session->isBusy()) {
         // Replies go out in request order: wait for the token check or the topic lookup in flight
         // (the retained state it brings must precede any later reply).
-        session->deferred().append({text, rateLimited});
+        session->deferred().append({payload, binary, rateLimited});
         return;
     }
-    handleClientMessage(session, text, rateLimited);
+    handleClientMessage(session, {payload, binary, rateLimited});
 }
 
 void Worker::processDeferred(ClientSession* session)
@@ -295,29 +335,34 @@ void Worker::processDeferred(ClientSession* session)
     while (session->state() == ClientSession::State::Ready && !session->isBusy() &&
            !session->deferred().isEmpty()) {
         const ClientSession::DeferredMessage message = session->deferred().takeFirst();
-        handleClientMessage(session, message.text, message.rateLimited);
+        handleClientMessage(session, message);
     }
 }
 
-void Worker::handleClientMessage(ClientSession* session, const QString& text, bool rateLimited)
+void Worker::handleClientMessage(ClientSession* session, const ClientSession::DeferredMessage& message)
 {
-    if (rateLimited) {
+    if (message.rateLimited) {
         sendError(
             session, ErrorCode::RateLimited,
             u"more than %1 messages per second; message dropped"_s.arg(limits::kClientMessagesPerSecond));
         return;
     }
-    const auto decoded = protocol::decodeClientMessage(text.toUtf8());
+    if (message.binary) {
+        sendError(session, ErrorCode::BadRequest,
+                  u"binary frames are not supported; send JSON text frames"_s);
+        return;
+    }
+    const auto decoded = protocol::decodeClientMessage(message.payload);
     if (!decoded) {
         sendError(session, ErrorCode::BadRequest, decoded.error);
         return;
     }
-    const protocol::ClientMessage& message = *decoded.value;
-    if (const auto* s = std::get_if<protocol::Subscribe>(&message))
+    const protocol::ClientMessage& request = *decoded.value;
+    if (const auto* s = std::get_if<protocol::Subscribe>(&request))
         subscribe(session, s->topic, false);
-    else if (const auto* u = std::get_if<protocol::Unsubscribe>(&message))
+    else if (const auto* u = std::get_if<protocol::Unsubscribe>(&request))
         unsubscribe(session, u->topic);
-    else if (std::holds_alternative<protocol::Ping>(message))
+    else if (std::holds_alternative<protocol::Ping>(request))
         sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Pong{})));
     // A JSON pong needs no answer.
 }
@@ -372,10 +417,10 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
     // Registered before the retained state is read, so no publication can fall between that read and
     // the registration; what arrives meanwhile is held until the lookup answers (see deliver()).
     addToIndex(session, name);
-    QWebSocket* socket = session->socket();
+    const quint64 serial = session->serial();
     m_broker->resolveTopic(this, who.userId, checkAccess, name,
-                           [this, socket, name, automatic](bool allowed, const QList<QByteArray>& retained) {
-                               if (ClientSession* s = sessionFor(socket))
+                           [this, serial, name, automatic](bool allowed, const QList<QByteArray>& retained) {
+                               if (ClientSession* s = sessionFor(serial))
                                    completeSubscribe(s, name, automatic, allowed, retained);
                            });
 }
@@ -399,7 +444,7 @@ void Worker::completeSubscribe(ClientSession* session, const QString& topic, boo
         // (a repeated count or stopwatch list is harmless; a missed one would stay wrong).
         for (const ClientSession::HeldFrame& frame : held) {
             if (session->state() == ClientSession::State::Ready && session->mayRead(topic, frame.access)) {
-                queueFrame(session, frame.frame);
+                queueBytes(session->connection(), frame.frame);
                 ++m_metrics->delivered;
             }
         }
@@ -472,7 +517,7 @@ void Worker::deliver(const QList<Publication>& batch)
                     slow.append(session);
                 continue;
             }
-            queueFrame(session, isHere ? frameHere : frame);
+            queueBytes(session->connection(), isHere ? frameHere : frame);
             ++delivered;
         }
     }
@@ -481,7 +526,7 @@ void Worker::deliver(const QList<Publication>& batch)
         ++m_metrics->droppedSlowConsumer;
         ++m_metrics->slowConsumerDisconnects;
         qCWarning(lcWs).noquote() << "slow consumer" << session->id() << "has"
-                                  << session->outbox().bytes() + session->socket()->bytesToWrite()
+                                  << session->connection()->outbox().bytes()
                                   << "bytes queued; closing with 4008";
         closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
     }
@@ -503,54 +548,72 @@ bool Worker::sendMessage(ClientSession* session, const QByteArray& utf8)
         closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
         return false;
     }
-    queueFrame(session, Outbox::textFrame(utf8));
+    queueBytes(session->connection(), Outbox::textFrame(utf8));
     return true;
 }
 
-void Worker::queueFrame(ClientSession* session, const QByteArray& frame)
+void Worker::queueBytes(WsConnection* connection, const QByteArray& bytes)
 {
-    if (!session->inDirtyList) {
-        session->inDirtyList = true;
-        m_dirty.append(session);
-    }
-    session->outbox().append(frame);
+    if (connection->phase() == WsConnection::Phase::Closed)
+        return;
+    connection->outbox().append(bytes);
+    if (connection->inDirtyList)
+        return;
+    connection->inDirtyList = true;
+    m_dirty.append(connection);
     if (!m_flushPosted) {
         m_flushPosted = true;
-        QMetaObject::invokeMethod(this, &Worker::flushDirtySessions, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, &Worker::flushDirtyConnections, Qt::QueuedConnection);
     }
 }
 
-void Worker::flushSession(ClientSession* session)
+void Worker::flushConnection(WsConnection* connection)
 {
-    if (session->outbox().isEmpty())
+    if (connection->phase() == WsConnection::Phase::Closed)
         return;
-    // After a close frame (ours or the peer's) nothing more may be sent.
-    if (session->socket()->state() == QAbstractSocket::ConnectedState && session->transport())
-        session->outbox().flushTo(session->transport());
-    else
-        session->outbox().clear();
+    switch (connection->outbox().flushTo(connection->fd())) {
+    case Outbox::FlushResult::Blocked:
+        if (!connection->writeInterest)
+            connection->writeInterest = m_poller->setWritable(connection->fd(), connection, true);
+        return;
+    case Outbox::FlushResult::Failed:
+        // Reset by the peer: epoll reports it as readable (an error), and onSocketEvent drops it.
+        return;
+    case Outbox::FlushResult::Done:
+        break;
+    }
+    if (connection->writeInterest) {
+        m_poller->setWritable(connection->fd(), connection, false);
+        connection->writeInterest = false;
+    }
+    if (connection->closeWhenFlushed) {
+        connection->closeWhenFlushed = false;
+        // Our FIN now, the descriptor when the peer's FIN arrives (onSocketEvent) or at the sweep's
+        // deadline: closing with unread bytes would send a reset, which can destroy the response or
+        // close frame before the peer has read it.
+        ::shutdown(connection->fd(), SHUT_WR);
+    }
 }
 
-void Worker::flushDirtySessions()
+void Worker::flushDirtyConnections()
 {
     m_flushPosted = false;
-    const QList<ClientSession*> dirty = std::exchange(m_dirty, {});
-    for (ClientSession* session : dirty) {
-        session->inDirtyList = false;
-        flushSession(session);
+    const QList<WsConnection*> dirty = std::exchange(m_dirty, {});
+    for (WsConnection* connection : dirty) {
+        connection->inDirtyList = false;
+        flushConnection(connection);
     }
 }
 
 bool Worker::isOverSendQueue(ClientSession* session)
 {
-    QWebSocket* socket = session->socket();
-    if (session->outbox().bytes() + socket->bytesToWrite() <= m_config.maxSendQueueBytes)
+    WsConnection* connection = session->connection();
+    if (connection->outbox().bytes() <= m_config.maxSendQueueBytes)
         return false;
     // A burst fills the outbox before the event loop writes it out; only what the kernel refuses
     // counts against the client, so hand the kernel what it takes first.
-    flushSession(session);
-    socket->flush();
-    return socket->bytesToWrite() > m_config.maxSendQueueBytes;
+    flushConnection(connection);
+    return connection->outbox().bytes() > m_config.maxSendQueueBytes;
 }
 
 void Worker::closeSession(ClientSession* session, quint16 code, const QString& reason)
@@ -558,42 +621,53 @@ void Worker::closeSession(ClientSession* session, quint16 code, const QString& r
     if (session->state() == ClientSession::State::Closing)
         return;
     session->setState(ClientSession::State::Closing);
-    // Stop delivering at once; the session itself goes when the socket reports disconnected.
+    // Stop delivering at once; the session itself goes when the connection does.
     for (const QString& topic : QSet<QString>(session->subscriptions()))
         removeFromIndex(session, topic);
     session->setPendingTopic({});
     session->held().clear();
     session->deferred().clear();
-    // The close handshake may not finish (a peer that stopped reading): the sweep aborts it later.
+    // The close handshake may not finish (a peer that stopped reading): the sweep cuts it later.
     session->pingSentAtMs = m_clock.elapsed();
-    // What was queued before the close goes out before the close frame.
-    flushSession(session);
-    session->socket()->close(static_cast<QWebSocketProtocol::CloseCode>(code), reason);
+    // Behind what was queued before it; nothing is sent after it.
+    WsConnection* connection = session->connection();
+    queueBytes(connection, Outbox::closeFrame(code, reason.toUtf8()));
+    flushConnection(connection);
+}
+
+void Worker::dropConnection(WsConnection* connection)
+{
+    if (connection->phase() == WsConnection::Phase::Closed)
+        return;
+    m_poller->remove(connection->fd());
+    connection->closeDescriptor();
+    m_unupgraded.remove(connection);
+    if (connection->inDirtyList) {
+        m_dirty.removeOne(connection);
+        connection->inDirtyList = false;
+    }
+    --*m_admitted;
+    m_graveyard.append(connection);
+    if (m_graveyard.size() == 1)
+        QMetaObject::invokeMethod(this, &Worker::collectGarbage, Qt::QueuedConnection);
+    if (ClientSession* session = connection->session()) {
+        removeSession(session);
+        checkDrained();
+    }
 }
 
 void Worker::removeSession(ClientSession* session)
 {
-    QWebSocket* socket = session->socket();
     for (const QString& topic : QSet<QString>(session->subscriptions()))
         removeFromIndex(session, topic);
-    m_sessions.remove(socket);
-    if (session->inDirtyList)
-        m_dirty.removeOne(session);
-    socket->disconnect(this);
-    // Deleted from a queued call rather than deleteLater(): this runs inside the socket's own signal,
-    // and the TCP socket under it is not owned by the QWebSocket, so it goes right after it.
-    QPointer<QTcpSocket> tcp = session->transport();
-    QMetaObject::invokeMethod(
-        this,
-        [this, socket, tcp] {
-            delete socket;
-            if (tcp && tcp->parent() == this)
-                delete tcp.data();
-        },
-        Qt::QueuedConnection);
-    delete session;
+    m_sessions.remove(session->serial());
     --m_metrics->connections;
-    checkDrained();
+}
+
+void Worker::collectGarbage()
+{
+    const QList<WsConnection*> dead = std::exchange(m_graveyard, {});
+    qDeleteAll(dead);
 }
 
 void Worker::closeUser(qint64 userId, quint16 code, const QString& reason)
@@ -608,56 +682,45 @@ void Worker::closeUser(qint64 userId, quint16 code, const QString& reason)
 void Worker::sweep()
 {
     const qint64 now = m_clock.elapsed();
-    QList<QTcpSocket*> expired;
-    for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
-        if (now >= it->deadlineMs)
-            expired.append(it.key());
-    }
-    for (QTcpSocket* socket : std::as_const(expired)) {
-        ++m_metrics->handshakeTimeouts;
-        qCInfo(lcWs).noquote() << "handshake timeout for" << socket->peerAddress().toString();
-        rejectHttp(socket, 408, R"({"error":"request head not received in time"})");
-    }
-
-    for (auto it = m_upgrading.begin(); it != m_upgrading.end();) {
-        if (now < it->deadlineMs) {
-            ++it;
+    const QList<WsConnection*> unupgraded = m_unupgraded.values();
+    for (WsConnection* connection : unupgraded) {
+        if (now < connection->deadlineMs)
             continue;
+        if (connection->phase() == WsConnection::Phase::Request) {
+            ++m_metrics->handshakeTimeouts;
+            qCInfo(lcWs).noquote() << "handshake timeout for" << connection->peerAddress();
+            rejectHttp(connection, 408, R"({"error":"request head not received in time"})");
+        } else {
+            dropConnection(connection); // a peer that never read our response
         }
-        ++m_metrics->handshakeTimeouts;
-        if (it->socket) {
-            it->socket->abort();
-            it->socket->deleteLater();
-        }
-        it = m_upgrading.erase(it);
     }
 
     const QList<ClientSession*> sessions = m_sessions.values();
     for (ClientSession* session : sessions) {
-        QWebSocket* socket = session->socket();
+        WsConnection* connection = session->connection();
         switch (session->state()) {
         case ClientSession::State::Authenticating:
             if (now - session->createdAtMs() > m_config.handshakeTimeoutMs) {
                 ++m_metrics->handshakeTimeouts;
-                closeSession(session, QWebSocketProtocol::CloseCodeGoingAway, u"authentication timed out"_s);
+                closeSession(session, protocol::CloseCode::GoingAway, u"authentication timed out"_s);
             }
             break;
         case ClientSession::State::Closing:
             // Give the close handshake one pong deadline, then cut the TCP connection.
             if (now - session->pingSentAtMs > m_config.pongDeadlineMs)
-                socket->abort();
+                dropConnection(connection);
             break;
         case ClientSession::State::Ready:
             if (session->pingSentAtMs != 0 && now - session->pingSentAtMs > m_config.pongDeadlineMs) {
                 ++m_metrics->pongTimeouts;
                 qCInfo(lcWs).noquote() << "no pong from" << session->id() << "within"
                                        << m_config.pongDeadlineMs << "ms; dropping";
-                socket->abort();
+                dropConnection(connection);
             } else if (session->pingSentAtMs == 0 && now >= session->nextPingAtMs) {
                 session->pingSentAtMs = now;
                 session->nextPingAtMs = now + m_config.pingIntervalMs;
-                // Through the outbox like every other frame; QWebSocket reports the pong all the same.
-                queueFrame(session, m_pingFrame);
+                // Through the outbox like every other frame, so it never overtakes one.
+                queueBytes(connection, m_pingFrame);
             } else if (isOverSendQueue(session)) {
                 ++m_metrics->slowConsumerDisconnects;
                 closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
@@ -670,9 +733,11 @@ void Worker::sweep()
 void Worker::drain()
 {
     m_draining = true;
-    const QList<QTcpSocket*> pending = m_pending.keys();
-    for (QTcpSocket* socket : pending)
-        rejectHttp(socket, 503, R"({"error":"server is shutting down"})");
+    const QList<WsConnection*> unupgraded = m_unupgraded.values();
+    for (WsConnection* connection : unupgraded) {
+        if (connection->phase() == WsConnection::Phase::Request)
+            rejectHttp(connection, 503, R"({"error":"server is shutting down"})");
+    }
     const QList<ClientSession*> sessions = m_sessions.values();
     for (ClientSession* session : sessions)
         closeSession(session, protocol::CloseCode::GoingAway, u"server going away"_s);

@@ -2,30 +2,30 @@
 
 #include "Authenticator.h"
 #include "ClientSession.h"
+#include "HttpMessage.h"
 #include "Metrics.h"
+#include "Outbox.h"
 #include "Publication.h"
 #include "ServerConfig.h"
+#include "WsConnection.h"
 
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
-#include <QPointer>
 #include <QSet>
 
 #include <atomic>
 #include <memory>
 
-class QTcpSocket;
 class QTimer;
-class QWebSocket;
-class QWebSocketServer;
 
 namespace forgewire {
 
 class Broker;
+class Poller;
 
-// Owns a share of the client connections, on its own thread: the accepted socket, the upgrade
-// (its own QWebSocketServer), the sessions, the local topic index and one sweep timer for
+// Owns a share of the client connections, on its own thread: the accepted descriptors (one epoll
+// set, see Poller), the upgrade, the sessions, the local topic index and one sweep timer for
 // handshake deadlines and keepalive (no timer per connection).
 class Worker : public QObject
 {
@@ -50,21 +50,16 @@ Q_SIGNALS:
     void drained();
 
 private:
-    struct PendingSocket
-    {
-        qint64 deadlineMs;
-        QByteArray buffer;
-    };
-
-    void onHeadReadable(QTcpSocket* socket);
-    void rejectHttp(QTcpSocket* socket, int status, const QByteArray& body,
+    void onSocketEvent(WsConnection* connection, quint32 events);
+    void onRequestData(WsConnection* connection);
+    void upgrade(WsConnection* connection, const HttpRequestHead& head);
+    void rejectHttp(WsConnection* connection, int status, const QByteArray& body,
                     const QByteArray& extraHeaders = {});
-    void detachRequestHandlers(QTcpSocket* socket);
-    void onUpgraded();
-    void startSession(QWebSocket* socket);
+    void onFrameData(WsConnection* connection);
+    void startSession(WsConnection* connection, const HttpRequestHead& head);
     void finishAuthentication(ClientSession* session, const AuthResult& result);
-    void onTextMessage(ClientSession* session, const QString& text);
-    void handleClientMessage(ClientSession* session, const QString& text, bool rateLimited);
+    void onClientMessage(ClientSession* session, const QByteArray& payload, bool binary);
+    void handleClientMessage(ClientSession* session, const ClientSession::DeferredMessage& message);
     void processDeferred(ClientSession* session);
     void subscribe(ClientSession* session, const QString& topic, bool automatic);
     void completeSubscribe(ClientSession* session, const QString& topic, bool automatic, bool allowed,
@@ -76,15 +71,20 @@ private:
                    const QString& topic = {});
     // Queues one JSON message; false when the session is closing or was just closed as slow.
     bool sendMessage(ClientSession* session, const QByteArray& utf8);
-    void queueFrame(ClientSession* session, const QByteArray& frame);
-    void flushSession(ClientSession* session);
-    void flushDirtySessions();
+    void queueBytes(WsConnection* connection, const QByteArray& bytes);
+    // Never closes the connection itself (callers may be iterating a topic's members): a broken one
+    // is reported by epoll and dropped from onSocketEvent().
+    void flushConnection(WsConnection* connection);
+    void flushDirtyConnections();
     bool isOverSendQueue(ClientSession* session);
     void closeSession(ClientSession* session, quint16 code, const QString& reason);
+    // Closes the descriptor at once and frees the connection (and its session) on the next pass.
+    void dropConnection(WsConnection* connection);
     void removeSession(ClientSession* session);
+    void collectGarbage();
     void sweep();
     void checkDrained();
-    ClientSession* sessionFor(QWebSocket* socket) const { return m_sessions.value(socket); }
+    ClientSession* sessionFor(quint64 serial) const { return m_sessions.value(serial); }
 
     int m_index;
     const ServerConfig m_config;
@@ -93,22 +93,19 @@ private:
     std::atomic<int>* m_admitted;
     Broker* m_broker;
 
-    QWebSocketServer* m_wsServer = nullptr;
+    Poller* m_poller = nullptr;
     QTimer* m_sweepTimer = nullptr;
     QElapsedTimer m_clock;
-    QHash<QTcpSocket*, PendingSocket> m_pending;
-    using UpgradeKey = std::pair<QString, quint16>; // peer address and port
-    struct Upgrading
-    {
-        QPointer<QTcpSocket> socket;
-        qint64 deadlineMs;
-    };
-    QHash<UpgradeKey, Upgrading> m_upgrading;
-    QHash<QWebSocket*, ClientSession*> m_sessions;
+    // Connections not (or no longer) upgraded: reading the request, or lingering after an error.
+    QSet<WsConnection*> m_unupgraded;
+    QHash<quint64, ClientSession*> m_sessions;
+    quint64 m_nextSerial = 0;
     QHash<QString, QSet<ClientSession*>> m_topicIndex;
-    // Sessions with a non-empty outbox, flushed together once per event-loop pass.
-    QList<ClientSession*> m_dirty;
+    // Connections with a non-empty outbox, flushed together once per event-loop pass.
+    QList<WsConnection*> m_dirty;
     bool m_flushPosted = false;
+    // Closed connections, freed on the next pass so no caller up the stack holds a dangling pointer.
+    QList<WsConnection*> m_graveyard;
     const QByteArray m_pingFrame = Outbox::pingFrame();
     bool m_draining = false;
 };

@@ -45,6 +45,12 @@ private Q_SLOTS:
     void clientMessagesAndErrors();
     void binaryFrameIsBadRequest();
     void plainHttpGets426Or404();
+    void upgradeRequestErrors_data();
+    void upgradeRequestErrors();
+    void framesRightBehindTheUpgradeRequest();
+    void protocolErrorsClose_data();
+    void protocolErrorsClose();
+    void clientCloseIsEchoedAndConnectionEnds();
     void pathPrefix();
     void retainedStateSurvivesRestart();
 
@@ -553,6 +559,131 @@ void TestGateway::plainHttpGets426Or404()
         return raw.bytesAvailable() > 0 || raw.state() != QAbstractSocket::ConnectedState;
     }));
     QVERIFY(raw.readAll().startsWith("HTTP/1.1 400"));
+}
+
+void TestGateway::upgradeRequestErrors_data()
+{
+    QTest::addColumn<QByteArray>("headers");
+    QTest::addColumn<QByteArray>("status");
+    QTest::addColumn<QByteArray>("responseHeader");
+    const QByteArray upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\n";
+    QTest::newRow("no Sec-WebSocket-Key") << upgrade + "Sec-WebSocket-Version: 13\r\n"
+                                          << QByteArray("400") << QByteArray();
+    QTest::newRow("key not 16 bytes")
+        << upgrade + "Sec-WebSocket-Key: c2hvcnQ=\r\nSec-WebSocket-Version: 13\r\n"
+        << QByteArray("400") << QByteArray();
+    QTest::newRow("version 8")
+        << upgrade + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n"
+        << QByteArray("426") << QByteArray("Sec-WebSocket-Version: 13");
+    QTest::newRow("valid, tokens in any case")
+        << QByteArray("Upgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n")
+        << QByteArray("101") << QByteArray("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+void TestGateway::upgradeRequestErrors()
+{
+    QFETCH(QByteArray, headers);
+    QFETCH(QByteArray, status);
+    QFETCH(QByteArray, responseHeader);
+    QTcpSocket raw;
+    raw.connectToHost(QHostAddress::LocalHost, m_fixture->server()->port());
+    QVERIFY(raw.waitForConnected(kWaitMs));
+    raw.write("GET /-/ws HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + "\r\n");
+    QByteArray response;
+    QVERIFY(waitFor([&] {
+        raw.waitForReadyRead(10);
+        response += raw.readAll();
+        return response.contains("\r\n\r\n");
+    }));
+    QVERIFY2(response.startsWith("HTTP/1.1 " + status), response.constData());
+    if (!responseHeader.isEmpty())
+        QVERIFY2(response.contains(responseHeader + "\r\n"), response.constData());
+    if (status != "101") {
+        // An error response is the end of the connection.
+        QVERIFY(waitFor([&] {
+            raw.waitForReadyRead(10);
+            raw.readAll();
+            return raw.state() != QAbstractSocket::ConnectedState;
+        }));
+    }
+}
+
+void TestGateway::framesRightBehindTheUpgradeRequest()
+{
+    // A client may send frames before it sees the 101; they must not be lost with the request. The
+    // subscribe comes in two fragments with a ping between them.
+    const QByteArray subscribe = R"({"type":"subscribe","topic":"public.early"})";
+    QTcpSocket raw;
+    raw.connectToHost(QHostAddress::LocalHost, m_fixture->server()->port());
+    QVERIFY(raw.waitForConnected(kWaitMs));
+    raw.write("GET /-/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" +
+              RawWsClient::frame(0x01, subscribe.left(10)) + RawWsClient::frame(0x89, "p") +
+              RawWsClient::frame(0x80, subscribe.mid(10)));
+    QByteArray received;
+    QVERIFY(waitFor([&] {
+        raw.waitForReadyRead(10);
+        received += raw.readAll();
+        return received.contains(R"("type":"subscribed")");
+    }));
+    QVERIFY(received.startsWith("HTTP/1.1 101"));
+    const qsizetype hello = received.indexOf(R"("type":"hello")");
+    const qsizetype pong = received.indexOf(QByteArray("\x8a\x01p", 3)); // our pong echoes the ping
+    const qsizetype subscribed = received.indexOf(R"("type":"subscribed")");
+    QVERIFY(hello > 0 && pong > hello && subscribed > pong);
+    QCOMPARE(m_fixture->server()->metrics()->subscriptionsPublic.load(), 1);
+}
+
+void TestGateway::protocolErrorsClose_data()
+{
+    QTest::addColumn<int>("firstByte");
+    QTest::addColumn<QByteArray>("payload");
+    QTest::addColumn<bool>("masked");
+    QTest::addColumn<int>("closeCode");
+    const QByteArray ping = R"({"type":"ping"})";
+    QTest::newRow("unmasked frame") << 0x81 << ping << false << 1002;
+    QTest::newRow("text that is not UTF-8") << 0x81 << QByteArray("\xc3\x28") << true << 1007;
+    QTest::newRow("reserved bit, no extension negotiated") << 0xC1 << ping << true << 1002;
+    QTest::newRow("unknown opcode") << 0x83 << ping << true << 1002;
+    QTest::newRow("fragmented ping") << 0x09 << QByteArray("x") << true << 1002;
+    QTest::newRow("continuation with nothing to continue") << 0x80 << ping << true << 1002;
+    QTest::newRow("close code 1005 on the wire") << 0x88 << QByteArray("\x03\xed", 2) << true << 1002;
+}
+
+void TestGateway::protocolErrorsClose()
+{
+    QFETCH(int, firstByte);
+    QFETCH(QByteArray, payload);
+    QFETCH(bool, masked);
+    QFETCH(int, closeCode);
+    RawWsClient client;
+    QVERIFY(client.connectAndUpgrade(m_fixture->server()->port()));
+    QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->connections.load() == 1; }));
+    client.sendFrame(quint8(firstByte), payload, masked);
+    QCOMPARE(client.readUntilClose(), closeCode);
+    // Failing the connection: the server does not wait for a close answer, it ends the stream.
+    QVERIFY(waitFor([&] {
+        client.socket().waitForReadyRead(10);
+        client.socket().readAll();
+        return client.socket().state() != QAbstractSocket::ConnectedState;
+    }));
+    QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->connections.load() == 0; }));
+}
+
+void TestGateway::clientCloseIsEchoedAndConnectionEnds()
+{
+    RawWsClient client;
+    QVERIFY(client.connectAndUpgrade(m_fixture->server()->port()));
+    QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->connections.load() == 1; }));
+    client.sendFrame(0x88, QByteArray("\x0f\xa0going", 7)); // 4000 "going"
+    QCOMPARE(client.readUntilClose(), 4000);
+    QVERIFY(waitFor([&] {
+        client.socket().waitForReadyRead(10);
+        client.socket().readAll();
+        return client.socket().state() != QAbstractSocket::ConnectedState;
+    }));
+    QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->connections.load() == 0; }));
 }
 
 void TestGateway::pathPrefix()

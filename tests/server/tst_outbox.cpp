@@ -1,6 +1,7 @@
 #include "Outbox.h"
 
 #include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
@@ -12,7 +13,7 @@ using namespace forgewire;
 using namespace Qt::StringLiterals;
 
 // The outbox writes WebSocket frames straight to a socket's descriptor; these tests use real
-// loopback sockets and check the bytes the peer reads.
+// loopback sockets (Qt's only to connect them) and check the bytes the peer reads.
 class TestOutbox : public QObject
 {
     Q_OBJECT
@@ -57,11 +58,13 @@ private Q_SLOTS:
     void textFrameHeader_data();
     void textFrameHeader();
     void pingFrameIsAControlFrame();
+    void closeFrame_data();
+    void closeFrame();
     void qtClientDecodesFrames();
     void flushWritesStraightToTheKernel();
-    void flushQueuesBehindBytesQtStillHolds();
-    void kernelRefusalGoesToQtBufferInOrder();
-    void flushOnUnconnectedSocketDropsFrames();
+    void kernelRefusalStaysQueuedInOrder();
+    void flushToResetPeerFails();
+    void flushToInvalidDescriptorFails();
 };
 
 void TestOutbox::textFrameHeader_data()
@@ -126,7 +129,7 @@ void TestOutbox::qtClientDecodesFrames()
     for (const QByteArray& p : payloads)
         outbox.append(Outbox::textFrame(p));
     outbox.append(Outbox::pingFrame("k"));
-    outbox.flushTo(server);
+    QCOMPARE(outbox.flushTo(int(server->socketDescriptor())), Outbox::FlushResult::Done);
     QTRY_COMPARE(received.size(), payloads.size());
     QCOMPARE(received, payloads);
     // The client answered our ping with a masked pong (opcode 0xA) carrying "k".
@@ -134,6 +137,30 @@ void TestOutbox::qtClientDecodesFrames()
     QCOMPARE(quint8(pongPayload[0]), quint8(0x8A));
     QCOMPARE(quint8(pongPayload[1]), quint8(0x80 | 1));
     QCOMPARE(char(pongPayload[6] ^ pongPayload[2]), 'k');
+    // And it reads our close frame's code and reason.
+    outbox.append(Outbox::closeFrame(4008, "slow consumer"));
+    QCOMPARE(outbox.flushTo(int(server->socketDescriptor())), Outbox::FlushResult::Done);
+    QTRY_COMPARE(client.closeCode(), QWebSocketProtocol::CloseCode(4008));
+    QCOMPARE(client.closeReason(), u"slow consumer"_s);
+}
+
+void TestOutbox::closeFrame_data()
+{
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QByteArray>("reason");
+    QTest::addColumn<QByteArray>("expectedHex");
+    QTest::newRow("normal") << 1000 << QByteArray() << QByteArray("880203e8");
+    QTest::newRow("with reason") << 4008 << QByteArray("slow")
+                                 << QByteArray("8806") + QByteArray("0fa8") + QByteArray("slow").toHex();
+    QTest::newRow("no status: empty close") << 1005 << QByteArray("ignored") << QByteArray("8800");
+}
+
+void TestOutbox::closeFrame()
+{
+    QFETCH(int, code);
+    QFETCH(QByteArray, reason);
+    QFETCH(QByteArray, expectedHex);
+    QCOMPARE(Outbox::closeFrame(quint16(code), reason).toHex(), expectedHex);
 }
 
 void TestOutbox::flushWritesStraightToTheKernel()
@@ -148,40 +175,20 @@ void TestOutbox::flushWritesStraightToTheKernel()
         expected += frame;
     }
     QCOMPARE(outbox.bytes(), expected.size());
-    QCOMPARE(outbox.flushTo(pair.server), expected.size());
+    QCOMPARE(outbox.flushTo(int(pair.server->socketDescriptor())), Outbox::FlushResult::Done);
     QVERIFY(outbox.isEmpty());
     QCOMPARE(outbox.bytes(), 0);
-    QCOMPARE(pair.server->bytesToWrite(), 0); // Qt's write path never saw these bytes
     QCOMPARE(readExactly(&pair.client, expected.size()), expected);
 }
 
-void TestOutbox::flushQueuesBehindBytesQtStillHolds()
+void TestOutbox::kernelRefusalStaysQueuedInOrder()
 {
     Pair pair;
     QVERIFY(connectPair(&pair));
-    // Bytes Qt has not written yet (no event loop ran) must reach the peer first.
-    const QByteArray older = Outbox::textFrame("older");
-    pair.server->write(older);
-    QCOMPARE(pair.server->bytesToWrite(), older.size());
-    Outbox outbox;
-    const QByteArray newer = Outbox::textFrame("newer");
-    outbox.append(newer);
-    QCOMPARE(outbox.flushTo(pair.server), 0);
-    QCOMPARE(pair.server->bytesToWrite(), older.size() + newer.size());
-    // Qt writes its buffer from the event loop.
-    QByteArray received;
-    QTRY_VERIFY((received += pair.client.readAll(), received.size() >= older.size() + newer.size()));
-    QCOMPARE(received, older + newer);
-}
-
-void TestOutbox::kernelRefusalGoesToQtBufferInOrder()
-{
-    Pair pair;
-    QVERIFY(connectPair(&pair));
+    const int fd = int(pair.server->socketDescriptor());
     // Small kernel buffers and a peer that does not read: the kernel takes only a part.
     const int small = 16 * 1024;
-    QVERIFY(::setsockopt(int(pair.server->socketDescriptor()), SOL_SOCKET, SO_SNDBUF, &small, sizeof small) ==
-            0);
+    QVERIFY(::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small) == 0);
     QVERIFY(::setsockopt(int(pair.client.socketDescriptor()), SOL_SOCKET, SO_RCVBUF, &small, sizeof small) ==
             0);
     Outbox outbox;
@@ -191,28 +198,59 @@ void TestOutbox::kernelRefusalGoesToQtBufferInOrder()
         outbox.append(frame);
         expected += frame;
     }
-    const qint64 direct = outbox.flushTo(pair.server);
-    QVERIFY2(direct > 0 && direct < expected.size(), qPrintable(QString::number(direct)));
-    QCOMPARE(pair.server->bytesToWrite(), expected.size() - direct);
-    QVERIFY(outbox.isEmpty());
-    // A second flush while Qt holds the rest must queue behind it.
+    QCOMPARE(outbox.flushTo(fd), Outbox::FlushResult::Blocked);
+    const qint64 left = outbox.bytes();
+    QVERIFY2(left > 0 && left < expected.size(), qPrintable(QString::number(left)));
+    // Appended while blocked: goes out after everything older.
     const QByteArray tail = Outbox::textFrame("tail");
     outbox.append(tail);
-    QCOMPARE(outbox.flushTo(pair.server), 0);
     expected += tail;
-    // The event loop writes Qt's part as the peer reads; everything arrives once, in order.
+    QCOMPARE(outbox.bytes(), left + tail.size());
+    // The peer reads; each flush hands the kernel what fits, until all of it went, once and in order.
     QByteArray received;
-    QTRY_VERIFY_WITH_TIMEOUT((received += pair.client.readAll(), received.size() >= expected.size()), 10000);
+    QElapsedTimer timer;
+    timer.start();
+    Outbox::FlushResult result = Outbox::FlushResult::Blocked;
+    while (received.size() < expected.size() && timer.elapsed() < 10000) {
+        if (result == Outbox::FlushResult::Blocked)
+            result = outbox.flushTo(fd);
+        QVERIFY(result != Outbox::FlushResult::Failed);
+        pair.client.waitForReadyRead(50);
+        received += pair.client.readAll();
+    }
+    QCOMPARE(result, Outbox::FlushResult::Done);
+    QVERIFY(outbox.isEmpty());
     QCOMPARE(received.size(), expected.size());
     QVERIFY(received == expected);
 }
 
-void TestOutbox::flushOnUnconnectedSocketDropsFrames()
+void TestOutbox::flushToResetPeerFails()
 {
-    QTcpSocket socket; // never connected: no descriptor
+    Pair pair;
+    QVERIFY(connectPair(&pair));
+    // The peer goes away with a reset (linger 0), as a crashed client does.
+    const linger reset{1, 0};
+    QVERIFY(::setsockopt(int(pair.client.socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset, sizeof reset) ==
+            0);
+    pair.client.abort();
+    Outbox outbox;
+    Outbox::FlushResult result = Outbox::FlushResult::Done;
+    // The reset may arrive just after the first send: the next one sees it.
+    for (int i = 0; i < 50 && result != Outbox::FlushResult::Failed; ++i) {
+        outbox.append(Outbox::textFrame("x"));
+        result = outbox.flushTo(int(pair.server->socketDescriptor()));
+        QTest::qWait(10);
+    }
+    QCOMPARE(result, Outbox::FlushResult::Failed);
+    QVERIFY(outbox.isEmpty());
+    QCOMPARE(outbox.bytes(), 0);
+}
+
+void TestOutbox::flushToInvalidDescriptorFails()
+{
     Outbox outbox;
     outbox.append(Outbox::textFrame("x"));
-    QCOMPARE(outbox.flushTo(&socket), 0);
+    QCOMPARE(outbox.flushTo(-1), Outbox::FlushResult::Failed);
     QVERIFY(outbox.isEmpty());
 }
 

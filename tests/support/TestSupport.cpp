@@ -306,26 +306,39 @@ int RawWsClient::readUntilClose(int timeoutMs)
 
 void RawWsClient::sendText(const QByteArray& payload)
 {
+    sendFrame(0x81, payload);
+}
+
+void RawWsClient::sendFrame(quint8 firstByte, const QByteArray& payload, bool masked)
+{
+    m_socket.write(frame(firstByte, payload, masked));
+    m_socket.flush();
+}
+
+QByteArray RawWsClient::frame(quint8 firstByte, const QByteArray& payload, bool masked)
+{
     QByteArray frame;
-    frame.append(char(0x81));
-    const quint32 mask = QRandomGenerator::global()->generate();
+    frame.append(char(firstByte));
+    const char maskBit = masked ? char(0x80) : char(0);
     if (payload.size() < 126) {
-        frame.append(char(0x80 | payload.size()));
+        frame.append(char(maskBit | payload.size()));
     } else if (payload.size() < 65536) {
-        frame.append(char(0x80 | 126));
+        frame.append(char(maskBit | 126));
         frame.append(char(payload.size() >> 8));
         frame.append(char(payload.size() & 0xFF));
     } else {
-        frame.append(char(0x80 | 127));
+        frame.append(char(maskBit | 127));
         for (int i = 7; i >= 0; --i)
             frame.append(char((quint64(payload.size()) >> (8 * i)) & 0xFF));
     }
+    if (!masked)
+        return frame + payload;
+    const quint32 mask = QRandomGenerator::global()->generate();
     const char maskBytes[4] = {char(mask >> 24), char(mask >> 16), char(mask >> 8), char(mask)};
     frame.append(maskBytes, 4);
     for (qsizetype i = 0; i < payload.size(); ++i)
         frame.append(payload[i] ^ maskBytes[i % 4]);
-    m_socket.write(frame);
-    m_socket.flush();
+    return frame;
 }
 
 } // namespace forgewire::test

@@ -117,6 +117,10 @@ public:
     int readUntilClose(int timeoutMs = kWaitMs);
     // Sends one masked text frame.
     void sendText(const QByteArray& payload);
+    // Sends one frame as given: `firstByte` is FIN, RSV and opcode; unmasked only when told.
+    void sendFrame(quint8 firstByte, const QByteArray& payload, bool masked = true);
+    // A frame's bytes, for tests that write them with something else (e.g. behind a request).
+    static QByteArray frame(quint8 firstByte, const QByteArray& payload, bool masked = true);
     QByteArray readAvailableFor(int ms);
 
 private:
