@@ -7,7 +7,8 @@
 #   QUICK=1 tests/bench/run-bench.sh    # smaller N, shorter phases (smoke test)
 #
 # Env: BUILD_DIR (default <repo>/build-bench), WORKERS (forgewire --workers, default 0 = one per core),
-#      BROADCAST_N, UNICAST_N, IDLE_N, STORM_N, DURATION_MS, SERVERS (default "forgewire go node").
+#      BROADCAST_N, UNICAST_N, IDLE_N, STORM_N, DURATION_MS, SERVERS (default "forgewire go node"),
+#      SCENARIOS (default "broadcast unicast idle storm").
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -127,7 +128,7 @@ run_scenario() { # server scenario connections
 }
 
 : >"$OUT/results.txt"
-for scenario in broadcast unicast idle storm; do
+for scenario in ${SCENARIOS:-broadcast unicast idle storm}; do
     case $scenario in
     broadcast) n=$BROADCAST_N ;; unicast) n=$UNICAST_N ;; idle) n=$IDLE_N ;; storm) n=$STORM_N ;;
     esac
