@@ -324,7 +324,9 @@ void Worker::onClientMessage(ClientSession* session, const QByteArray& payload, 
     if (session->isBusy()) {
         // Replies go out in request order: wait for the token check or the topic lookup in flight
         // (the retained state it brings must precede any later reply).
-        session->deferred().append({payload, binary, rateLimited});
+        // A rate-limited message only earns an error: its payload is not kept, so a flood during a
+        // slow lookup costs a few bytes per message.
+        session->deferred().append({rateLimited ? QByteArray() : payload, binary, rateLimited});
         return;
     }
     handleClientMessage(session, {payload, binary, rateLimited});
