@@ -601,11 +601,7 @@ void TestGateway::upgradeRequestErrors()
         QVERIFY2(response.contains(responseHeader + "\r\n"), response.constData());
     if (status != "101") {
         // An error response is the end of the connection.
-        QVERIFY(waitFor([&] {
-            raw.waitForReadyRead(10);
-            raw.readAll();
-            return raw.state() != QAbstractSocket::ConnectedState;
-        }));
+        QVERIFY(waitForPeerClose(raw));
     }
 }
 
@@ -663,11 +659,7 @@ void TestGateway::protocolErrorsClose()
     client.sendFrame(quint8(firstByte), payload, masked);
     QCOMPARE(client.readUntilClose(), closeCode);
     // Failing the connection: the server does not wait for a close answer, it ends the stream.
-    QVERIFY(waitFor([&] {
-        client.socket().waitForReadyRead(10);
-        client.socket().readAll();
-        return client.socket().state() != QAbstractSocket::ConnectedState;
-    }));
+    QVERIFY(waitForPeerClose(client.socket()));
     QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->connections.load() == 0; }));
 }
 
@@ -678,11 +670,7 @@ void TestGateway::clientCloseIsEchoedAndConnectionEnds()
     QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->connections.load() == 1; }));
     client.sendFrame(0x88, QByteArray("\x0f\xa0going", 7)); // 4000 "going"
     QCOMPARE(client.readUntilClose(), 4000);
-    QVERIFY(waitFor([&] {
-        client.socket().waitForReadyRead(10);
-        client.socket().readAll();
-        return client.socket().state() != QAbstractSocket::ConnectedState;
-    }));
+    QVERIFY(waitForPeerClose(client.socket()));
     QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->connections.load() == 0; }));
 }
 

@@ -341,4 +341,15 @@ QByteArray RawWsClient::frame(quint8 firstByte, const QByteArray& payload, bool 
     return frame;
 }
 
+bool waitForPeerClose(QTcpSocket& socket, int timeoutMs)
+{
+    return waitFor(
+        [&] {
+            socket.waitForReadyRead(10);
+            socket.readAll();
+            return socket.state() != QAbstractSocket::ConnectedState;
+        },
+        timeoutMs);
+}
+
 } // namespace forgewire::test

@@ -131,4 +131,7 @@ private:
 // Spins the event loop until `predicate` holds or `timeoutMs` passes.
 bool waitFor(const std::function<bool()>& predicate, int timeoutMs = kWaitMs);
 
+// Reads and discards until the peer ends the connection; false if it is still open at `timeoutMs`.
+bool waitForPeerClose(QTcpSocket& socket, int timeoutMs = kWaitMs);
+
 } // namespace forgewire::test
