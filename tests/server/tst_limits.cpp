@@ -1,6 +1,7 @@
 // Every named network limit of ServerLimits.h, enforced on real sockets.
 
 #include "TestSupport.h"
+#include "WsConnection.h"
 
 #include <QJsonArray>
 #include <QTest>
@@ -23,6 +24,7 @@ private Q_SLOTS:
     void slowConsumerClosedWith4008();
     void connectionCap();
     void clientRateLimit();
+    void burstBeyondOneReadIsAllAnswered();
     void subscriptionCap();
 };
 
@@ -232,6 +234,33 @@ void TestLimits::clientRateLimit()
         pongs += o.value("type"_L1).toString() == "pong"_L1;
     QVERIFY2(pongs >= limits::kClientMessageBurst - 1 && pongs < limits::kClientMessageBurst + 20,
              qPrintable(QString::number(pongs)));
+}
+
+void TestLimits::burstBeyondOneReadIsAllAnswered()
+{
+    // A worker reads at most kMaxReadBytesPerWake from one connection per wake-up (fairness), so a
+    // burst larger than that takes several reads, with frames cut at read boundaries: every message
+    // must still be answered, none lost or garbled.
+    ServerFixture fixture;
+    QVERIFY(fixture.start());
+    RawWsClient client;
+    QVERIFY(client.connectAndUpgrade(fixture.server()->port()));
+    QVERIFY(waitFor([&] { return fixture.server()->metrics()->connections.load() == 1; }));
+    const int messages = 40; // under the rate-limit burst
+    const QByteArray ping = R"({"type":"ping","pad":")" + QByteArray(3000, 'x') + R"("})";
+    QByteArray burst;
+    for (int i = 0; i < messages; ++i)
+        burst += RawWsClient::frame(0x81, ping);
+    QVERIFY(burst.size() > WsConnection::kMaxReadBytesPerWake);
+    client.socket().write(burst); // one write: the server finds all of it in its receive buffer
+    QByteArray received;
+    QVERIFY2(waitFor([&] {
+                 client.socket().waitForReadyRead(10);
+                 received += client.socket().readAll();
+                 return received.count(R"("type":"pong")") == messages;
+             }),
+             qPrintable(QString::number(received.count(R"("type":"pong")"))));
+    QCOMPARE(fixture.server()->metrics()->clientErrors.load(), 0);
 }
 
 void TestLimits::subscriptionCap()
