@@ -1,7 +1,8 @@
 // The Redis engine against a real redis-server started here on a free port: two nodes in one
 // process behave as one (cross-node delivery exactly once, shared retained state and ACLs), each node
 // holds one Redis subscription per topic, and Redis outages (down at start, restart, kill, hang)
-// turn into readyz 503 / publish 503 and recover by themselves.
+// turn into readyz 503 / publish 503 and recover by themselves; a node that was away gets the
+// retained state other nodes stored meanwhile.
 
 #include "RedisEngine.h"
 #include "TestSupport.h"
@@ -83,6 +84,22 @@ public:
             out = QByteArray::number(reply->integer);
         freeReplyObject(const_cast<redisReply*>(reply));
         return out;
+    }
+    // The id of the one pub/sub connection subscribed to exactly `channels` channels; -1 unless
+    // exactly one matches.
+    qint64 subscriberWith(int channels)
+    {
+        qint64 id = -1;
+        int matches = 0;
+        const QByteArray list = command({"CLIENT", "LIST", "TYPE", "pubsub"});
+        for (const QByteArray& line : list.split('\n')) {
+            const QByteArrayList fields = line.trimmed().split(' ');
+            if (fields.contains("sub=" + QByteArray::number(channels)) && fields.value(0).startsWith("id=")) {
+                id = fields.value(0).mid(3).toLongLong();
+                ++matches;
+            }
+        }
+        return matches == 1 ? id : -1;
     }
     // Subscribers of `channel` across all nodes (each node counts once per topic if it does it right).
     int numsub(const QByteArray& channel)
@@ -215,6 +232,7 @@ private Q_SLOTS:
     void aclShared();
     void redisDownAtStart();
     void redisRestartMidRun();
+    void gapPublishRedeliveredAfterSubscriberLoss();
     void publishFailsFastWhenRedisKilled();
     void hungRedisTimesOut();
     void failedCommandInTransactionReported();
@@ -477,6 +495,57 @@ void TestRedisEngine::redisRestartMidRun()
     // Nothing from the gap shows up late.
     QCOMPARE(countOfType(*onB, u"notification-count"_s, 300), 0);
     QVERIFY(a->admin("GET", u"/metrics"_s).body.contains("\nforgewire_redis_reconnects_total 1\n"));
+}
+
+void TestRedisEngine::gapPublishRedeliveredAfterSubscriberLoss()
+{
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    // The user is only on B: A's subscriber holds its node channel alone, B's also the user's topic,
+    // which is how B's subscriber is told apart below.
+    auto onB = connectUser(*b, 7);
+    QVERIFY(onB);
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:user-7") == 1; }));
+    QCOMPARE(publishCount(*a, 7, 3).status, 202);
+    QCOMPARE(onB->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 3);
+
+    const qint64 subscriberOfB = m_redis->subscriberWith(2);
+    QVERIFY2(subscriberOfB >= 0, m_redis->command({"CLIENT", "LIST", "TYPE", "pubsub"}).constData());
+    // Redis refuses new connections from now on but keeps the open ones (A's and this test's): B
+    // cannot come back before the publish below, however fast its reconnect is, so the gap is
+    // certain rather than a race against B's first retry.
+    QCOMPARE(m_redis->command({"CONFIG", "SET", "maxclients", "1"}), QByteArray("OK"));
+    QCOMPARE(m_redis->command({"CLIENT", "KILL", "ID", QByteArray::number(subscriberOfB)}), QByteArray("1"));
+    QVERIFY(waitFor([&] { return !b->server()->isReady(); }));
+    QVERIFY(a->server()->isReady());
+
+    // Accepted by A while B is away: no subscription of B's exists to carry it.
+    QCOMPARE(publishCount(*a, 7, 4).status, 202);
+    QVERIFY(a->publish(
+        u"/api/v1/users/7/stopwatches"_s,
+        R"([{"created":"2026-01-05T10:00:00Z","seconds":125,"issue_index":7,"issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])",
+        "PUT"));
+    QCOMPARE(m_redis->numsub("fw:topic:user-7"), 0);
+    QVERIFY(!b->server()->isReady());
+    QVERIFY(onB->isOpen());
+    QCOMPARE(countOfType(*onB, u"notification-count"_s, 100), 0);
+
+    QCOMPARE(m_redis->command({"CONFIG", "SET", "maxclients", "10000"}), QByteArray("OK"));
+    QVERIFY(waitReady(*b));
+    QCOMPARE(m_redis->numsub("fw:topic:user-7"), 1);
+    // Only the retained state B read again from Redis after coming back can carry these.
+    QCOMPARE(onB->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 4);
+    const QJsonObject stopwatches = onB->nextOfType(u"stopwatches"_s);
+    QCOMPARE(stopwatches.value("data"_L1).toArray().first().toObject().value("issue_index"_L1).toInt(), 7);
+    QCOMPARE(countOfType(*onB, u"notification-count"_s, 300), 0);
+
+    // And live delivery to B is back, once.
+    QCOMPARE(publishCount(*a, 7, 5).status, 202);
+    QCOMPARE(onB->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 5);
+    QCOMPARE(countOfType(*onB, u"notification-count"_s, 300), 0);
+    QVERIFY(onB->isOpen());
 }
 
 void TestRedisEngine::publishFailsFastWhenRedisKilled()
