@@ -1,5 +1,5 @@
 // Desktop notifications over a private D-Bus session bus, with a notification server played by the
-// test: what Notify carries, replacement by key, the Open action, and failures.
+// test: what Notify carries, markup escaping, replacement by key, the Open action, and failures.
 
 #include "DesktopNotifier.h"
 
@@ -47,7 +47,7 @@ public Q_SLOTS:
         calls.append({app, replaces, summary, body, actions, hints, timeout});
         return replaces ? replaces : m_nextId++;
     }
-    QStringList GetCapabilities() { return {u"actions"_s, u"body"_s}; }
+    QStringList GetCapabilities() { return {u"actions"_s, u"body"_s, u"body-markup"_s}; }
 
 private:
     uint m_nextId = 1;
@@ -64,6 +64,8 @@ private Q_SLOTS:
     void cleanupTestCase();
     void withoutAServerTheCallerFallsBack();
     void notifyCarriesTitleBodyAndOpen();
+    void bodyIsEscapedForMarkup_data();
+    void bodyIsEscapedForMarkup();
     void sameKeyReplaces();
     void openActionOpensTheUrl();
     void failedCallIsReported();
@@ -143,7 +145,8 @@ void TestDesktopNotifier::notifyCarriesTitleBodyAndOpen()
     QCOMPARE(call.replaces, 0u);
     QCOMPARE(call.summary, u"Roadmap"_s);
     QCOMPARE(call.body, u"alice/proj#3 moved"_s);
-    QCOMPARE(call.actions, (QStringList{u"default"_s, u"Open"_s}));
+    // A click on the body ("default") and a visible button ("open") both open the URL.
+    QCOMPARE(call.actions, (QStringList{u"default"_s, u"Open"_s, u"open"_s, u"Open"_s}));
     QCOMPARE(call.hints.value(u"desktop-entry"_s).toString(), u"forgewire-tray"_s);
     QCOMPARE(call.timeout, DesktopNotifier::kExpireTimeoutMs);
 
@@ -151,6 +154,40 @@ void TestDesktopNotifier::notifyCarriesTitleBodyAndOpen()
     QVERIFY(notifier.show(u"board-43"_s, u"T"_s, u"B"_s, {}));
     QTRY_COMPARE(m_server->calls.size(), 2);
     QVERIFY(m_server->calls.last().actions.isEmpty());
+    stopServing();
+}
+
+void TestDesktopNotifier::bodyIsEscapedForMarkup_data()
+{
+    QTest::addColumn<QString>("title");
+    QTest::addColumn<QString>("body");
+    QTest::addColumn<QString>("sent");
+
+    QTest::newRow("plain") << u"Roadmap"_s << u"alice/proj#3 moved to Done"_s
+                           << u"alice/proj#3 moved to Done"_s;
+    QTest::newRow("tag, ampersand, quotes")
+        << u"Fix <b> & \"x\""_s << u"Fix <b> & \"x\" moved"_s << u"Fix &lt;b&gt; &amp; \"x\" moved"_s;
+    QTest::newRow("an entity stays text")
+        << u"T"_s << u"&amp; is how you write &"_s << u"&amp;amp; is how you write &amp;"_s;
+    QTest::newRow("markup the server knows")
+        << u"T"_s << u"<i>a</i><br/><a href=\"x\">b</a>"_s
+        << u"&lt;i&gt;a&lt;/i&gt;&lt;br/&gt;&lt;a href=\"x\"&gt;b&lt;/a&gt;"_s;
+    QTest::newRow("non-ASCII") << u"Ünïcødé <3"_s << u"Größe -> 3 ✓"_s << u"Größe -&gt; 3 ✓"_s;
+}
+
+void TestDesktopNotifier::bodyIsEscapedForMarkup()
+{
+    QFETCH(QString, title);
+    QFETCH(QString, body);
+    QFETCH(QString, sent);
+
+    QVERIFY(serve());
+    DesktopNotifier notifier(QDBusConnection::connectToBus(m_address, u"client"_s));
+    QVERIFY(notifier.show(u"k"_s, title, body, {}));
+    QTRY_COMPARE(m_server->calls.size(), 1);
+    QCOMPARE(m_server->calls.first().body, sent);
+    // The summary is plain text in the spec; servers do not parse it.
+    QCOMPARE(m_server->calls.first().summary, title);
     stopServing();
 }
 
@@ -183,18 +220,24 @@ void TestDesktopNotifier::openActionOpensTheUrl()
     DesktopNotifier notifier(QDBusConnection::connectToBus(m_address, u"client"_s));
     QSignalSpy opened(&notifier, &DesktopNotifier::openRequested);
     const QUrl url(u"https://forge/alice/proj/issues/3"_s);
+    const QUrl other(u"https://forge/alice/proj/issues/4"_s);
     notifier.show(u"board-42"_s, u"T"_s, u"B"_s, url);
-    QTRY_COMPARE(m_server->calls.size(), 1);
+    notifier.show(u"board-43"_s, u"T"_s, u"B"_s, other);
+    QTRY_COMPARE(m_server->calls.size(), 2);
     QTest::qWait(50);
 
     // Another application's notification, and an action we never offered: ignored.
     emitSignal(u"ActionInvoked"_s, {99u, u"default"_s});
+    emitSignal(u"ActionInvoked"_s, {99u, u"open"_s});
     emitSignal(u"ActionInvoked"_s, {1u, u"snooze"_s});
+    // The button on the second notification, then a click on the first one's body.
+    emitSignal(u"ActionInvoked"_s, {2u, u"open"_s});
     emitSignal(u"ActionInvoked"_s, {1u, u"default"_s});
-    QTRY_COMPARE(opened.size(), 1);
+    QTRY_COMPARE(opened.size(), 2);
     QTest::qWait(100);
-    QCOMPARE(opened.size(), 1);
-    QCOMPARE(opened.first().at(0).toUrl(), url);
+    QCOMPARE(opened.size(), 2);
+    QCOMPARE(opened.at(0).at(0).toUrl(), other);
+    QCOMPARE(opened.at(1).at(0).toUrl(), url);
     stopServing();
 }
 
@@ -205,9 +248,11 @@ void TestDesktopNotifier::failedCallIsReported()
     DesktopNotifier notifier(QDBusConnection::connectToBus(m_address, u"client"_s));
     QSignalSpy failed(&notifier, &DesktopNotifier::deliveryFailed);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"notification server failed"_s));
-    QVERIFY(notifier.show(u"k"_s, u"Title"_s, u"Body"_s, QUrl(u"https://x"_s)));
+    QVERIFY(notifier.show(u"k"_s, u"Title"_s, u"Body <&>"_s, QUrl(u"https://x"_s)));
     QTRY_COMPARE(failed.size(), 1);
     QCOMPARE(failed.first().at(0).toString(), u"Title"_s);
+    // The fallback shows plain text: it gets the body as given, not the escaped one.
+    QCOMPARE(failed.first().at(1).toString(), u"Body <&>"_s);
     QCOMPARE(failed.first().at(2).toUrl(), QUrl(u"https://x"_s));
     stopServing();
 }

@@ -14,8 +14,30 @@ using namespace Qt::StringLiterals;
 namespace {
 
 const QString kInterface = u"org.freedesktop.Notifications"_s;
-// The spec's name for the action a click on the notification body triggers.
+// The spec's name for the action a click on the notification body triggers. Most servers do not show it
+// as a button, and nothing tells the user the body is clickable; "open" is the visible button.
 const QString kDefaultAction = u"default"_s;
+const QString kOpenAction = u"open"_s;
+
+// Servers with the "body-markup" capability (nearly all of them) parse the body as XML-like markup: a
+// board or issue title such as "Fix <b> & co" would lose text or the whole body with it. Quotes only
+// matter inside attributes, so they stay as they are.
+QString escapeBodyMarkup(const QString& body)
+{
+    QString escaped;
+    escaped.reserve(body.size());
+    for (const QChar c : body) {
+        if (c == u'&')
+            escaped += u"&amp;"_s;
+        else if (c == u'<')
+            escaped += u"&lt;"_s;
+        else if (c == u'>')
+            escaped += u"&gt;"_s;
+        else
+            escaped += c;
+    }
+    return escaped;
+}
 
 } // namespace
 
@@ -37,13 +59,15 @@ bool DesktopNotifier::show(const QString& key, const QString& title, const QStri
     if (!isAvailable())
         return false;
     QStringList actions;
-    if (openUrl.isValid() && !openUrl.isEmpty())
-        actions << kDefaultAction << tr("Open");
+    if (openUrl.isValid() && !openUrl.isEmpty()) {
+        const QString label = tr("Open");
+        actions << kDefaultAction << label << kOpenAction << label;
+    }
     const QVariantMap hints{{u"desktop-entry"_s, u"forgewire-tray"_s}, {u"category"_s, u"im.received"_s}};
 
     QDBusMessage call = QDBusMessage::createMethodCall(kService, kPath, kInterface, u"Notify"_s);
-    call << u"Forgewire"_s << m_idsByKey.value(key, 0u) << u"forgewire-tray"_s << title << body << actions
-         << hints << kExpireTimeoutMs;
+    call << u"Forgewire"_s << m_idsByKey.value(key, 0u) << u"forgewire-tray"_s << title
+         << escapeBodyMarkup(body) << actions << hints << kExpireTimeoutMs;
     auto* watcher = new QDBusPendingCallWatcher(m_bus.asyncCall(call), this);
     connect(watcher, &QDBusPendingCallWatcher::finished, this, [this, watcher, key, title, body, openUrl] {
         watcher->deleteLater();
@@ -67,7 +91,7 @@ void DesktopNotifier::onActionInvoked(uint id, const QString& actionKey)
 {
     // The signal is broadcast to every client; ids of other applications are not in our table.
     const auto it = m_urls.constFind(id);
-    if (it == m_urls.cend() || actionKey != kDefaultAction)
+    if (it == m_urls.cend() || (actionKey != kDefaultAction && actionKey != kOpenAction))
         return;
     Q_EMIT openRequested(it.value());
 }

@@ -8,7 +8,8 @@
 namespace forgewire {
 
 // Desktop notifications through org.freedesktop.Notifications on the session bus, with an "Open"
-// action. Notifications sharing a key replace each other instead of piling up.
+// button when there is something to open. Notifications sharing a key replace each other instead of
+// piling up.
 class DesktopNotifier : public QObject
 {
     Q_OBJECT
@@ -23,7 +24,8 @@ public:
     // True when a notification server owns the name on the bus.
     bool isAvailable() const;
     // False when there is no notification server; the caller falls back to something else. A call the
-    // server then fails is reported through deliveryFailed().
+    // server then fails is reported through deliveryFailed(). `body` is plain text; it is escaped for
+    // servers that read markup in it.
     bool show(const QString& key, const QString& title, const QString& body, const QUrl& openUrl);
 
 Q_SIGNALS:
