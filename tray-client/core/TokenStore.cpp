@@ -54,4 +54,27 @@ void TokenStore::write(const QUrl& server, const QByteArray& token, WriteDone do
     job->start();
 }
 
+void TokenStore::move(const QUrl& from, const QUrl& to, WriteDone done)
+{
+    if (from.isEmpty() || keyFor(from) == keyFor(to)) {
+        done({});
+        return;
+    }
+    read(from, [this, from, to, done = std::move(done)](const QByteArray& token, const QString& readError) {
+        if (!readError.isEmpty() || token.isEmpty()) {
+            done(readError);
+            return;
+        }
+        write(to, token, [this, from, done](const QString& writeError) {
+            if (!writeError.isEmpty()) {
+                done(writeError);
+                return;
+            }
+            // The token is safe under its new key; a stale copy under the old one (write() logged why)
+            // is not worth an error.
+            write(from, {}, [done](const QString&) { done({}); });
+        });
+    });
+}
+
 } // namespace forgewire

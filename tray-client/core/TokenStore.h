@@ -25,6 +25,10 @@ public:
     void read(const QUrl& server, ReadDone done);
     // An empty token deletes the entry.
     void write(const QUrl& server, const QByteArray& token, WriteDone done);
+    // For a server URL the user changed: the token stored for `from` is stored for `to` and removed
+    // from `from`. Nothing to move (same key, no entry) is no error. `error` is set when the token did
+    // not arrive under `to`; the entry under `from` is then kept, so nothing is lost.
+    void move(const QUrl& from, const QUrl& to, WriteDone done);
 
     static QString keyFor(const QUrl& server);
 };

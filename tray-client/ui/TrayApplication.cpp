@@ -88,6 +88,8 @@ void TrayApplication::showSettings()
 
 void TrayApplication::applyDialog(SettingsDialog* dialog)
 {
+    // The keychain keys the token by server URL, so a changed URL takes the stored token along.
+    const QUrl previousServer = m_settings.serverUrl;
     m_settings = dialog->settings();
     QSettings settings;
     m_settings.save(settings);
@@ -101,17 +103,32 @@ void TrayApplication::applyDialog(SettingsDialog* dialog)
         QMessageBox::warning(nullptr, tr("Forgewire"), error);
 
     const std::optional<QByteArray> token = dialog->newToken();
+    const QUrl server = m_settings.serverUrl;
     if (!token) {
-        m_controller.configure(configFor(m_controller.config().token));
+        const QByteArray current = m_controller.config().token;
+        m_tokens.move(previousServer, server, [current](const QString& moveError) {
+            // Without a token in use the user has nothing to lose.
+            if (!moveError.isEmpty() && !current.isEmpty())
+                QMessageBox::warning(nullptr, tr("Forgewire"),
+                                     tr("The token could not be stored in the keychain for the new server "
+                                        "URL (%1). It is used for this session only.")
+                                         .arg(moveError));
+        });
+        m_controller.configure(configFor(current));
         signInIfNeeded();
         return;
     }
-    m_tokens.write(m_settings.serverUrl, *token, [this, token = *token](const QString& writeError) {
-        if (!writeError.isEmpty())
+    m_tokens.write(server, *token, [this, token = *token, server, previousServer](const QString& writeError) {
+        if (!writeError.isEmpty()) {
             QMessageBox::warning(nullptr, tr("Forgewire"),
                                  tr("The token could not be stored in the keychain (%1). It is used for "
                                     "this session only.")
                                      .arg(writeError));
+        } else if (!previousServer.isEmpty() &&
+                   TokenStore::keyFor(previousServer) != TokenStore::keyFor(server)) {
+            // Replaced or forgotten together with the URL: the old URL's entry would only be a stale copy.
+            m_tokens.write(previousServer, {}, [](const QString&) {});
+        }
         m_controller.configure(configFor(token));
         signInIfNeeded();
     });
