@@ -2,6 +2,7 @@
 // test: what Notify carries, markup escaping, replacement by key, the Open action, and failures.
 
 #include "DesktopNotifier.h"
+#include "PrivateBus.h"
 
 #include <QDBusConnectionInterface>
 #include <QDBusContext>
@@ -75,27 +76,22 @@ private:
     void stopServing();
     void emitSignal(const QString& name, const QVariantList& arguments);
 
-    QProcess m_daemon;
+    test::PrivateBus m_bus;
     QString m_address;
     std::unique_ptr<NotificationServer> m_server;
 };
 
 void TestDesktopNotifier::initTestCase()
 {
-    const QString daemon = QStandardPaths::findExecutable(u"dbus-daemon"_s);
-    if (daemon.isEmpty())
+    if (test::PrivateBus::daemonExecutable().isEmpty())
         QSKIP("dbus-daemon is not installed (Debian: dbus); a private session bus is needed");
-    m_daemon.start(daemon, {u"--session"_s, u"--nofork"_s, u"--print-address=1"_s});
-    QVERIFY(m_daemon.waitForStarted());
-    QTRY_VERIFY(m_daemon.canReadLine());
-    m_address = QString::fromUtf8(m_daemon.readLine().trimmed());
-    QVERIFY(!m_address.isEmpty());
+    QVERIFY(m_bus.start());
+    m_address = m_bus.address();
 }
 
 void TestDesktopNotifier::cleanupTestCase()
 {
-    m_daemon.kill();
-    m_daemon.waitForFinished();
+    m_bus.stop();
 }
 
 bool TestDesktopNotifier::serve()

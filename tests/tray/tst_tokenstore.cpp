@@ -2,6 +2,7 @@
 // private session bus. What is stored under which server URL, and that the token stays with the server
 // when Settings changes its URL.
 
+#include "PrivateBus.h"
 #include "SettingsDialog.h"
 #include "TokenStore.h"
 #include "TrayApplication.h"
@@ -153,7 +154,7 @@ private Q_SLOTS:
 
 private:
     QTemporaryDir m_runtimeDir;
-    QProcess m_daemon;
+    test::PrivateBus m_bus;
     QString m_address;
     QThread m_walletThread;
     Wallet* m_wallet = nullptr;
@@ -170,14 +171,10 @@ void TestTokenStore::initTestCase()
     QVERIFY(m_runtimeDir.isValid());
     qputenv("XDG_RUNTIME_DIR", QFile::encodeName(m_runtimeDir.path()));
 
-    const QString daemon = QStandardPaths::findExecutable(u"dbus-daemon"_s);
-    if (daemon.isEmpty())
+    if (test::PrivateBus::daemonExecutable().isEmpty())
         QSKIP("dbus-daemon is not installed (Debian: dbus); a private session bus is needed");
-    m_daemon.start(daemon, {u"--session"_s, u"--nofork"_s, u"--print-address=1"_s});
-    QVERIFY(m_daemon.waitForStarted());
-    QTRY_VERIFY(m_daemon.canReadLine());
-    m_address = QString::fromUtf8(m_daemon.readLine().trimmed());
-    QVERIFY(!m_address.isEmpty());
+    QVERIFY(m_bus.start());
+    m_address = m_bus.address();
 
     // QtKeychain reads both once, at its first job: it uses the session bus, and on Plasma 5 kwalletd5.
     qputenv("DBUS_SESSION_BUS_ADDRESS", m_address.toUtf8());
@@ -231,8 +228,7 @@ void TestTokenStore::cleanupTestCase()
         m_walletThread.wait();
         delete m_wallet;
     }
-    m_daemon.kill();
-    m_daemon.waitForFinished();
+    m_bus.stop();
 }
 
 void TestTokenStore::storedPerServerUrl()
