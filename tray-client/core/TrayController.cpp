@@ -169,30 +169,26 @@ bool TrayController::forgeActionsAvailable() const
 
 void TrayController::stopStopwatch(const protocol::Stopwatch& stopwatch)
 {
-    const QString title = tr("Could not stop the stopwatch");
-    if (!forgeActionsAvailable()) {
-        Q_EMIT actionFailed(title, tr("Forge actions need the forge URL and a forge access token."));
-        return;
-    }
-    ForgeActions* actions = m_actions;
-    actions->stopStopwatch(stopwatch.repoOwnerName, stopwatch.repoName, stopwatch.issueIndex,
-                           [this, actions, stopwatch, title](const ForgeActionResult& result) {
-                               finishStopwatchAction(actions, stopwatch, result, title);
-                           });
+    runStopwatchAction(&ForgeActions::stopStopwatch, stopwatch, tr("Could not stop the stopwatch"));
 }
 
 void TrayController::cancelStopwatch(const protocol::Stopwatch& stopwatch)
 {
-    const QString title = tr("Could not cancel the stopwatch");
+    runStopwatchAction(&ForgeActions::cancelStopwatch, stopwatch, tr("Could not cancel the stopwatch"));
+}
+
+void TrayController::runStopwatchAction(StopwatchAction action, const protocol::Stopwatch& stopwatch,
+                                        const QString& failureTitle)
+{
     if (!forgeActionsAvailable()) {
-        Q_EMIT actionFailed(title, tr("Forge actions need the forge URL and a forge access token."));
+        Q_EMIT actionFailed(failureTitle, tr("Forge actions need the forge URL and a forge access token."));
         return;
     }
     ForgeActions* actions = m_actions;
-    actions->cancelStopwatch(stopwatch.repoOwnerName, stopwatch.repoName, stopwatch.issueIndex,
-                             [this, actions, stopwatch, title](const ForgeActionResult& result) {
-                                 finishStopwatchAction(actions, stopwatch, result, title);
-                             });
+    (actions->*action)(stopwatch.repoOwnerName, stopwatch.repoName, stopwatch.issueIndex,
+                       [this, actions, stopwatch, failureTitle](const ForgeActionResult& result) {
+                           finishStopwatchAction(actions, stopwatch, result, failureTitle);
+                       });
 }
 
 void TrayController::finishStopwatchAction(ForgeActions* actions, const protocol::Stopwatch& stopwatch,

@@ -2,6 +2,7 @@
 
 #include "BoardWatcher.h"
 #include "Clock.h"
+#include "ForgeActions.h"
 #include "Protocol.h"
 #include "TrayState.h"
 
@@ -12,8 +13,6 @@
 
 namespace forgewire {
 
-class ForgeActions;
-struct ForgeActionResult;
 class SharedConnection;
 
 // The tray's brain without any widgets: consumes the process's SharedConnection for the configured
@@ -87,6 +86,11 @@ private:
     void subscribeBoards(const QList<qint64>& boards);
     void unsubscribeBoards(const QList<qint64>& boards);
     void updateOwnTags();
+    // Stop and Cancel differ only in the forge call; both report failures the same way.
+    using StopwatchAction = void (ForgeActions::*)(const QString& owner, const QString& repo,
+                                                   qint64 issueIndex, ForgeActions::Done done);
+    void runStopwatchAction(StopwatchAction action, const protocol::Stopwatch& stopwatch,
+                            const QString& failureTitle);
     void finishStopwatchAction(ForgeActions* actions, const protocol::Stopwatch& stopwatch,
                                const ForgeActionResult& result, const QString& failureTitle);
 
