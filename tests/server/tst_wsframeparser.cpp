@@ -1,3 +1,4 @@
+#include "TestSupport.h"
 #include "WsFrameParser.h"
 
 #include <QTest>
@@ -6,32 +7,11 @@ using namespace forgewire;
 
 using Kind = WsFrameParser::Event::Kind;
 
-// What a client sends: RFC 6455 frames, masked with a fixed key so failures are readable.
+// What a client sends: RFC 6455 frames, masked (RawWsClient encodes them as the gateway tests do).
 static QByteArray clientFrame(quint8 opcode, const QByteArray& payload, bool fin = true, bool masked = true,
                               quint8 rsv = 0)
 {
-    QByteArray frame;
-    frame.append(char((fin ? 0x80 : 0) | rsv | opcode));
-    const quint64 length = quint64(payload.size());
-    const char maskBit = masked ? char(0x80) : char(0);
-    if (length <= 125) {
-        frame.append(char(maskBit | char(length)));
-    } else if (length <= 0xFFFF) {
-        frame.append(char(maskBit | 126));
-        frame.append(char(length >> 8));
-        frame.append(char(length & 0xFF));
-    } else {
-        frame.append(char(maskBit | 127));
-        for (int shift = 56; shift >= 0; shift -= 8)
-            frame.append(char((length >> shift) & 0xFF));
-    }
-    const QByteArray key("\x12\x34\x56\x78", 4);
-    if (!masked)
-        return frame + payload;
-    frame.append(key);
-    for (qsizetype i = 0; i < payload.size(); ++i)
-        frame.append(char(payload[i] ^ key[i % 4]));
-    return frame;
+    return test::RawWsClient::frame(quint8((fin ? 0x80 : 0) | rsv | opcode), payload, masked);
 }
 
 static QByteArray closePayload(quint16 code, const QByteArray& reason = {})
