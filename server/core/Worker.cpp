@@ -169,17 +169,17 @@ void Worker::onRequestData(WsConnection* connection)
         rejectHttp(connection, 400, R"({"error":"missing or malformed Sec-WebSocket-Key"})");
         return;
     }
-    upgrade(connection, head);
+    upgrade(connection, head, key);
 }
 
-void Worker::upgrade(WsConnection* connection, const HttpRequestHead& head)
+void Worker::upgrade(WsConnection* connection, const HttpRequestHead& head, const QByteArray& key)
 {
     // No subprotocol and no extension is selected: frames are plain JSON text.
     queueBytes(connection, "HTTP/1.1 101 Switching Protocols\r\n"
                            "Upgrade: websocket\r\n"
                            "Connection: Upgrade\r\n"
                            "Sec-WebSocket-Accept: " +
-                               acceptKey(head.header("sec-websocket-key").trimmed()) + "\r\n\r\n");
+                               acceptKey(key) + "\r\n\r\n");
     connection->input().remove(0, head.length);
     connection->setPhase(WsConnection::Phase::WebSocket);
     m_unupgraded.remove(connection);

@@ -52,7 +52,7 @@ Q_SIGNALS:
 private:
     void onSocketEvent(WsConnection* connection, quint32 events);
     void onRequestData(WsConnection* connection);
-    void upgrade(WsConnection* connection, const HttpRequestHead& head);
+    void upgrade(WsConnection* connection, const HttpRequestHead& head, const QByteArray& key);
     void rejectHttp(WsConnection* connection, int status, const QByteArray& body,
                     const QByteArray& extraHeaders = {});
     void onFrameData(WsConnection* connection);
