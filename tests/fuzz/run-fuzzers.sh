@@ -8,6 +8,10 @@
 # tests/fuzz/corpus/<name>/ by hand), logs to build/fuzz/logs/<name>.log and writes crashing inputs
 # to build/fuzz/artifacts/. Prints the exec count and coverage per harness; exits non-zero if any
 # harness crashed, leaked, timed out or broke an invariant.
+#
+# FUZZ_KEEP_GOING=1 runs libFuzzer in fork mode and keeps fuzzing after a crash, so a long run
+# reports every crash it finds instead of stopping at the first. FUZZ_LOG_PREFIX (default "logs/")
+# names the logs: build/fuzz/<prefix><name>.log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -41,16 +45,25 @@ for name in "${harnesses[@]}"; do
     http | config) dict=(-dict="tests/fuzz/$name.dict") ;;
     jwt | protocol | publish) dict=(-dict=tests/fuzz/json.dict) ;;
     esac
-    log=$build/logs/$name.log
+    mode=()
+    [[ ${FUZZ_KEEP_GOING:-0} == 1 ]] && mode=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+    log=$build/${FUZZ_LOG_PREFIX:-logs/}$name.log
+    mkdir -p "$(dirname "$log")"
+    artifactsBefore=$(find "$build/artifacts" -maxdepth 1 -name "$name-*" | wc -l)
     status=0
-    "$build/tests/fuzz/${name}_fuzzer" "$work" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
-        -timeout=10 -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" >"$log" 2>&1 || status=$?
+    "$build/tests/fuzz/${name}_fuzzer" "$work" "${dict[@]}" "${mode[@]}" -max_total_time="$seconds" \
+        -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" \
+        >"$log" 2>&1 || status=$?
+    # Fork mode exits 0 after ignored crashes; the artifacts they left count as failures.
+    newArtifacts=$(($(find "$build/artifacts" -maxdepth 1 -name "$name-*" | wc -l) - artifactsBefore))
+    ((newArtifacts == 0 || status != 0)) || status=1
     # "Done N runs" ends a clean run; after a crash the last status line ("#N ...") tells how far it got.
     runs=$(grep -oE 'Done [0-9]+ runs' "$log" | tail -n1 | grep -oE '[0-9]+' ||
         grep -oE '^#[0-9]+' "$log" | tail -n1 | tr -d '#' || echo '?')
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n1 || true)
     if ((status != 0)); then
-        echo "FAIL $name: exit $status after ${runs} runs, see $log and $build/artifacts/$name-*"
+        echo "FAIL $name: exit $status after ${runs} runs, ${cov:-cov: ?}, $newArtifacts new artifact(s);" \
+            "see $log and $build/artifacts/$name-*"
         grep -E 'ERROR: |runtime error|invariant broken|SUMMARY' "$log" | head -n 5 || true
         failed+=("$name")
     else
