@@ -6,6 +6,7 @@ packages=(
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-svg-dev libqt6sql6-sqlite qtkeychain-qt6-dev
     libgl-dev libhiredis-dev redis-server
     xvfb trayer xauth x11-apps dbus-x11 imagemagick curl
+    clang libclang-rt-14-dev llvm
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything and runs the whole QtTest suite through CTest (real sockets on loopback,
-# a real redis-server, Xvfb for the tray), then the format check.
+# a real redis-server, Xvfb for the tray), then a short smoke run of every fuzz harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -8,3 +8,5 @@ cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFORGEWIRE_BUILD_BEN
 cmake --build build/test -j "$(nproc)"
 ulimit -n 20000 2>/dev/null || true
 ctest --test-dir build/test --output-on-failure -j 1 --timeout 300
+# Keeps the libFuzzer harnesses building and running (build/fuzz, clang++ with ASan+UBSan).
+bash tests/fuzz/run-fuzzers.sh 10

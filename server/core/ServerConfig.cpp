@@ -6,6 +6,8 @@
 #include <QThread>
 #include <QUrl>
 
+#include <limits>
+
 namespace forgewire {
 
 using namespace Qt::StringLiterals;
@@ -42,10 +44,13 @@ QString parsePort(const QString& text, quint16* port)
 template<typename T>
 QString parsePositive(const QString& name, const QString& text, T* target, T minimum = 1)
 {
+    // The upper bound is the target's own: 4294967296 must not wrap to 0 in an int setting.
+    constexpr auto maximum = std::numeric_limits<T>::max();
     bool ok = false;
     const qlonglong value = text.toLongLong(&ok);
-    if (!ok || value < minimum)
-        return u"%1 must be a whole number >= %2, got '%3'"_s.arg(name).arg(minimum).arg(text);
+    if (!ok || value < minimum || value > maximum)
+        return u"%1 must be a whole number from %2 to %3, got '%4'"_s.arg(name).arg(minimum).arg(maximum).arg(
+            text);
     *target = static_cast<T>(value);
     return {};
 }

@@ -4,6 +4,8 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 
+#include <cmath>
+
 namespace forgewire::protocol {
 
 namespace {
@@ -101,8 +103,11 @@ bool isInteger(const QJsonValue& value)
 {
     if (!value.isDouble())
         return false;
+    // Converting a double outside qint64 to qint64 is undefined behaviour, so the range is checked
+    // first: [-2^63, 2^63) holds exactly the doubles that fit (NaN fails both comparisons).
+    constexpr double kTwoPow63 = 9223372036854775808.0;
     const double d = value.toDouble();
-    return d == static_cast<double>(static_cast<qint64>(d));
+    return d >= -kTwoPow63 && d < kTwoPow63 && std::trunc(d) == d;
 }
 
 template<typename T>

@@ -157,6 +157,15 @@ void TestServerConfig::errors_data()
         << QStringList() << QByteArray("[static_tokens]\nabc=7:alice,bob\n") << u"put it in double quotes"_s;
     QTest::newRow("handshake timeout")
         << QStringList{u"--handshake-timeout"_s, u"0"_s} << QByteArray() << u"--handshake-timeout must be"_s;
+    // Beyond an int setting's range: refused instead of wrapping (2^32 became 0, 2^32+1 became 1;
+    // found by config_fuzzer).
+    QTest::newRow("ping interval wraps to 0")
+        << QStringList{u"--ping-interval"_s, u"4294967296"_s} << QByteArray() << u"--ping-interval must be"_s;
+    QTest::newRow("ini max connections wraps to 1")
+        << QStringList() << QByteArray("[limits]\nmax_connections=4294967297\n")
+        << u"max_connections must be"_s;
+    QTest::newRow("ini poll step wraps to 0")
+        << QStringList() << QByteArray("[forge]\npoll_step_ms=4294967296\n") << u"poll_step_ms must be"_s;
 }
 
 void TestServerConfig::errors()

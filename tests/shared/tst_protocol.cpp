@@ -560,6 +560,14 @@ void TestProtocol::serverBadInput_data()
     QTest::newRow("count string") << QByteArray(R"({"type":"notification-count","count":"3"})") << countError;
     QTest::newRow("count missing") << QByteArray(R"({"type":"notification-count"})") << countError;
     QTest::newRow("count null") << QByteArray(R"({"type":"notification-count","count":null})") << countError;
+    // Outside qint64: refused without converting (the cast was undefined behaviour; found by fuzzing).
+    QTest::newRow("count 1e300") << QByteArray(R"({"type":"notification-count","count":1e300})")
+                                 << countError;
+    QTest::newRow("count 2^63") << QByteArray(R"({"type":"notification-count","count":9223372036854775808})")
+                                << countError;
+    QTest::newRow("heartbeat -1e300")
+        << QByteArray(R"({"type":"hello","user":null,"session":"s","heartbeat":-1e300})")
+        << u"hello 'heartbeat' must be an integer"_s;
     QTest::newRow("count bool") << QByteArray(R"({"type":"notification-count","count":true})") << countError;
 
     // stopwatches

@@ -1,0 +1,89 @@
+// parseHttpHead and the header accessors, as both listeners use them: Worker::onRequestData on
+// the WebSocket port (upgrade check) and AdminServer::process on the admin port (Content-Length
+// framing of the body).
+//
+// Invariants: a complete head ends at the first blank line and within the limit, parsing is
+// stable under a prefix that still holds the head and under bytes appended after it, and every
+// prefix shorter than the head is Incomplete (a head never completes early).
+
+#include "FuzzSupport.h"
+#include "HttpMessage.h"
+#include "ServerLimits.h"
+
+using namespace forgewire;
+
+namespace {
+
+bool sameHead(const HttpRequestHead& a, const HttpRequestHead& b)
+{
+    return a.method == b.method && a.path == b.path && a.query == b.query && a.headers == b.headers &&
+           a.length == b.length;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***)
+{
+    fuzz::silenceQtLogging();
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
+{
+    const QByteArray buffer(reinterpret_cast<const char*>(data), qsizetype(size));
+    // Both listeners allow the same head size today; a small limit reaches TooLarge cheaply.
+    for (const qint64 limit : {limits::kMaxRequestHeadBytes, qint64(64)}) {
+        HttpRequestHead head;
+        const HttpParseStatus status = parseHttpHead(buffer, limit, &head);
+        const qsizetype blank = buffer.indexOf("\r\n\r\n");
+        switch (status) {
+        case HttpParseStatus::Incomplete:
+            FUZZ_ASSERT(blank < 0 && buffer.size() <= limit);
+            continue;
+        case HttpParseStatus::TooLarge:
+            FUZZ_ASSERT(blank < 0 ? buffer.size() > limit : blank + 4 > limit);
+            continue;
+        case HttpParseStatus::Invalid:
+            FUZZ_ASSERT(blank >= 0);
+            continue;
+        case HttpParseStatus::Complete:
+            break;
+        }
+        FUZZ_ASSERT(head.length == blank + 4 && head.length <= limit && head.length <= buffer.size());
+        FUZZ_ASSERT(!head.method.isEmpty());
+        for (const auto& [name, value] : head.headers) {
+            FUZZ_ASSERT(!name.isEmpty());
+            FUZZ_ASSERT(name == name.toLower());
+        }
+
+        // What the WebSocket listener asks.
+        head.isWebSocketUpgrade();
+        head.header("sec-websocket-key");
+        head.header("sec-websocket-version");
+        head.header("origin");
+        // What the admin listener asks, and its body framing on the same buffer.
+        head.hasToken("connection", "close");
+        head.header("authorization");
+        bool ok = true;
+        const QByteArray lengthHeader = head.header("content-length");
+        const qint64 length = lengthHeader.isEmpty() ? 0 : lengthHeader.toLongLong(&ok);
+        if (ok && length >= 0 && length <= limits::kMaxPublishBodyBytes &&
+            buffer.size() >= head.length + length) {
+            const QByteArray body = buffer.mid(head.length, length);
+            FUZZ_ASSERT(body.size() == length);
+        }
+
+        // The same head, cut right after the blank line or with more bytes behind it.
+        HttpRequestHead exact;
+        FUZZ_ASSERT(parseHttpHead(buffer.left(head.length), limit, &exact) == HttpParseStatus::Complete);
+        FUZZ_ASSERT(sameHead(head, exact));
+        HttpRequestHead longer;
+        FUZZ_ASSERT(parseHttpHead(buffer + "\r\n\r\nGET / HTTP/1.1", limit, &longer) ==
+                    HttpParseStatus::Complete);
+        FUZZ_ASSERT(sameHead(head, longer));
+        HttpRequestHead partial;
+        FUZZ_ASSERT(parseHttpHead(buffer.left(head.length - 1), limit, &partial) ==
+                    HttpParseStatus::Incomplete);
+    }
+    return 0;
+}

@@ -1,0 +1,42 @@
+// publish::fromEnvelopeBody, the body of POST /api/v1/publish.
+//
+// Invariants: a request is either refused with an error and no publications, or accepted whole;
+// every accepted publication has a topic, a type and a payload clients can decode, and survives
+// the Redis engine's serialize/deserialize unchanged.
+
+#include "FuzzSupport.h"
+#include "Protocol.h"
+#include "PublishRequest.h"
+
+using namespace forgewire;
+
+extern "C" int LLVMFuzzerInitialize(int*, char***)
+{
+    fuzz::silenceQtLogging();
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
+{
+    const QByteArray body(reinterpret_cast<const char*>(data), qsizetype(size));
+    const publish::Result result = publish::fromEnvelopeBody(body);
+    if (!result.error.isEmpty()) {
+        FUZZ_ASSERT(result.publications.isEmpty());
+        return 0;
+    }
+    for (const Publication& publication : result.publications) {
+        FUZZ_ASSERT(!publication.topic.isEmpty());
+        FUZZ_ASSERT(!publication.type.isEmpty());
+        FUZZ_ASSERT(protocol::decodeServerMessage(publication.payload).value.has_value());
+        if (!publication.payloadHere.isEmpty())
+            FUZZ_ASSERT(protocol::decodeServerMessage(publication.payloadHere).value.has_value());
+
+        const std::optional<Publication> copy = Publication::deserialize(publication.serialize());
+        FUZZ_ASSERT(copy.has_value());
+        FUZZ_ASSERT(copy->topic == publication.topic && copy->type == publication.type &&
+                    copy->payload == publication.payload && copy->retain == publication.retain &&
+                    copy->logoutSession == publication.logoutSession &&
+                    copy->payloadHere == publication.payloadHere && copy->access == publication.access);
+    }
+    return 0;
+}
