@@ -162,7 +162,7 @@ void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body,
     }
     if (!result.error.isEmpty()) {
         ++m_metrics->publishRejected;
-        qCInfo(lcHttp).noquote() << "400" << method << path << "-" << result.error;
+        qCInfo(lcHttp).noquote() << "400" << logSafe(method) << logSafe(path) << "-" << logSafe(result.error);
         respond(error(400, result.error));
         return;
     }

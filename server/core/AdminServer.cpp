@@ -118,7 +118,7 @@ void AdminServer::process(QTcpSocket* socket)
     it->buffer.remove(0, head.length + length);
     it->busy = true;
     const bool keepAlive = !head.hasToken("connection", "close");
-    qCDebug(lcHttp).noquote() << head.method << head.path << length << "bytes";
+    qCDebug(lcHttp).noquote() << logSafe(head.method) << logSafe(head.path) << length << "bytes";
     m_handler(head, body, [reply, keepAlive](const Response& r) { reply(r, keepAlive); });
 }
 

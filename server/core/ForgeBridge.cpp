@@ -186,7 +186,7 @@ private:
         if (failed) {
             delayMs = m_schedule.failed();
             qCDebug(lcForge).noquote()
-                << "user" << m_userId << "poll failed:" << error << "- next in" << delayMs << "ms";
+                << "user" << m_userId << "poll failed:" << logSafe(error) << "- next in" << delayMs << "ms";
         } else if (rateLimited) {
             delayMs = m_schedule.rateLimited(retryAfterMs);
             m_notBeforeMs = m_bridge->nowMs() + delayMs;
@@ -207,7 +207,7 @@ private:
         const publish::Result built = publish::build(Topic::user(m_userId), protocol::toJson(message), true);
         if (!built.error.isEmpty()) {
             qCWarning(lcForge).noquote()
-                << "cannot publish forge state of user" << m_userId << ":" << built.error;
+                << "cannot publish forge state of user" << m_userId << ":" << logSafe(built.error);
             return;
         }
         ++m_bridge->m_pushes;
@@ -216,7 +216,7 @@ private:
         m_bridge->m_broker->publish(built.publications, [guard, isCount](const QString& error) {
             if (error.isEmpty() || !guard)
                 return;
-            qCWarning(lcForge).noquote() << "publishing forge state failed:" << error;
+            qCWarning(lcForge).noquote() << "publishing forge state failed:" << logSafe(error);
             // Forget what was sent so the next poll publishes it again.
             if (isCount)
                 guard->m_count.reset();
@@ -252,7 +252,7 @@ ForgeBridge::ForgeBridge(const ServerConfig& config, Broker* broker, Authenticat
     auto* prune = new QTimer(this);
     connect(prune, &QTimer::timeout, this, &ForgeBridge::pruneCache);
     prune->start(int(kIdentityTtlMs));
-    qCInfo(lcForge).noquote() << "bridge mode: forge" << m_client->apiUrl(QString()).toString()
+    qCInfo(lcForge).noquote() << "bridge mode: forge" << m_client->apiUrl(QString()).toDisplayString()
                               << "- polling every" << m_config.forgePoll.minMs << "to"
                               << m_config.forgePoll.maxMs << "ms";
 }
@@ -365,7 +365,7 @@ void ForgeBridge::noteForgeAnswer(bool reachable, const QString& error)
     if (reachable)
         qCInfo(lcForge) << "forge reachable again; polling resumes its normal schedule";
     else
-        qCWarning(lcForge).noquote() << error << "- polling backs off until the forge answers again";
+        qCWarning(lcForge).noquote() << logSafe(error) << "- polling backs off until the forge answers again";
 }
 
 void ForgeBridge::pruneCache()

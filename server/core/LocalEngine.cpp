@@ -26,7 +26,7 @@ void LocalEngine::publish(const QList<Publication>& batch, Done done)
     }
     const QString error = m_store.storeRetained(batch);
     if (!error.isEmpty()) {
-        qCWarning(lcState).noquote() << error;
+        qCWarning(lcState).noquote() << logSafe(error);
         done(error);
         return;
     }

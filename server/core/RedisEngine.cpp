@@ -203,12 +203,12 @@ void RedisEngine::lost(const QString& reason)
     m_nextDelayMs = std::min(m_nextDelayMs * 2, kReconnectMaxMs);
     ++m_failedAttempts;
     if (wasReady) {
-        qCWarning(lcRedis).noquote() << "lost" << where() << "-" << reason
+        qCWarning(lcRedis).noquote() << "lost" << where() << "-" << logSafe(reason)
                                      << "- not ready, publishes fail with 503; reconnecting in" << delay
                                      << "ms";
         Q_EMIT readyChanged(false);
     } else {
-        qCWarning(lcRedis).noquote() << "cannot reach" << where() << "-" << reason << "- attempt"
+        qCWarning(lcRedis).noquote() << "cannot reach" << where() << "-" << logSafe(reason) << "- attempt"
                                      << m_failedAttempts << "failed, retrying in" << delay << "ms";
     }
     m_reconnectTimer.start(delay);
@@ -251,7 +251,7 @@ void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload
     if (!publication) {
         // Another program on the same Redis, or a node of an incompatible version.
         if (m_malformed++ == 0)
-            qCWarning(lcRedis).noquote() << "dropping malformed message on" << QString::fromUtf8(channel);
+            qCWarning(lcRedis).noquote() << "dropping malformed message on" << logSafe(channel);
         return;
     }
     Q_EMIT delivered(*publication);
@@ -290,7 +290,8 @@ void RedisEngine::publish(const QList<Publication>& batch, Done done)
             for (size_t i = 0; i < reply->elements; ++i) {
                 if (reply->element[i]->type == REDIS_REPLY_ERROR) {
                     ++m_publishFailures;
-                    qCWarning(lcRedis).noquote() << "publish partly failed:" << replyText(reply->element[i]);
+                    qCWarning(lcRedis).noquote()
+                        << "publish partly failed:" << logSafe(replyText(reply->element[i]));
                     done(u"Redis: "_s + replyText(reply->element[i]));
                     return;
                 }
@@ -349,7 +350,8 @@ void RedisEngine::readRetained(const QString& topic, std::function<void(QList<Re
         m_commands->command({"HGETALL", retainedKey(topic)}, [reply, topic](const redisReply* r) {
             QList<RetainedMessage> messages;
             if (!r || r->type != REDIS_REPLY_ARRAY) {
-                qCWarning(lcRedis).noquote() << "no retained state for" << topic << "-" << replyText(r);
+                qCWarning(lcRedis).noquote()
+                    << "no retained state for" << logSafe(topic) << "-" << logSafe(replyText(r));
             } else {
                 for (size_t i = 0; i + 1 < r->elements; i += 2)
                     messages.append({QString::fromUtf8(r->element[i]->str, qsizetype(r->element[i]->len)),
@@ -363,7 +365,8 @@ void RedisEngine::readRetained(const QString& topic, std::function<void(QList<Re
             reply(messages);
         });
     if (!sent) {
-        qCWarning(lcRedis).noquote() << "no retained state for" << topic << "- Redis is not connected";
+        qCWarning(lcRedis).noquote() << "no retained state for" << logSafe(topic)
+                                     << "- Redis is not connected";
         reply({});
     }
 }
@@ -376,7 +379,8 @@ void RedisEngine::projectAccess(qint64 projectId, std::function<void(std::option
             {"HGET", aclKey(), QByteArray::number(projectId)}, [reply, projectId](const redisReply* r) {
                 if (!r || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL)) {
                     // Unknown reads as "no ACL": access is denied rather than granted by accident.
-                    qCWarning(lcRedis).noquote() << "no ACL for project" << projectId << "-" << replyText(r);
+                    qCWarning(lcRedis).noquote()
+                        << "no ACL for project" << projectId << "-" << logSafe(replyText(r));
                     reply(std::nullopt);
                     return;
                 }
@@ -388,7 +392,8 @@ void RedisEngine::projectAccess(qint64 projectId, std::function<void(std::option
                 const QJsonDocument json = QJsonDocument::fromJson(QByteArray(r->str, qsizetype(r->len)));
                 std::optional<ProjectAccess> access = ProjectAccess::fromJson(json.object(), &error);
                 if (!access)
-                    qCWarning(lcRedis).noquote() << "bad ACL of project" << projectId << "in Redis:" << error;
+                    qCWarning(lcRedis).noquote()
+                        << "bad ACL of project" << projectId << "in Redis:" << logSafe(error);
                 reply(access);
             });
     if (!sent) {

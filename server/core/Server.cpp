@@ -12,9 +12,17 @@
 #include "ServerLogging.h"
 #include "Worker.h"
 
+#include <QFile>
 #include <QRandomGenerator>
 #include <QThread>
 #include <QTimer>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <optional>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace forgewire {
 
@@ -23,6 +31,82 @@ using namespace Qt::StringLiterals;
 namespace {
 
 constexpr int kMinListenBacklog = 128;
+// A publisher secret file is a line of hex; anything much bigger is not one.
+constexpr qint64 kMaxSecretFileBytes = 4096;
+
+QString systemError(const QString& what, const QString& path)
+{
+    return u"%1 '%2': %3"_s.arg(what, path, QString::fromLocal8Bit(std::strerror(errno)));
+}
+
+// Reads the publisher secret kept at `path`. Returns nullopt (with `error` empty) when there is none.
+std::optional<QByteArray> readSecretFile(const QString& path, QString* error)
+{
+    const QByteArray native = QFile::encodeName(path);
+    const int fd = ::open(native.constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            *error = systemError(u"cannot open the publisher secret file"_s, path);
+        return std::nullopt;
+    }
+    struct stat info
+    {
+    };
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        ::close(fd);
+        *error = u"publisher secret file '%1' is not a regular file"_s.arg(path);
+        return std::nullopt;
+    }
+    // Like ssh with a private key: a secret others could read is no secret, so refuse it loudly.
+    if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        ::close(fd);
+        *error = u"publisher secret file '%1' is accessible by group or others (mode %2); chmod 600 it"_s.arg(
+            path, QString::number(info.st_mode & 0777, 8));
+        return std::nullopt;
+    }
+    QFile file;
+    file.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle);
+    const QByteArray secret = file.read(kMaxSecretFileBytes + 1).trimmed();
+    if (secret.isEmpty() || secret.size() > kMaxSecretFileBytes) {
+        *error =
+            u"publisher secret file '%1' does not hold a secret; delete it to generate a new one"_s.arg(path);
+        return std::nullopt;
+    }
+    return secret;
+}
+
+// The secret a publisher needs must not go to a log (shipped to a log collector, readable by more
+// people than the admin API should be): keep it in an owner-only file and reuse it on the next
+// start. O_EXCL with mode 0600 means the file never exists with wider permissions, not even briefly.
+std::optional<QByteArray> loadOrCreateSecretFile(const QString& path, bool* created, QString* error)
+{
+    *created = false;
+    if (auto existing = readSecretFile(path, error); existing || !error->isEmpty())
+        return existing;
+
+    QByteArray random(24, Qt::Uninitialized);
+    QRandomGenerator::system()->generate(random.begin(), random.end());
+    const QByteArray secret = random.toHex();
+    const QByteArray native = QFile::encodeName(path);
+    const int fd = ::open(native.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST) // another instance sharing the state directory was faster: use its secret
+            return readSecretFile(path, error);
+        *error = systemError(u"cannot create the publisher secret file"_s, path);
+        return std::nullopt;
+    }
+    const QByteArray line = secret + '\n';
+    const bool written =
+        ::write(fd, line.constData(), size_t(line.size())) == line.size() && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) {
+        *error = systemError(u"cannot write the publisher secret file"_s, path);
+        ::unlink(native.constData()); // a half-written file would be reused as a wrong secret
+        return std::nullopt;
+    }
+    *created = true;
+    return secret;
+}
 
 } // namespace
 
@@ -58,11 +142,20 @@ bool Server::start(QString* error)
 {
     if (m_config.publisherSecret.isEmpty()) {
         // A publish API without a secret would let anyone on the admin address publish.
-        QByteArray random(24, Qt::Uninitialized);
-        QRandomGenerator::system()->generate(random.begin(), random.end());
-        m_config.publisherSecret = random.toHex();
-        qCWarning(lcServer).noquote() << "no publisher secret configured; generated one for this run:"
-                                      << QString::fromLatin1(m_config.publisherSecret);
+        const QString path = m_config.effectivePublisherSecretFile();
+        bool created = false;
+        QString why;
+        const std::optional<QByteArray> secret = loadOrCreateSecretFile(path, &created, &why);
+        if (!secret) {
+            *error = why;
+            return false;
+        }
+        m_config.publisherSecret = *secret;
+        if (created)
+            qCWarning(lcServer).noquote()
+                << "no publisher secret configured; generated one in" << path << "(mode 0600)";
+        else
+            qCInfo(lcServer).noquote() << "no publisher secret configured; using the one in" << path;
     }
     if (!m_engine) {
         m_engine = createEngine(m_config, this, error);

@@ -1,6 +1,7 @@
 #include "ServerConfig.h"
 
 #include <QCommandLineParser>
+#include <QDir>
 #include <QFileInfo>
 #include <QSettings>
 #include <QThread>
@@ -86,6 +87,16 @@ int ServerConfig::effectiveWorkers() const
     return workers > 0 ? workers : qMax(1, QThread::idealThreadCount());
 }
 
+QString ServerConfig::effectivePublisherSecretFile() const
+{
+    if (!publisherSecretFile.isEmpty())
+        return publisherSecretFile;
+    // ":memory:" has no directory (and a leading ':' is a Qt resource path to QFileInfo): use the
+    // working directory, which is what a throwaway instance started from a shell expects.
+    const QDir dir = statePath.startsWith(u':') ? QDir::current() : QFileInfo(statePath).absoluteDir();
+    return dir.filePath(QStringLiteral("publisher-secret"));
+}
+
 QString ServerConfig::loadIni(const QString& path)
 {
     if (!QFileInfo(path).isReadable())
@@ -136,6 +147,10 @@ QString ServerConfig::loadIni(const QString& path)
     });
     apply(u"auth/publisher_secret"_s, [&](const QString& v) {
         publisherSecret = v.toUtf8();
+        return QString();
+    });
+    apply(u"auth/publisher_secret_file"_s, [&](const QString& v) {
+        publisherSecretFile = v;
         return QString();
     });
     apply(u"limits/max_message_bytes"_s,

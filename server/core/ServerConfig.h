@@ -33,6 +33,9 @@ struct ServerConfig
 
     QByteArray jwtSecret;
     QByteArray publisherSecret;
+    // Where a generated publisher secret is kept (mode 0600) when none is configured, so forges
+    // keep publishing across restarts. Empty: `publisher-secret` next to the state file.
+    QString publisherSecretFile;
     QHash<QByteArray, StaticToken> staticTokens;
 
     // SQLite file of the embedded engine; ":memory:" keeps nothing across restarts.
@@ -56,6 +59,7 @@ struct ServerConfig
 
     QString wsPath() const { return pathPrefix + QStringLiteral("/-/ws"); }
     int effectiveWorkers() const;
+    QString effectivePublisherSecretFile() const;
 
     // Reads an INI file over the current values. Returns an error sentence, or empty.
     QString loadIni(const QString& path);

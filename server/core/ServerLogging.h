@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Logging.h" // logSafe() for every client-, publisher- or forge-controlled value
+
 #include <QLoggingCategory>
 
 namespace forgewire {

@@ -241,7 +241,7 @@ void Worker::onFrameData(WsConnection* connection)
             // RFC 6455 section 7.1.7, failing the connection: our close frame, then the end of it,
             // without waiting for an answer (nothing more of this stream is read).
             qCInfo(lcWs).noquote() << "closing" << session->id() << "with" << event.code << "-"
-                                   << QString::fromUtf8(event.reason);
+                                   << logSafe(event.reason);
             closeSession(session, event.code, QString::fromUtf8(event.reason));
             connection->closeWhenFlushed = true;
             flushConnection(connection);
@@ -288,14 +288,15 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
         return;
     if (!result.ok && result.transient) {
         qCInfo(lcWs).noquote() << "turning away" << session->connection()->peerAddress() << "for now -"
-                               << result.error;
+                               << logSafe(result.error);
         closeSession(session, protocol::CloseCode::GoingAway,
                      u"cannot verify the token now; try again later"_s);
         return;
     }
     if (!result.ok) {
         ++m_metrics->authFailures;
-        qCInfo(lcWs).noquote() << "refusing" << session->connection()->peerAddress() << "-" << result.error;
+        qCInfo(lcWs).noquote() << "refusing" << session->connection()->peerAddress() << "-"
+                               << logSafe(result.error);
         closeSession(session, protocol::CloseCode::Unauthorized, u"unauthorized"_s);
         return;
     }
@@ -309,7 +310,7 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
     hello.heartbeat = std::max(1, m_config.pingIntervalMs / 1000);
     if (!sendMessage(session, protocol::encode(hello)))
         return;
-    qCDebug(lcWs).noquote() << "session" << session->id() << "user" << who.userId << who.login;
+    qCDebug(lcWs).noquote() << "session" << session->id() << "user" << who.userId << logSafe(who.login);
     if (!who.isAnonymous())
         subscribe(session, Topic::user(who.userId), true);
     processDeferred(session);

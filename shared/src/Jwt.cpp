@@ -88,6 +88,24 @@ JwtResult Jwt::verify(const QByteArray& token, const QByteArray& secret, const Q
     claims.expires = QDateTime::fromSecsSinceEpoch(payload->value("exp"_L1).toInteger(), Qt::UTC);
     if (now.toSecsSinceEpoch() > claims.expires.toSecsSinceEpoch() + kExpiryLeewaySeconds)
         return refuse(u"JWT expired at %1"_s.arg(claims.expires.toString(Qt::ISODate)));
+    // nbf and iat are optional, but when present they bind as strictly as exp: a token minted for
+    // later (or by a forge whose clock runs ahead beyond the leeway) must not be usable now.
+    const QJsonValue notBefore = payload->value("nbf"_L1);
+    if (!notBefore.isUndefined()) {
+        if (!notBefore.isDouble())
+            return refuse(u"JWT 'nbf' must be numeric"_s);
+        if (notBefore.toInteger() > now.toSecsSinceEpoch() + kExpiryLeewaySeconds)
+            return refuse(u"JWT not valid before %1"_s.arg(
+                QDateTime::fromSecsSinceEpoch(notBefore.toInteger(), Qt::UTC).toString(Qt::ISODate)));
+    }
+    const QJsonValue issuedAt = payload->value("iat"_L1);
+    if (!issuedAt.isUndefined()) {
+        if (!issuedAt.isDouble())
+            return refuse(u"JWT 'iat' must be numeric"_s);
+        if (issuedAt.toInteger() > now.toSecsSinceEpoch() + kExpiryLeewaySeconds)
+            return refuse(u"JWT issued in the future (%1)"_s.arg(
+                QDateTime::fromSecsSinceEpoch(issuedAt.toInteger(), Qt::UTC).toString(Qt::ISODate)));
+    }
     claims.login = payload->value("name"_L1).toString();
     claims.sessionId = payload->value("sid"_L1).toString();
     const QJsonValue topics = payload->value("topics"_L1);

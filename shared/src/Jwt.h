@@ -30,7 +30,7 @@ struct JwtResult
 class Jwt
 {
 public:
-    // Clocks of the forge and this server may disagree a little.
+    // Clocks of the forge and this server may disagree a little; applies to exp, nbf and iat.
     static constexpr qint64 kExpiryLeewaySeconds = 30;
 
     static JwtResult verify(const QByteArray& token, const QByteArray& secret,

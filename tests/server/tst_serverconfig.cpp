@@ -60,7 +60,7 @@ void TestServerConfig::iniFile()
     const QString path =
         writeIni("[server]\nlisten=127.0.0.1\nport=9000\npath_prefix=/push/\nadmin_port=9001\n"
                  "workers=3\nstate=/tmp/x.sqlite\nlog_level=debug\n"
-                 "[auth]\njwt_secret=j\npublisher_secret=\"p,q\"\n"
+                 "[auth]\njwt_secret=j\npublisher_secret=\"p,q\"\npublisher_secret_file=/etc/fw/pub\n"
                  "[limits]\nping_interval_ms=1000\npong_deadline_ms=500\nmax_connections=10\n"
                  "max_send_queue_bytes=4096\nhandshake_timeout_ms=250\nmax_message_bytes=1024\n"
                  "[static_tokens]\ndev-alice=7:alice:s1\ndev-bob=8:bob\n");
@@ -76,6 +76,7 @@ void TestServerConfig::iniFile()
     QCOMPARE(c.logLevel, u"debug"_s);
     QCOMPARE(c.jwtSecret, QByteArray("j"));
     QCOMPARE(c.publisherSecret, QByteArray("p,q")); // quoted: the comma is part of the secret
+    QCOMPARE(c.publisherSecretFile, u"/etc/fw/pub"_s);
     QCOMPARE(c.pingIntervalMs, 1000);
     QCOMPARE(c.pongDeadlineMs, 500);
     QCOMPARE(c.maxConnections, 10);

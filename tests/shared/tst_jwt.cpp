@@ -152,6 +152,36 @@ void TestJwt::verify_data()
     QTest::newRow("exp null") << craft(hs256Header(), json(payloadWith(u"exp"_s, QJsonValue::Null))) << kNow
                               << qint64(0) << u"JWT has no numeric 'exp'"_s;
 
+    // Not-before and issued-at (v1.1), with the same 30 s leeway as exp.
+    QTest::newRow("nbf now") << craft(hs256Header(), json(payloadWith(u"nbf"_s, kNow))) << kNow << qint64(7)
+                             << QString();
+    QTest::newRow("nbf in the past") << craft(hs256Header(), json(payloadWith(u"nbf"_s, kNow - 3600))) << kNow
+                                     << qint64(7) << QString();
+    QTest::newRow("nbf 30 s ahead (leeway edge)")
+        << craft(hs256Header(), json(payloadWith(u"nbf"_s, kNow + 30))) << kNow << qint64(7) << QString();
+    QTest::newRow("nbf 31 s ahead") << craft(hs256Header(), json(payloadWith(u"nbf"_s, kNow + 31))) << kNow
+                                    << qint64(0) << u"JWT not valid before 2027-01-15T08:00:31Z"_s;
+    QTest::newRow("nbf an hour ahead") << craft(hs256Header(), json(payloadWith(u"nbf"_s, kNow + 3600)))
+                                       << kNow << qint64(0) << u"JWT not valid before"_s;
+    QTest::newRow("nbf string") << craft(hs256Header(), json(payloadWith(u"nbf"_s, u"1800000000"_s))) << kNow
+                                << qint64(0) << u"JWT 'nbf' must be numeric"_s;
+    QTest::newRow("nbf null") << craft(hs256Header(), json(payloadWith(u"nbf"_s, QJsonValue::Null))) << kNow
+                              << qint64(0) << u"JWT 'nbf' must be numeric"_s;
+    QTest::newRow("iat now") << craft(hs256Header(), json(payloadWith(u"iat"_s, kNow))) << kNow << qint64(7)
+                             << QString();
+    QTest::newRow("iat in the past") << craft(hs256Header(), json(payloadWith(u"iat"_s, kNow - 3600))) << kNow
+                                     << qint64(7) << QString();
+    QTest::newRow("iat 30 s ahead (leeway edge)")
+        << craft(hs256Header(), json(payloadWith(u"iat"_s, kNow + 30))) << kNow << qint64(7) << QString();
+    QTest::newRow("iat 31 s ahead") << craft(hs256Header(), json(payloadWith(u"iat"_s, kNow + 31))) << kNow
+                                    << qint64(0) << u"JWT issued in the future"_s;
+    QTest::newRow("iat a day ahead") << craft(hs256Header(), json(payloadWith(u"iat"_s, kNow + 86400)))
+                                     << kNow << qint64(0) << u"JWT issued in the future"_s;
+    QTest::newRow("iat string") << craft(hs256Header(), json(payloadWith(u"iat"_s, u"1800000000"_s))) << kNow
+                                << qint64(0) << u"JWT 'iat' must be numeric"_s;
+    QTest::newRow("iat array") << craft(hs256Header(), json(payloadWith(u"iat"_s, QJsonArray{kNow}))) << kNow
+                               << qint64(0) << u"JWT 'iat' must be numeric"_s;
+
     // Subject
     const QString subError = u"JWT 'sub' must be a user id (a string of digits)"_s;
     QTest::newRow("sub missing") << craft(hs256Header(), json(payloadWith(u"sub"_s, QJsonValue::Undefined)))

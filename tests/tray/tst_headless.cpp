@@ -107,6 +107,8 @@ private Q_SLOTS:
     void jsonLinePerEvent();
     void statusLineTicksAndRecoversAfterServerRestart();
     void refusedTokenIsShownAndNotRetried();
+    void cleartextTokenIsWarnedAbout_data();
+    void cleartextTokenIsWarnedAbout();
     void startErrors_data();
     void startErrors();
 
@@ -207,6 +209,33 @@ void TestHeadless::refusedTokenIsShownAndNotRetried()
     tray.waitForLine([](const QString&) { return false; }, 200);
     QCOMPARE(tray.lines().last(), u"token refused"_s);
     QCOMPARE(tray.process().state(), QProcess::Running);
+}
+
+void TestHeadless::cleartextTokenIsWarnedAbout_data()
+{
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<bool>("warned");
+    // 0.0.0.0 is no loopback address, yet Linux connects it to this machine: a real non-loopback
+    // case without a packet leaving the host.
+    QTest::newRow("ws to 0.0.0.0") << u"0.0.0.0"_s << true;
+    QTest::newRow("ws to 127.0.0.1") << u"127.0.0.1"_s << false;
+    QTest::newRow("ws to localhost") << u"localhost"_s << false;
+}
+
+void TestHeadless::cleartextTokenIsWarnedAbout()
+{
+    QFETCH(QString, host);
+    QFETCH(bool, warned);
+    QUrl url = m_server.wsUrl();
+    url.setHost(host);
+    Tray tray;
+    tray.start({u"--headless"_s, u"--server"_s, url.toString()});
+    // The warning informs, it does not stop anything: the connection still comes up.
+    QCOMPARE(tray.waitForType(u"hello"_s).value("user"_L1).toObject().value("login"_L1).toString(),
+             u"alice"_s);
+    const QString stderrText = QString::fromUtf8(tray.process().readAllStandardError());
+    QCOMPARE(stderrText.contains(u"token is sent unencrypted to ws://%1"_s.arg(host)), warned);
+    QVERIFY2(!stderrText.contains(QString::fromUtf8(ServerProcess::kStaticToken)), qPrintable(stderrText));
 }
 
 void TestHeadless::startErrors_data()

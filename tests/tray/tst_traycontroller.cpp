@@ -10,6 +10,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -72,6 +73,10 @@ private Q_SLOTS:
     void stopStopwatchThroughBridge();
     void cancelStopwatchThroughBridge();
     void markAllReadThroughBridge();
+    void sendsTokenInClear_data();
+    void sendsTokenInClear();
+    void cleartextTokenWarning_data();
+    void cleartextTokenWarning();
 
 private:
     TrayController::Config config(const QList<qint64>& boards = {}) const
@@ -440,4 +445,90 @@ void TestTrayController::markAllReadThroughBridge()
 }
 
 QTEST_GUILESS_MAIN(TestTrayController)
+void TestTrayController::sendsTokenInClear_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<bool>("inClear");
+    QTest::newRow("ws remote name") << u"ws://push.example.org/-/ws"_s << true;
+    QTest::newRow("WS upper case") << u"WS://push.example.org/-/ws"_s << true;
+    QTest::newRow("http remote") << u"http://forge.example.org"_s << true;
+    QTest::newRow("ws LAN address") << u"ws://192.168.1.10:8080/-/ws"_s << true;
+    QTest::newRow("ws any address") << u"ws://0.0.0.0:8080/-/ws"_s << true;
+    QTest::newRow("ws remote IPv6") << u"ws://[2001:db8::1]/-/ws"_s << true;
+    QTest::newRow("ws 'localhost' lookalike") << u"ws://localhost.example.org/-/ws"_s << true;
+    QTest::newRow("ws 127 lookalike name") << u"ws://127.0.0.1.example.org/-/ws"_s << true;
+    QTest::newRow("wss remote") << u"wss://push.example.org/-/ws"_s << false;
+    QTest::newRow("https remote") << u"https://forge.example.org"_s << false;
+    QTest::newRow("ws localhost") << u"ws://localhost:8080/-/ws"_s << false;
+    QTest::newRow("ws LOCALHOST.") << u"ws://LOCALHOST.:8080/-/ws"_s << false;
+    QTest::newRow("ws sub.localhost") << u"ws://push.localhost/-/ws"_s << false;
+    QTest::newRow("ws 127.0.0.1") << u"ws://127.0.0.1:8080/-/ws"_s << false;
+    QTest::newRow("ws 127.1.2.3") << u"ws://127.1.2.3/-/ws"_s << false;
+    QTest::newRow("http ::1") << u"http://[::1]:3000"_s << false;
+    QTest::newRow("empty") << QString() << false;
+}
+
+void TestTrayController::sendsTokenInClear()
+{
+    QFETCH(QString, url);
+    QFETCH(bool, inClear);
+    QCOMPARE(forgewire::sendsTokenInClear(QUrl(url)), inClear);
+}
+
+void TestTrayController::cleartextTokenWarning_data()
+{
+    QTest::addColumn<QString>("server");
+    QTest::addColumn<QString>("forge");
+    QTest::addColumn<QByteArray>("token");
+    QTest::addColumn<QString>("warning"); // fragment; empty: no warning
+
+    const QByteArray forgeToken = "0123456789abcdef0123456789abcdef01234567";
+    const QByteArray jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0.c2ln";
+    QTest::newRow("ws remote") << u"ws://push.example.org/-/ws"_s << u"https://forge.example.org"_s
+                               << forgeToken << u"unencrypted to ws://push.example.org;"_s;
+    QTest::newRow("http forge with a forge token")
+        << u"wss://push.example.org/-/ws"_s << u"http://forge.example.org"_s << forgeToken
+        << u"unencrypted to http://forge.example.org;"_s;
+    QTest::newRow("both") << u"ws://push.example.org/-/ws"_s << u"http://forge.example.org"_s << forgeToken
+                          << u"ws://push.example.org and http://forge.example.org"_s;
+    // A JWT never goes to the forge.
+    QTest::newRow("http forge with a JWT")
+        << u"wss://push.example.org/-/ws"_s << u"http://forge.example.org"_s << jwt << QString();
+    QTest::newRow("no token") << u"ws://push.example.org/-/ws"_s << u"http://forge.example.org"_s
+                              << QByteArray() << QString();
+    QTest::newRow("encrypted") << u"wss://push.example.org/-/ws"_s << u"https://forge.example.org"_s
+                               << forgeToken << QString();
+    QTest::newRow("loopback") << u"ws://127.0.0.1:8080/-/ws"_s << u"http://localhost:3000"_s << forgeToken
+                              << QString();
+}
+
+void TestTrayController::cleartextTokenWarning()
+{
+    QFETCH(QString, server);
+    QFETCH(QString, forge);
+    QFETCH(QByteArray, token);
+    QFETCH(QString, warning);
+
+    TrayController controller;
+    TrayController::Config c;
+    c.serverUrl = QUrl(server);
+    c.forgeUrl = QUrl(forge);
+    c.token = token;
+    // Logged once when it appears (forgewire.tray), not again for an unchanged configuration.
+    if (!warning.isEmpty())
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QRegularExpression::escape(warning)));
+    controller.configure(c); // not started: nothing is sent anywhere
+    controller.configure(c);
+    if (warning.isEmpty()) {
+        QVERIFY2(controller.cleartextTokenWarning().isEmpty(),
+                 qPrintable(controller.cleartextTokenWarning()));
+    } else {
+        QVERIFY2(controller.cleartextTokenWarning().contains(warning),
+                 qPrintable(controller.cleartextTokenWarning()));
+        QVERIFY(!controller.cleartextTokenWarning().contains(QString::fromLatin1(token)));
+    }
+    QTest::failOnWarning(QRegularExpression(u".*"_s));
+    controller.configure(c);
+}
+
 #include "tst_traycontroller.moc"

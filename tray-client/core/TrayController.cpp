@@ -5,6 +5,7 @@
 #include "Topic.h"
 #include "TrayLogging.h"
 
+#include <QHostAddress>
 #include <QUuid>
 
 namespace forgewire {
@@ -33,6 +34,37 @@ TrayController::~TrayController()
     // Pending replies are aborted here; their answers must not reach a half-destroyed controller.
     delete std::exchange(m_actions, nullptr);
     stop();
+}
+
+bool sendsTokenInClear(const QUrl& url)
+{
+    const QString scheme = url.scheme().toLower();
+    if (scheme != "ws"_L1 && scheme != "http"_L1)
+        return false;
+    QString host = url.host().toLower();
+    if (host.endsWith(u'.'))
+        host.chop(1);
+    if (host == "localhost"_L1 || host.endsWith(".localhost"_L1)) // RFC 6761: always loopback
+        return false;
+    const QHostAddress address(host);
+    return address.isNull() || !address.isLoopback();
+}
+
+QString TrayController::cleartextTokenWarning() const
+{
+    if (m_config.token.isEmpty())
+        return {};
+    QStringList hosts;
+    if (sendsTokenInClear(m_config.serverUrl))
+        hosts.append(m_config.serverUrl.toDisplayString(QUrl::RemovePath | QUrl::RemoveQuery));
+    // Forge actions send the token only when it looks like a forge token.
+    if (ForgeActions::looksLikeForgeToken(m_config.token) && sendsTokenInClear(m_config.forgeUrl))
+        hosts.append(m_config.forgeUrl.toDisplayString(QUrl::RemovePath | QUrl::RemoveQuery));
+    if (hosts.isEmpty())
+        return {};
+    return tr("Your token is sent unencrypted to %1; anyone on the network can read and reuse it. "
+              "Use wss:// and https://.")
+        .arg(hosts.join(tr(" and ")));
 }
 
 void TrayController::configure(const Config& config)
@@ -66,6 +98,11 @@ void TrayController::configure(const Config& config)
             subscribeBoards(added);
             m_connection->setToken(config.token);
         }
+    }
+    if (const QString warning = cleartextTokenWarning(); warning != m_loggedWarning) {
+        m_loggedWarning = warning;
+        if (!warning.isEmpty())
+            qCWarning(lcTray).noquote() << warning;
     }
     Q_EMIT configChanged();
 }

@@ -15,6 +15,10 @@ namespace forgewire {
 
 class SharedConnection;
 
+// True when a token sent to `url` crosses the network unencrypted: ws:// or http:// to a host that is
+// not loopback (localhost, 127.0.0.0/8, ::1). Anyone on the path can then read and reuse it.
+bool sendsTokenInClear(const QUrl& url);
+
 // The tray's brain without any widgets: consumes the process's SharedConnection for the configured
 // server, keeps TrayState current, subscribes the watched boards and turns their events into
 // notifications. The tray UI and the headless printer are views on it.
@@ -53,6 +57,9 @@ public:
 
     QUrl issueUrl(const TrayState::RunningStopwatch& entry) const;
     QUrl notificationsUrl() const;
+    // A sentence for the user when the configured token goes unencrypted to another machine (the
+    // server URL, or the forge URL for forge actions); empty otherwise. Logged when it appears.
+    QString cleartextTokenWarning() const;
 
     // Stopping/cancelling a stopwatch and marking all read go straight to the forge's REST API with the
     // user's token (shared/src/ForgeActions.h, issue #4). They need the forge URL and a forge token,
@@ -99,6 +106,7 @@ private:
     BoardWatcher m_boards;
     QPointer<SharedConnection> m_connection;
     QString m_sessionTag;
+    QString m_loggedWarning;
     // Rebuilt when the forge URL changes; answers of a replaced instance are ignored.
     ForgeActions* m_actions = nullptr;
 };

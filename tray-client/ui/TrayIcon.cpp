@@ -13,6 +13,9 @@ TrayIcon::TrayIcon(TrayController* controller, QObject* parent) : QObject(parent
 {
     m_header = m_menu.addAction(QString());
     m_header->setEnabled(false);
+    m_cleartextWarning = m_menu.addAction(QString());
+    m_cleartextWarning->setEnabled(false);
+    m_cleartextWarning->setVisible(false);
     m_menu.addSeparator();
     m_stopwatchEnd = m_menu.addSeparator();
 
@@ -48,6 +51,7 @@ TrayIcon::TrayIcon(TrayController* controller, QObject* parent) : QObject(parent
         // The stopwatch entries link with the forge URL, which may have changed.
         rebuildStopwatches();
         refreshActions();
+        refreshTexts(); // the clear-text token warning follows the URLs
     });
     connect(m_controller, &TrayController::boardNotification, this, &TrayIcon::notify);
     connect(m_controller, &TrayController::actionFailed, this,
@@ -78,8 +82,12 @@ void TrayIcon::refreshIcon()
 void TrayIcon::refreshTexts()
 {
     const TrayState& state = m_controller->state();
-    m_tray.setToolTip(state.tooltip());
+    const QString warning = m_controller->cleartextTokenWarning();
+    m_tray.setToolTip(warning.isEmpty() ? state.tooltip() : state.tooltip() + u"\n\u26a0 "_s + warning);
     m_header->setText(headerText());
+    m_cleartextWarning->setText(u"\u26a0 "_s + warning);
+    m_cleartextWarning->setToolTip(warning);
+    m_cleartextWarning->setVisible(!warning.isEmpty());
     const auto& stopwatches = state.stopwatches();
     for (qsizetype i = 0; i < stopwatches.size() && i < m_stopwatchActions.size(); ++i)
         m_stopwatchActions[i]->setText(state.stopwatchLabel(stopwatches[i]));

@@ -51,6 +51,7 @@ private:
     QSystemTrayIcon m_tray;
     QMenu m_menu;
     QAction* m_header = nullptr;
+    QAction* m_cleartextWarning = nullptr; // shown while the token would travel unencrypted
     QAction* m_stopwatchEnd = nullptr;
     // One entry per running stopwatch: a plain link to the issue, or (with forge actions) the
     // menuAction() of a submenu in m_stopwatchMenus with Open issue / Stop / Cancel.
