@@ -27,7 +27,8 @@ constexpr int kMinListenBacklog = 128;
 } // namespace
 
 Server::Server(ServerConfig config, QObject* parent)
-    : QObject(parent), m_config(std::move(config)), m_authenticator(m_config)
+    : QObject(parent), m_config(std::move(config)), m_authenticator(m_config),
+      m_gate(m_config.maxConnectionsPerAddress, m_config.maxPendingHandshakes)
 {
     qRegisterMetaType<forgewire::Publication>();
 }
@@ -84,10 +85,12 @@ bool Server::start(QString* error)
     }
 
     const int workerCount = m_config.effectiveWorkers();
+    m_budget = std::make_unique<QueueBudget>(m_config.maxQueuedBytes, workerCount, &m_metrics.queuedBytes);
     for (int i = 0; i < workerCount; ++i) {
         auto* thread = new QThread(this);
         thread->setObjectName(u"forgewire-worker-%1"_s.arg(i));
-        auto* worker = new Worker(i, m_config, &m_authenticator, &m_metrics, &m_admitted, m_broker);
+        auto* worker = new Worker(i, m_config, &m_authenticator, &m_metrics, &m_admitted, m_broker,
+                                  m_budget.get(), &m_gate);
         worker->moveToThread(thread);
         connect(worker, &Worker::drained, this, [this] {
             if (++m_drainedWorkers == m_workers.size())
@@ -99,6 +102,7 @@ bool Server::start(QString* error)
         m_threads.append(thread);
     }
     m_broker->setWorkers(m_workers);
+    m_budget->setWorkers(m_workers);
 
     m_listener = new ClientListener(m_workers, &m_admitted, this);
     // The kernel's accept queue absorbs connect storms while the workers upgrade.
@@ -174,6 +178,8 @@ void Server::stopWorkers()
 {
     if (m_broker)
         m_broker->setWorkers({});
+    if (m_budget)
+        m_budget->setWorkers({});
     for (Worker* worker : std::as_const(m_workers))
         QMetaObject::invokeMethod(
             worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
