@@ -697,7 +697,7 @@ void Worker::closeSlow(ClientSession* session, const char* why)
     ++m_metrics->droppedSlowConsumer;
     ++m_metrics->slowConsumerDisconnects;
     qCWarning(lcWs).noquote() << "slow consumer" << session->id() << "has" << backlogOf(session)
-                              << "bytes queued (" << why << "); closing with 4008";
+                              << "bytes queued," << why << "- closing with 4008";
     // What it has not read is dropped, not sent: keeping it until the close handshake times out is
     // exactly the memory the cap is there to bound.
     connection->outbox().dropUnsent();
