@@ -45,9 +45,14 @@ public:
     {
         QByteArray payload;
         bool binary;
+        // Refused (rate limit, or the deferred bounds): no payload, answered with `rate_limited`.
         bool rateLimited;
+        // Refused messages in a row share one entry, so a flood costs no memory per message.
+        int count = 1;
     };
     QList<DeferredMessage>& deferred() { return m_deferred; }
+    // Payload bytes in deferred(), counted in the node's queued bytes too.
+    qint64 deferredBytes = 0;
     // Publications of pendingTopic() that arrived during its lookup, released after its retained state.
     struct HeldFrame
     {

@@ -29,6 +29,13 @@ public:
     std::atomic<qint64> handshakeTimeouts{0};
     std::atomic<qint64> pongTimeouts{0};
     std::atomic<qint64> rejectedAtCap{0};
+    std::atomic<qint64> rejectedPerAddress{0};
+    std::atomic<qint64> rejectedPendingHandshakes{0};
+    // Bytes queued for clients on the whole node (outboxes and deferred client messages), kept by
+    // every enqueue and flush; the QueueBudget's counter.
+    std::atomic<qint64> queuedBytes{0};
+    std::atomic<qint64> budgetEvictions{0};
+    std::atomic<qint64> deferredOverflow{0};
     std::atomic<qint64> clientErrors{0};
     std::atomic<qint64> publishRejected{0};
     std::atomic<qint64> publishFailed{0};

@@ -76,14 +76,27 @@ QByteArray Outbox::closeFrame(quint16 code, const QByteArray& reason)
 void Outbox::append(const QByteArray& frame)
 {
     m_frames.append(frame);
-    m_bytes += frame.size();
+    account(frame.size());
 }
 
 void Outbox::clear()
 {
-    m_frames.clear();
+    m_frames = {};
     m_offset = 0;
-    m_bytes = 0;
+    account(-m_bytes);
+}
+
+qint64 Outbox::dropUnsent()
+{
+    const qint64 before = m_bytes;
+    if (m_offset == 0) {
+        clear();
+        return before;
+    }
+    m_frames.resize(1);
+    m_frames.squeeze();
+    account(m_frames.first().size() - m_offset - m_bytes);
+    return before - m_bytes;
 }
 
 Outbox::FlushResult Outbox::flushTo(int fd)
@@ -110,7 +123,7 @@ Outbox::FlushResult Outbox::flushTo(int fd)
             clear();
             return FlushResult::Failed;
         }
-        m_bytes -= sent;
+        account(-qint64(sent));
         qsizetype done = 0;
         for (qint64 left = sent; left > 0;) {
             const qint64 rest = m_frames[done].size() - m_offset;

@@ -111,7 +111,8 @@ std::optional<QByteArray> loadOrCreateSecretFile(const QString& path, bool* crea
 } // namespace
 
 Server::Server(ServerConfig config, QObject* parent)
-    : QObject(parent), m_config(std::move(config)), m_authenticator(m_config)
+    : QObject(parent), m_config(std::move(config)), m_authenticator(m_config),
+      m_gate(m_config.maxConnectionsPerAddress, m_config.maxPendingHandshakes)
 {
     qRegisterMetaType<forgewire::Publication>();
 }
@@ -177,10 +178,12 @@ bool Server::start(QString* error)
     }
 
     const int workerCount = m_config.effectiveWorkers();
+    m_budget = std::make_unique<QueueBudget>(m_config.maxQueuedBytes, workerCount, &m_metrics.queuedBytes);
     for (int i = 0; i < workerCount; ++i) {
         auto* thread = new QThread(this);
         thread->setObjectName(u"forgewire-worker-%1"_s.arg(i));
-        auto* worker = new Worker(i, m_config, &m_authenticator, &m_metrics, &m_admitted, m_broker);
+        auto* worker = new Worker(i, m_config, &m_authenticator, &m_metrics, &m_admitted, m_broker,
+                                  m_budget.get(), &m_gate);
         worker->moveToThread(thread);
         connect(worker, &Worker::drained, this, [this] {
             if (++m_drainedWorkers == m_workers.size())
@@ -192,6 +195,7 @@ bool Server::start(QString* error)
         m_threads.append(thread);
     }
     m_broker->setWorkers(m_workers);
+    m_budget->setWorkers(m_workers);
 
     m_listener = new ClientListener(m_workers, &m_admitted, this);
     // The kernel's accept queue absorbs connect storms while the workers upgrade.
@@ -267,6 +271,8 @@ void Server::stopWorkers()
 {
     if (m_broker)
         m_broker->setWorkers({});
+    if (m_budget)
+        m_budget->setWorkers({});
     for (Worker* worker : std::as_const(m_workers))
         QMetaObject::invokeMethod(
             worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);

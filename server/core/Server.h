@@ -1,7 +1,9 @@
 #pragma once
 
 #include "Authenticator.h"
+#include "ConnectionGate.h"
 #include "Metrics.h"
+#include "QueueBudget.h"
 #include "ServerConfig.h"
 
 #include <QList>
@@ -63,6 +65,9 @@ private:
     Metrics m_metrics;
     Authenticator m_authenticator;
     std::atomic<int> m_admitted{0};
+    // Shared by the workers, so they outlive them (members go after stopWorkers()).
+    ConnectionGate m_gate;
+    std::unique_ptr<QueueBudget> m_budget;
     Engine* m_engine = nullptr;
     Broker* m_broker = nullptr;
     ForgeBridge* m_forgeBridge = nullptr;

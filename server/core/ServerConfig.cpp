@@ -165,6 +165,14 @@ QString ServerConfig::loadIni(const QString& path)
           [&](const QString& v) { return parsePositive(u"max_send_queue_bytes"_s, v, &maxSendQueueBytes); });
     apply(u"limits/max_connections"_s,
           [&](const QString& v) { return parsePositive(u"max_connections"_s, v, &maxConnections); });
+    apply(u"limits/max_queued_bytes"_s,
+          [&](const QString& v) { return parsePositive(u"max_queued_bytes"_s, v, &maxQueuedBytes); });
+    apply(u"limits/max_connections_per_address"_s, [&](const QString& v) {
+        return parsePositive(u"max_connections_per_address"_s, v, &maxConnectionsPerAddress);
+    });
+    apply(u"limits/max_pending_handshakes"_s, [&](const QString& v) {
+        return parsePositive(u"max_pending_handshakes"_s, v, &maxPendingHandshakes);
+    });
     apply(u"forge/url"_s, [&](const QString& v) { return parseForgeUrl(v, &forgeUrl); });
     apply(u"forge/poll_min_ms"_s,
           [&](const QString& v) { return parsePositive(u"forge poll_min_ms"_s, v, &forgePoll.minMs); });
@@ -248,14 +256,31 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
         u"Bytes queued for one client before it is closed as a slow "
         "consumer with 4008 (default %1)."_s.arg(limits::kMaxSendQueueBytes),
         u"bytes"_s);
+    const QCommandLineOption maxQueued(
+        u"max-queued-bytes"_s,
+        u"Bytes queued for all clients together; past it the largest send queues are closed with "
+        "4008 first (default %1)."_s.arg(limits::kMaxQueuedBytes),
+        u"bytes"_s);
+    const QCommandLineOption maxPerAddress(
+        u"max-connections-per-address"_s,
+        u"Connections from one IP address (IPv6: one /64); more get HTTP 503 (default %1)."_s.arg(
+            limits::kMaxConnectionsPerAddress),
+        u"n"_s);
+    const QCommandLineOption maxPending(
+        u"max-pending-handshakes"_s,
+        u"Connections whose upgrade request is not answered yet; more get HTTP 503 (default %1)."_s.arg(
+            limits::kMaxPendingHandshakes),
+        u"n"_s);
     const QCommandLineOption forgeUrl(u"forge-url"_s,
                                       u"Bridge mode: poll this Gitea/Forgejo (e.g. https://codeberg.org) for "
                                       "clients signed in with their forge token."_s,
                                       u"url"_s);
     for (const auto* option :
-         {&config, &listen, &port, &prefix, &adminListen, &adminPort, &workers, &jwtSecret, &publisherSecret,
-          &state, &engine, &logLevel, &maxConnections, &pingInterval, &pongDeadline, &handshakeTimeout,
-          &maxMessage, &maxSendQueue, &forgeUrl})
+         {&config,           &listen,     &port,           &prefix,          &adminListen,
+          &adminPort,        &workers,    &jwtSecret,      &publisherSecret, &state,
+          &engine,           &logLevel,   &maxConnections, &pingInterval,    &pongDeadline,
+          &handshakeTimeout, &maxMessage, &maxSendQueue,   &maxQueued,       &maxPerAddress,
+          &maxPending,       &forgeUrl})
         parser.addOption(*option);
 
     ConfigParseResult result;
@@ -335,6 +360,14 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
          [&](const QString& v) { return parsePositive(u"--max-message-bytes"_s, v, &cfg.maxMessageBytes); });
     flag(maxSendQueue, [&](const QString& v) {
         return parsePositive(u"--max-send-queue-bytes"_s, v, &cfg.maxSendQueueBytes);
+    });
+    flag(maxQueued,
+         [&](const QString& v) { return parsePositive(u"--max-queued-bytes"_s, v, &cfg.maxQueuedBytes); });
+    flag(maxPerAddress, [&](const QString& v) {
+        return parsePositive(u"--max-connections-per-address"_s, v, &cfg.maxConnectionsPerAddress);
+    });
+    flag(maxPending, [&](const QString& v) {
+        return parsePositive(u"--max-pending-handshakes"_s, v, &cfg.maxPendingHandshakes);
     });
     flag(forgeUrl, [&](const QString& v) { return parseForgeUrl(v, &cfg.forgeUrl); });
     if (error.isEmpty() &&

@@ -50,6 +50,9 @@ struct ServerConfig
     int pongDeadlineMs = limits::kPongDeadlineMs;
     qint64 maxSendQueueBytes = limits::kMaxSendQueueBytes;
     int maxConnections = limits::kMaxConnections;
+    qint64 maxQueuedBytes = limits::kMaxQueuedBytes;
+    int maxConnectionsPerAddress = limits::kMaxConnectionsPerAddress;
+    int maxPendingHandshakes = limits::kMaxPendingHandshakes;
     int drainTimeoutMs = limits::kDrainTimeoutMs;
 
     // Bridge mode (`[forge] url`, --forge-url): the Gitea/Forgejo base URL, e.g. https://codeberg.org.

@@ -18,13 +18,28 @@ constexpr int kPongDeadlineMs = 10'000;
 // Bytes queued for one client before it is a slow consumer (close 4008). Retained state plus a
 // burst of board events is a few KiB; 1 MiB is minutes of backlog for a real client.
 constexpr qint64 kMaxSendQueueBytes = 1024 * 1024;
+// Bytes queued for all clients of the node together (every outbox plus the client messages waiting
+// behind a pending request). Past it the largest backlogs are closed with 4008 first, so the
+// cap x connections product (20 GB at the defaults) can never be reached.
+constexpr qint64 kMaxQueuedBytes = qint64(1024) * 1024 * 1024;
 // Open WebSocket connections per node; the daemon's fd limit must be above it.
 constexpr int kMaxConnections = 20'000;
+// Connections from one address (IPv6: one /64, what a single host is usually given); loopback is not
+// exempt. Past it: HTTP 503 with Retry-After, like the node-wide cap.
+constexpr int kMaxConnectionsPerAddress = 256;
+// Accepted connections whose HTTP upgrade request has not been answered yet (each may hold up to
+// kMaxRequestHeadBytes of input); past it: HTTP 503 with Retry-After.
+constexpr int kMaxPendingHandshakes = 1024;
 // Topics one connection may hold besides its own user topic.
 constexpr int kMaxSubscriptionsPerConnection = 256;
 // Client message rate: a token bucket; past it messages get `rate_limited` and are dropped.
 constexpr int kClientMessageBurst = 50;
 constexpr int kClientMessagesPerSecond = 20;
+// Client messages kept while the session waits for its token check or a topic lookup (replies keep
+// request order). Above the rate-limit burst, so a well-behaved client never reaches it; past either
+// bound a message is answered with `rate_limited` and its payload is not kept.
+constexpr int kMaxDeferredMessages = 64;
+constexpr qint64 kMaxDeferredBytes = 256 * 1024;
 // Admin listener: largest request body and batch of the publish API.
 constexpr qint64 kMaxPublishBodyBytes = 4 * 1024 * 1024;
 constexpr int kMaxPublishBatch = 10'000;

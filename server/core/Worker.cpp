@@ -1,8 +1,10 @@
 #include "Worker.h"
 
 #include "Broker.h"
+#include "ConnectionGate.h"
 #include "HttpMessage.h"
 #include "Poller.h"
+#include "QueueBudget.h"
 #include "ServerLogging.h"
 #include "Topic.h"
 
@@ -41,9 +43,9 @@ QByteArray acceptKey(const QByteArray& clientKey)
 } // namespace
 
 Worker::Worker(int index, const ServerConfig& config, const Authenticator* authenticator, Metrics* metrics,
-               std::atomic<int>* admitted, Broker* broker)
+               std::atomic<int>* admitted, Broker* broker, QueueBudget* budget, ConnectionGate* gate)
     : m_index(index), m_config(config), m_authenticator(authenticator), m_metrics(metrics),
-      m_admitted(admitted), m_broker(broker)
+      m_admitted(admitted), m_broker(broker), m_budget(budget), m_gate(gate)
 {}
 
 Worker::~Worker()
@@ -51,6 +53,9 @@ Worker::~Worker()
     collectGarbage();
     for (WsConnection* connection : std::as_const(m_unupgraded)) {
         --*m_admitted;
+        leaveHandshake(connection);
+        if (connection->inGate)
+            m_gate->leave(connection->address);
         delete connection;
     }
     for (ClientSession* session : std::as_const(m_sessions)) {
@@ -58,6 +63,9 @@ Worker::~Worker()
         for (const QString& topic : std::as_const(session->subscriptions()))
             --m_metrics->subscriptions(Topic::parse(topic).kind());
         --*m_admitted;
+        releaseDeferred(session);
+        if (session->connection()->inGate)
+            m_gate->leave(session->connection()->address);
         delete session->connection(); // and the session it owns
     }
 }
@@ -81,8 +89,8 @@ void Worker::adoptSocket(qintptr descriptor)
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto* connection =
-        new WsConnection(fd, m_clock.elapsed() + m_config.handshakeTimeoutMs, m_config.maxMessageBytes);
+    auto* connection = new WsConnection(fd, m_clock.elapsed() + m_config.handshakeTimeoutMs,
+                                        m_config.maxMessageBytes, &m_metrics->queuedBytes);
     if (!m_poller->isValid() || !m_poller->add(fd, connection)) {
         qCWarning(lcWs) << "cannot watch an accepted socket; closing it";
         --*m_admitted;
@@ -101,6 +109,37 @@ void Worker::adoptSocket(qintptr descriptor)
         rejectHttp(connection, 503, R"({"error":"too many connections"})", "Retry-After: 5\r\n");
         return;
     }
+    // Counted under one lock by the worker that adopts the socket, so a storm spread over the
+    // workers cannot overshoot either cap.
+    connection->address = ConnectionGate::addressOf(fd);
+    connection->inGate = true;
+    connection->handshakePending = true;
+    switch (m_gate->enter(connection->address)) {
+    case ConnectionGate::Verdict::Admit:
+        break;
+    case ConnectionGate::Verdict::TooManyFromAddress:
+        ++m_metrics->rejectedPerAddress;
+        qCWarning(lcWs).noquote() << "per-address cap" << m_config.maxConnectionsPerAddress
+                                  << "reached; refusing" << ConnectionGate::toString(connection->address);
+        rejectHttp(connection, 503, R"({"error":"too many connections from this address"})",
+                   "Retry-After: 5\r\n");
+        break;
+    case ConnectionGate::Verdict::TooManyHandshakes:
+        ++m_metrics->rejectedPendingHandshakes;
+        qCWarning(lcWs) << "pending handshake cap" << m_config.maxPendingHandshakes << "reached; refusing"
+                        << connection->peerAddress();
+        rejectHttp(connection, 503, R"({"error":"too many connections in the handshake"})",
+                   "Retry-After: 5\r\n");
+        break;
+    }
+}
+
+void Worker::leaveHandshake(WsConnection* connection)
+{
+    if (!connection->handshakePending)
+        return;
+    connection->handshakePending = false;
+    m_gate->handshakeDone();
 }
 
 void Worker::onSocketEvent(WsConnection* connection, quint32 events)
@@ -183,6 +222,7 @@ void Worker::upgrade(WsConnection* connection, const HttpRequestHead& head, cons
     connection->input().remove(0, head.length);
     connection->setPhase(WsConnection::Phase::WebSocket);
     m_unupgraded.remove(connection);
+    leaveHandshake(connection);
     startSession(connection, head);
     // Frames a client sent right behind its request.
     if (!connection->input().isEmpty() && connection->phase() == WsConnection::Phase::WebSocket)
@@ -194,6 +234,7 @@ void Worker::rejectHttp(WsConnection* connection, int status, const QByteArray& 
 {
     connection->setPhase(WsConnection::Phase::Lingering);
     connection->input().clear();
+    leaveHandshake(connection);
     connection->deadlineMs = m_clock.elapsed() + m_config.handshakeTimeoutMs;
     connection->closeWhenFlushed = true;
     m_unupgraded.insert(connection);
@@ -325,9 +366,29 @@ void Worker::onClientMessage(ClientSession* session, const QByteArray& payload, 
     if (session->isBusy()) {
         // Replies go out in request order: wait for the token check or the topic lookup in flight
         // (the retained state it brings must precede any later reply).
-        // A rate-limited message only earns an error: its payload is not kept, so a flood during a
-        // slow lookup costs a few bytes per message.
-        session->deferred().append({rateLimited ? QByteArray() : payload, binary, rateLimited});
+        // Past kMaxDeferredMessages / kMaxDeferredBytes a message is refused like a rate-limited one
+        // (`rate_limited`, payload not kept) rather than closing the connection: PROTOCOL.md has no
+        // close code for it, the client learns exactly which requests were dropped, and a client
+        // that sends a burst while its token is checked keeps its connection. Refusals in a row
+        // share one entry, so the list holds at most 2 x kMaxDeferredMessages + 1 entries.
+        QList<ClientSession::DeferredMessage>& deferred = session->deferred();
+        const bool overflow =
+            !rateLimited && (deferred.size() >= limits::kMaxDeferredMessages ||
+                             session->deferredBytes + payload.size() > limits::kMaxDeferredBytes);
+        if (overflow)
+            ++m_metrics->deferredOverflow;
+        if (rateLimited || overflow) {
+            if (!deferred.isEmpty() && deferred.last().rateLimited)
+                ++deferred.last().count;
+            else
+                deferred.append({QByteArray(), binary, true});
+            return;
+        }
+        deferred.append({payload, binary, false});
+        session->deferredBytes += payload.size();
+        m_metrics->queuedBytes += payload.size();
+        if (m_budget->isOver())
+            evictForBudget();
         return;
     }
     handleClientMessage(session, {payload, binary, rateLimited});
@@ -338,6 +399,8 @@ void Worker::processDeferred(ClientSession* session)
     while (session->state() == ClientSession::State::Ready && !session->isBusy() &&
            !session->deferred().isEmpty()) {
         const ClientSession::DeferredMessage message = session->deferred().takeFirst();
+        session->deferredBytes -= message.payload.size();
+        m_metrics->queuedBytes -= message.payload.size();
         handleClientMessage(session, message);
     }
 }
@@ -345,9 +408,13 @@ void Worker::processDeferred(ClientSession* session)
 void Worker::handleClientMessage(ClientSession* session, const ClientSession::DeferredMessage& message)
 {
     if (message.rateLimited) {
-        sendError(
-            session, ErrorCode::RateLimited,
-            u"more than %1 messages per second; message dropped"_s.arg(limits::kClientMessagesPerSecond));
+        const QString dropped =
+            message.count == 1 ? u"message dropped"_s : u"%1 messages dropped"_s.arg(message.count);
+        sendError(session, ErrorCode::RateLimited,
+                  u"more than %1 messages per second, or more than %2 waiting for a reply; %3"_s
+                      .arg(limits::kClientMessagesPerSecond)
+                      .arg(limits::kMaxDeferredMessages)
+                      .arg(dropped));
         return;
     }
     if (message.binary) {
@@ -493,7 +560,8 @@ void Worker::removeFromIndex(ClientSession* session, const QString& topic)
 
 void Worker::deliver(const QList<Publication>& batch)
 {
-    QList<ClientSession*> slow;
+    // A session queueBytes() closes as slow stays in the member set being iterated until the end.
+    m_delivering = true;
     qint64 delivered = 0;
     for (const Publication& publication : batch) {
         const auto it = m_topicIndex.constFind(publication.topic);
@@ -515,23 +583,15 @@ void Worker::deliver(const QList<Publication>& batch)
             }
             if (session->state() != ClientSession::State::Ready)
                 continue;
-            if (isOverSendQueue(session)) {
-                if (!slow.contains(session))
-                    slow.append(session);
-                continue;
-            }
-            queueBytes(session->connection(), isHere ? frameHere : frame);
-            ++delivered;
+            if (queueBytes(session->connection(), isHere ? frameHere : frame))
+                ++delivered;
         }
     }
     m_metrics->delivered += delivered;
-    for (ClientSession* session : std::as_const(slow)) {
-        ++m_metrics->droppedSlowConsumer;
-        ++m_metrics->slowConsumerDisconnects;
-        qCWarning(lcWs).noquote() << "slow consumer" << session->id() << "has"
-                                  << session->connection()->outbox().bytes()
-                                  << "bytes queued; closing with 4008";
-        closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
+    m_delivering = false;
+    for (ClientSession* session : std::exchange(m_unindexAfterDelivery, {})) {
+        for (const QString& topic : QSet<QString>(session->subscriptions()))
+            removeFromIndex(session, topic);
     }
 }
 
@@ -545,29 +605,41 @@ bool Worker::sendMessage(ClientSession* session, const QByteArray& utf8)
 {
     if (session->state() == ClientSession::State::Closing)
         return false;
-    if (isOverSendQueue(session)) {
-        ++m_metrics->droppedSlowConsumer;
-        ++m_metrics->slowConsumerDisconnects;
-        closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
-        return false;
-    }
-    queueBytes(session->connection(), Outbox::textFrame(utf8));
-    return true;
+    return queueBytes(session->connection(), Outbox::textFrame(utf8));
 }
 
-void Worker::queueBytes(WsConnection* connection, const QByteArray& bytes)
+bool Worker::queueBytes(WsConnection* connection, const QByteArray& bytes)
 {
     if (connection->phase() == WsConnection::Phase::Closed)
-        return;
-    connection->outbox().append(bytes);
-    if (connection->inDirtyList)
-        return;
-    connection->inDirtyList = true;
-    m_dirty.append(connection);
-    if (!m_flushPosted) {
-        m_flushPosted = true;
-        QMetaObject::invokeMethod(this, &Worker::flushDirtyConnections, Qt::QueuedConnection);
+        return false;
+    Outbox& outbox = connection->outbox();
+    outbox.append(bytes);
+    if (!connection->inDirtyList) {
+        connection->inDirtyList = true;
+        m_dirty.append(connection);
+        if (!m_flushPosted) {
+            m_flushPosted = true;
+            QMetaObject::invokeMethod(this, &Worker::flushDirtyConnections, Qt::QueuedConnection);
+        }
     }
+    ClientSession* session = connection->session();
+    const bool wasClosing = session && session->state() == ClientSession::State::Closing;
+    if (outbox.bytes() > m_config.maxSendQueueBytes) {
+        // A burst fills the outbox before the event loop writes it out; only what the kernel
+        // refuses counts against the client, so hand the kernel what it takes first.
+        flushConnection(connection);
+        if (outbox.bytes() > m_config.maxSendQueueBytes && session &&
+            session->state() != ClientSession::State::Closing) {
+            closeSlow(session, "send queue over the limit");
+            return false;
+        }
+    }
+    m_budget->noteBacklog(m_index, outbox.bytes());
+    if (m_budget->isOver())
+        evictForBudget();
+    // Evicted for the budget just now: what was queued is gone with the rest of its backlog.
+    return connection->phase() != WsConnection::Phase::Closed &&
+           !(session && !wasClosing && session->state() == ClientSession::State::Closing);
 }
 
 void Worker::flushConnection(WsConnection* connection)
@@ -608,15 +680,80 @@ void Worker::flushDirtyConnections()
     }
 }
 
-bool Worker::isOverSendQueue(ClientSession* session)
+qint64 Worker::backlogOf(ClientSession* session)
+{
+    return session->connection()->outbox().bytes() + session->deferredBytes;
+}
+
+void Worker::releaseDeferred(ClientSession* session)
+{
+    m_metrics->queuedBytes -= session->deferredBytes;
+    session->deferredBytes = 0;
+    session->deferred().clear();
+}
+
+void Worker::closeSlow(ClientSession* session, const char* why)
 {
     WsConnection* connection = session->connection();
-    if (connection->outbox().bytes() <= m_config.maxSendQueueBytes)
-        return false;
-    // A burst fills the outbox before the event loop writes it out; only what the kernel refuses
-    // counts against the client, so hand the kernel what it takes first.
-    flushConnection(connection);
-    return connection->outbox().bytes() > m_config.maxSendQueueBytes;
+    ++m_metrics->droppedSlowConsumer;
+    ++m_metrics->slowConsumerDisconnects;
+    qCWarning(lcWs).noquote() << "slow consumer" << session->id() << "has" << backlogOf(session)
+                              << "bytes queued," << why << "- closing with 4008";
+    // What it has not read is dropped, not sent: keeping it until the close handshake times out is
+    // exactly the memory the cap is there to bound.
+    connection->outbox().dropUnsent();
+    // Our FIN right behind the close frame (once the kernel takes it): the peer is not reading, so
+    // waiting for its close frame is only bounded by the sweep.
+    connection->closeWhenFlushed = true;
+    closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
+}
+
+void Worker::evictForBudget()
+{
+    m_budget->evictionStarted(m_index);
+    // Closing sessions queue their close frames through queueBytes(), which would come back here.
+    if (m_evicting || !m_budget->isOver())
+        return;
+    m_evicting = true;
+    // A broadcast fills every outbox for a moment before the pass that writes them out; only what
+    // a client leaves unread makes it a slow consumer, so the kernel takes what it can first.
+    flushDirtyConnections();
+    QList<std::pair<qint64, ClientSession*>> candidates;
+    if (m_budget->isOver()) {
+        for (ClientSession* session : std::as_const(m_sessions)) {
+            const qint64 backlog = backlogOf(session);
+            if (backlog > 0 && session->state() != ClientSession::State::Closing)
+                candidates.append({backlog, session});
+        }
+        std::sort(candidates.begin(), candidates.end(),
+                  [](const auto& a, const auto& b) { return a.first > b.first; });
+    }
+    qsizetype next = 0;
+    while (m_budget->isOver() && next < candidates.size()) {
+        const qint64 mine = candidates[next].first;
+        m_budget->setBacklog(m_index, mine);
+        qint64 theirs = 0;
+        const int holder = m_budget->largestHolder(&theirs);
+        if (holder != m_index && theirs > mine) {
+            // The largest backlog is on another thread: that worker evicts it on its own thread.
+            m_budget->requestEviction(holder);
+            break;
+        }
+        ClientSession* session = candidates[next++].second;
+        if (session->state() == ClientSession::State::Closing)
+            continue;
+        ++m_metrics->budgetEvictions;
+        closeSlow(session, "node over max_queued_bytes");
+    }
+    m_budget->setBacklog(m_index, next < candidates.size() ? candidates[next].first : 0);
+    if (m_budget->isOver() && next >= candidates.size()) {
+        // Nothing left here: the rest of the backlog is held by other workers.
+        qint64 theirs = 0;
+        const int holder = m_budget->largestHolder(&theirs);
+        if (holder >= 0 && holder != m_index)
+            m_budget->requestEviction(holder);
+    }
+    m_evicting = false;
 }
 
 void Worker::closeSession(ClientSession* session, quint16 code, const QString& reason)
@@ -625,11 +762,15 @@ void Worker::closeSession(ClientSession* session, quint16 code, const QString& r
         return;
     session->setState(ClientSession::State::Closing);
     // Stop delivering at once; the session itself goes when the connection does.
-    for (const QString& topic : QSet<QString>(session->subscriptions()))
-        removeFromIndex(session, topic);
+    if (m_delivering) {
+        m_unindexAfterDelivery.append(session);
+    } else {
+        for (const QString& topic : QSet<QString>(session->subscriptions()))
+            removeFromIndex(session, topic);
+    }
     session->setPendingTopic({});
     session->held().clear();
-    session->deferred().clear();
+    releaseDeferred(session);
     // The close handshake may not finish (a peer that stopped reading): the sweep cuts it later.
     session->pingSentAtMs = m_clock.elapsed();
     // Behind what was queued before it; nothing is sent after it.
@@ -643,8 +784,13 @@ void Worker::dropConnection(WsConnection* connection)
     if (connection->phase() == WsConnection::Phase::Closed)
         return;
     m_poller->remove(connection->fd());
-    connection->closeDescriptor();
+    connection->closeDescriptor(); // and its outbox, uncounted from the node's queued bytes
     m_unupgraded.remove(connection);
+    leaveHandshake(connection);
+    if (connection->inGate) {
+        connection->inGate = false;
+        m_gate->leave(connection->address);
+    }
     if (connection->inDirtyList) {
         m_dirty.removeOne(connection);
         connection->inDirtyList = false;
@@ -661,6 +807,7 @@ void Worker::dropConnection(WsConnection* connection)
 
 void Worker::removeSession(ClientSession* session)
 {
+    releaseDeferred(session);
     for (const QString& topic : QSet<QString>(session->subscriptions()))
         removeFromIndex(session, topic);
     m_sessions.remove(session->serial());
@@ -699,8 +846,13 @@ void Worker::sweep()
     }
 
     const QList<ClientSession*> sessions = m_sessions.values();
+    // This worker's largest backlog, measured once per sweep: what the budget's eviction compares
+    // (queueBytes() only ever raises it).
+    qint64 largest = 0;
     for (ClientSession* session : sessions) {
         WsConnection* connection = session->connection();
+        if (session->state() != ClientSession::State::Closing)
+            largest = std::max(largest, backlogOf(session));
         switch (session->state()) {
         case ClientSession::State::Authenticating:
             if (now - session->createdAtMs() > m_config.handshakeTimeoutMs) {
@@ -724,13 +876,11 @@ void Worker::sweep()
                 session->nextPingAtMs = now + m_config.pingIntervalMs;
                 // Through the outbox like every other frame, so it never overtakes one.
                 queueBytes(connection, m_pingFrame);
-            } else if (isOverSendQueue(session)) {
-                ++m_metrics->slowConsumerDisconnects;
-                closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
             }
             break;
         }
     }
+    m_budget->setBacklog(m_index, largest);
 }
 
 void Worker::drain()

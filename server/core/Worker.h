@@ -22,7 +22,9 @@ class QTimer;
 namespace forgewire {
 
 class Broker;
+class ConnectionGate;
 class Poller;
+class QueueBudget;
 
 // Owns a share of the client connections, on its own thread: the accepted descriptors (one epoll
 // set, see Poller), the upgrade, the sessions, the local topic index and one sweep timer for
@@ -32,7 +34,7 @@ class Worker : public QObject
     Q_OBJECT
 public:
     Worker(int index, const ServerConfig& config, const Authenticator* authenticator, Metrics* metrics,
-           std::atomic<int>* admitted, Broker* broker);
+           std::atomic<int>* admitted, Broker* broker, QueueBudget* budget, ConnectionGate* gate);
     ~Worker() override;
 
     int index() const { return m_index; }
@@ -45,6 +47,9 @@ public:
     void drain();
     // Bridge mode: close every connection of a user (revoked forge token) with 4001.
     void closeUser(qint64 userId, quint16 code, const QString& reason);
+    // The node is over max_queued_bytes: close this worker's largest backlogs with 4008 while they
+    // are the node's largest, or ask the worker that holds a larger one (see QueueBudget).
+    void evictForBudget();
 
 Q_SIGNALS:
     void drained();
@@ -71,12 +76,22 @@ private:
                    const QString& topic = {});
     // Queues one JSON message; false when the session is closing or was just closed as slow.
     bool sendMessage(ClientSession* session, const QByteArray& utf8);
-    void queueBytes(WsConnection* connection, const QByteArray& bytes);
+    // The one way bytes enter an outbox (frames, pongs, errors, close frames, HTTP responses), so
+    // every byte is counted against the client's cap and the node's budget when it is queued. Over
+    // the cap (after the kernel took what it would) the session is closed as slow at once. False
+    // when the bytes were not queued or the connection was closed for them.
+    bool queueBytes(WsConnection* connection, const QByteArray& bytes);
     // Never closes the connection itself (callers may be iterating a topic's members): a broken one
     // is reported by epoll and dropped from onSocketEvent().
     void flushConnection(WsConnection* connection);
     void flushDirtyConnections();
-    bool isOverSendQueue(ClientSession* session);
+    // Closes with 4008 and frees the backlog now: a peer that does not read keeps only the rest of a
+    // partly sent frame and the close frame until the sweep cuts it.
+    void closeSlow(ClientSession* session, const char* why);
+    // What the session holds queued: its outbox and its deferred messages.
+    static qint64 backlogOf(ClientSession* session);
+    void releaseDeferred(ClientSession* session);
+    void leaveHandshake(WsConnection* connection);
     void closeSession(ClientSession* session, quint16 code, const QString& reason);
     // Closes the descriptor at once and frees the connection (and its session) on the next pass.
     void dropConnection(WsConnection* connection);
@@ -92,6 +107,8 @@ private:
     Metrics* m_metrics;
     std::atomic<int>* m_admitted;
     Broker* m_broker;
+    QueueBudget* m_budget;
+    ConnectionGate* m_gate;
 
     Poller* m_poller = nullptr;
     QTimer* m_sweepTimer = nullptr;
@@ -108,6 +125,10 @@ private:
     QList<WsConnection*> m_graveyard;
     const QByteArray m_pingFrame = Outbox::pingFrame();
     bool m_draining = false;
+    // deliver() iterates a topic's members: sessions closed meanwhile leave the index after it.
+    bool m_delivering = false;
+    QList<ClientSession*> m_unindexAfterDelivery;
+    bool m_evicting = false;
 };
 
 } // namespace forgewire

@@ -10,8 +10,8 @@
 
 namespace forgewire {
 
-WsConnection::WsConnection(int fd, qint64 deadline, qint64 maxMessageBytes)
-    : deadlineMs(deadline), m_fd(fd), m_parser(maxMessageBytes)
+WsConnection::WsConnection(int fd, qint64 deadline, qint64 maxMessageBytes, std::atomic<qint64>* queuedBytes)
+    : deadlineMs(deadline), m_fd(fd), m_parser(maxMessageBytes), m_outbox(queuedBytes)
 {}
 
 WsConnection::~WsConnection()

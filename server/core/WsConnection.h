@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ConnectionGate.h"
 #include "Outbox.h"
 #include "WsFrameParser.h"
 
@@ -38,7 +39,9 @@ public:
     // Bytes read from one connection per wake-up, so one busy peer cannot starve the others.
     static constexpr qint64 kMaxReadBytesPerWake = 64 * 1024;
 
-    WsConnection(int fd, qint64 deadlineMs, qint64 maxMessageBytes);
+    // `queuedBytes` (may be null) is the node-wide count the outbox adds its bytes to.
+    WsConnection(int fd, qint64 deadlineMs, qint64 maxMessageBytes,
+                 std::atomic<qint64>* queuedBytes = nullptr);
     ~WsConnection();
     WsConnection(const WsConnection&) = delete;
     WsConnection& operator=(const WsConnection&) = delete;
@@ -68,6 +71,11 @@ public:
     bool closeWhenFlushed = false;
     // Listed in the worker's connections to flush this event-loop pass.
     bool inDirtyList = false;
+    // Counted by the ConnectionGate: for its address, and (until the request is answered) as a
+    // pending handshake.
+    bool inGate = false;
+    bool handshakePending = false;
+    ConnectionGate::Address address;
 
 private:
     int m_fd;

@@ -4,6 +4,7 @@
 #include "WsConnection.h"
 
 #include <QJsonArray>
+#include <QTcpServer>
 #include <QTest>
 
 using namespace forgewire;
@@ -22,7 +23,13 @@ private Q_SLOTS:
     void pongDeadlineDropsDeadPeer();
     void livePeerStaysConnected();
     void slowConsumerClosedWith4008();
+    void pingFloodClosedWith4008();
+    void queueBudgetEvictsLargestFirst();
+    void deferredMessagesBounded_data();
+    void deferredMessagesBounded();
     void connectionCap();
+    void perClientCaps_data();
+    void perClientCaps();
     void clientRateLimit();
     void burstBeyondOneReadIsAllAnswered();
     void subscriptionCap();
@@ -40,6 +47,12 @@ void TestLimits::defaultsAreTheNamedConstants()
     QCOMPARE(config.pongDeadlineMs, limits::kPongDeadlineMs);
     QCOMPARE(config.maxSendQueueBytes, limits::kMaxSendQueueBytes);
     QCOMPARE(config.maxConnections, limits::kMaxConnections);
+    QCOMPARE(limits::kMaxQueuedBytes, qint64(1) << 30);
+    QCOMPARE(config.maxQueuedBytes, limits::kMaxQueuedBytes);
+    QCOMPARE(config.maxConnectionsPerAddress, limits::kMaxConnectionsPerAddress);
+    QCOMPARE(config.maxPendingHandshakes, limits::kMaxPendingHandshakes);
+    // A well-behaved burst (up to the rate limit's) is never refused for waiting on a lookup.
+    QVERIFY(limits::kMaxDeferredMessages > limits::kClientMessageBurst);
 }
 
 void TestLimits::maxMessageSize()
@@ -191,6 +204,161 @@ void TestLimits::slowConsumerClosedWith4008()
     QVERIFY(metrics.contains("forgewire_slow_consumer_disconnects_total 1"));
 }
 
+void TestLimits::pingFloodClosedWith4008()
+{
+    // Every ping queues a pong: a client that floods pings and never reads must hit the send-queue
+    // cap like any slow consumer, and the server must let go of the backlog at once.
+    ServerFixture fixture; // the default 1 MiB cap
+    QVERIFY(fixture.start());
+    const qint64 cap = fixture.server()->config().maxSendQueueBytes;
+    RawWsClient flooder;
+    QVERIFY(flooder.connectAndUpgrade(fixture.server()->port(), "/-/ws", {}, 4096));
+    QVERIFY(waitFor([&] { return fixture.server()->metrics()->connections.load() == 1; }));
+    const std::atomic<qint64>& queued = fixture.server()->metrics()->queuedBytes;
+    const std::atomic<qint64>& closed = fixture.server()->metrics()->slowConsumerDisconnects;
+
+    QByteArray chunk;
+    const QByteArray ping = RawWsClient::frame(0x89, QByteArray(125, 'p'));
+    while (chunk.size() < 256 * 1024)
+        chunk += ping;
+    const qint64 pongSize = Outbox::pongFrame(QByteArray(125, 'p')).size();
+    qint64 sent = 0;
+    qint64 peak = 0;
+    // Kernel buffers on loopback take some MB of pongs before the server's queue grows at all.
+    while (sent < 64 * 1024 * 1024 && closed.load() == 0 &&
+           flooder.socket().state() == QAbstractSocket::ConnectedState) {
+        flooder.socket().write(chunk);
+        sent += chunk.size();
+        while (flooder.socket().bytesToWrite() > 0 && flooder.socket().waitForBytesWritten(10))
+            peak = std::max(peak, queued.load());
+        peak = std::max(peak, queued.load());
+    }
+    QVERIFY2(waitFor([&] { return closed.load() == 1; }), qPrintable(QString::number(sent)));
+    // Never more than one frame over the cap, and freed right after the close: what stays is the
+    // rest of a partly sent pong and the close frame.
+    QVERIFY2(peak <= cap + pongSize, qPrintable(u"%1 > %2"_s.arg(peak).arg(cap)));
+    QVERIFY2(waitFor([&] { return queued.load() < 1024; }, 1000), qPrintable(QString::number(queued.load())));
+    QVERIFY(fixture.admin("GET", u"/metrics"_s).body.contains("\nforgewire_queued_bytes "));
+    // Reading again, the client finds the pongs the kernel held, then 4008 (or the end of the stream).
+    flooder.socket().setReadBufferSize(0);
+    const int code = flooder.readUntilClose(15000);
+    QVERIFY2(code == 4008 || flooder.socket().state() != QAbstractSocket::ConnectedState,
+             qPrintable(QString::number(code)));
+    flooder.socket().abort();
+    QVERIFY(waitFor([&] { return fixture.server()->metrics()->connections.load() == 0; }));
+    QCOMPARE(queued.load(), 0);
+}
+
+void TestLimits::queueBudgetEvictsLargestFirst()
+{
+    // Per-client caps far above the node's budget: only the budget can close anyone, and it must
+    // pick the largest backlog. `large` reads topics a and b, `small` only b; neither reads.
+    ServerConfig config = testConfig();
+    config.maxSendQueueBytes = 256 * 1024 * 1024;
+    config.maxQueuedBytes = 1024 * 1024;
+    ServerFixture fixture(config);
+    QVERIFY(fixture.start());
+    Metrics* metrics = fixture.server()->metrics();
+    RawWsClient large;
+    RawWsClient small;
+    QVERIFY(large.connectAndUpgrade(fixture.server()->port(), "/-/ws", {}, 4096));
+    QVERIFY(small.connectAndUpgrade(fixture.server()->port(), "/-/ws", {}, 4096));
+    large.sendText(R"({"type":"subscribe","topic":"public.a"})");
+    large.sendText(R"({"type":"subscribe","topic":"public.b"})");
+    small.sendText(R"({"type":"subscribe","topic":"public.b"})");
+    QVERIFY(waitFor([&] { return metrics->subscriptionsPublic.load() == 3; }));
+    // A reader that keeps up is never a candidate, even though a broadcast fills its queue too.
+    WsClient steady;
+    QVERIFY(steady.open(fixture.wsUrl()));
+    steady.subscribe(u"public.a"_s);
+    QVERIFY(!steady.nextOfType(u"subscribed"_s).isEmpty());
+
+    auto batch = [](const QString& topic) {
+        QJsonArray array;
+        for (int i = 0; i < 10; ++i)
+            array.append(QJsonObject{
+                {u"topic"_s, topic},
+                {u"message"_s, QJsonObject{{u"type"_s, u"board"_s},
+                                           {u"event"_s, u"project.updated"_s},
+                                           {u"data"_s, QJsonObject{{u"title"_s, QString(30 * 1024, u'x')},
+                                                                   {u"description"_s, u""_s},
+                                                                   {u"is_closed"_s, false}}}}}});
+        return QJsonDocument(array).toJson(QJsonDocument::Compact);
+    };
+    const QByteArray onA = batch(u"public.a"_s);
+    const QByteArray onB = batch(u"public.b"_s);
+    for (int round = 0; round < 200 && metrics->budgetEvictions.load() == 0; ++round) {
+        QVERIFY(fixture.publish(u"/api/v1/publish"_s, onA));
+        QVERIFY(fixture.publish(u"/api/v1/publish"_s, onA));
+        QVERIFY(fixture.publish(u"/api/v1/publish"_s, onB));
+        steady.queue().clear();
+    }
+    QVERIFY(waitFor([&] { return metrics->budgetEvictions.load() == 1; }));
+    QVERIFY2(metrics->queuedBytes.load() <= config.maxQueuedBytes,
+             qPrintable(QString::number(metrics->queuedBytes.load())));
+    QCOMPARE(metrics->slowConsumerDisconnects.load(), 1);
+    // The large backlog went; the small one and the steady reader stay.
+    large.socket().setReadBufferSize(0);
+    const int code = large.readUntilClose(15000);
+    QVERIFY2(code == 4008 || large.socket().state() != QAbstractSocket::ConnectedState,
+             qPrintable(QString::number(code)));
+    QVERIFY(steady.isOpen());
+    QCOMPARE(small.socket().state(), QAbstractSocket::ConnectedState);
+    large.socket().abort();
+    QVERIFY(waitFor([&] { return metrics->connections.load() == 2; }));
+    QCOMPARE(metrics->budgetEvictions.load(), 1);
+}
+
+void TestLimits::deferredMessagesBounded_data()
+{
+    QTest::addColumn<int>("messages");
+    QTest::addColumn<int>("padBytes");
+    QTest::addColumn<int>("pauseAfter"); // wait for the rate limit's tokens after this many (0: none)
+    // Large messages: the byte bound refuses the fifth of 60 KB (4 x 60 KB fit in 256 KiB).
+    QTest::newRow("bytes") << 10 << 60'000 << 0;
+    // Small ones: the count bound, reached with the rate limit's refills (2 s = 40 more tokens).
+    QTest::newRow("count") << limits::kMaxDeferredMessages + 10 << 10 << limits::kClientMessageBurst;
+}
+
+void TestLimits::deferredMessagesBounded()
+{
+    QFETCH(int, messages);
+    QFETCH(int, padBytes);
+    QFETCH(int, pauseAfter);
+    // A forge that accepts and never answers: the token check stays pending, the session stays in
+    // Authenticating and every message it sends is deferred.
+    QTcpServer silentForge;
+    QVERIFY(silentForge.listen(QHostAddress::LocalHost));
+    ServerConfig config = testConfig();
+    config.forgeUrl = u"http://127.0.0.1:%1"_s.arg(silentForge.serverPort());
+    config.handshakeTimeoutMs = 6000;
+    config.pongDeadlineMs = 500; // how long the closing session waits for the client's close frame
+    ServerFixture fixture(config);
+    QVERIFY(fixture.start());
+    Metrics* metrics = fixture.server()->metrics();
+    RawWsClient client;
+    QVERIFY(client.connectAndUpgrade(fixture.server()->port(), "/-/ws",
+                                     "Authorization: token forge-token-1\r\n"));
+    const QByteArray message = R"({"type":"ping","pad":")" + QByteArray(padBytes, 'x') + R"("})";
+    for (int i = 0; i < messages; ++i) {
+        if (pauseAfter > 0 && i == pauseAfter) {
+            QVERIFY(waitFor([&] { return client.socket().bytesToWrite() == 0; }));
+            QTest::qWait(2100);
+        }
+        client.sendText(message);
+    }
+    const qint64 refused = padBytes > 1000 ? messages - limits::kMaxDeferredBytes / message.size()
+                                           : messages - limits::kMaxDeferredMessages;
+    QVERIFY(waitFor([&] { return metrics->deferredOverflow.load() >= refused; }));
+    QCOMPARE(metrics->deferredOverflow.load(), refused);
+    QVERIFY2(metrics->queuedBytes.load() <= limits::kMaxDeferredBytes,
+             qPrintable(QString::number(metrics->queuedBytes.load())));
+    QVERIFY(metrics->queuedBytes.load() > 0);
+    // The session ends (the handshake timeout): the deferred payloads are freed with it.
+    QVERIFY(waitFor([&] { return metrics->connections.load() == 0; }, 10000));
+    QCOMPARE(metrics->queuedBytes.load(), 0);
+}
+
 void TestLimits::connectionCap()
 {
     ServerConfig config = testConfig();
@@ -214,6 +382,65 @@ void TestLimits::connectionCap()
     WsClient again;
     QVERIFY(waitFor([&] { return again.open(fixture.wsUrl()); }));
     QCOMPARE(again.next().value("type"_L1).toString(), u"hello"_s);
+}
+
+void TestLimits::perClientCaps_data()
+{
+    QTest::addColumn<bool>("perAddress");
+    // Three upgraded connections from 127.0.0.1; the fourth is refused.
+    QTest::newRow("max_connections_per_address") << true;
+    // Three connections that never send their request; the fourth is refused, and an upgraded
+    // connection no longer counts.
+    QTest::newRow("max_pending_handshakes") << false;
+}
+
+void TestLimits::perClientCaps()
+{
+    QFETCH(bool, perAddress);
+    ServerConfig config = testConfig();
+    (perAddress ? config.maxConnectionsPerAddress : config.maxPendingHandshakes) = 3;
+    ServerFixture fixture(config);
+    QVERIFY(fixture.start());
+    Metrics* metrics = fixture.server()->metrics();
+    std::vector<std::unique_ptr<WsClient>> clients;
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    for (int i = 0; i < 3; ++i) {
+        if (perAddress) {
+            clients.push_back(std::make_unique<WsClient>());
+            QVERIFY(clients.back()->open(fixture.wsUrl()));
+        } else {
+            idle.push_back(std::make_unique<QTcpSocket>());
+            idle.back()->connectToHost(QHostAddress::LocalHost, fixture.server()->port());
+            QVERIFY(idle.back()->waitForConnected(kWaitMs));
+        }
+    }
+    QTest::qWait(200); // the workers adopt the idle sockets
+    const QUrl url(u"http://127.0.0.1:%1/-/ws"_s.arg(fixture.server()->port()));
+    const HttpReply refused = http("GET", url, {}, {});
+    QCOMPARE(refused.status, 503);
+    QCOMPARE(refused.header("Retry-After"), QByteArray("5"));
+    QVERIFY(refused.json().value("error"_L1).toString().contains(perAddress ? "address"_L1 : "handshake"_L1));
+    QCOMPARE((perAddress ? metrics->rejectedPerAddress : metrics->rejectedPendingHandshakes).load(), 1);
+    QCOMPARE(metrics->rejectedAtCap.load(), 0);
+
+    // A slot comes back when a holder goes.
+    if (perAddress)
+        clients.front()->socket().close();
+    else
+        idle.front()->abort();
+    WsClient again;
+    QVERIFY(waitFor([&] { return again.open(fixture.wsUrl()); }));
+    QCOMPARE(again.next().value("type"_L1).toString(), u"hello"_s);
+    if (!perAddress) {
+        // Upgraded, it no longer holds a handshake slot.
+        WsClient another;
+        QVERIFY(another.open(fixture.wsUrl()));
+        QCOMPARE(metrics->rejectedPendingHandshakes.load(), 1);
+    }
+    QVERIFY(fixture.admin("GET", u"/metrics"_s)
+                .body.contains(perAddress
+                                   ? "forgewire_connections_refused_total{reason=\"per_address\"} "
+                                   : "forgewire_connections_refused_total{reason=\"pending_handshakes\"} 1"));
 }
 
 void TestLimits::clientRateLimit()

@@ -63,6 +63,7 @@ void TestServerConfig::iniFile()
                  "[auth]\njwt_secret=j\npublisher_secret=\"p,q\"\npublisher_secret_file=/etc/fw/pub\n"
                  "[limits]\nping_interval_ms=1000\npong_deadline_ms=500\nmax_connections=10\n"
                  "max_send_queue_bytes=4096\nhandshake_timeout_ms=250\nmax_message_bytes=1024\n"
+                 "max_queued_bytes=65536\nmax_connections_per_address=4\nmax_pending_handshakes=5\n"
                  "[static_tokens]\ndev-alice=7:alice:s1\ndev-bob=8:bob\n");
     const auto parsed = parseServerArguments({u"forgewire-server"_s, u"--config"_s, path});
     QVERIFY2(parsed.config, qPrintable(parsed.error));
@@ -83,6 +84,9 @@ void TestServerConfig::iniFile()
     QCOMPARE(c.maxSendQueueBytes, 4096);
     QCOMPARE(c.handshakeTimeoutMs, 250);
     QCOMPARE(c.maxMessageBytes, 1024);
+    QCOMPARE(c.maxQueuedBytes, 65536);
+    QCOMPARE(c.maxConnectionsPerAddress, 4);
+    QCOMPARE(c.maxPendingHandshakes, 5);
     QCOMPARE(c.staticTokens.size(), 2);
     QCOMPARE(c.staticTokens.value("dev-alice").userId, 7);
     QCOMPARE(c.staticTokens.value("dev-alice").login, u"alice"_s);
@@ -93,10 +97,29 @@ void TestServerConfig::iniFile()
 void TestServerConfig::flagsOverrideIni()
 {
     const QString path = writeIni("[server]\nport=9000\n[auth]\njwt_secret=fromfile\n");
-    const auto parsed = parseServerArguments(
-        {u"forgewire-server"_s, u"--config"_s, path, u"--port"_s, u"9100"_s, u"--jwt-secret"_s, u"fromflag"_s,
-         u"--engine"_s, u"redis://127.0.0.1:6379/0"_s, u"--path-prefix"_s, u"/a"_s, u"--handshake-timeout"_s,
-         u"1500"_s, u"--max-message-bytes"_s, u"2048"_s, u"--max-send-queue-bytes"_s, u"8192"_s});
+    const auto parsed = parseServerArguments({u"forgewire-server"_s,
+                                              u"--config"_s,
+                                              path,
+                                              u"--port"_s,
+                                              u"9100"_s,
+                                              u"--jwt-secret"_s,
+                                              u"fromflag"_s,
+                                              u"--engine"_s,
+                                              u"redis://127.0.0.1:6379/0"_s,
+                                              u"--path-prefix"_s,
+                                              u"/a"_s,
+                                              u"--handshake-timeout"_s,
+                                              u"1500"_s,
+                                              u"--max-message-bytes"_s,
+                                              u"2048"_s,
+                                              u"--max-send-queue-bytes"_s,
+                                              u"8192"_s,
+                                              u"--max-queued-bytes"_s,
+                                              u"16384"_s,
+                                              u"--max-connections-per-address"_s,
+                                              u"6"_s,
+                                              u"--max-pending-handshakes"_s,
+                                              u"7"_s});
     QVERIFY2(parsed.config, qPrintable(parsed.error));
     QCOMPARE(parsed.config->port, quint16(9100));
     QCOMPARE(parsed.config->jwtSecret, QByteArray("fromflag"));
@@ -105,6 +128,9 @@ void TestServerConfig::flagsOverrideIni()
     QCOMPARE(parsed.config->handshakeTimeoutMs, 1500);
     QCOMPARE(parsed.config->maxMessageBytes, 2048);
     QCOMPARE(parsed.config->maxSendQueueBytes, 8192);
+    QCOMPARE(parsed.config->maxQueuedBytes, 16384);
+    QCOMPARE(parsed.config->maxConnectionsPerAddress, 6);
+    QCOMPARE(parsed.config->maxPendingHandshakes, 7);
 }
 
 void TestServerConfig::environmentSecrets()
@@ -191,7 +217,8 @@ void TestServerConfig::helpAndVersion()
     // Every setting is documented: each flag, and the INI-only sections.
     for (const QString& documented :
          {u"--handshake-timeout"_s, u"--max-message-bytes"_s, u"--max-send-queue-bytes"_s,
-          u"--max-connections"_s, u"--ping-interval"_s, u"--pong-deadline"_s, u"--forge-url"_s,
+          u"--max-connections"_s, u"--max-queued-bytes"_s, u"--max-connections-per-address"_s,
+          u"--max-pending-handshakes"_s, u"--ping-interval"_s, u"--pong-deadline"_s, u"--forge-url"_s,
           u"[static_tokens]"_s, u"poll_min_ms"_s, u"outage_max_ms"_s})
         QVERIFY2(help.exitText.contains(documented), qPrintable(documented));
     const auto version = parseServerArguments({u"forgewire-server"_s, u"--version"_s});
