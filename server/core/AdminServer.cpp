@@ -149,7 +149,7 @@ void AdminServer::process(QTcpSocket* socket)
         const qint64 length = qMax<qint64>(head.contentLength, 0);
         if (m_guard) {
             if (const std::optional<Response> refusal = m_guard(head)) {
-                qCInfo(lcHttp).noquote()
+                qCDebug(lcHttp).noquote()
                     << refusal->status << head.method << head.path << "refused before the body";
                 if (length > 0) {
                     replyAndClose(socket, *refusal); // its body is never read
