@@ -57,17 +57,79 @@ bool AdminApi::authorized(const HttpRequestHead& head) const
     return Jwt::constantTimeEquals(header.mid(7).trimmed(), m_secret);
 }
 
+namespace {
+
+const QRegularExpression& userRoute()
+{
+    static const QRegularExpression route(
+        u"^/api/v1/users/([1-9][0-9]{0,17})/(notification-count|stopwatches|logout)$"_s);
+    return route;
+}
+
+const QRegularExpression& projectRoute()
+{
+    static const QRegularExpression route(u"^/api/v1/projects/([1-9][0-9]{0,17})/(events|access)$"_s);
+    return route;
+}
+
+bool isOpenRoute(const QString& path)
+{
+    return path == "/healthz"_L1 || path == "/readyz"_L1 || path == "/metrics"_L1;
+}
+
+} // namespace
+
+std::optional<AdminServer::Response> AdminApi::refuse(const HttpRequestHead& head) const
+{
+    const QString& path = head.path;
+    const QByteArray& method = head.method;
+    if (isOpenRoute(path)) {
+        if (method != "GET" && method != "HEAD")
+            return AdminServer::Response{405, R"({"error":"use GET"})", "application/json", "Allow: GET\r\n"};
+        return std::nullopt;
+    }
+    const auto userMatch = userRoute().match(path);
+    const auto projectMatch = projectRoute().match(path);
+    QByteArray expectedMethod;
+    if (path == "/api/v1/publish"_L1)
+        expectedMethod = "POST";
+    else if (userMatch.hasMatch())
+        expectedMethod = userMatch.captured(2) == "logout"_L1 ? "POST" : "PUT";
+    else if (projectMatch.hasMatch())
+        expectedMethod = projectMatch.captured(2) == "events"_L1 ? "POST" : "PUT";
+    else
+        return error(404, u"no route %1 %2"_s.arg(QString::fromLatin1(method), path));
+    const bool readAccess =
+        projectMatch.hasMatch() && projectMatch.captured(2) == "access"_L1 && method == "GET";
+    if (method != expectedMethod && !readAccess) {
+        return AdminServer::Response{
+            405,
+            QJsonDocument(QJsonObject{{u"error"_s, u"use %1"_s.arg(QString::fromLatin1(expectedMethod))}})
+                .toJson(QJsonDocument::Compact),
+            "application/json", "Allow: " + expectedMethod + "\r\n"};
+    }
+    if (!authorized(head)) {
+        ++m_metrics->publishRejected;
+        return AdminServer::Response{
+            401, R"({"error":"unauthorized: send Authorization: Bearer <publisher secret>"})",
+            "application/json", "WWW-Authenticate: Bearer\r\n"};
+    }
+    return std::nullopt;
+}
+
 void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body,
                       const AdminServer::Respond& respond)
 {
     const QString& path = head.path;
     const QByteArray& method = head.method;
 
-    if (path == "/healthz"_L1 || path == "/readyz"_L1 || path == "/metrics"_L1) {
-        if (method != "GET" && method != "HEAD") {
-            respond({405, R"({"error":"use GET"})", "application/json", "Allow: GET\r\n"});
-            return;
-        }
+    // The server's guard asked the same before reading the body; asked again so handle() is safe
+    // on its own.
+    if (const std::optional<AdminServer::Response> refusal = refuse(head)) {
+        respond(*refusal);
+        return;
+    }
+    if (isOpenRoute(path)) {
         if (path == "/healthz"_L1)
             respond(json(200, {{u"status"_s, u"ok"_s}}));
         else if (path == "/readyz"_L1)
@@ -77,39 +139,10 @@ void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body,
             respond({200, m_metrics->render(m_ready()), "text/plain; version=0.0.4; charset=utf-8"});
         return;
     }
-
-    static const QRegularExpression userRoute(
-        u"^/api/v1/users/([1-9][0-9]{0,17})/(notification-count|stopwatches|logout)$"_s);
-    static const QRegularExpression projectRoute(u"^/api/v1/projects/([1-9][0-9]{0,17})/(events|access)$"_s);
-    const auto userMatch = userRoute.match(path);
-    const auto projectMatch = projectRoute.match(path);
-    QByteArray expectedMethod;
-    if (path == "/api/v1/publish"_L1)
-        expectedMethod = "POST";
-    else if (userMatch.hasMatch())
-        expectedMethod = userMatch.captured(2) == "logout"_L1 ? "POST" : "PUT";
-    else if (projectMatch.hasMatch())
-        expectedMethod = projectMatch.captured(2) == "events"_L1 ? "POST" : "PUT";
-    else {
-        respond(error(404, u"no route %1 %2"_s.arg(QString::fromLatin1(method), path)));
-        return;
-    }
+    const auto userMatch = userRoute().match(path);
+    const auto projectMatch = projectRoute().match(path);
     const bool readAccess =
         projectMatch.hasMatch() && projectMatch.captured(2) == "access"_L1 && method == "GET";
-    if (method != expectedMethod && !readAccess) {
-        respond(
-            {405,
-             QJsonDocument(QJsonObject{{u"error"_s, u"use %1"_s.arg(QString::fromLatin1(expectedMethod))}})
-                 .toJson(QJsonDocument::Compact),
-             "application/json", "Allow: " + expectedMethod + "\r\n"});
-        return;
-    }
-    if (!authorized(head)) {
-        ++m_metrics->publishRejected;
-        respond({401, R"({"error":"unauthorized: send Authorization: Bearer <publisher secret>"})",
-                 "application/json", "WWW-Authenticate: Bearer\r\n"});
-        return;
-    }
 
     if (readAccess) {
         getAccess(projectMatch.captured(1).toLongLong(), respond);

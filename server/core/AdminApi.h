@@ -3,6 +3,7 @@
 #include "AdminServer.h"
 
 #include <functional>
+#include <optional>
 
 namespace forgewire {
 
@@ -17,6 +18,9 @@ public:
     AdminApi(QByteArray publisherSecret, Broker* broker, Metrics* metrics, std::function<bool()> ready);
 
     void handle(const HttpRequestHead& head, const QByteArray& body, const AdminServer::Respond& respond);
+    // The AdminServer::Guard: the answer for a request refused from its head alone (unknown route
+    // 404, wrong method 405, missing or wrong secret 401), before its body is read.
+    std::optional<AdminServer::Response> refuse(const HttpRequestHead& head) const;
 
 private:
     bool authorized(const HttpRequestHead& head) const;

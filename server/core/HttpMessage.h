@@ -16,6 +16,8 @@ struct HttpRequestHead
     QString query;                                    // raw, without '?'
     QList<std::pair<QByteArray, QByteArray>> headers; // names lower-cased
     qsizetype length = 0;                             // bytes of the head, including the blank line
+    int minorVersion = 1;                             // HTTP/1.<minorVersion>: 0 or 1
+    qint64 contentLength = -1;                        // -1 without the header; saturates at qint64 max
 
     QByteArray header(const QByteArray& lowerName) const;
     bool hasToken(const QByteArray& lowerName, const QByteArray& lowerToken) const;
@@ -30,6 +32,10 @@ enum class HttpParseStatus
     TooLarge
 };
 
+// Complete only for a head that follows RFC 9112 to the letter (CRLF lines, `METHOD SP origin-form SP
+// HTTP/1.x`, token field names right before the colon, no obs-fold, no control characters in values,
+// one all-digit Content-Length at most, one Host); Invalid for anything else, as soon as the bad line
+// is in the buffer. TooLarge once the head passes `maxHeadBytes`.
 HttpParseStatus parseHttpHead(const QByteArray& buffer, qint64 maxHeadBytes, HttpRequestHead* head);
 
 QByteArray reasonPhrase(int status);

@@ -215,6 +215,8 @@ bool Server::start(QString* error)
         [api = m_adminApi.get()](const HttpRequestHead& head, const QByteArray& body,
                                  AdminServer::Respond respond) { api->handle(head, body, respond); },
         this);
+    m_adminServer->setGuard(
+        [api = m_adminApi.get()](const HttpRequestHead& head) { return api->refuse(head); });
     if (!m_adminServer->listen(m_config.adminAddress, m_config.adminPort)) {
         *error = u"cannot listen on admin %1:%2: %3"_s.arg(m_config.adminAddress.toString())
                      .arg(m_config.adminPort)

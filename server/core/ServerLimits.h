@@ -43,6 +43,16 @@ constexpr qint64 kMaxDeferredBytes = 256 * 1024;
 // Admin listener: largest request body and batch of the publish API.
 constexpr qint64 kMaxPublishBodyBytes = 4 * 1024 * 1024;
 constexpr int kMaxPublishBatch = 10'000;
+// Admin listener: open connections; one more is answered 503 and closed. With the head and body
+// bounds this caps the listener's buffers at 64 x (16 KiB + 4 MiB), about 257 MiB.
+constexpr int kMaxAdminConnections = 64;
+// Admin listener: largest request head.
+constexpr qint64 kMaxAdminHeadBytes = 16 * 1024;
+// Admin listener: from the accept (first request) or a request's first byte (later ones) until its
+// body is complete. Bytes arriving do not extend it, so a slow drip cannot hold a slot; past it 408.
+constexpr int kAdminRequestTimeoutMs = 10'000;
+// Admin listener: a kept-alive connection with no request in flight is closed after this.
+constexpr int kAdminIdleTimeoutMs = 30'000;
 // Time SIGTERM gives clients to take their 1001 close before the process exits.
 constexpr int kDrainTimeoutMs = 3'000;
 

@@ -192,6 +192,11 @@ void Worker::onRequestData(WsConnection* connection)
         rejectHttp(connection, 405, R"({"error":"use GET with Upgrade: websocket"})", "Allow: GET\r\n");
         return;
     }
+    if (head.minorVersion < 1) {
+        // RFC 6455 4.1: the opening handshake is HTTP/1.1 or later.
+        rejectHttp(connection, 400, R"({"error":"WebSocket needs HTTP/1.1; this request is HTTP/1.0"})");
+        return;
+    }
     if (!head.isWebSocketUpgrade()) {
         rejectHttp(connection, 426,
                    R"x({"error":"this endpoint speaks WebSocket only (Upgrade: websocket)"})x",

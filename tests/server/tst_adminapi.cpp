@@ -9,6 +9,22 @@ using namespace forgewire;
 using namespace forgewire::test;
 using namespace Qt::StringLiterals;
 
+namespace {
+
+// Reads until a response head (and whatever came with it) is in; empty on timeout.
+QByteArray readResponseHead(QTcpSocket& socket)
+{
+    QByteArray response;
+    waitFor([&] {
+        socket.waitForReadyRead(10);
+        response += socket.readAll();
+        return response.contains("\r\n\r\n");
+    });
+    return response;
+}
+
+} // namespace
+
 class TestAdminApi : public QObject
 {
     Q_OBJECT
@@ -24,6 +40,13 @@ private Q_SLOTS:
     void batchAccepted();
     void routesAndMethods();
     void bodyTooLarge();
+    void refusedBeforeTheBody_data();
+    void refusedBeforeTheBody();
+    void refusalWithoutBodyKeepsConnection();
+    void http10IsClosed();
+    void pipelinedRequestsKeepAlive();
+    void strictHeads_data();
+    void strictHeads();
     void accessRoundTrip();
     void healthReadyMetrics();
 
@@ -191,6 +214,115 @@ void TestAdminApi::bodyTooLarge()
     }));
     QVERIFY2(response.startsWith("HTTP/1.1 413"), response.constData());
     QCOMPARE(m_fixture->admin("GET", u"/healthz"_s).status, 200); // the listener is fine afterwards
+}
+
+void TestAdminApi::refusedBeforeTheBody_data()
+{
+    QTest::addColumn<QByteArray>("requestLine");
+    QTest::addColumn<QByteArray>("authorization");
+    QTest::addColumn<QByteArray>("status");
+    QTest::newRow("wrong secret") << QByteArray("POST /api/v1/publish") << QByteArray("Bearer wrong")
+                                  << QByteArray("401");
+    QTest::newRow("no secret") << QByteArray("PUT /api/v1/projects/1/access") << QByteArray()
+                               << QByteArray("401");
+    QTest::newRow("not Bearer") << QByteArray("POST /api/v1/publish")
+                                << QByteArray("Basic " + kPublisherSecret) << QByteArray("401");
+    QTest::newRow("no route") << QByteArray("POST /api/v1/nothing")
+                              << QByteArray("Bearer " + kPublisherSecret) << QByteArray("404");
+    QTest::newRow("wrong method") << QByteArray("PUT /api/v1/publish")
+                                  << QByteArray("Bearer " + kPublisherSecret) << QByteArray("405");
+}
+
+void TestAdminApi::refusedBeforeTheBody()
+{
+    // The largest body allowed is announced and never sent: the refusal comes from the head alone,
+    // and the connection ends without the server waiting for (or buffering) the body.
+    QFETCH(QByteArray, requestLine);
+    QFETCH(QByteArray, authorization);
+    QFETCH(QByteArray, status);
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_fixture->server()->adminPort());
+    QVERIFY(socket.waitForConnected(kWaitMs));
+    socket.write(requestLine + " HTTP/1.1\r\nHost: x\r\n" +
+                 (authorization.isEmpty() ? QByteArray() : "Authorization: " + authorization + "\r\n") +
+                 "Content-Length: " + QByteArray::number(limits::kMaxPublishBodyBytes) + "\r\n\r\n");
+    const QByteArray response = readResponseHead(socket);
+    QVERIFY2(response.startsWith("HTTP/1.1 " + status), response.constData());
+    QVERIFY(response.contains("Connection: close\r\n"));
+    QVERIFY(waitForPeerClose(socket));
+    QCOMPARE(m_fixture->admin("GET", u"/healthz"_s, {}, {}).status, 200);
+}
+
+void TestAdminApi::refusalWithoutBodyKeepsConnection()
+{
+    // Nothing to skip: a refused request without a body leaves the connection usable.
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_fixture->server()->adminPort());
+    QVERIFY(socket.waitForConnected(kWaitMs));
+    socket.write("GET /api/v1/projects/1/access HTTP/1.1\r\nHost: x\r\n\r\n");
+    const QByteArray refused = readResponseHead(socket);
+    QVERIFY2(refused.startsWith("HTTP/1.1 401") && refused.contains("Connection: keep-alive\r\n"),
+             refused.constData());
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QVERIFY(readResponseHead(socket).startsWith("HTTP/1.1 200"));
+}
+
+void TestAdminApi::http10IsClosed()
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_fixture->server()->adminPort());
+    QVERIFY(socket.waitForConnected(kWaitMs));
+    socket.write("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    const QByteArray response = readResponseHead(socket);
+    QVERIFY2(response.startsWith("HTTP/1.1 200"), response.constData());
+    QVERIFY2(response.contains("Connection: close\r\n"), response.constData());
+    QVERIFY(waitForPeerClose(socket));
+}
+
+void TestAdminApi::pipelinedRequestsKeepAlive()
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_fixture->server()->adminPort());
+    QVERIFY(socket.waitForConnected(kWaitMs));
+    const QByteArray body = R"({"count":3})";
+    socket.write("PUT /api/v1/users/7/notification-count HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                 kPublisherSecret + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" +
+                 body + "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QByteArray responses;
+    QVERIFY(waitFor([&] {
+        socket.waitForReadyRead(10);
+        responses += socket.readAll();
+        return responses.count("HTTP/1.1 ") == 2 && responses.endsWith("}");
+    }));
+    QVERIFY2(responses.startsWith("HTTP/1.1 202"), responses.constData());
+    QVERIFY2(responses.contains("HTTP/1.1 200"), responses.constData());
+    QCOMPARE(socket.state(), QAbstractSocket::ConnectedState);
+}
+
+void TestAdminApi::strictHeads_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    const QByteArray auth = "Authorization: Bearer " + kPublisherSecret + "\r\n";
+    const QByteArray publish = "POST /api/v1/publish HTTP/1.1\r\nHost: x\r\n" + auth;
+    QTest::newRow("two Content-Lengths") << publish + "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}";
+    QTest::newRow("Content-Length not digits") << publish + "Content-Length: +2\r\n\r\n{}";
+    QTest::newRow("bare LF") << QByteArray("GET /healthz HTTP/1.1\nHost: x\n\n");
+    QTest::newRow("obs-fold") << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n");
+    QTest::newRow("space before colon") << QByteArray("GET /healthz HTTP/1.1\r\nHost : x\r\n\r\n");
+    QTest::newRow("control character") << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\x01\r\n\r\n");
+    QTest::newRow("no Host") << QByteArray("GET /healthz HTTP/1.1\r\n\r\n");
+}
+
+void TestAdminApi::strictHeads()
+{
+    QFETCH(QByteArray, request);
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_fixture->server()->adminPort());
+    QVERIFY(socket.waitForConnected(kWaitMs));
+    socket.write(request);
+    const QByteArray response = readResponseHead(socket);
+    QVERIFY2(response.startsWith("HTTP/1.1 400"), response.constData());
+    QVERIFY(waitForPeerClose(socket));
 }
 
 void TestAdminApi::accessRoundTrip()

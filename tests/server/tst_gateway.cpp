@@ -47,6 +47,8 @@ private Q_SLOTS:
     void plainHttpGets426Or404();
     void upgradeRequestErrors_data();
     void upgradeRequestErrors();
+    void strictRequestHeads_data();
+    void strictRequestHeads();
     void framesRightBehindTheUpgradeRequest();
     void protocolErrorsClose_data();
     void protocolErrorsClose();
@@ -603,6 +605,47 @@ void TestGateway::upgradeRequestErrors()
         // An error response is the end of the connection.
         QVERIFY(waitForPeerClose(raw));
     }
+}
+
+void TestGateway::strictRequestHeads_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<QByteArray>("error"); // part of the error in the 400's body
+    const QByteArray upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+    // RFC 6455 4.1: the opening handshake needs HTTP/1.1.
+    QTest::newRow("HTTP/1.0 upgrade") << "GET /-/ws HTTP/1.0\r\nHost: 127.0.0.1\r\n" + upgrade + "\r\n"
+                                      << QByteArray("needs HTTP/1.1");
+    QTest::newRow("bare LF") << "GET /-/ws HTTP/1.1\nHost: 127.0.0.1\n" + upgrade + "\n"
+                             << QByteArray("malformed");
+    QTest::newRow("obs-fold") << "GET /-/ws HTTP/1.1\r\nHost: 127.0.0.1\r\n" + upgrade +
+                                     "X-A: a\r\n b\r\n\r\n"
+                              << QByteArray("malformed");
+    QTest::newRow("two Content-Lengths") << "GET /-/ws HTTP/1.1\r\nHost: 127.0.0.1\r\n" + upgrade +
+                                                "Content-Length: 0\r\nContent-Length: 0\r\n\r\n"
+                                         << QByteArray("malformed");
+    QTest::newRow("space before colon") << "GET /-/ws HTTP/1.1\r\nHost : 127.0.0.1\r\n" + upgrade + "\r\n"
+                                        << QByteArray("malformed");
+    QTest::newRow("no Host") << "GET /-/ws HTTP/1.1\r\n" + upgrade + "\r\n" << QByteArray("malformed");
+}
+
+void TestGateway::strictRequestHeads()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(QByteArray, error);
+    QTcpSocket raw;
+    raw.connectToHost(QHostAddress::LocalHost, m_fixture->server()->port());
+    QVERIFY(raw.waitForConnected(kWaitMs));
+    raw.write(request);
+    QByteArray response;
+    QVERIFY(waitFor([&] {
+        raw.waitForReadyRead(10);
+        response += raw.readAll();
+        return response.contains("\r\n\r\n") && response.endsWith("}");
+    }));
+    QVERIFY2(response.startsWith("HTTP/1.1 400"), response.constData());
+    QVERIFY2(response.contains(error), response.constData());
+    QVERIFY(waitForPeerClose(raw));
 }
 
 void TestGateway::framesRightBehindTheUpgradeRequest()

@@ -1,5 +1,6 @@
 // Every named network limit of ServerLimits.h, enforced on real sockets.
 
+#include "AdminServer.h"
 #include "TestSupport.h"
 #include "WsConnection.h"
 
@@ -33,7 +34,36 @@ private Q_SLOTS:
     void clientRateLimit();
     void burstBeyondOneReadIsAllAnswered();
     void subscriptionCap();
+    void adminConnectionCap();
+    void adminRequestDeadline_data();
+    void adminRequestDeadline();
+    void adminIdleTimeout();
+    void adminHeadTooLarge();
 };
+
+namespace {
+
+// Reads until a response head (and whatever came with it) is in; empty on timeout.
+QByteArray readResponseHead(QTcpSocket& socket)
+{
+    QByteArray response;
+    waitFor([&] {
+        socket.waitForReadyRead(10);
+        response += socket.readAll();
+        return response.contains("\r\n\r\n");
+    });
+    return response;
+}
+
+// An admin listener with the real server's code but a trivial handler, for limits shortened by hand.
+AdminServer::Handler okHandler()
+{
+    return [](const HttpRequestHead&, const QByteArray&, AdminServer::Respond respond) {
+        respond({200, R"({"ok":true})"});
+    };
+}
+
+} // namespace
 
 void TestLimits::defaultsAreTheNamedConstants()
 {
@@ -53,6 +83,10 @@ void TestLimits::defaultsAreTheNamedConstants()
     QCOMPARE(config.maxPendingHandshakes, limits::kMaxPendingHandshakes);
     // A well-behaved burst (up to the rate limit's) is never refused for waiting on a lookup.
     QVERIFY(limits::kMaxDeferredMessages > limits::kClientMessageBurst);
+    QCOMPARE(limits::kMaxAdminConnections, 64);
+    QCOMPARE(limits::kMaxAdminHeadBytes, 16 * 1024);
+    QCOMPARE(limits::kAdminRequestTimeoutMs, 10'000);
+    QCOMPARE(limits::kAdminIdleTimeoutMs, 30'000);
 }
 
 void TestLimits::maxMessageSize()
@@ -511,6 +545,111 @@ void TestLimits::subscriptionCap()
     }
     QCOMPARE(subscribed, limits::kMaxSubscriptionsPerConnection);
     QCOMPARE(error.value("code"_L1).toString(), u"rate_limited"_s);
+}
+
+void TestLimits::adminConnectionCap()
+{
+    // The default cap, on the real server's admin port.
+    ServerFixture fixture;
+    QVERIFY(fixture.start());
+    const quint16 port = fixture.server()->adminPort();
+    std::vector<std::unique_ptr<QTcpSocket>> held;
+    for (int i = 0; i < limits::kMaxAdminConnections; ++i) {
+        held.push_back(std::make_unique<QTcpSocket>());
+        held.back()->connectToHost(QHostAddress::LocalHost, port);
+        // Spinning the loop lets the server accept each in turn, so the extra one is the last.
+        QVERIFY(waitFor([&] { return held.back()->state() == QAbstractSocket::ConnectedState; }));
+    }
+    QTcpSocket extra;
+    extra.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(extra.waitForConnected(kWaitMs));
+    const QByteArray refused = readResponseHead(extra);
+    QVERIFY2(refused.startsWith("HTTP/1.1 503"), refused.constData());
+    QVERIFY(refused.contains("Retry-After: 1\r\n"));
+    QVERIFY(waitForPeerClose(extra));
+
+    // Those inside are served...
+    held.front()->write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QVERIFY(readResponseHead(*held.front()).startsWith("HTTP/1.1 200"));
+    // ...and a closed one frees its slot.
+    held.back()->abort();
+    held.pop_back();
+    QVERIFY(waitFor([&] { return fixture.admin("GET", u"/healthz"_s, {}, {}).status == 200; }));
+}
+
+void TestLimits::adminRequestDeadline_data()
+{
+    QTest::addColumn<QByteArray>("upfront");
+    QTest::addColumn<QByteArray>("dripped");
+    QTest::newRow("slow head") << QByteArray() << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QTest::newRow("slow body") << QByteArray("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n")
+                               << QByteArray(40, 'x');
+}
+
+void TestLimits::adminRequestDeadline()
+{
+    // A byte every 300 ms would have reset an idle timer forever; the deadline does not move.
+    QFETCH(QByteArray, upfront);
+    QFETCH(QByteArray, dripped);
+    constexpr int kDeadlineMs = 1000;
+    constexpr int kDripMs = 300;
+    AdminServer server(okHandler());
+    server.setRequestTimeoutMs(kDeadlineMs);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QTcpSocket slow;
+    slow.connectToHost(QHostAddress::LocalHost, server.port());
+    QVERIFY(slow.waitForConnected(kWaitMs));
+    QElapsedTimer clock;
+    clock.start();
+    slow.write(upfront);
+    qsizetype sent = 0;
+    QByteArray response;
+    QVERIFY(waitFor([&] {
+        if (slow.state() == QAbstractSocket::ConnectedState && sent < dripped.size() &&
+            clock.elapsed() >= sent * kDripMs)
+            slow.write(dripped.mid(sent++, 1));
+        slow.waitForReadyRead(10);
+        response += slow.readAll();
+        return slow.state() != QAbstractSocket::ConnectedState;
+    }));
+    const qint64 closedAfter = clock.elapsed();
+    QVERIFY2(response.startsWith("HTTP/1.1 408"), response.constData());
+    QVERIFY2(closedAfter >= kDeadlineMs - 100 && closedAfter < 3 * kDeadlineMs,
+             qPrintable(QString::number(closedAfter)));
+    QVERIFY(sent >= 3 && sent < dripped.size()); // it dripped, and was cut off before finishing
+    QVERIFY(waitFor([&] { return server.openConnections() == 0; }));
+}
+
+void TestLimits::adminIdleTimeout()
+{
+    constexpr int kIdleMs = 300;
+    AdminServer server(okHandler());
+    server.setIdleTimeoutMs(kIdleMs);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, server.port());
+    QVERIFY(client.waitForConnected(kWaitMs));
+    client.write("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    const QByteArray first = readResponseHead(client);
+    QVERIFY2(first.startsWith("HTTP/1.1 200") && first.contains("Connection: keep-alive"), first.constData());
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(waitForPeerClose(client));
+    QVERIFY2(clock.elapsed() >= kIdleMs - 100, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY(waitFor([&] { return server.openConnections() == 0; }));
+}
+
+void TestLimits::adminHeadTooLarge()
+{
+    ServerFixture fixture;
+    QVERIFY(fixture.start());
+    QTcpSocket big;
+    big.connectToHost(QHostAddress::LocalHost, fixture.server()->adminPort());
+    QVERIFY(big.waitForConnected(kWaitMs));
+    big.write("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + QByteArray(limits::kMaxAdminHeadBytes, 'a') +
+              "\r\n\r\n");
+    QVERIFY(readResponseHead(big).startsWith("HTTP/1.1 431"));
+    QVERIFY(waitForPeerClose(big));
 }
 
 QTEST_GUILESS_MAIN(TestLimits)
