@@ -4,6 +4,7 @@
 #include "ServerLogging.h"
 
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QUrl>
 #include <QUuid>
 
@@ -43,6 +44,20 @@ int retainedRank(const QString& type)
 
 } // namespace
 
+QString RedisEngine::redactedUrl(const QString& url)
+{
+    // By hand rather than through QUrl: the URL may be too broken for QUrl to take apart. Without a
+    // colon the user part may be a password written in the wrong place, so it goes too.
+    static const QRegularExpression credentials(u"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^@/]*)@"_s);
+    const QRegularExpressionMatch match = credentials.match(url);
+    if (!match.hasMatch())
+        return url;
+    const QString userInfo = match.captured(2);
+    const qsizetype colon = userInfo.indexOf(u':');
+    const QString kept = colon >= 0 ? userInfo.left(colon) + u":***"_s : u"***"_s;
+    return match.captured(1) + kept + u'@' + url.mid(match.capturedEnd(0));
+}
+
 std::optional<RedisEngine::Address> RedisEngine::parseUrl(const QString& url, QString* error)
 {
     const QUrl parsed(url, QUrl::StrictMode);
@@ -55,11 +70,17 @@ std::optional<RedisEngine::Address> RedisEngine::parseUrl(const QString& url, QS
         address.db = path.mid(1).toInt(&dbOk);
     if (!parsed.isValid() || parsed.scheme() != "redis"_L1 || address.host.isEmpty() || port <= 0 ||
         port > 65535 || !dbOk || address.db < 0 || (!path.isEmpty() && path != "/"_L1 && path.size() < 2)) {
-        *error = u"bad Redis URL '%1' (expected redis://host:port/db)"_s.arg(url);
+        *error =
+            u"bad Redis URL '%1' (expected redis://[[user]:password@]host:port/db)"_s.arg(redactedUrl(url));
         return std::nullopt;
     }
-    if (!parsed.userInfo().isEmpty()) {
-        *error = u"Redis URL '%1': credentials are not supported"_s.arg(url);
+    address.user = parsed.userName(QUrl::FullyDecoded);
+    address.password = parsed.password(QUrl::FullyDecoded);
+    if (address.password.isEmpty() && !address.user.isEmpty()) {
+        // redis://secret@host would be read as a user without a password: say so rather than
+        // connect unauthenticated (a password alone is written redis://:secret@host).
+        *error = u"Redis URL '%1' names a user but no password (write redis://:password@host for a "
+                 "password alone)"_s.arg(redactedUrl(url));
         return std::nullopt;
     }
     address.port = quint16(port);
@@ -101,7 +122,9 @@ RedisEngine::~RedisEngine()
 
 QString RedisEngine::where() const
 {
-    return u"redis://%1:%2/%3"_s.arg(m_address.host).arg(m_address.port).arg(m_address.db);
+    // Never the password: this goes to the logs.
+    const QString user = m_address.user.isEmpty() ? QString() : m_address.user + u'@';
+    return u"redis://%1%2:%3/%4"_s.arg(user, m_address.host).arg(m_address.port).arg(m_address.db);
 }
 
 bool RedisEngine::commandsUp() const
@@ -128,6 +151,8 @@ void RedisEngine::connectToRedis()
         connect(connection, &RedisConnection::disconnected, this, &RedisEngine::lost);
     connect(m_subscriber, &RedisConnection::subscribed, this, &RedisEngine::onSubscribed);
     connect(m_subscriber, &RedisConnection::message, this, &RedisEngine::onMessage);
+    for (RedisConnection* connection : {m_commands, m_subscriber})
+        connection->setCredentials(m_address.user.toUtf8(), m_address.password.toUtf8());
     m_commands->open(m_address.host, m_address.port, m_address.db, kCommandTimeoutMs);
     m_subscriber->open(m_address.host, m_address.port, m_address.db, kCommandTimeoutMs);
 }
@@ -247,11 +272,22 @@ void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload
     m_lastHeartbeatAt = m_clock.elapsed();
     if (channel == m_nodeChannel)
         return;
+    const QByteArray prefix = topicChannel(QString());
     std::optional<Publication> publication = Publication::deserialize(payload);
-    if (!publication) {
+    if (!publication || !channel.startsWith(prefix)) {
         // Another program on the same Redis, or a node of an incompatible version.
         if (m_malformed++ == 0)
             qCWarning(lcRedis).noquote() << "dropping malformed message on" << QString::fromUtf8(channel);
+        return;
+    }
+    // The channel is what this node subscribed to for its subscribers; a topic inside the payload is
+    // only a claim. A client allowed to publish on one user's channel must not reach another user's
+    // subscribers by naming them in the payload.
+    const QString topic = QString::fromUtf8(channel.mid(prefix.size()));
+    if (publication->topic != topic) {
+        if (m_mismatched++ == 0)
+            qCWarning(lcRedis).noquote() << "dropping a message on" << QString::fromUtf8(channel)
+                                         << "that claims topic" << publication->topic.left(200);
         return;
     }
     Q_EMIT delivered(*publication);
@@ -446,6 +482,8 @@ QByteArray RedisEngine::metrics() const
            "Topics with local subscribers, each one Redis subscription.", m_watched.size());
     family("forgewire_redis_malformed_messages_total", "counter",
            "Messages on forgewire channels that did not decode.", m_malformed);
+    family("forgewire_redis_mismatched_messages_total", "counter",
+           "Messages dropped because the topic in them differs from the channel they came on.", m_mismatched);
     return out;
 }
 

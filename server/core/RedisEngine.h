@@ -29,9 +29,15 @@ public:
         QString host;
         quint16 port = 6379;
         int db = 0;
+        // Percent-decoded. A password without a user is `AUTH password` (requirepass); with one,
+        // `AUTH user password` (Redis 6 ACL).
+        QString user;
+        QString password;
     };
-    // redis://host[:port][/db]
+    // redis://[[user]:password@]host[:port][/db]
     static std::optional<Address> parseUrl(const QString& url, QString* error);
+    // `url` with any password replaced by `***`, for logs and error messages.
+    static QString redactedUrl(const QString& url);
 
     // First reconnect delay, doubled per failed attempt up to the max.
     static constexpr int kReconnectInitialMs = 100;
@@ -103,6 +109,7 @@ private:
     qint64 m_reconnects = 0;
     qint64 m_publishFailures = 0;
     qint64 m_malformed = 0;
+    qint64 m_mismatched = 0;
 };
 
 } // namespace forgewire

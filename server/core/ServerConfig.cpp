@@ -203,7 +203,10 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
         u"publisher-secret"_s, u"Bearer secret for the publish API (generated if unset)."_s, u"secret"_s);
     const QCommandLineOption state(
         u"state"_s, u"SQLite file for retained state and ACLs (:memory: = none)."_s, u"file"_s);
-    const QCommandLineOption engine(u"engine"_s, u"'memory' (default) or redis://host:port/db."_s, u"url"_s);
+    const QCommandLineOption engine(
+        u"engine"_s,
+        u"'memory' (default) or redis://[[user]:password@]host:port/db (percent-encoded credentials)."_s,
+        u"url"_s);
     const QCommandLineOption logLevel(u"log-level"_s, u"debug, info (default), warning or critical."_s,
                                       u"level"_s);
     const QCommandLineOption maxConnections(

@@ -37,7 +37,7 @@ struct ServerConfig
 
     // SQLite file of the embedded engine; ":memory:" keeps nothing across restarts.
     QString statePath = QStringLiteral("forgewire-state.sqlite");
-    // `memory` (embedded: in-memory fan-out + SQLite state) or `redis://host:port/db`.
+    // `memory` (embedded: in-memory fan-out + SQLite state) or `redis://[[user]:password@]host:port/db`.
     QString engine = QStringLiteral("memory");
     QString logLevel = QStringLiteral("info");
 
