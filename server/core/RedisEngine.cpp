@@ -3,7 +3,9 @@
 #include "RedisConnection.h"
 #include "ServerLogging.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QUrl>
 #include <QUuid>
@@ -22,6 +24,8 @@ namespace {
 constexpr auto kTopicChannelPrefix = "fw:topic:";
 constexpr auto kRetainedKeyPrefix = "fw:retained:";
 constexpr auto kAclKey = "fw:acl";
+constexpr auto kRevokedKey = "fw:revoked-sessions";
+constexpr auto kRevokedChannel = "fw:revoked";
 // Each node's own channel, for the heartbeat that proves its subscriber connection alive.
 constexpr auto kNodeChannelPrefix = "fw:node:";
 
@@ -102,6 +106,16 @@ QByteArray RedisEngine::aclKey()
     return kAclKey;
 }
 
+QByteArray RedisEngine::revokedKey()
+{
+    return kRevokedKey;
+}
+
+QByteArray RedisEngine::revokedChannel()
+{
+    return kRevokedChannel;
+}
+
 RedisEngine::RedisEngine(Address address, QObject* parent)
     : Engine(parent), m_address(std::move(address)),
       m_nodeChannel(kNodeChannelPrefix + QUuid::createUuid().toByteArray(QUuid::WithoutBraces))
@@ -142,6 +156,7 @@ void RedisEngine::start()
 void RedisEngine::connectToRedis()
 {
     m_nodeChannelConfirmed = false;
+    m_revocationsLoaded = false;
     m_attemptStartedAt = m_clock.elapsed();
     m_commands = new RedisConnection(u"commands"_s, this);
     m_subscriber = new RedisConnection(u"subscriber"_s, this);
@@ -165,6 +180,7 @@ void RedisEngine::onSubscriberConnected()
         m_subscribing[topic];
         m_subscriber->subscribe(topicChannel(topic));
     }
+    m_subscriber->subscribe(revokedChannel());
     if (!m_subscriber->subscribe(m_nodeChannel))
         lost(u"cannot subscribe"_s);
 }
@@ -177,12 +193,43 @@ void RedisEngine::onSubscribed(const QByteArray& channel)
     if (channel != m_nodeChannel || m_nodeChannelConfirmed)
         return;
     m_nodeChannelConfirmed = true;
-    updateReady();
+    // Read only now: a revocation made from here on arrives on the channel, one made before is in
+    // the set, so none falls in between.
+    loadRevocations();
+}
+
+void RedisEngine::loadRevocations()
+{
+    const QByteArray now = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+    const bool sent =
+        commandsUp() && m_commands->command({"ZREMRANGEBYSCORE", revokedKey(), "-inf", now}) &&
+        m_commands->command(
+            {"ZRANGEBYSCORE", revokedKey(), "(" + now, "+inf", "WITHSCORES"}, [this](const redisReply* r) {
+                if (!r)
+                    return; // the connection reports its own loss
+                if (r->type != REDIS_REPLY_ARRAY) {
+                    lost(u"cannot read revoked sessions: "_s + replyText(r));
+                    return;
+                }
+                QHash<QString, qint64> revoked;
+                for (size_t i = 0; i + 1 < r->elements; i += 2) {
+                    const QByteArray until(r->element[i + 1]->str, qsizetype(r->element[i + 1]->len));
+                    revoked.insert(QString::fromUtf8(r->element[i]->str, qsizetype(r->element[i]->len)),
+                                   qint64(until.toDouble()));
+                }
+                if (!revoked.isEmpty())
+                    Q_EMIT sessionsRevoked(revoked);
+                m_revocationsLoaded = true;
+                updateReady();
+            });
+    if (!sent)
+        lost(u"cannot read revoked sessions"_s);
 }
 
 void RedisEngine::updateReady()
 {
-    const bool ready = commandsUp() && m_subscriber && m_subscriber->isConnected() && m_nodeChannelConfirmed;
+    const bool ready = commandsUp() && m_subscriber && m_subscriber->isConnected() &&
+                       m_nodeChannelConfirmed && m_revocationsLoaded;
     if (ready == m_ready)
         return;
     m_ready = ready;
@@ -220,6 +267,7 @@ void RedisEngine::lost(const QString& reason)
     const bool wasReady = m_ready;
     m_ready = false;
     m_nodeChannelConfirmed = false;
+    m_revocationsLoaded = false;
     // Waiting reads are answered now (with nothing, as Redis is gone) rather than left hanging.
     const QList<QString> subscribing = m_subscribing.keys();
     for (const QString& topic : subscribing)
@@ -272,6 +320,10 @@ void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload
     m_lastHeartbeatAt = m_clock.elapsed();
     if (channel == m_nodeChannel)
         return;
+    if (channel == revokedChannel()) {
+        onRevokedMessage(payload);
+        return;
+    }
     const QByteArray prefix = topicChannel(QString());
     std::optional<Publication> publication = Publication::deserialize(payload);
     if (!publication || !channel.startsWith(prefix)) {
@@ -293,6 +345,20 @@ void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload
     Q_EMIT delivered(*publication);
 }
 
+void RedisEngine::onRevokedMessage(const QByteArray& payload)
+{
+    const QJsonObject o = QJsonDocument::fromJson(payload).object();
+    const QString sid = o.value("sid"_L1).toString();
+    const qint64 until = qint64(o.value("until"_L1).toDouble());
+    if (sid.isEmpty() || until <= 0) {
+        if (m_malformed++ == 0)
+            qCWarning(lcRedis).noquote()
+                << "dropping malformed message on" << QString::fromUtf8(revokedChannel());
+        return;
+    }
+    Q_EMIT sessionsRevoked({{sid, until}});
+}
+
 void RedisEngine::publish(const QList<Publication>& batch, Done done)
 {
     auto fail = [this, &done](const QString& error) {
@@ -303,21 +369,36 @@ void RedisEngine::publish(const QList<Publication>& batch, Done done)
         fail(u"Redis at %1 is not connected"_s.arg(where()));
         return;
     }
-    qsizetype commands = 2;
+    qsizetype commands = 3;
     for (const Publication& p : batch)
-        commands += p.retain ? 2 : 1;
+        commands += p.retain || p.revokeUntilMs > 0 ? 2 : 1;
     if (m_commands->pendingCount() + commands > kMaxPendingCommands) {
         fail(u"Redis is too slow: %1 commands waiting"_s.arg(m_commands->pendingCount()));
         return;
     }
     // One transaction: Redis applies all of it or, if the connection drops before EXEC, none.
     bool queued = m_commands->command({"MULTI"});
+    bool revokes = false;
     for (const Publication& p : batch) {
         if (!queued)
             break;
         if (p.retain)
             queued = m_commands->command({"HSET", retainedKey(p.topic), p.type.toUtf8(), p.payload});
+        if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0) {
+            // No GT (Redis 6.2+): the end is now + TTL, so a later logout only ever extends it.
+            const QByteArray until = QByteArray::number(p.revokeUntilMs);
+            const QByteArray announcement =
+                QJsonDocument(QJsonObject{{u"sid"_s, p.logoutSession}, {u"until"_s, double(p.revokeUntilMs)}})
+                    .toJson(QJsonDocument::Compact);
+            queued = queued && m_commands->command({"ZADD", revokedKey(), until, p.logoutSession.toUtf8()});
+            queued = queued && m_commands->command({"PUBLISH", revokedChannel(), announcement});
+            revokes = true;
+        }
         queued = queued && m_commands->command({"PUBLISH", topicChannel(p.topic), p.serialize()});
+    }
+    if (revokes) {
+        const QByteArray now = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+        queued = queued && m_commands->command({"ZREMRANGEBYSCORE", revokedKey(), "-inf", now});
     }
     queued = queued && m_commands->command({"EXEC"}, [this, done](const redisReply* reply) {
         if (reply && reply->type == REDIS_REPLY_ARRAY) {

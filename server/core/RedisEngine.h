@@ -72,12 +72,18 @@ public:
     static QByteArray topicChannel(const QString& topic);
     static QByteArray retainedKey(const QString& topic);
     static QByteArray aclKey();
+    // Revoked sessions: a sorted set of `sid` scored by the end of the revocation (ms since the
+    // epoch), and the channel that tells every node of a new one.
+    static QByteArray revokedKey();
+    static QByteArray revokedChannel();
 
 private:
     void connectToRedis();
     void onSubscriberConnected();
     void onSubscribed(const QByteArray& channel);
     void onMessage(const QByteArray& channel, const QByteArray& payload);
+    void onRevokedMessage(const QByteArray& payload);
+    void loadRevocations();
     void updateReady();
     void lost(const QString& reason);
     void readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply);
@@ -96,6 +102,9 @@ private:
     // read answered before the subscription is live could miss a publish that lands in between.
     QHash<QString, QList<std::function<void()>>> m_subscribing;
     bool m_nodeChannelConfirmed = false;
+    // The stored revocations were read (and reported) since the last connect: part of ready, so a
+    // node never admits a revoked session it could have known about.
+    bool m_revocationsLoaded = false;
     bool m_ready = false;
     bool m_wasReady = false;
     int m_nextDelayMs = kReconnectInitialMs;

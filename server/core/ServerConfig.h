@@ -1,6 +1,7 @@
 #pragma once
 
 #include "PollSchedule.h"
+#include "RevokedSessions.h"
 #include "ServerLimits.h"
 
 #include <QHash>
@@ -34,6 +35,8 @@ struct ServerConfig
     QByteArray jwtSecret;
     QByteArray publisherSecret;
     QHash<QByteArray, StaticToken> staticTokens;
+    // Seconds a logout keeps its session (`sid`) revoked: tokens carrying it are refused meanwhile.
+    qint64 revokedSessionTtlSeconds = RevokedSessions::kDefaultTtlSeconds;
 
     // SQLite file of the embedded engine; ":memory:" keeps nothing across restarts.
     QString statePath = QStringLiteral("forgewire-state.sqlite");

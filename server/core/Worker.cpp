@@ -299,6 +299,19 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
         closeSession(session, protocol::CloseCode::Unauthorized, u"unauthorized"_s);
         return;
     }
+    const QString& sid = result.identity.sessionId;
+    if (!sid.isEmpty() && !m_broker->revokedSessions().isLoaded()) {
+        // Redis unreachable since start-up: whether this session was logged out is unknown.
+        closeSession(session, protocol::CloseCode::GoingAway,
+                     u"cannot verify the session now; try again later"_s);
+        return;
+    }
+    if (m_broker->revokedSessions().contains(sid)) {
+        ++m_metrics->authFailures;
+        qCInfo(lcWs).noquote() << "refusing" << session->connection()->peerAddress() << "- revoked session";
+        closeSession(session, protocol::CloseCode::Unauthorized, u"revoked session"_s);
+        return;
+    }
     session->setIdentity(result.identity);
     session->setState(ClientSession::State::Ready);
     const Identity& who = session->identity();
@@ -493,6 +506,7 @@ void Worker::removeFromIndex(ClientSession* session, const QString& topic)
 void Worker::deliver(const QList<Publication>& batch)
 {
     QList<ClientSession*> slow;
+    QList<ClientSession*> revoked;
     qint64 delivered = 0;
     for (const Publication& publication : batch) {
         const auto it = m_topicIndex.constFind(publication.topic);
@@ -504,6 +518,12 @@ void Worker::deliver(const QList<Publication>& batch)
         for (ClientSession* session : *it) {
             const bool isHere = !publication.logoutSession.isEmpty() &&
                                 session->identity().sessionId == publication.logoutSession;
+            if (isHere || revoked.contains(session)) {
+                // Its logout comes with its close, after this loop (closing edits this topic's set).
+                if (!revoked.contains(session))
+                    revoked.append(session);
+                continue;
+            }
             if (session->pendingTopic() == publication.topic) {
                 session->held().append({isHere ? frameHere : frame, publication.access});
                 continue;
@@ -524,6 +544,8 @@ void Worker::deliver(const QList<Publication>& batch)
         }
     }
     m_metrics->delivered += delivered;
+    for (ClientSession* session : std::as_const(revoked))
+        endRevokedSession(session);
     for (ClientSession* session : std::as_const(slow)) {
         ++m_metrics->droppedSlowConsumer;
         ++m_metrics->slowConsumerDisconnects;
@@ -679,6 +701,25 @@ void Worker::closeUser(qint64 userId, quint16 code, const QString& reason)
         if (session->identity().userId == userId)
             closeSession(session, code, reason);
     }
+}
+
+void Worker::revokeSessions(const QSet<QString>& sessionIds)
+{
+    const QList<ClientSession*> sessions = m_sessions.values();
+    for (ClientSession* session : sessions) {
+        if (sessionIds.contains(session->identity().sessionId))
+            endRevokedSession(session);
+    }
+}
+
+void Worker::endRevokedSession(ClientSession* session)
+{
+    // Also reached for a session whose user topic delivered the logout: whichever comes first ends it.
+    if (session->state() != ClientSession::State::Ready)
+        return;
+    if (!sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Logout{u"here"_s}))))
+        return;
+    closeSession(session, protocol::CloseCode::Unauthorized, u"session revoked"_s);
 }
 
 void Worker::sweep()

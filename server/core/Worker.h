@@ -45,6 +45,9 @@ public:
     void drain();
     // Bridge mode: close every connection of a user (revoked forge token) with 4001.
     void closeUser(qint64 userId, quint16 code, const QString& reason);
+    // Sends `logout here` to every connection whose token carries one of these sessions, then closes
+    // it with 4001.
+    void revokeSessions(const QSet<QString>& sessionIds);
 
 Q_SIGNALS:
     void drained();
@@ -78,6 +81,8 @@ private:
     void flushDirtyConnections();
     bool isOverSendQueue(ClientSession* session);
     void closeSession(ClientSession* session, quint16 code, const QString& reason);
+    // `logout here`, then 4001; nothing if the session is already closing.
+    void endRevokedSession(ClientSession* session);
     // Closes the descriptor at once and frees the connection (and its session) on the next pass.
     void dropConnection(WsConnection* connection);
     void removeSession(ClientSession* session);
