@@ -7,6 +7,7 @@
 #include "RedisEngine.h"
 #include "TestSupport.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QProcess>
@@ -258,6 +259,7 @@ private Q_SLOTS:
     void passwordFromUrl();
     void aclUserFromUrl();
     void channelNotPayloadNamesTheTopic();
+    void revocationReachesEveryNodeAndSurvivesRestarts();
 
 private:
     std::unique_ptr<RedisServer> m_redis;
@@ -478,6 +480,13 @@ void TestRedisEngine::redisDownAtStart()
     QVERIFY(refused.json().value("error"_L1).toString().contains("not connected"_L1));
     QTest::qWait(500); // a few failed attempts
     QCOMPARE(readyz(*node), 503);
+    {
+        // Whether a session was revoked cannot be known yet: try again later, not admitted.
+        WsClient withSession;
+        QVERIFY(withSession.open(node->wsUrl(), makeToken(7, u"alice"_s, u"sess-1"_s)));
+        QCOMPARE(withSession.waitClosed(), 1001);
+        QVERIFY(connectUser(*node, 8)); // a token without a session has nothing to check
+    }
 
     m_redis = std::make_unique<RedisServer>(port);
     QVERIFY(m_redis->start());
@@ -769,6 +778,57 @@ void TestRedisEngine::channelNotPayloadNamesTheTopic()
     QCOMPARE(m_redis->command({"PUBLISH", "fw:topic:user-1", forged.serialize()}), QByteArray("1"));
     QCOMPARE(one->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 666);
     QCOMPARE(countOfType(*two, u"notification-count"_s, 200), 0);
+}
+
+void TestRedisEngine::revocationReachesEveryNodeAndSurvivesRestarts()
+{
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    const QByteArray revokedToken = makeToken(7, u"alice"_s, u"sess-S"_s);
+    auto refusedOn = [&](const ServerFixture& node) {
+        WsClient client;
+        return client.open(node.wsUrl(), revokedToken) && client.waitClosed() == 4001 &&
+               client.socket().closeReason() == "revoked session"_L1 && client.queue().isEmpty();
+    };
+    auto onB = std::make_unique<WsClient>();
+    QVERIFY(onB->open(b->wsUrl(), revokedToken));
+    QVERIFY(!onB->nextOfType(u"hello"_s).isEmpty());
+    // Off its user topic, so B holds no subscription that the logout itself could arrive on.
+    onB->send({{u"type"_s, u"unsubscribe"_s}, {u"topic"_s, u"user-7"_s}});
+    QVERIFY(!onB->nextOfType(u"unsubscribed"_s).isEmpty());
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:user-7") == 0; }));
+    auto otherSession = std::make_unique<WsClient>();
+    QVERIFY(otherSession->open(b->wsUrl(), makeToken(7, u"alice"_s, u"sess-T"_s)));
+    QVERIFY(!otherSession->nextOfType(u"hello"_s).isEmpty());
+
+    QVERIFY(a->publish(u"/api/v1/users/7/logout"_s, R"({"session_id":"sess-S"})"));
+    QCOMPARE(onB->nextOfType(u"logout"_s).value("data"_L1).toString(), u"here"_s);
+    QCOMPARE(onB->waitClosed(), 4001);
+    QCOMPARE(onB->socket().closeReason(), u"session revoked"_s);
+    QCOMPARE(otherSession->nextOfType(u"logout"_s).value("data"_L1).toString(), u"elsewhere"_s);
+    QVERIFY(otherSession->isOpen());
+    QVERIFY(refusedOn(*b));
+    QVERIFY(refusedOn(*a));
+    // Stored with its end as the score, about 30 days from now.
+    const double until = m_redis->command({"ZSCORE", "fw:revoked-sessions", "sess-S"}).toDouble();
+    const double ttl = double(RevokedSessions::kDefaultTtlSeconds) * 1000;
+    QVERIFY(qAbs(until - double(QDateTime::currentMSecsSinceEpoch()) - ttl) < 60'000);
+
+    // Both nodes restart: the revocation comes back from Redis before they report ready.
+    otherSession.reset();
+    a.reset();
+    b.reset();
+    a = startNode(m_redis->url());
+    b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    QVERIFY(refusedOn(*a));
+    QVERIFY(refusedOn(*b));
+    auto fresh = std::make_unique<WsClient>();
+    QVERIFY(fresh->open(b->wsUrl(), makeToken(7, u"alice"_s, u"sess-T"_s)));
+    QVERIFY(!fresh->nextOfType(u"hello"_s).isEmpty());
 }
 
 QTEST_MAIN(TestRedisEngine)
