@@ -548,15 +548,15 @@ void TestRedisEngine::gapPublishRedeliveredAfterSubscriberLoss()
     auto b = startNode(m_redis->url());
     QVERIFY(a && b);
     QVERIFY(waitReady(*a) && waitReady(*b));
-    // The user is only on B: A's subscriber holds its node channel alone, B's also the user's topic,
-    // which is how B's subscriber is told apart below.
+    // The user is only on B: A's subscriber holds its node channel and fw:revoked, B's also the
+    // user's topic, which is how B's subscriber is told apart below.
     auto onB = connectUser(*b, 7);
     QVERIFY(onB);
     QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:user-7") == 1; }));
     QCOMPARE(publishCount(*a, 7, 3).status, 202);
     QCOMPARE(onB->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 3);
 
-    const qint64 subscriberOfB = m_redis->subscriberWith(2);
+    const qint64 subscriberOfB = m_redis->subscriberWith(3);
     QVERIFY2(subscriberOfB >= 0, m_redis->command({"CLIENT", "LIST", "TYPE", "pubsub"}).constData());
     // Redis refuses new connections from now on but keeps the open ones (A's and this test's): B
     // cannot come back before the publish below, however fast its reconnect is, so the gap is

@@ -52,6 +52,7 @@ void TestServerConfig::defaults()
     QCOMPARE(c.listenAddress, QHostAddress(QHostAddress::Any));
     QCOMPARE(c.wsPath(), u"/-/ws"_s);
     QCOMPARE(c.engine, u"memory"_s);
+    QCOMPARE(c.revokedSessionTtlSeconds, 30LL * 24 * 3600); // PROTOCOL.md v1.1: 30 days
     QVERIFY(c.effectiveWorkers() >= 1);
 }
 
@@ -60,7 +61,7 @@ void TestServerConfig::iniFile()
     const QString path =
         writeIni("[server]\nlisten=127.0.0.1\nport=9000\npath_prefix=/push/\nadmin_port=9001\n"
                  "workers=3\nstate=/tmp/x.sqlite\nlog_level=debug\n"
-                 "[auth]\njwt_secret=j\npublisher_secret=\"p,q\"\n"
+                 "[auth]\njwt_secret=j\npublisher_secret=\"p,q\"\nrevoked_session_ttl=3600\n"
                  "[limits]\nping_interval_ms=1000\npong_deadline_ms=500\nmax_connections=10\n"
                  "max_send_queue_bytes=4096\nhandshake_timeout_ms=250\nmax_message_bytes=1024\n"
                  "[static_tokens]\ndev-alice=7:alice:s1\ndev-bob=8:bob\n");
@@ -76,6 +77,7 @@ void TestServerConfig::iniFile()
     QCOMPARE(c.logLevel, u"debug"_s);
     QCOMPARE(c.jwtSecret, QByteArray("j"));
     QCOMPARE(c.publisherSecret, QByteArray("p,q")); // quoted: the comma is part of the secret
+    QCOMPARE(c.revokedSessionTtlSeconds, 3600);
     QCOMPARE(c.pingIntervalMs, 1000);
     QCOMPARE(c.pongDeadlineMs, 500);
     QCOMPARE(c.maxConnections, 10);
@@ -95,7 +97,8 @@ void TestServerConfig::flagsOverrideIni()
     const auto parsed = parseServerArguments(
         {u"forgewire-server"_s, u"--config"_s, path, u"--port"_s, u"9100"_s, u"--jwt-secret"_s, u"fromflag"_s,
          u"--engine"_s, u"redis://127.0.0.1:6379/0"_s, u"--path-prefix"_s, u"/a"_s, u"--handshake-timeout"_s,
-         u"1500"_s, u"--max-message-bytes"_s, u"2048"_s, u"--max-send-queue-bytes"_s, u"8192"_s});
+         u"1500"_s, u"--max-message-bytes"_s, u"2048"_s, u"--max-send-queue-bytes"_s, u"8192"_s,
+         u"--revoked-session-ttl"_s, u"60"_s});
     QVERIFY2(parsed.config, qPrintable(parsed.error));
     QCOMPARE(parsed.config->port, quint16(9100));
     QCOMPARE(parsed.config->jwtSecret, QByteArray("fromflag"));
@@ -104,6 +107,7 @@ void TestServerConfig::flagsOverrideIni()
     QCOMPARE(parsed.config->handshakeTimeoutMs, 1500);
     QCOMPARE(parsed.config->maxMessageBytes, 2048);
     QCOMPARE(parsed.config->maxSendQueueBytes, 8192);
+    QCOMPARE(parsed.config->revokedSessionTtlSeconds, 60);
 }
 
 void TestServerConfig::environmentSecrets()
@@ -155,6 +159,10 @@ void TestServerConfig::errors_data()
         << u"put it in double quotes"_s;
     QTest::newRow("ini static token with comma")
         << QStringList() << QByteArray("[static_tokens]\nabc=7:alice,bob\n") << u"put it in double quotes"_s;
+    QTest::newRow("revoked session ttl") << QStringList{u"--revoked-session-ttl"_s, u"0"_s} << QByteArray()
+                                         << u"--revoked-session-ttl must be"_s;
+    QTest::newRow("revoked session ttl too long")
+        << QStringList() << QByteArray("[auth]\nrevoked_session_ttl=99999999999\n") << u"at most"_s;
     QTest::newRow("handshake timeout")
         << QStringList{u"--handshake-timeout"_s, u"0"_s} << QByteArray() << u"--handshake-timeout must be"_s;
 }
