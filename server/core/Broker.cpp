@@ -5,6 +5,8 @@
 #include "Topic.h"
 #include "Worker.h"
 
+#include <QDateTime>
+
 #include <memory>
 
 namespace forgewire {
@@ -15,6 +17,37 @@ Broker::Broker(Engine* engine, Metrics* metrics, QObject* parent)
     : QObject(parent), m_engine(engine), m_metrics(metrics)
 {
     connect(m_engine, &Engine::delivered, this, &Broker::onDelivered);
+    connect(m_engine, &Engine::sessionsRevoked, this, &Broker::onSessionsRevoked);
+    // The engine reports its stored revocations before it first reports ready (see Engine).
+    auto loaded = [this](bool ready) {
+        if (ready && !m_revoked.isLoaded()) {
+            m_revoked.setLoaded();
+            qCInfo(lcBroker) << m_revoked.size() << "revoked sessions loaded";
+        }
+    };
+    connect(m_engine, &Engine::readyChanged, this, loaded);
+    loaded(m_engine->isReady());
+    m_pruneTimer.setInterval(RevokedSessions::kPruneIntervalMs);
+    connect(&m_pruneTimer, &QTimer::timeout, this,
+            [this] { m_revoked.prune(QDateTime::currentMSecsSinceEpoch()); });
+    m_pruneTimer.start();
+}
+
+void Broker::onSessionsRevoked(const QHash<QString, qint64>& revocations)
+{
+    // The set first: a connection authenticating from now on is refused, and one that got in before
+    // is found by the workers below (both run on the worker's thread, in this order).
+    m_revoked.add(revocations);
+    QSet<QString> sessions;
+    for (auto it = revocations.cbegin(); it != revocations.cend(); ++it) {
+        if (m_revoked.contains(it.key()))
+            sessions.insert(it.key());
+    }
+    if (sessions.isEmpty())
+        return;
+    for (Worker* worker : std::as_const(m_workers))
+        QMetaObject::invokeMethod(
+            worker, [worker, sessions] { worker->revokeSessions(sessions); }, Qt::QueuedConnection);
 }
 
 void Broker::publish(QList<Publication> batch, Engine::Done done)
@@ -26,6 +59,12 @@ void Broker::publish(QList<Publication> batch, Engine::Done done)
         int waiting = 0;
         Engine::Done done;
     };
+    // A logout revokes its session (PROTOCOL.md v1.1), stored by the engine with the publication.
+    const qint64 revokeUntil = QDateTime::currentMSecsSinceEpoch() + m_revokedSessionTtlS * 1000;
+    for (Publication& p : batch) {
+        if (!p.logoutSession.isEmpty())
+            p.revokeUntilMs = revokeUntil;
+    }
     auto pending = std::make_shared<Pending>(Pending{std::move(batch), 1, std::move(done)});
     auto finishOne = [this, pending] {
         if (--pending->waiting == 0) {

@@ -3,12 +3,14 @@
 #include "Authenticator.h"
 #include "Engine.h"
 #include "Metrics.h"
+#include "RevokedSessions.h"
 
 #include <QHash>
 #include <QList>
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <QTimer>
 
 namespace forgewire {
 
@@ -26,6 +28,10 @@ public:
 
     void setWorkers(const QList<Worker*>& workers);
     Engine* engine() const { return m_engine; }
+    // How long a logout revokes its session (config `revoked_session_ttl`).
+    void setRevokedSessionTtl(qint64 seconds) { m_revokedSessionTtlS = seconds; }
+    // Thread-safe: workers check new connections against it.
+    const RevokedSessions& revokedSessions() const { return m_revoked; }
 
     // Main thread. `done` gets an empty error when the engine took the whole batch.
     void publish(QList<Publication> batch, Engine::Done done);
@@ -61,6 +67,7 @@ Q_SIGNALS:
 
 private:
     void onDelivered(const Publication& publication);
+    void onSessionsRevoked(const QHash<QString, qint64>& revocations);
     void sendToWorkers();
 
     Engine* m_engine;
@@ -72,6 +79,9 @@ private:
     // one cross-thread call per worker per pass instead of one per publication.
     QList<QList<Publication>> m_outgoing;
     bool m_sendPosted = false;
+    RevokedSessions m_revoked;
+    qint64 m_revokedSessionTtlS = RevokedSessions::kDefaultTtlSeconds;
+    QTimer m_pruneTimer;
 };
 
 } // namespace forgewire

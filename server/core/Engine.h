@@ -2,6 +2,7 @@
 
 #include "Publication.h"
 
+#include <QHash>
 #include <QObject>
 
 #include <functional>
@@ -31,7 +32,9 @@ public:
     virtual bool isReady() const = 0;
 
     // Stores the retained ones and sends every publication to all nodes (this one included, through
-    // delivered()). All or nothing: on error nothing was stored or sent.
+    // delivered()). A logout with `revokeUntilMs` also revokes its session until then: stored, so it
+    // survives a restart, and announced to every node through sessionsRevoked(). All or nothing: on
+    // error nothing was stored or sent.
     virtual void publish(const QList<Publication>& batch, Done done) = 0;
     // Retained messages of a topic, in a stable order (notification-count before stopwatches).
     virtual void retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply) = 0;
@@ -49,6 +52,9 @@ Q_SIGNALS:
     // A publication for the subscribers of this node.
     void delivered(const forgewire::Publication& publication);
     void readyChanged(bool ready);
+    // Revoked sessions (`sid` -> end, ms since the epoch): those stored, once loaded at start (Redis:
+    // on every reconnect, before ready), and each new one, from whichever node made it.
+    void sessionsRevoked(const QHash<QString, qint64>& revocations);
 };
 
 } // namespace forgewire

@@ -3,6 +3,8 @@
 #include "Engine.h"
 #include "StateStore.h"
 
+#include <QTimer>
+
 namespace forgewire {
 
 // The embedded default: fan-out inside this process, state in a SQLite file. No Redis needed.
@@ -23,7 +25,10 @@ public:
     void setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done) override;
 
 private:
+    void pruneRevoked();
+
     StateStore m_store;
+    QTimer m_pruneTimer;
     bool m_ready = false;
     QString m_startError;
 };

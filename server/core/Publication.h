@@ -34,6 +34,9 @@ struct Publication
     // Logout: connections whose `sid` equals logoutSession get payloadHere, the others payload.
     QString logoutSession;
     QByteArray payloadHere;
+    // Set by the Broker on a logout: the session stays revoked until then (ms since the epoch). Not
+    // serialized: the engine stores and announces the revocation itself.
+    qint64 revokeUntilMs = 0;
 
     // Board topics: the ACL as it was at publish time (revocation applies to the next event).
     std::optional<ProjectAccess> access;

@@ -8,6 +8,7 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <memory>
 #include <vector>
 
 namespace forgewire {
@@ -44,6 +45,12 @@ RedisConnection::~RedisConnection()
     // Whoever queued commands may be gone too (the server shuts down): their handlers must not run.
     m_destroying = true;
     close();
+}
+
+void RedisConnection::setCredentials(const QByteArray& user, const QByteArray& password)
+{
+    m_user = user;
+    m_password = password;
 }
 
 void RedisConnection::open(const QString& host, quint16 port, int db, int timeoutMs)
@@ -139,7 +146,7 @@ void RedisConnection::checkTimeouts()
         return;
     case State::Resolving:
     case State::Connecting:
-    case State::Selecting:
+    case State::Handshake:
         if (now - m_stateSince > m_timeoutMs)
             fail(u"connect timed out after %1 ms"_s.arg(m_timeoutMs));
         return;
@@ -169,7 +176,8 @@ bool RedisConnection::send(const QByteArrayList& args, void (*callback)(redisAsy
 
 bool RedisConnection::command(const QByteArrayList& args, ReplyHandler handler)
 {
-    if (m_state != State::Connected && !(m_state == State::Selecting && args.value(0) == "SELECT"))
+    if (m_state != State::Connected &&
+        !(m_state == State::Handshake && (args.value(0) == "AUTH" || args.value(0) == "SELECT")))
         return false;
     auto* pending = new PendingReply{this, std::move(handler)};
     if (!send(args, &RedisConnection::onReply, pending)) {
@@ -203,7 +211,7 @@ void RedisConnection::onConnect(const redisAsyncContext* context, int status)
         self->fail(reason);
         return;
     }
-    self->m_state = State::Selecting;
+    self->m_state = State::Handshake;
     self->m_stateSince = self->m_clock.elapsed();
     auto ready = [self] {
         self->m_state = State::Connected;
@@ -216,19 +224,41 @@ void RedisConnection::onConnect(const redisAsyncContext* context, int status)
             },
             Qt::QueuedConnection);
     };
-    if (self->m_db == 0) {
-        ready();
-        return;
+    // Redis answers in order: AUTH, then SELECT (which needs the AUTH), and only then is the
+    // connection handed out, so nothing else ever runs unauthenticated or on db 0 by mistake.
+    auto steps = std::make_shared<int>(0);
+    auto step = [self, steps, ready](const QString& what) {
+        ++*steps;
+        return [self, steps, ready, what](const redisReply* reply) {
+            if (self->m_state != State::Handshake)
+                return;
+            if (!reply || reply->type == REDIS_REPLY_ERROR) {
+                // The reply is Redis' own sentence (WRONGPASS, NOAUTH...), which never holds the password.
+                self->fail(u"%1 failed: %2"_s.arg(
+                    what, reply ? QString::fromUtf8(reply->str, qsizetype(reply->len)) : u"no reply"_s));
+                return;
+            }
+            if (--*steps == 0)
+                ready();
+        };
+    };
+    bool sent = true;
+    if (!self->m_password.isEmpty()) {
+        QByteArrayList auth{"AUTH"};
+        if (!self->m_user.isEmpty())
+            auth.append(self->m_user);
+        auth.append(self->m_password);
+        const QString what =
+            self->m_user.isEmpty() ? u"AUTH"_s : u"AUTH as user '%1'"_s.arg(QString::fromUtf8(self->m_user));
+        sent = self->command(auth, step(what));
     }
-    self->command({"SELECT", QByteArray::number(self->m_db)}, [self, ready](const redisReply* reply) {
-        if (self->m_state != State::Selecting)
-            return;
-        if (!reply || reply->type == REDIS_REPLY_ERROR)
-            self->fail(u"SELECT %1 failed: %2"_s.arg(self->m_db)
-                           .arg(reply ? QString::fromUtf8(reply->str, int(reply->len)) : u"no reply"_s));
-        else
-            ready();
-    });
+    if (sent && self->m_db != 0)
+        sent =
+            self->command({"SELECT", QByteArray::number(self->m_db)}, step(u"SELECT %1"_s.arg(self->m_db)));
+    if (!sent)
+        self->fail(u"cannot send the connection handshake"_s);
+    else if (*steps == 0)
+        ready();
 }
 
 void RedisConnection::onDisconnect(const redisAsyncContext* context, int status)

@@ -34,7 +34,10 @@ public:
     explicit RedisConnection(const QString& name, QObject* parent = nullptr);
     ~RedisConnection() override;
 
-    // Resolves `host` (asynchronously), connects and SELECTs `db`; then emits connected(), or
+    // Sent as AUTH by every later open() before anything else; an empty password sends no AUTH, an
+    // empty user sends the one-argument AUTH of a server with only `requirepass`.
+    void setCredentials(const QByteArray& user, const QByteArray& password);
+    // Resolves `host` (asynchronously), connects, AUTHs and SELECTs `db`; then emits connected(), or
     // disconnected() if any step fails.
     void open(const QString& host, quint16 port, int db, int timeoutMs = kDefaultTimeoutMs);
     // Drops the connection without emitting anything; pending handlers get nullptr.
@@ -63,7 +66,7 @@ private:
         Closed,
         Resolving,
         Connecting,
-        Selecting,
+        Handshake, // AUTH and SELECT sent, not all answered yet
         Connected
     };
 
@@ -87,6 +90,8 @@ private:
     QString m_name;
     quint16 m_port = 0;
     int m_db = 0;
+    QByteArray m_user;
+    QByteArray m_password;
     int m_timeoutMs = kDefaultTimeoutMs;
     int m_lookupId = -1;
     State m_state = State::Closed;

@@ -3,7 +3,10 @@
 #include "RedisConnection.h"
 #include "ServerLogging.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
 #include <QUrl>
 #include <QUuid>
 
@@ -21,6 +24,8 @@ namespace {
 constexpr auto kTopicChannelPrefix = "fw:topic:";
 constexpr auto kRetainedKeyPrefix = "fw:retained:";
 constexpr auto kAclKey = "fw:acl";
+constexpr auto kRevokedKey = "fw:revoked-sessions";
+constexpr auto kRevokedChannel = "fw:revoked";
 // Each node's own channel, for the heartbeat that proves its subscriber connection alive.
 constexpr auto kNodeChannelPrefix = "fw:node:";
 
@@ -43,6 +48,20 @@ int retainedRank(const QString& type)
 
 } // namespace
 
+QString RedisEngine::redactedUrl(const QString& url)
+{
+    // By hand rather than through QUrl: the URL may be too broken for QUrl to take apart. Without a
+    // colon the user part may be a password written in the wrong place, so it goes too.
+    static const QRegularExpression credentials(u"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^@/]*)@"_s);
+    const QRegularExpressionMatch match = credentials.match(url);
+    if (!match.hasMatch())
+        return url;
+    const QString userInfo = match.captured(2);
+    const qsizetype colon = userInfo.indexOf(u':');
+    const QString kept = colon >= 0 ? userInfo.left(colon) + u":***"_s : u"***"_s;
+    return match.captured(1) + kept + u'@' + url.mid(match.capturedEnd(0));
+}
+
 std::optional<RedisEngine::Address> RedisEngine::parseUrl(const QString& url, QString* error)
 {
     const QUrl parsed(url, QUrl::StrictMode);
@@ -55,11 +74,17 @@ std::optional<RedisEngine::Address> RedisEngine::parseUrl(const QString& url, QS
         address.db = path.mid(1).toInt(&dbOk);
     if (!parsed.isValid() || parsed.scheme() != "redis"_L1 || address.host.isEmpty() || port <= 0 ||
         port > 65535 || !dbOk || address.db < 0 || (!path.isEmpty() && path != "/"_L1 && path.size() < 2)) {
-        *error = u"bad Redis URL '%1' (expected redis://host:port/db)"_s.arg(url);
+        *error =
+            u"bad Redis URL '%1' (expected redis://[[user]:password@]host:port/db)"_s.arg(redactedUrl(url));
         return std::nullopt;
     }
-    if (!parsed.userInfo().isEmpty()) {
-        *error = u"Redis URL '%1': credentials are not supported"_s.arg(url);
+    address.user = parsed.userName(QUrl::FullyDecoded);
+    address.password = parsed.password(QUrl::FullyDecoded);
+    if (address.password.isEmpty() && !address.user.isEmpty()) {
+        // redis://secret@host would be read as a user without a password: say so rather than
+        // connect unauthenticated (a password alone is written redis://:secret@host).
+        *error = u"Redis URL '%1' names a user but no password (write redis://:password@host for a "
+                 "password alone)"_s.arg(redactedUrl(url));
         return std::nullopt;
     }
     address.port = quint16(port);
@@ -79,6 +104,16 @@ QByteArray RedisEngine::retainedKey(const QString& topic)
 QByteArray RedisEngine::aclKey()
 {
     return kAclKey;
+}
+
+QByteArray RedisEngine::revokedKey()
+{
+    return kRevokedKey;
+}
+
+QByteArray RedisEngine::revokedChannel()
+{
+    return kRevokedChannel;
 }
 
 RedisEngine::RedisEngine(Address address, QObject* parent)
@@ -101,7 +136,9 @@ RedisEngine::~RedisEngine()
 
 QString RedisEngine::where() const
 {
-    return u"redis://%1:%2/%3"_s.arg(m_address.host).arg(m_address.port).arg(m_address.db);
+    // Never the password: this goes to the logs.
+    const QString user = m_address.user.isEmpty() ? QString() : m_address.user + u'@';
+    return u"redis://%1%2:%3/%4"_s.arg(user, m_address.host).arg(m_address.port).arg(m_address.db);
 }
 
 bool RedisEngine::commandsUp() const
@@ -119,6 +156,7 @@ void RedisEngine::start()
 void RedisEngine::connectToRedis()
 {
     m_nodeChannelConfirmed = false;
+    m_revocationsLoaded = false;
     m_attemptStartedAt = m_clock.elapsed();
     m_commands = new RedisConnection(u"commands"_s, this);
     m_subscriber = new RedisConnection(u"subscriber"_s, this);
@@ -128,6 +166,8 @@ void RedisEngine::connectToRedis()
         connect(connection, &RedisConnection::disconnected, this, &RedisEngine::lost);
     connect(m_subscriber, &RedisConnection::subscribed, this, &RedisEngine::onSubscribed);
     connect(m_subscriber, &RedisConnection::message, this, &RedisEngine::onMessage);
+    for (RedisConnection* connection : {m_commands, m_subscriber})
+        connection->setCredentials(m_address.user.toUtf8(), m_address.password.toUtf8());
     m_commands->open(m_address.host, m_address.port, m_address.db, kCommandTimeoutMs);
     m_subscriber->open(m_address.host, m_address.port, m_address.db, kCommandTimeoutMs);
 }
@@ -140,6 +180,7 @@ void RedisEngine::onSubscriberConnected()
         m_subscribing[topic];
         m_subscriber->subscribe(topicChannel(topic));
     }
+    m_subscriber->subscribe(revokedChannel());
     if (!m_subscriber->subscribe(m_nodeChannel))
         lost(u"cannot subscribe"_s);
 }
@@ -152,12 +193,43 @@ void RedisEngine::onSubscribed(const QByteArray& channel)
     if (channel != m_nodeChannel || m_nodeChannelConfirmed)
         return;
     m_nodeChannelConfirmed = true;
-    updateReady();
+    // Read only now: a revocation made from here on arrives on the channel, one made before is in
+    // the set, so none falls in between.
+    loadRevocations();
+}
+
+void RedisEngine::loadRevocations()
+{
+    const QByteArray now = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+    const bool sent =
+        commandsUp() && m_commands->command({"ZREMRANGEBYSCORE", revokedKey(), "-inf", now}) &&
+        m_commands->command(
+            {"ZRANGEBYSCORE", revokedKey(), "(" + now, "+inf", "WITHSCORES"}, [this](const redisReply* r) {
+                if (!r)
+                    return; // the connection reports its own loss
+                if (r->type != REDIS_REPLY_ARRAY) {
+                    lost(u"cannot read revoked sessions: "_s + replyText(r));
+                    return;
+                }
+                QHash<QString, qint64> revoked;
+                for (size_t i = 0; i + 1 < r->elements; i += 2) {
+                    const QByteArray until(r->element[i + 1]->str, qsizetype(r->element[i + 1]->len));
+                    revoked.insert(QString::fromUtf8(r->element[i]->str, qsizetype(r->element[i]->len)),
+                                   qint64(until.toDouble()));
+                }
+                if (!revoked.isEmpty())
+                    Q_EMIT sessionsRevoked(revoked);
+                m_revocationsLoaded = true;
+                updateReady();
+            });
+    if (!sent)
+        lost(u"cannot read revoked sessions"_s);
 }
 
 void RedisEngine::updateReady()
 {
-    const bool ready = commandsUp() && m_subscriber && m_subscriber->isConnected() && m_nodeChannelConfirmed;
+    const bool ready = commandsUp() && m_subscriber && m_subscriber->isConnected() &&
+                       m_nodeChannelConfirmed && m_revocationsLoaded;
     if (ready == m_ready)
         return;
     m_ready = ready;
@@ -195,6 +267,7 @@ void RedisEngine::lost(const QString& reason)
     const bool wasReady = m_ready;
     m_ready = false;
     m_nodeChannelConfirmed = false;
+    m_revocationsLoaded = false;
     // Waiting reads are answered now (with nothing, as Redis is gone) rather than left hanging.
     const QList<QString> subscribing = m_subscribing.keys();
     for (const QString& topic : subscribing)
@@ -247,14 +320,43 @@ void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload
     m_lastHeartbeatAt = m_clock.elapsed();
     if (channel == m_nodeChannel)
         return;
+    if (channel == revokedChannel()) {
+        onRevokedMessage(payload);
+        return;
+    }
+    const QByteArray prefix = topicChannel(QString());
     std::optional<Publication> publication = Publication::deserialize(payload);
-    if (!publication) {
+    if (!publication || !channel.startsWith(prefix)) {
         // Another program on the same Redis, or a node of an incompatible version.
         if (m_malformed++ == 0)
             qCWarning(lcRedis).noquote() << "dropping malformed message on" << logSafe(channel);
         return;
     }
+    // The channel is what this node subscribed to for its subscribers; a topic inside the payload is
+    // only a claim. A client allowed to publish on one user's channel must not reach another user's
+    // subscribers by naming them in the payload.
+    const QString topic = QString::fromUtf8(channel.mid(prefix.size()));
+    if (publication->topic != topic) {
+        if (m_mismatched++ == 0)
+            qCWarning(lcRedis).noquote() << "dropping a message on" << QString::fromUtf8(channel)
+                                         << "that claims topic" << publication->topic.left(200);
+        return;
+    }
     Q_EMIT delivered(*publication);
+}
+
+void RedisEngine::onRevokedMessage(const QByteArray& payload)
+{
+    const QJsonObject o = QJsonDocument::fromJson(payload).object();
+    const QString sid = o.value("sid"_L1).toString();
+    const qint64 until = qint64(o.value("until"_L1).toDouble());
+    if (sid.isEmpty() || until <= 0) {
+        if (m_malformed++ == 0)
+            qCWarning(lcRedis).noquote()
+                << "dropping malformed message on" << QString::fromUtf8(revokedChannel());
+        return;
+    }
+    Q_EMIT sessionsRevoked({{sid, until}});
 }
 
 void RedisEngine::publish(const QList<Publication>& batch, Done done)
@@ -267,21 +369,36 @@ void RedisEngine::publish(const QList<Publication>& batch, Done done)
         fail(u"Redis at %1 is not connected"_s.arg(where()));
         return;
     }
-    qsizetype commands = 2;
+    qsizetype commands = 3;
     for (const Publication& p : batch)
-        commands += p.retain ? 2 : 1;
+        commands += p.retain || p.revokeUntilMs > 0 ? 2 : 1;
     if (m_commands->pendingCount() + commands > kMaxPendingCommands) {
         fail(u"Redis is too slow: %1 commands waiting"_s.arg(m_commands->pendingCount()));
         return;
     }
     // One transaction: Redis applies all of it or, if the connection drops before EXEC, none.
     bool queued = m_commands->command({"MULTI"});
+    bool revokes = false;
     for (const Publication& p : batch) {
         if (!queued)
             break;
         if (p.retain)
             queued = m_commands->command({"HSET", retainedKey(p.topic), p.type.toUtf8(), p.payload});
+        if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0) {
+            // No GT (Redis 6.2+): the end is now + TTL, so a later logout only ever extends it.
+            const QByteArray until = QByteArray::number(p.revokeUntilMs);
+            const QByteArray announcement =
+                QJsonDocument(QJsonObject{{u"sid"_s, p.logoutSession}, {u"until"_s, double(p.revokeUntilMs)}})
+                    .toJson(QJsonDocument::Compact);
+            queued = queued && m_commands->command({"ZADD", revokedKey(), until, p.logoutSession.toUtf8()});
+            queued = queued && m_commands->command({"PUBLISH", revokedChannel(), announcement});
+            revokes = true;
+        }
         queued = queued && m_commands->command({"PUBLISH", topicChannel(p.topic), p.serialize()});
+    }
+    if (revokes) {
+        const QByteArray now = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+        queued = queued && m_commands->command({"ZREMRANGEBYSCORE", revokedKey(), "-inf", now});
     }
     queued = queued && m_commands->command({"EXEC"}, [this, done](const redisReply* reply) {
         if (reply && reply->type == REDIS_REPLY_ARRAY) {
@@ -451,6 +568,8 @@ QByteArray RedisEngine::metrics() const
            "Topics with local subscribers, each one Redis subscription.", m_watched.size());
     family("forgewire_redis_malformed_messages_total", "counter",
            "Messages on forgewire channels that did not decode.", m_malformed);
+    family("forgewire_redis_mismatched_messages_total", "counter",
+           "Messages dropped because the topic in them differs from the channel they came on.", m_mismatched);
     return out;
 }
 

@@ -29,9 +29,15 @@ public:
         QString host;
         quint16 port = 6379;
         int db = 0;
+        // Percent-decoded. A password without a user is `AUTH password` (requirepass); with one,
+        // `AUTH user password` (Redis 6 ACL).
+        QString user;
+        QString password;
     };
-    // redis://host[:port][/db]
+    // redis://[[user]:password@]host[:port][/db]
     static std::optional<Address> parseUrl(const QString& url, QString* error);
+    // `url` with any password replaced by `***`, for logs and error messages.
+    static QString redactedUrl(const QString& url);
 
     // First reconnect delay, doubled per failed attempt up to the max.
     static constexpr int kReconnectInitialMs = 100;
@@ -66,12 +72,18 @@ public:
     static QByteArray topicChannel(const QString& topic);
     static QByteArray retainedKey(const QString& topic);
     static QByteArray aclKey();
+    // Revoked sessions: a sorted set of `sid` scored by the end of the revocation (ms since the
+    // epoch), and the channel that tells every node of a new one.
+    static QByteArray revokedKey();
+    static QByteArray revokedChannel();
 
 private:
     void connectToRedis();
     void onSubscriberConnected();
     void onSubscribed(const QByteArray& channel);
     void onMessage(const QByteArray& channel, const QByteArray& payload);
+    void onRevokedMessage(const QByteArray& payload);
+    void loadRevocations();
     void updateReady();
     void lost(const QString& reason);
     void readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply);
@@ -90,6 +102,9 @@ private:
     // read answered before the subscription is live could miss a publish that lands in between.
     QHash<QString, QList<std::function<void()>>> m_subscribing;
     bool m_nodeChannelConfirmed = false;
+    // The stored revocations were read (and reported) since the last connect: part of ready, so a
+    // node never admits a revoked session it could have known about.
+    bool m_revocationsLoaded = false;
     bool m_ready = false;
     bool m_wasReady = false;
     int m_nextDelayMs = kReconnectInitialMs;
@@ -103,6 +118,7 @@ private:
     qint64 m_reconnects = 0;
     qint64 m_publishFailures = 0;
     qint64 m_malformed = 0;
+    qint64 m_mismatched = 0;
 };
 
 } // namespace forgewire

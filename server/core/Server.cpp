@@ -163,12 +163,14 @@ bool Server::start(QString* error)
         if (!m_engine)
             return false;
     }
+    // Before the engine starts: the revoked sessions it loads at start go to the Broker.
+    m_broker = new Broker(m_engine, &m_metrics, this);
+    m_broker->setRevokedSessionTtl(m_config.revokedSessionTtlSeconds);
     m_engine->start();
     if (auto* local = qobject_cast<LocalEngine*>(m_engine); local && !local->isReady()) {
         *error = local->startError();
         return false;
     }
-    m_broker = new Broker(m_engine, &m_metrics, this);
     m_metrics.setExtraSource([engine = m_engine] { return engine->metrics(); });
     if (!m_config.forgeUrl.isEmpty()) {
         // Before the workers start: they read the authenticator's forge verifier without a lock.

@@ -56,6 +56,20 @@ QString parsePositive(const QString& name, const QString& text, T* target, T min
     return {};
 }
 
+QString parseRevokedSessionTtl(const QString& name, const QString& text, qint64* target)
+{
+    qint64 seconds = 0;
+    const QString error = parsePositive(name, text, &seconds);
+    if (!error.isEmpty())
+        return error;
+    if (seconds > RevokedSessions::kMaxTtlSeconds)
+        return u"%1 must be at most %2 seconds, got '%3'"_s.arg(name)
+            .arg(RevokedSessions::kMaxTtlSeconds)
+            .arg(text);
+    *target = seconds;
+    return {};
+}
+
 QString parseForgeUrl(const QString& text, QString* target)
 {
     const QUrl url(text, QUrl::StrictMode);
@@ -153,6 +167,9 @@ QString ServerConfig::loadIni(const QString& path)
         publisherSecretFile = v;
         return QString();
     });
+    apply(u"auth/revoked_session_ttl"_s, [&](const QString& v) {
+        return parseRevokedSessionTtl(u"revoked_session_ttl"_s, v, &revokedSessionTtlSeconds);
+    });
     apply(u"limits/max_message_bytes"_s,
           [&](const QString& v) { return parsePositive(u"max_message_bytes"_s, v, &maxMessageBytes); });
     apply(u"limits/handshake_timeout_ms"_s,
@@ -229,9 +246,17 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
     const QCommandLineOption jwtSecret(u"jwt-secret"_s, u"HS256 secret for client JWTs."_s, u"secret"_s);
     const QCommandLineOption publisherSecret(
         u"publisher-secret"_s, u"Bearer secret for the publish API (generated if unset)."_s, u"secret"_s);
+    const QCommandLineOption revokedSessionTtl(
+        u"revoked-session-ttl"_s,
+        u"Seconds a logout keeps its session revoked (default %1 = 30 days)."_s.arg(
+            RevokedSessions::kDefaultTtlSeconds),
+        u"seconds"_s);
     const QCommandLineOption state(
         u"state"_s, u"SQLite file for retained state and ACLs (:memory: = none)."_s, u"file"_s);
-    const QCommandLineOption engine(u"engine"_s, u"'memory' (default) or redis://host:port/db."_s, u"url"_s);
+    const QCommandLineOption engine(
+        u"engine"_s,
+        u"'memory' (default) or redis://[[user]:password@]host:port/db (percent-encoded credentials)."_s,
+        u"url"_s);
     const QCommandLineOption logLevel(u"log-level"_s, u"debug, info (default), warning or critical."_s,
                                       u"level"_s);
     const QCommandLineOption maxConnections(
@@ -276,11 +301,11 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
                                       "clients signed in with their forge token."_s,
                                       u"url"_s);
     for (const auto* option :
-         {&config,           &listen,     &port,           &prefix,          &adminListen,
-          &adminPort,        &workers,    &jwtSecret,      &publisherSecret, &state,
-          &engine,           &logLevel,   &maxConnections, &pingInterval,    &pongDeadline,
-          &handshakeTimeout, &maxMessage, &maxSendQueue,   &maxQueued,       &maxPerAddress,
-          &maxPending,       &forgeUrl})
+         {&config,        &listen,           &port,       &prefix,          &adminListen,
+          &adminPort,     &workers,          &jwtSecret,  &publisherSecret, &revokedSessionTtl,
+          &state,         &engine,           &logLevel,   &maxConnections,  &pingInterval,
+          &pongDeadline,  &handshakeTimeout, &maxMessage, &maxSendQueue,    &maxQueued,
+          &maxPerAddress, &maxPending,       &forgeUrl})
         parser.addOption(*option);
 
     ConfigParseResult result;
@@ -334,6 +359,9 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
     flag(publisherSecret, [&](const QString& v) {
         cfg.publisherSecret = v.toUtf8();
         return QString();
+    });
+    flag(revokedSessionTtl, [&](const QString& v) {
+        return parseRevokedSessionTtl(u"--revoked-session-ttl"_s, v, &cfg.revokedSessionTtlSeconds);
     });
     flag(state, [&](const QString& v) {
         cfg.statePath = v;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "PollSchedule.h"
+#include "RevokedSessions.h"
 #include "ServerLimits.h"
 
 #include <QHash>
@@ -37,10 +38,12 @@ struct ServerConfig
     // keep publishing across restarts. Empty: `publisher-secret` next to the state file.
     QString publisherSecretFile;
     QHash<QByteArray, StaticToken> staticTokens;
+    // Seconds a logout keeps its session (`sid`) revoked: tokens carrying it are refused meanwhile.
+    qint64 revokedSessionTtlSeconds = RevokedSessions::kDefaultTtlSeconds;
 
     // SQLite file of the embedded engine; ":memory:" keeps nothing across restarts.
     QString statePath = QStringLiteral("forgewire-state.sqlite");
-    // `memory` (embedded: in-memory fan-out + SQLite state) or `redis://host:port/db`.
+    // `memory` (embedded: in-memory fan-out + SQLite state) or `redis://[[user]:password@]host:port/db`.
     QString engine = QStringLiteral("memory");
     QString logLevel = QStringLiteral("info");
 

@@ -2,6 +2,7 @@
 
 #include "ServerLogging.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -72,7 +73,8 @@ QString StateStore::open()
         {u"PRAGMA journal_mode=WAL"_s, u"PRAGMA synchronous=NORMAL"_s,
          u"CREATE TABLE IF NOT EXISTS retained (topic TEXT NOT NULL, type TEXT NOT NULL, "
          "payload BLOB NOT NULL, PRIMARY KEY (topic, type))"_s,
-         u"CREATE TABLE IF NOT EXISTS project_access (project_id INTEGER PRIMARY KEY, acl TEXT NOT NULL)"_s}) {
+         u"CREATE TABLE IF NOT EXISTS project_access (project_id INTEGER PRIMARY KEY, acl TEXT NOT NULL)"_s,
+         u"CREATE TABLE IF NOT EXISTS revoked_sessions (sid TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)"_s}) {
         if (!q.exec(statement))
             return u"cannot prepare state file '%1': %2"_s.arg(m_path, q.lastError().text());
     }
@@ -91,8 +93,15 @@ QString StateStore::open()
         else
             qCWarning(lcState) << "ignoring a corrupt ACL of project" << q.value(0).toLongLong() << error;
     }
+    if (const QString error = pruneRevoked(QDateTime::currentMSecsSinceEpoch()); !error.isEmpty())
+        return error;
+    if (!q.exec(u"SELECT sid, expires_at FROM revoked_sessions"_s))
+        return u"cannot read revoked sessions: %1"_s.arg(q.lastError().text());
+    while (q.next())
+        m_revoked.insert(q.value(0).toString(), q.value(1).toLongLong());
     qCInfo(lcState).noquote() << "state" << m_path << "loaded:" << m_retained.size()
-                              << "topics with retained state," << m_access.size() << "project ACLs";
+                              << "topics with retained state," << m_access.size() << "project ACLs,"
+                              << m_revoked.size() << "revoked sessions";
     return {};
 }
 
@@ -116,14 +125,24 @@ QString StateStore::storeRetained(const QList<Publication>& batch)
         return u"state store unavailable: %1"_s.arg(db.lastError().text());
     QSqlQuery q(db);
     q.prepare(u"INSERT OR REPLACE INTO retained (topic, type, payload) VALUES (?, ?, ?)"_s);
+    QSqlQuery revoke(db);
+    // A second logout of the same session never shortens its revocation.
+    revoke.prepare(u"INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT (sid) DO "
+                   "UPDATE SET expires_at = max(expires_at, excluded.expires_at)"_s);
     for (const Publication& p : batch) {
-        if (!p.retain)
-            continue;
-        q.addBindValue(p.topic);
-        q.addBindValue(p.type);
-        q.addBindValue(p.payload);
-        if (!q.exec()) {
-            const QString error = q.lastError().text();
+        QSqlQuery* query = nullptr;
+        if (p.retain) {
+            q.addBindValue(p.topic);
+            q.addBindValue(p.type);
+            q.addBindValue(p.payload);
+            query = &q;
+        } else if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0) {
+            revoke.addBindValue(p.logoutSession);
+            revoke.addBindValue(p.revokeUntilMs);
+            query = &revoke;
+        }
+        if (query && !query->exec()) {
+            const QString error = query->lastError().text();
             db.rollback();
             return u"cannot store retained state: %1"_s.arg(error);
         }
@@ -137,7 +156,22 @@ QString StateStore::storeRetained(const QList<Publication>& batch)
     for (const Publication& p : batch) {
         if (p.retain)
             insertRetained(m_retained[p.topic], {p.type, p.payload});
+        else if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0) {
+            qint64& until = m_revoked[p.logoutSession];
+            until = std::max(until, p.revokeUntilMs);
+        }
     }
+    return {};
+}
+
+QString StateStore::pruneRevoked(qint64 nowMs)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
+    q.prepare(u"DELETE FROM revoked_sessions WHERE expires_at <= ?"_s);
+    q.addBindValue(nowMs);
+    if (!q.exec())
+        return u"cannot prune revoked sessions: %1"_s.arg(q.lastError().text());
+    m_revoked.removeIf([nowMs](const auto& entry) { return entry.value() <= nowMs; });
     return {};
 }
 

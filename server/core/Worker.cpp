@@ -346,6 +346,19 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
         closeSession(session, protocol::CloseCode::Unauthorized, u"unauthorized"_s);
         return;
     }
+    const QString& sid = result.identity.sessionId;
+    if (!sid.isEmpty() && !m_broker->revokedSessions().isLoaded()) {
+        // Redis unreachable since start-up: whether this session was logged out is unknown.
+        closeSession(session, protocol::CloseCode::GoingAway,
+                     u"cannot verify the session now; try again later"_s);
+        return;
+    }
+    if (m_broker->revokedSessions().contains(sid)) {
+        ++m_metrics->authFailures;
+        qCInfo(lcWs).noquote() << "refusing" << session->connection()->peerAddress() << "- revoked session";
+        closeSession(session, protocol::CloseCode::Unauthorized, u"revoked session"_s);
+        return;
+    }
     session->setIdentity(result.identity);
     session->setState(ClientSession::State::Ready);
     const Identity& who = session->identity();
@@ -567,6 +580,7 @@ void Worker::deliver(const QList<Publication>& batch)
 {
     // A session queueBytes() closes as slow stays in the member set being iterated until the end.
     m_delivering = true;
+    QList<ClientSession*> revoked;
     qint64 delivered = 0;
     for (const Publication& publication : batch) {
         const auto it = m_topicIndex.constFind(publication.topic);
@@ -574,12 +588,17 @@ void Worker::deliver(const QList<Publication>& batch)
             continue;
         // Framed once by the Broker, the only caller.
         const QByteArray& frame = publication.frame;
-        const QByteArray& frameHere = publication.frameHere;
         for (ClientSession* session : *it) {
             const bool isHere = !publication.logoutSession.isEmpty() &&
                                 session->identity().sessionId == publication.logoutSession;
+            if (isHere || revoked.contains(session)) {
+                // Its logout comes with its close, after this loop (closing edits this topic's set).
+                if (!revoked.contains(session))
+                    revoked.append(session);
+                continue;
+            }
             if (session->pendingTopic() == publication.topic) {
-                session->held().append({isHere ? frameHere : frame, publication.access});
+                session->held().append({frame, publication.access});
                 continue;
             }
             if (!session->mayRead(publication.topic, publication.access)) {
@@ -588,7 +607,7 @@ void Worker::deliver(const QList<Publication>& batch)
             }
             if (session->state() != ClientSession::State::Ready)
                 continue;
-            if (queueBytes(session->connection(), isHere ? frameHere : frame))
+            if (queueBytes(session->connection(), frame))
                 ++delivered;
         }
     }
@@ -598,6 +617,8 @@ void Worker::deliver(const QList<Publication>& batch)
         for (const QString& topic : QSet<QString>(session->subscriptions()))
             removeFromIndex(session, topic);
     }
+    for (ClientSession* session : std::as_const(revoked))
+        endRevokedSession(session);
 }
 
 void Worker::sendError(ClientSession* session, ErrorCode code, const QString& message, const QString& topic)
@@ -832,6 +853,25 @@ void Worker::closeUser(qint64 userId, quint16 code, const QString& reason)
         if (session->identity().userId == userId)
             closeSession(session, code, reason);
     }
+}
+
+void Worker::revokeSessions(const QSet<QString>& sessionIds)
+{
+    const QList<ClientSession*> sessions = m_sessions.values();
+    for (ClientSession* session : sessions) {
+        if (sessionIds.contains(session->identity().sessionId))
+            endRevokedSession(session);
+    }
+}
+
+void Worker::endRevokedSession(ClientSession* session)
+{
+    // Also reached for a session whose user topic delivered the logout: whichever comes first ends it.
+    if (session->state() != ClientSession::State::Ready)
+        return;
+    if (!sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Logout{u"here"_s}))))
+        return;
+    closeSession(session, protocol::CloseCode::Unauthorized, u"session revoked"_s);
 }
 
 void Worker::sweep()

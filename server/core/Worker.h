@@ -50,6 +50,9 @@ public:
     // The node is over max_queued_bytes: close this worker's largest backlogs with 4008 while they
     // are the node's largest, or ask the worker that holds a larger one (see QueueBudget).
     void evictForBudget();
+    // Sends `logout here` to every connection whose token carries one of these sessions, then closes
+    // it with 4001.
+    void revokeSessions(const QSet<QString>& sessionIds);
 
 Q_SIGNALS:
     void drained();
@@ -93,6 +96,8 @@ private:
     void releaseDeferred(ClientSession* session);
     void leaveHandshake(WsConnection* connection);
     void closeSession(ClientSession* session, quint16 code, const QString& reason);
+    // `logout here`, then 4001; nothing if the session is already closing.
+    void endRevokedSession(ClientSession* session);
     // Closes the descriptor at once and frees the connection (and its session) on the next pass.
     void dropConnection(WsConnection* connection);
     void removeSession(ClientSession* session);

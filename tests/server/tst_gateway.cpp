@@ -39,6 +39,8 @@ private Q_SLOTS:
     void boardAccessCheckedOnSubscribeAndPublish();
     void tokenTopicsGrantBoards();
     void logoutRewrittenPerConnection();
+    void logoutRevokesTheSession();
+    void sessionRevocationExpires();
     void sessionTagPassedThrough();
     void unsubscribeStopsDelivery();
     void clientMessagesAndErrors_data();
@@ -455,10 +457,109 @@ void TestGateway::logoutRewrittenPerConnection()
         QVERIFY(!QJsonDocument(o).toJson().contains("sess-1")); // the session id never leaks
 
     // The generic publish path rewrites the same way.
+    auto third = connectAs(makeToken(7, u"alice"_s, u"sess-3"_s));
+    QVERIFY(third);
     QVERIFY(m_fixture->publish(u"/api/v1/publish"_s,
                                R"({"topic":"user-7","message":{"type":"logout","data":"sess-2"}})"));
-    QCOMPARE(here->next().value("data"_L1).toString(), u"elsewhere"_s);
+    QCOMPARE(third->next().value("data"_L1).toString(), u"elsewhere"_s);
     QCOMPARE(elsewhere->next().value("data"_L1).toString(), u"here"_s);
+}
+
+namespace {
+
+// Opens a connection with `token` and expects it refused: upgraded, then closed with 4001 and this
+// reason before any hello.
+void expectRefused(const ServerFixture& fixture, const QByteArray& token, const QString& reason)
+{
+    WsClient client;
+    QVERIFY(client.open(fixture.wsUrl(), token));
+    QCOMPARE(client.waitClosed(), 4001);
+    QCOMPARE(client.socket().closeReason(), reason);
+    QVERIFY(client.queue().isEmpty());
+}
+
+std::unique_ptr<WsClient> signedIn(const ServerFixture& fixture, const QByteArray& token)
+{
+    auto client = std::make_unique<WsClient>();
+    if (!client->open(fixture.wsUrl(), token) || client->next().value("type"_L1).toString() != "hello"_L1)
+        return nullptr;
+    return client;
+}
+
+} // namespace
+
+void TestGateway::logoutRevokesTheSession()
+{
+    QTemporaryDir dir;
+    const QString state = dir.filePath(u"state.sqlite"_s);
+    ServerConfig config = testConfig(state);
+    config.staticTokens.insert("dev-alice", StaticToken{7, u"alice"_s, u"static-sess"_s});
+    const QByteArray revokedToken = makeToken(7, u"alice"_s, u"sess-S"_s);
+    {
+        ServerFixture server(config);
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        auto here = signedIn(server, revokedToken);
+        auto other = signedIn(server, makeToken(7, u"alice"_s, u"sess-T"_s));
+        // Same session, but off the user topic: only the revocation itself can reach it.
+        auto offTopic = signedIn(server, revokedToken);
+        QVERIFY(here && other && offTopic);
+        offTopic->send({{u"type"_s, u"unsubscribe"_s}, {u"topic"_s, u"user-7"_s}});
+        QCOMPARE(offTopic->nextOfType(u"unsubscribed"_s).value("topic"_L1).toString(), u"user-7"_s);
+
+        QVERIFY(server.publish(u"/api/v1/users/7/logout"_s, R"({"session_id":"sess-S"})"));
+        for (WsClient* client : {here.get(), offTopic.get()}) {
+            const QJsonObject logout = client->nextOfType(u"logout"_s);
+            QCOMPARE(logout.value("data"_L1).toString(), u"here"_s);
+            QCOMPARE(client->waitClosed(), 4001);
+            QCOMPARE(client->socket().closeReason(), u"session revoked"_s);
+            // One logout, then the close: nothing else.
+            QVERIFY(client->queue().isEmpty());
+        }
+        QCOMPARE(other->nextOfType(u"logout"_s).value("data"_L1).toString(), u"elsewhere"_s);
+        QVERIFY(other->silentFor(200));
+        QVERIFY(other->isOpen());
+
+        // New connections with the session are refused; other sessions of the user are not.
+        expectRefused(server, revokedToken, u"revoked session"_s);
+        QVERIFY(signedIn(server, makeToken(7, u"alice"_s, u"sess-U"_s)));
+
+        // A static token carrying the session, revoked through the generic publish path.
+        auto dev = signedIn(server, "dev-alice");
+        QVERIFY(dev);
+        QVERIFY(server.publish(u"/api/v1/publish"_s,
+                               R"({"topic":"user-7","message":{"type":"logout","data":"static-sess"}})"));
+        QCOMPARE(dev->nextOfType(u"logout"_s).value("data"_L1).toString(), u"here"_s);
+        QCOMPARE(dev->waitClosed(), 4001);
+        expectRefused(server, "dev-alice", u"revoked session"_s);
+    }
+    if (QTest::currentTestFailed())
+        return;
+    // Kept in the state file: still refused after a restart.
+    ServerFixture restarted(config);
+    QVERIFY2(restarted.start(), qPrintable(restarted.error()));
+    expectRefused(restarted, revokedToken, u"revoked session"_s);
+    expectRefused(restarted, "dev-alice", u"revoked session"_s);
+    QVERIFY(signedIn(restarted, makeToken(7, u"alice"_s, u"sess-T"_s)));
+}
+
+void TestGateway::sessionRevocationExpires()
+{
+    QTemporaryDir dir;
+    ServerConfig config = testConfig(dir.filePath(u"state.sqlite"_s));
+    config.revokedSessionTtlSeconds = 1;
+    const QByteArray token = makeToken(7, u"alice"_s, u"short-lived"_s);
+    {
+        ServerFixture server(config);
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        QVERIFY(server.publish(u"/api/v1/users/7/logout"_s, R"({"session_id":"short-lived"})"));
+        expectRefused(server, token, u"revoked session"_s);
+        QTest::qWait(1200);
+        QVERIFY(signedIn(server, token));
+    }
+    // Nor does the expired one come back from the state file.
+    ServerFixture restarted(config);
+    QVERIFY2(restarted.start(), qPrintable(restarted.error()));
+    QVERIFY(signedIn(restarted, token));
 }
 
 void TestGateway::sessionTagPassedThrough()

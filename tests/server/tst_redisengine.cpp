@@ -7,6 +7,7 @@
 #include "RedisEngine.h"
 #include "TestSupport.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QProcess>
@@ -39,7 +40,11 @@ quint16 freePort()
 class RedisServer
 {
 public:
-    explicit RedisServer(quint16 port) : m_port(port) {}
+    // `extraArguments` go to redis-server (e.g. --requirepass); `auth` is the AUTH this test's own
+    // client sends first (empty: none).
+    explicit RedisServer(quint16 port, QStringList extraArguments = {}, QByteArrayList auth = {})
+        : m_port(port), m_extraArguments(std::move(extraArguments)), m_auth(std::move(auth))
+    {}
     ~RedisServer() { stop(); }
 
     static QString binary() { return QStandardPaths::findExecutable(u"redis-server"_s); }
@@ -47,8 +52,9 @@ public:
     bool start()
     {
         m_process.setProgram(binary());
-        m_process.setArguments({u"--port"_s, QString::number(m_port), u"--bind"_s, u"127.0.0.1"_s,
-                                u"--save"_s, u""_s, u"--appendonly"_s, u"no"_s});
+        m_process.setArguments(QStringList{u"--port"_s, QString::number(m_port), u"--bind"_s, u"127.0.0.1"_s,
+                                           u"--save"_s, u""_s, u"--appendonly"_s, u"no"_s} +
+                               m_extraArguments);
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         m_process.setStandardOutputFile(QProcess::nullDevice());
         m_process.start();
@@ -124,6 +130,18 @@ private:
                 return nullptr;
             }
             redisSetTimeout(m_client, timeout);
+            if (!m_auth.isEmpty()) {
+                m_auth.prepend("AUTH");
+                const redisReply* auth = raw(m_auth);
+                m_auth.removeFirst();
+                const bool ok = auth && auth->type != REDIS_REPLY_ERROR;
+                if (auth)
+                    freeReplyObject(const_cast<redisReply*>(auth));
+                if (!ok) {
+                    disconnectClient();
+                    return nullptr;
+                }
+            }
         }
         std::vector<const char*> argv;
         std::vector<size_t> lengths;
@@ -145,6 +163,8 @@ private:
     }
 
     quint16 m_port;
+    QStringList m_extraArguments;
+    QByteArrayList m_auth;
     QProcess m_process;
     redisContext* m_client = nullptr;
 };
@@ -236,6 +256,10 @@ private Q_SLOTS:
     void publishFailsFastWhenRedisKilled();
     void hungRedisTimesOut();
     void failedCommandInTransactionReported();
+    void passwordFromUrl();
+    void aclUserFromUrl();
+    void channelNotPayloadNamesTheTopic();
+    void revocationReachesEveryNodeAndSurvivesRestarts();
 
 private:
     std::unique_ptr<RedisServer> m_redis;
@@ -271,11 +295,25 @@ void TestRedisEngine::parseUrl()
     QCOMPARE(bare->port, quint16(6379));
     QCOMPARE(bare->db, 0);
     for (const QString& bad : {u"redis://"_s, u"http://h:1/0"_s, u"redis://h:1/x"_s, u"redis://h:1/-1"_s,
-                               u"redis://u:p@h:1/0"_s}) {
+                               u"redis://hunter2@h:1/0"_s, u"redis://u:hunter2@h:1/x"_s}) {
         error.clear();
         QVERIFY2(!RedisEngine::parseUrl(bad, &error), qPrintable(bad));
         QVERIFY(!error.isEmpty());
+        // A password (or what may be one) never reaches a log or an error message.
+        QVERIFY2(!error.contains("hunter2"_L1), qPrintable(error));
     }
+    // Credentials, percent-decoded: a password alone (requirepass) and a Redis 6 ACL user.
+    const auto password = RedisEngine::parseUrl(u"redis://:p%40ss%3Aw%2Fd@127.0.0.1:6380/1"_s, &error);
+    QVERIFY2(password, qPrintable(error));
+    QCOMPARE(password->user, QString());
+    QCOMPARE(password->password, u"p@ss:w/d"_s);
+    QCOMPARE(password->db, 1);
+    const auto acl = RedisEngine::parseUrl(u"redis://al%20ice:s3cret@h/2"_s, &error);
+    QVERIFY2(acl, qPrintable(error));
+    QCOMPARE(acl->user, u"al ice"_s);
+    QCOMPARE(acl->password, u"s3cret"_s);
+    QCOMPARE(RedisEngine::redactedUrl(u"redis://alice:s3cret@h/2"_s), u"redis://alice:***@h/2"_s);
+    QCOMPARE(RedisEngine::redactedUrl(u"redis://s3cret@h/2"_s), u"redis://***@h/2"_s);
     // A bad URL is a start-up error, not a node that retries forever.
     ServerConfig config = testConfig();
     config.engine = u"redis://h:1/x"_s;
@@ -442,6 +480,13 @@ void TestRedisEngine::redisDownAtStart()
     QVERIFY(refused.json().value("error"_L1).toString().contains("not connected"_L1));
     QTest::qWait(500); // a few failed attempts
     QCOMPARE(readyz(*node), 503);
+    {
+        // Whether a session was revoked cannot be known yet: try again later, not admitted.
+        WsClient withSession;
+        QVERIFY(withSession.open(node->wsUrl(), makeToken(7, u"alice"_s, u"sess-1"_s)));
+        QCOMPARE(withSession.waitClosed(), 1001);
+        QVERIFY(connectUser(*node, 8)); // a token without a session has nothing to check
+    }
 
     m_redis = std::make_unique<RedisServer>(port);
     QVERIFY(m_redis->start());
@@ -503,15 +548,15 @@ void TestRedisEngine::gapPublishRedeliveredAfterSubscriberLoss()
     auto b = startNode(m_redis->url());
     QVERIFY(a && b);
     QVERIFY(waitReady(*a) && waitReady(*b));
-    // The user is only on B: A's subscriber holds its node channel alone, B's also the user's topic,
-    // which is how B's subscriber is told apart below.
+    // The user is only on B: A's subscriber holds its node channel and fw:revoked, B's also the
+    // user's topic, which is how B's subscriber is told apart below.
     auto onB = connectUser(*b, 7);
     QVERIFY(onB);
     QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:user-7") == 1; }));
     QCOMPARE(publishCount(*a, 7, 3).status, 202);
     QCOMPARE(onB->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 3);
 
-    const qint64 subscriberOfB = m_redis->subscriberWith(2);
+    const qint64 subscriberOfB = m_redis->subscriberWith(3);
     QVERIFY2(subscriberOfB >= 0, m_redis->command({"CLIENT", "LIST", "TYPE", "pubsub"}).constData());
     // Redis refuses new connections from now on but keeps the open ones (A's and this test's): B
     // cannot come back before the publish below, however fast its reconnect is, so the gap is
@@ -600,6 +645,190 @@ void TestRedisEngine::failedCommandInTransactionReported()
     QCOMPARE(reply.status, 503);
     QVERIFY2(reply.json().value("error"_L1).toString().contains("WRONGTYPE"_L1), reply.body.constData());
     QCOMPARE(readyz(*node), 200); // a command error is not a connection problem
+}
+
+namespace {
+
+// Every log line of the process, to check what an operator would read.
+QStringList& logLines()
+{
+    static QStringList lines;
+    return lines;
+}
+
+class LogCapture
+{
+public:
+    LogCapture()
+    {
+        logLines().clear();
+        m_previous = qInstallMessageHandler(
+            [](QtMsgType type, const QMessageLogContext& context, const QString& message) {
+                logLines().append(message);
+                if (s_previous)
+                    s_previous(type, context, message);
+            });
+        s_previous = m_previous;
+    }
+    ~LogCapture()
+    {
+        qInstallMessageHandler(m_previous);
+        s_previous = nullptr;
+    }
+    QString joined() const { return logLines().join(u'\n'); }
+
+private:
+    QtMessageHandler m_previous = nullptr;
+    static inline QtMessageHandler s_previous = nullptr;
+};
+
+// A node on `url` serves a retained count to a client connecting after the publish.
+void roundTrip(const QString& url)
+{
+    auto node = startNode(url);
+    QVERIFY(node && waitReady(*node));
+    auto live = connectUser(*node, 7);
+    QVERIFY(live);
+    QCOMPARE(publishCount(*node, 7, 4).status, 202);
+    QCOMPARE(live->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 4);
+    auto later = connectUser(*node, 7);
+    QVERIFY(later);
+    QCOMPARE(later->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 4);
+}
+
+// A node on `url` stays not ready, and says why in its log without the password.
+void refused(const QString& url, const QString& password, const QString& expectedInLog)
+{
+    LogCapture log;
+    auto node = startNode(url);
+    QVERIFY(node);
+    QVERIFY(waitFor([&] { return log.joined().contains(expectedInLog); }, kRecoverMs));
+    QVERIFY(!node->server()->isReady());
+    QCOMPARE(readyz(*node), 503);
+    QCOMPARE(publishCount(*node, 7, 1).status, 503);
+    QVERIFY2(!log.joined().contains(password), qPrintable(log.joined()));
+}
+
+} // namespace
+
+void TestRedisEngine::passwordFromUrl()
+{
+    const QString secret = u"s3cr@t:pw"_s;
+    const quint16 port = m_redis->port();
+    m_redis.reset(); // the port is needed again
+    m_redis = std::make_unique<RedisServer>(port, QStringList{u"--requirepass"_s, secret},
+                                            QByteArrayList{secret.toUtf8()});
+    QVERIFY(m_redis->start());
+    const QString base = u"127.0.0.1:%1"_s.arg(m_redis->port());
+    // Percent-encoded in the URL; db 3 also needs the AUTH before its SELECT.
+    roundTrip(u"redis://:s3cr%40t%3Apw@%1/3"_s.arg(base));
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(m_redis->command({"SELECT", "3"}), QByteArray("OK"));
+    QCOMPARE(m_redis->command({"HGET", "fw:retained:user-7", "notification-count"}),
+             QByteArray(R"({"count":4,"type":"notification-count"})"));
+    refused(u"redis://:wrong-password@%1/0"_s.arg(base), u"wrong-password"_s, u"AUTH failed: WRONGPASS"_s);
+    if (QTest::currentTestFailed())
+        return;
+    // Without credentials the node does not get anywhere either.
+    refused(u"redis://%1/0"_s.arg(base), secret, u"NOAUTH"_s);
+}
+
+void TestRedisEngine::aclUserFromUrl()
+{
+    // The default user is off: nothing works without alice's credentials.
+    const quint16 port = m_redis->port();
+    m_redis.reset();
+    m_redis = std::make_unique<RedisServer>(port,
+                                            QStringList{u"--user"_s, u"default"_s, u"off"_s, u"--user"_s,
+                                                        u"alice"_s, u"on"_s, u">pw-of-alice"_s, u"~*"_s,
+                                                        u"&*"_s, u"+@all"_s},
+                                            QByteArrayList{"alice", "pw-of-alice"});
+    QVERIFY(m_redis->start());
+    const QString base = u"127.0.0.1:%1"_s.arg(m_redis->port());
+    roundTrip(u"redis://alice:pw-of-alice@%1/0"_s.arg(base));
+    if (QTest::currentTestFailed())
+        return;
+    refused(u"redis://alice:not-her-password@%1/0"_s.arg(base), u"not-her-password"_s,
+            u"AUTH as user 'alice' failed: WRONGPASS"_s);
+}
+
+void TestRedisEngine::channelNotPayloadNamesTheTopic()
+{
+    auto node = startNode(m_redis->url());
+    QVERIFY(node && waitReady(*node));
+    auto one = connectUser(*node, 1);
+    auto two = connectUser(*node, 2);
+    QVERIFY(one && two);
+    QVERIFY(waitFor(
+        [&] { return m_redis->numsub("fw:topic:user-1") == 1 && m_redis->numsub("fw:topic:user-2") == 1; }));
+    // Someone who may publish on user 1's channel (a second, plain Redis connection) names user 2.
+    Publication forged;
+    forged.topic = u"user-2"_s;
+    forged.type = u"notification-count"_s;
+    forged.payload = R"({"count":666,"type":"notification-count"})";
+    QCOMPARE(m_redis->command({"PUBLISH", "fw:topic:user-1", forged.serialize()}), QByteArray("1"));
+    QCOMPARE(countOfType(*two, u"notification-count"_s, 300), 0);
+    QCOMPARE(countOfType(*one, u"notification-count"_s, 0), 0);
+    QVERIFY(
+        node->admin("GET", u"/metrics"_s).body.contains("\nforgewire_redis_mismatched_messages_total 1\n"));
+
+    // A message whose topic is its channel's still goes through.
+    forged.topic = u"user-1"_s;
+    QCOMPARE(m_redis->command({"PUBLISH", "fw:topic:user-1", forged.serialize()}), QByteArray("1"));
+    QCOMPARE(one->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 666);
+    QCOMPARE(countOfType(*two, u"notification-count"_s, 200), 0);
+}
+
+void TestRedisEngine::revocationReachesEveryNodeAndSurvivesRestarts()
+{
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    const QByteArray revokedToken = makeToken(7, u"alice"_s, u"sess-S"_s);
+    auto refusedOn = [&](const ServerFixture& node) {
+        WsClient client;
+        return client.open(node.wsUrl(), revokedToken) && client.waitClosed() == 4001 &&
+               client.socket().closeReason() == "revoked session"_L1 && client.queue().isEmpty();
+    };
+    auto onB = std::make_unique<WsClient>();
+    QVERIFY(onB->open(b->wsUrl(), revokedToken));
+    QVERIFY(!onB->nextOfType(u"hello"_s).isEmpty());
+    // Off its user topic, so B holds no subscription that the logout itself could arrive on.
+    onB->send({{u"type"_s, u"unsubscribe"_s}, {u"topic"_s, u"user-7"_s}});
+    QVERIFY(!onB->nextOfType(u"unsubscribed"_s).isEmpty());
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:user-7") == 0; }));
+    auto otherSession = std::make_unique<WsClient>();
+    QVERIFY(otherSession->open(b->wsUrl(), makeToken(7, u"alice"_s, u"sess-T"_s)));
+    QVERIFY(!otherSession->nextOfType(u"hello"_s).isEmpty());
+
+    QVERIFY(a->publish(u"/api/v1/users/7/logout"_s, R"({"session_id":"sess-S"})"));
+    QCOMPARE(onB->nextOfType(u"logout"_s).value("data"_L1).toString(), u"here"_s);
+    QCOMPARE(onB->waitClosed(), 4001);
+    QCOMPARE(onB->socket().closeReason(), u"session revoked"_s);
+    QCOMPARE(otherSession->nextOfType(u"logout"_s).value("data"_L1).toString(), u"elsewhere"_s);
+    QVERIFY(otherSession->isOpen());
+    QVERIFY(refusedOn(*b));
+    QVERIFY(refusedOn(*a));
+    // Stored with its end as the score, about 30 days from now.
+    const double until = m_redis->command({"ZSCORE", "fw:revoked-sessions", "sess-S"}).toDouble();
+    const double ttl = double(RevokedSessions::kDefaultTtlSeconds) * 1000;
+    QVERIFY(qAbs(until - double(QDateTime::currentMSecsSinceEpoch()) - ttl) < 60'000);
+
+    // Both nodes restart: the revocation comes back from Redis before they report ready.
+    otherSession.reset();
+    a.reset();
+    b.reset();
+    a = startNode(m_redis->url());
+    b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    QVERIFY(refusedOn(*a));
+    QVERIFY(refusedOn(*b));
+    auto fresh = std::make_unique<WsClient>();
+    QVERIFY(fresh->open(b->wsUrl(), makeToken(7, u"alice"_s, u"sess-T"_s)));
+    QVERIFY(!fresh->nextOfType(u"hello"_s).isEmpty());
 }
 
 QTEST_MAIN(TestRedisEngine)

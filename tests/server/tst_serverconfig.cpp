@@ -52,6 +52,7 @@ void TestServerConfig::defaults()
     QCOMPARE(c.listenAddress, QHostAddress(QHostAddress::Any));
     QCOMPARE(c.wsPath(), u"/-/ws"_s);
     QCOMPARE(c.engine, u"memory"_s);
+    QCOMPARE(c.revokedSessionTtlSeconds, 30LL * 24 * 3600); // PROTOCOL.md v1.1: 30 days
     QVERIFY(c.effectiveWorkers() >= 1);
 }
 
@@ -60,7 +61,8 @@ void TestServerConfig::iniFile()
     const QString path =
         writeIni("[server]\nlisten=127.0.0.1\nport=9000\npath_prefix=/push/\nadmin_port=9001\n"
                  "workers=3\nstate=/tmp/x.sqlite\nlog_level=debug\n"
-                 "[auth]\njwt_secret=j\npublisher_secret=\"p,q\"\npublisher_secret_file=/etc/fw/pub\n"
+                 "[auth]\njwt_secret=j\npublisher_secret=\"p,q\"\npublisher_secret_file=/etc/fw/"
+                 "pub\nrevoked_session_ttl=3600\n"
                  "[limits]\nping_interval_ms=1000\npong_deadline_ms=500\nmax_connections=10\n"
                  "max_send_queue_bytes=4096\nhandshake_timeout_ms=250\nmax_message_bytes=1024\n"
                  "max_queued_bytes=65536\nmax_connections_per_address=4\nmax_pending_handshakes=5\n"
@@ -78,6 +80,7 @@ void TestServerConfig::iniFile()
     QCOMPARE(c.jwtSecret, QByteArray("j"));
     QCOMPARE(c.publisherSecret, QByteArray("p,q")); // quoted: the comma is part of the secret
     QCOMPARE(c.publisherSecretFile, u"/etc/fw/pub"_s);
+    QCOMPARE(c.revokedSessionTtlSeconds, 3600);
     QCOMPARE(c.pingIntervalMs, 1000);
     QCOMPARE(c.pongDeadlineMs, 500);
     QCOMPARE(c.maxConnections, 10);
@@ -119,7 +122,9 @@ void TestServerConfig::flagsOverrideIni()
                                               u"--max-connections-per-address"_s,
                                               u"6"_s,
                                               u"--max-pending-handshakes"_s,
-                                              u"7"_s});
+                                              u"7"_s,
+                                              u"--revoked-session-ttl"_s,
+                                              u"60"_s});
     QVERIFY2(parsed.config, qPrintable(parsed.error));
     QCOMPARE(parsed.config->port, quint16(9100));
     QCOMPARE(parsed.config->jwtSecret, QByteArray("fromflag"));
@@ -131,6 +136,7 @@ void TestServerConfig::flagsOverrideIni()
     QCOMPARE(parsed.config->maxQueuedBytes, 16384);
     QCOMPARE(parsed.config->maxConnectionsPerAddress, 6);
     QCOMPARE(parsed.config->maxPendingHandshakes, 7);
+    QCOMPARE(parsed.config->revokedSessionTtlSeconds, 60);
 }
 
 void TestServerConfig::environmentSecrets()
@@ -182,6 +188,10 @@ void TestServerConfig::errors_data()
         << u"put it in double quotes"_s;
     QTest::newRow("ini static token with comma")
         << QStringList() << QByteArray("[static_tokens]\nabc=7:alice,bob\n") << u"put it in double quotes"_s;
+    QTest::newRow("revoked session ttl") << QStringList{u"--revoked-session-ttl"_s, u"0"_s} << QByteArray()
+                                         << u"--revoked-session-ttl must be"_s;
+    QTest::newRow("revoked session ttl too long")
+        << QStringList() << QByteArray("[auth]\nrevoked_session_ttl=99999999999\n") << u"at most"_s;
     QTest::newRow("handshake timeout")
         << QStringList{u"--handshake-timeout"_s, u"0"_s} << QByteArray() << u"--handshake-timeout must be"_s;
     // Beyond an int setting's range: refused instead of wrapping (2^32 became 0, 2^32+1 became 1;

@@ -3,6 +3,7 @@
 #include "LocalEngine.h"
 #include "StateStore.h"
 
+#include <QDateTime>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -20,6 +21,7 @@ private Q_SLOTS:
     void accessSurvivesReopen();
     void unwritablePathIsAnError();
     void engineDeliversAfterStoring();
+    void revokedSessionsSurviveReopenUntilTheyEnd();
 
 private:
     static Publication retained(const QString& topic, const QString& type, const QByteArray& payload)
@@ -111,6 +113,50 @@ void TestStateStore::engineDeliversAfterStoring()
     engine.retained(u"user-2"_s, [&](QList<RetainedMessage> list) { got = list; });
     QCOMPARE(got.size(), 1);
     QCOMPARE(got.first().payload, QByteArray("b"));
+}
+
+void TestStateStore::revokedSessionsSurviveReopenUntilTheyEnd()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"state.sqlite"_s);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    auto logout = [](const QString& sid, qint64 until) {
+        Publication p;
+        p.topic = u"user-1"_s;
+        p.type = u"logout"_s;
+        p.payload = "x";
+        p.logoutSession = sid;
+        p.revokeUntilMs = until;
+        return p;
+    };
+    {
+        StateStore store(path);
+        QCOMPARE(store.open(), QString());
+        QCOMPARE(store.storeRetained({logout(u"long"_s, now + 60'000), logout(u"short"_s, now + 300)}),
+                 QString());
+        // A second logout never shortens a revocation.
+        QCOMPARE(store.storeRetained({logout(u"long"_s, now + 1000)}), QString());
+        QCOMPARE(store.revokedSessions().value(u"long"_s), now + 60'000);
+        QCOMPARE(store.revokedSessions().size(), 2);
+    }
+    QTest::qWait(400);
+    StateStore again(path);
+    QCOMPARE(again.open(), QString());
+    // The ended one was pruned at open, on disk too.
+    QCOMPARE(again.revokedSessions(), (QHash<QString, qint64>{{u"long"_s, now + 60'000}}));
+    {
+        // The engine reports the stored ones at start, before it reports ready.
+        LocalEngine engine(path);
+        QSignalSpy revoked(&engine, &Engine::sessionsRevoked);
+        QSignalSpy ready(&engine, &Engine::readyChanged);
+        engine.start();
+        QCOMPARE(revoked.size(), 1);
+        using Revocations = QHash<QString, qint64>;
+        QCOMPARE(revoked.first().first().value<Revocations>(), (Revocations{{u"long"_s, now + 60'000}}));
+        QCOMPARE(ready.size(), 1);
+    }
+    QCOMPARE(again.pruneRevoked(now + 60'000), QString());
+    QVERIFY(again.revokedSessions().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestStateStore)
