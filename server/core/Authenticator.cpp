@@ -1,6 +1,7 @@
 #include "Authenticator.h"
 
 #include "Jwt.h"
+#include "Protocol.h"
 
 #include <QUrlQuery>
 
@@ -39,6 +40,11 @@ AuthResult Authenticator::authenticate(const QByteArray& token) const
     AuthResult result;
     if (token.isEmpty()) {
         result.ok = true;
+        return result;
+    }
+    if (!protocol::isWellFormedToken(token)) {
+        result.error = u"malformed token (%1 bytes)"_s.arg(token.size());
+        result.reason = u"malformed token"_s;
         return result;
     }
     // Static tokens are compared in constant time too: they are passwords.

@@ -199,13 +199,13 @@ void Broker::topicRefChanged(int workerIndex, const QString& topic, int delta)
 }
 
 void Broker::verifyForgeToken(const Authenticator* authenticator, QObject* context, const QByteArray& token,
-                              std::function<void(AuthResult)> reply)
+                              const QString& peerAddress, std::function<void(AuthResult)> reply)
 {
     QPointer<QObject> guard(context);
     QMetaObject::invokeMethod(
         this,
-        [authenticator, guard, token, reply] {
-            authenticator->forgeVerifier()(token, [guard, reply](AuthResult result) {
+        [authenticator, guard, token, peerAddress, reply] {
+            authenticator->forgeVerifier()(token, peerAddress, [guard, reply](AuthResult result) {
                 if (guard)
                     QMetaObject::invokeMethod(
                         guard, [reply, result] { reply(result); }, Qt::QueuedConnection);
@@ -219,6 +219,38 @@ void Broker::closeUser(qint64 userId, quint16 code, const QString& reason)
     for (Worker* worker : std::as_const(m_workers))
         QMetaObject::invokeMethod(
             worker, [=] { worker->closeUser(userId, code, reason); }, Qt::QueuedConnection);
+}
+
+void Broker::tokenRefChanged(int workerIndex, const QByteArray& tokenKey, int delta)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this, workerIndex, tokenKey, delta] {
+            const bool wasLive = m_tokenRefs.contains(tokenKey);
+            if (delta > 0) {
+                m_tokenRefs[tokenKey].insert(workerIndex);
+            } else if (wasLive) {
+                auto it = m_tokenRefs.find(tokenKey);
+                it->remove(workerIndex);
+                if (it->isEmpty())
+                    m_tokenRefs.erase(it);
+            }
+            const bool isLive = m_tokenRefs.contains(tokenKey);
+            if (wasLive == isLive)
+                return;
+            if (isLive)
+                Q_EMIT tokenOnline(tokenKey);
+            else
+                Q_EMIT tokenOffline(tokenKey);
+        },
+        Qt::QueuedConnection);
+}
+
+void Broker::closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason)
+{
+    for (Worker* worker : std::as_const(m_workers))
+        QMetaObject::invokeMethod(
+            worker, [=] { worker->closeToken(tokenKey, code, reason); }, Qt::QueuedConnection);
 }
 
 void Broker::requestRefresh(qint64 userId)

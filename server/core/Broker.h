@@ -48,10 +48,16 @@ public:
 
     // Thread-safe. Bridge mode: checks a forge token on the main thread; `reply` runs on `context`'s thread.
     void verifyForgeToken(const Authenticator* authenticator, QObject* context, const QByteArray& token,
-                          std::function<void(AuthResult)> reply);
+                          const QString& peerAddress, std::function<void(AuthResult)> reply);
+
+    // Thread-safe. Bridge mode: worker `workerIndex` got its first connection signed in with the forge
+    // token whose SHA-256 is `tokenKey` (+1), or lost its last one (-1).
+    void tokenRefChanged(int workerIndex, const QByteArray& tokenKey, int delta);
 
     // Main thread. Closes every connection of `userId` on every worker.
     void closeUser(qint64 userId, quint16 code, const QString& reason);
+    // Main thread. Closes every connection signed in with the forge token `tokenKey`, on every worker.
+    void closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason);
 
     // Thread-safe. Bridge mode: a client re-subscribed to its own user topic, which asks for fresh state.
     void requestRefresh(qint64 userId);
@@ -64,6 +70,9 @@ Q_SIGNALS:
     void userOffline(qint64 userId);
     // Main thread. See requestRefresh().
     void refreshRequested(qint64 userId);
+    // A forge token got a first connection on this node / lost the last one (see tokenRefChanged()).
+    void tokenOnline(const QByteArray& tokenKey);
+    void tokenOffline(const QByteArray& tokenKey);
 
 private:
     void onDelivered(const Publication& publication);
@@ -75,6 +84,8 @@ private:
     QList<Worker*> m_workers;
     // Which workers hold subscribers of a topic: a publication goes only to those.
     QHash<QString, QSet<int>> m_topicRefs;
+    // Which workers hold connections signed in with a forge token (by its key).
+    QHash<QByteArray, QSet<int>> m_tokenRefs;
     // Publications gathered during one event-loop pass, one batch per worker (index as in m_workers):
     // one cross-thread call per worker per pass instead of one per publication.
     QList<QList<Publication>> m_outgoing;

@@ -48,12 +48,43 @@ int ForgeClient::parseRetryAfterMs(const QByteArray& value, const QDateTime& now
     return int(std::clamp<qint64>(now.msecsTo(at), 0, std::numeric_limits<int>::max()));
 }
 
+QString ForgeClient::scopeFor(const QString& apiPath)
+{
+    if (apiPath.startsWith("/notifications"_L1))
+        return u"read:notification"_s;
+    return u"read:user"_s; // /user and /user/stopwatches
+}
+
 void ForgeClient::get(const QString& apiPath, const QByteArray& token, QObject* context,
                       std::function<void(ForgeReply, QByteArray)> reply)
 {
     QNetworkRequest request(apiUrl(apiPath));
     request.setRawHeader("Authorization", "token " + token);
     request.setRawHeader("Accept", "application/json");
+    // Defence in depth behind the token syntax check: Qt 6.4 writes header values as they are, so a
+    // CR/LF would end the header and smuggle a request of the caller's making onto the kept-alive
+    // connection, whose answer would then be read as the answer to someone else's request.
+    const QList<QByteArray> names = request.rawHeaderList();
+    for (const QByteArray& name : names) {
+        if (!protocol::hasControlCharacter(request.rawHeader(name)))
+            continue;
+        ForgeReply refused;
+        refused.status = ForgeReply::Status::Unauthorized;
+        refused.notSent = true;
+        refused.error = u"not sent to the forge: the %1 header would carry a control character"_s.arg(
+            QString::fromLatin1(name));
+        qCWarning(lcForge).noquote() << refused.error << "on" << apiPath;
+        // Answered from the event loop like any reply, so callers never see a re-entrant call.
+        QPointer<QObject> guard(context);
+        QMetaObject::invokeMethod(
+            this,
+            [guard, reply, refused] {
+                if (guard)
+                    reply(refused, {});
+            },
+            Qt::QueuedConnection);
+        return;
+    }
     // The token must not follow a redirect to another host.
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
     QNetworkReply* networkReply = m_network.get(request);
@@ -67,6 +98,8 @@ void ForgeClient::get(const QString& apiPath, const QByteArray& token, QObject* 
             // 403 too: Gitea answers it for a token without the scope the endpoint needs, which
             // for the bridge means the same thing (it can never poll with this token).
             result.status = ForgeReply::Status::Unauthorized;
+            if (result.httpStatus == 403)
+                result.missingScope = scopeFor(apiPath);
             result.error = u"forge refused the token (%1) on %2"_s.arg(result.httpStatus).arg(apiPath);
         } else if (result.httpStatus == 429) {
             result.status = ForgeReply::Status::RateLimited;

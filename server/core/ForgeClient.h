@@ -28,6 +28,12 @@ struct ForgeReply
     int httpStatus = 0;    // 0: no HTTP answer (refused, timed out, DNS)
     int retryAfterMs = -1; // RateLimited: the forge's Retry-After, -1 when absent
     QString error;         // Failed / Unauthorized: a sentence for the log
+    // Unauthorized with 403: the token scope the endpoint needs (Gitea answers 403 for a token
+    // without it), for a close reason that tells the user what to fix.
+    QString missingScope;
+    // Never sent: the request would have carried a control character in a header (a token that
+    // slipped past the syntax check); Unauthorized, and the forge saw nothing.
+    bool notSent = false;
 
     bool ok() const { return status == Status::Ok; }
 };
@@ -63,7 +69,10 @@ public:
     // `Retry-After` as delta-seconds or an HTTP date; -1 when absent or unreadable.
     static int parseRetryAfterMs(const QByteArray& value, const QDateTime& now);
 
-    // Requests per outcome since start, for /metrics.
+    // The scope Gitea/Forgejo requires of a token for `apiPath` (as passed to get()).
+    static QString scopeFor(const QString& apiPath);
+
+    // Requests per outcome since start, for /metrics (requests refused before sending not included).
     qint64 count(ForgeReply::Status status) const { return m_counts[int(status)]; }
 
 private:

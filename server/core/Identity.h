@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArray>
 #include <QString>
 #include <QStringList>
 
@@ -12,7 +13,9 @@ struct Identity
     QString login;
     QString sessionId;       // the forge session (`sid`), for logout here/elsewhere
     QStringList extraTopics; // topics or `prefix.*` patterns granted by the token
-    QString forgeToken;      // bridge mode: the user's forge token, kept in memory only
+    // Bridge mode: SHA-256 of the forge token this connection signed in with (never the token), so
+    // the bridge can close exactly the connections of a token the forge stopped accepting.
+    QByteArray forgeTokenKey;
 
     bool isAnonymous() const { return userId == 0; }
 };

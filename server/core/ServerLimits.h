@@ -56,4 +56,18 @@ constexpr int kAdminIdleTimeoutMs = 30'000;
 // Time SIGTERM gives clients to take their 1001 close before the process exits.
 constexpr int kDrainTimeoutMs = 3'000;
 
+// Bridge mode: checking a forge token costs a request to the forge, which an anonymous client could
+// otherwise make the server send at will (one per upgrade with a random token).
+// A token the forge refused is refused from memory for this long (no forge request).
+constexpr int kForgeRefusalCacheMs = 60'000;
+// Token checks (GET /user) in flight at once, and waiting for one of those slots. Past the queue
+// the upgrade is turned away with 1013 at once. Six is what QNetworkAccessManager runs at once per
+// host: more would only wait inside it, where no deadline of ours applies.
+constexpr int kForgeChecksInFlight = 6;
+constexpr int kForgeChecksQueued = 256;
+// New forge checks per client address: a token bucket. Cached answers do not count; an office
+// behind one NAT address starting its trays together stays well within the burst.
+constexpr int kForgeChecksPerAddressBurst = 20;
+constexpr int kForgeChecksPerAddressPerSecond = 2;
+
 } // namespace forgewire::limits

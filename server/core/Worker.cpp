@@ -315,14 +315,16 @@ void Worker::startSession(WsConnection* connection, const HttpRequestHead& head)
         // The client meant to sign in: silently serving it as anonymous would hide its mistake.
         result.error = u"Authorization header carries no 'Bearer <token>' or 'token <token>'"_s;
     } else {
+        // Checks the token's syntax first (a malformed one never reaches the forge or a log).
         result = m_authenticator->authenticate(token);
     }
-    if (!result.ok && !token.isEmpty() && m_authenticator->hasForgeVerifier() &&
+    if (!result.ok && protocol::isWellFormedToken(token) && m_authenticator->hasForgeVerifier() &&
         !Authenticator::looksLikeJwt(token)) {
-        m_broker->verifyForgeToken(m_authenticator, this, token, [this, serial](const AuthResult& forge) {
-            if (ClientSession* s = sessionFor(serial))
-                finishAuthentication(s, forge);
-        });
+        m_broker->verifyForgeToken(m_authenticator, this, token, connection->peerAddress(),
+                                   [this, serial](const AuthResult& forge) {
+                                       if (ClientSession* s = sessionFor(serial))
+                                           finishAuthentication(s, forge);
+                                   });
         return;
     }
     finishAuthentication(session, result);
@@ -335,15 +337,17 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
     if (!result.ok && result.transient) {
         qCInfo(lcWs).noquote() << "turning away" << session->connection()->peerAddress() << "for now -"
                                << logSafe(result.error);
-        closeSession(session, protocol::CloseCode::GoingAway,
-                     u"cannot verify the token now; try again later"_s);
+        closeSession(session, result.transientCode,
+                     result.reason.isEmpty() ? u"cannot verify the token now; try again later"_s
+                                             : result.reason);
         return;
     }
     if (!result.ok) {
         ++m_metrics->authFailures;
         qCInfo(lcWs).noquote() << "refusing" << session->connection()->peerAddress() << "-"
                                << logSafe(result.error);
-        closeSession(session, protocol::CloseCode::Unauthorized, u"unauthorized"_s);
+        closeSession(session, protocol::CloseCode::Unauthorized,
+                     result.reason.isEmpty() ? u"unauthorized"_s : result.reason);
         return;
     }
     const QString& sid = result.identity.sessionId;
@@ -361,6 +365,7 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
     }
     session->setIdentity(result.identity);
     session->setState(ClientSession::State::Ready);
+    holdForgeToken(session);
     const Identity& who = session->identity();
     protocol::Hello hello;
     if (!who.isAnonymous())
@@ -787,6 +792,7 @@ void Worker::closeSession(ClientSession* session, quint16 code, const QString& r
     if (session->state() == ClientSession::State::Closing)
         return;
     session->setState(ClientSession::State::Closing);
+    releaseForgeToken(session);
     // Stop delivering at once; the session itself goes when the connection does.
     if (m_delivering) {
         m_unindexAfterDelivery.append(session);
@@ -834,6 +840,7 @@ void Worker::dropConnection(WsConnection* connection)
 void Worker::removeSession(ClientSession* session)
 {
     releaseDeferred(session);
+    releaseForgeToken(session);
     for (const QString& topic : QSet<QString>(session->subscriptions()))
         removeFromIndex(session, topic);
     m_sessions.remove(session->serial());
@@ -872,6 +879,39 @@ void Worker::endRevokedSession(ClientSession* session)
     if (!sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Logout{u"here"_s}))))
         return;
     closeSession(session, protocol::CloseCode::Unauthorized, u"session revoked"_s);
+}
+
+void Worker::closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason)
+{
+    if (!m_forgeTokenRefs.contains(tokenKey))
+        return;
+    const QList<ClientSession*> sessions = m_sessions.values();
+    for (ClientSession* session : sessions) {
+        if (session->identity().forgeTokenKey == tokenKey)
+            closeSession(session, code, reason);
+    }
+}
+
+void Worker::holdForgeToken(ClientSession* session)
+{
+    const QByteArray& key = session->identity().forgeTokenKey;
+    if (!key.isEmpty() && ++m_forgeTokenRefs[key] == 1)
+        m_broker->tokenRefChanged(m_index, key, +1);
+}
+
+void Worker::releaseForgeToken(ClientSession* session)
+{
+    const QByteArray key = session->identity().forgeTokenKey;
+    if (key.isEmpty())
+        return;
+    Identity identity = session->identity();
+    identity.forgeTokenKey.clear();
+    session->setIdentity(std::move(identity));
+    auto it = m_forgeTokenRefs.find(key);
+    if (it != m_forgeTokenRefs.end() && --*it == 0) {
+        m_forgeTokenRefs.erase(it);
+        m_broker->tokenRefChanged(m_index, key, -1);
+    }
 }
 
 void Worker::sweep()

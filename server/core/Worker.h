@@ -53,6 +53,8 @@ public:
     // Sends `logout here` to every connection whose token carries one of these sessions, then closes
     // it with 4001.
     void revokeSessions(const QSet<QString>& sessionIds);
+    // Bridge mode: close every connection signed in with one forge token (by its SHA-256).
+    void closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason);
 
 Q_SIGNALS:
     void drained();
@@ -66,6 +68,10 @@ private:
     void onFrameData(WsConnection* connection);
     void startSession(WsConnection* connection, const HttpRequestHead& head);
     void finishAuthentication(ClientSession* session, const AuthResult& result);
+    // Bridge mode: count the session's forge token as live on this worker (the bridge re-checks live
+    // tokens) / stop counting it. Release is idempotent: it forgets the session's token key.
+    void holdForgeToken(ClientSession* session);
+    void releaseForgeToken(ClientSession* session);
     void onClientMessage(ClientSession* session, const QByteArray& payload, bool binary);
     void handleClientMessage(ClientSession* session, const ClientSession::DeferredMessage& message);
     void processDeferred(ClientSession* session);
@@ -123,6 +129,8 @@ private:
     QHash<quint64, ClientSession*> m_sessions;
     quint64 m_nextSerial = 0;
     QHash<QString, QSet<ClientSession*>> m_topicIndex;
+    // Ready sessions per forge token key; the Broker hears of 0 -> 1 and 1 -> 0 only.
+    QHash<QByteArray, int> m_forgeTokenRefs;
     // Connections with a non-empty outbox, flushed together once per event-loop pass.
     QList<WsConnection*> m_dirty;
     bool m_flushPosted = false;

@@ -1,5 +1,7 @@
 #include "ForgeActions.h"
 
+#include "Protocol.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkReply>
@@ -74,6 +76,19 @@ void ForgeActions::send(const QByteArray& method, const QString& apiPath, Done d
     QNetworkRequest request(apiUrl(apiPath));
     request.setRawHeader("Authorization", "token " + m_token);
     request.setRawHeader("Accept", "application/json");
+    // Qt 6.4 writes header values as they are: a CR/LF in the token (pasted with its line end, or
+    // planted) would split the request and let whatever follows it reach the forge as a request of
+    // its own. Refused here, with an error the user can act on, and nothing is sent.
+    const QList<QByteArray> names = request.rawHeaderList();
+    for (const QByteArray& name : names) {
+        if (!protocol::hasControlCharacter(request.rawHeader(name)))
+            continue;
+        ForgeActionResult refused;
+        refused.error = u"the token contains a control character (a line break?); not sent to the forge"_s;
+        QMetaObject::invokeMethod(
+            this, [refused, done = std::move(done)] { done(refused); }, Qt::QueuedConnection);
+        return;
+    }
     // The token must not follow a redirect to another host.
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
     QNetworkReply* reply = m_network.sendCustomRequest(request, method);

@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 
+#include <algorithm>
 #include <cmath>
 
 namespace forgewire::protocol {
@@ -138,6 +139,33 @@ std::optional<QString> requireString(const QJsonObject& object, QLatin1StringVie
 }
 
 } // namespace
+
+bool isWellFormedToken(const QByteArray& token)
+{
+    if (token.isEmpty() || token.size() > kMaxTokenBytes)
+        return false;
+    qsizetype end = token.size();
+    while (end > 0 && token[end - 1] == '=')
+        --end;
+    if (end == 0)
+        return false; // padding alone
+    for (qsizetype i = 0; i < end; ++i) {
+        const char c = token[i];
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                        c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+bool hasControlCharacter(const QByteArray& value)
+{
+    return std::any_of(value.cbegin(), value.cend(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && byte != '\t') || byte == 0x7f;
+    });
+}
 
 QString errorCodeName(ErrorCode code)
 {

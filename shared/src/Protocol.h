@@ -22,7 +22,25 @@ constexpr quint16 GoingAway = 1001;
 constexpr quint16 TooBig = 1009;
 constexpr quint16 Unauthorized = 4001;
 constexpr quint16 SlowConsumer = 4008;
+// IANA-registered "Try Again Later": the server cannot take the connection now (busy checking
+// tokens); the client reconnects with backoff, its token is not at fault. Qt's QWebSocket (6.4)
+// only knows the codes of RFC 6455 and reports this one as a protocol error (1002), which
+// ConnectionSchedule also answers with a backoff retry; 4001 would make it drop a good token.
+constexpr quint16 TryAgainLater = 1013;
 } // namespace CloseCode
+
+// Longest token accepted on the upgrade request (PROTOCOL.md v1.1). Forge tokens are 40 hex digits
+// and our JWTs a few hundred bytes; anything near this is not a token.
+constexpr qsizetype kMaxTokenBytes = 4096;
+
+// True for an RFC 6750 `b64token` (`[A-Za-z0-9-._~+/]+=*`) of at most kMaxTokenBytes: the only
+// shape a token may have, so one can never carry a control character or a space into an HTTP
+// header (the forge's `Authorization: token X`) or a log line.
+bool isWellFormedToken(const QByteArray& token);
+
+// True when `value` holds a byte an HTTP header value must not carry as is (CTLs, CR and LF
+// included; HTAB excepted). Qt sends such bytes raw, which would split the request.
+bool hasControlCharacter(const QByteArray& value);
 
 enum class ErrorCode
 {

@@ -2,9 +2,13 @@
 // on loopback that follows the documented API shapes and status codes), real WebSocket clients.
 
 #include "AdminServer.h"
+#include "Authenticator.h"
 #include "FakeForge.h"
 #include "ForgeActions.h"
 #include "ForgeBridge.h"
+#include "ForgeClient.h"
+#include "Protocol.h"
+#include "ServerLimits.h"
 #include "TestSupport.h"
 
 #include <QDateTime>
@@ -25,6 +29,8 @@ const QByteArray kAliceToken = "forge-token-alice";
 const QByteArray kAliceSecondToken = "forge-token-alice-laptop";
 constexpr qint64 kBobId = 43;
 const QByteArray kBobToken = "forge-token-bob";
+// Alice's token created without read:notification: enough to sign in (GET /user), not to poll.
+const QByteArray kAliceNarrowToken = "forge-token-alice-narrow";
 
 PollSettings fastPolling(int minMs = 200, int stepMs = 200, int maxMs = 600, int outageMaxMs = 1600)
 {
@@ -44,6 +50,50 @@ qint64 metricValue(const QByteArray& metrics, const QByteArray& name)
             return line.mid(name.size() + 1).toLongLong();
     }
     return -1;
+}
+
+// An upgrade request signing in with `token` through the query, from `source` (any loopback address).
+std::unique_ptr<QTcpSocket> rawUpgrade(quint16 port, const QByteArray& token,
+                                       const QHostAddress& source = QHostAddress::LocalHost)
+{
+    auto socket = std::make_unique<QTcpSocket>();
+    if (!socket->bind(source))
+        return nullptr;
+    socket->connectToHost(QHostAddress::LocalHost, port);
+    socket->write("GET /-/ws?access_token=" + token +
+                  " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    return socket;
+}
+
+// The close code of the first close frame in `bytes` (server frames are unmasked), after the
+// 101 response; 0 when there is none yet.
+int closeCodeIn(const QByteArray& bytes, QByteArray* reason = nullptr)
+{
+    qsizetype at = bytes.indexOf("\r\n\r\n");
+    if (at < 0)
+        return 0;
+    at += 4;
+    while (at + 2 <= bytes.size()) {
+        const quint8 opcode = quint8(bytes[at]) & 0x0F;
+        qsizetype length = quint8(bytes[at + 1]) & 0x7F;
+        qsizetype offset = 2;
+        if (length == 126) {
+            if (at + 4 > bytes.size())
+                return 0;
+            length = (quint8(bytes[at + 2]) << 8) | quint8(bytes[at + 3]);
+            offset = 4;
+        }
+        if (at + offset + length > bytes.size())
+            return 0;
+        if (opcode == 0x8) {
+            if (reason && length > 2)
+                *reason = bytes.mid(at + offset + 2, length - 2);
+            return length >= 2 ? (quint8(bytes[at + offset]) << 8) | quint8(bytes[at + offset + 1]) : 1005;
+        }
+        at += offset + length;
+    }
+    return 0;
 }
 
 ForgeActionResult runAction(const std::function<void(ForgeActions::Done)>& action)
@@ -80,8 +130,20 @@ private Q_SLOTS:
     void resubscribeRepollsAtOnce();
     void forgeActions();
 
+    // Security: header injection (token syntax), per-token verification, live re-checks, flood bounds.
+    void tokenSyntax_data();
+    void tokenSyntax();
+    void headerInjectionNeverReachesTheForge();
+    void controlCharactersAreNeverSent();
+    void tokenFailureClosesOnlyItsConnections();
+    void missingScopeSaysSo();
+    void revokedLiveTokenIsRechecked();
+    void refusalsAreCached();
+    void tokenChecksRateLimitedPerAddress();
+    void tokenChecksBoundedAndGoodTokensNotDelayed();
+
 private:
-    bool startServer(const PollSettings& settings = fastPolling());
+    bool startServer(const PollSettings& settings = fastPolling(), int handshakeTimeoutMs = 0);
     std::unique_ptr<WsClient> connectAs(const QByteArray& token);
     // Connects and consumes the state every new connection gets first (count and stopwatches).
     std::unique_ptr<WsClient> connectReady(const QByteArray& token);
@@ -98,6 +160,8 @@ void TestForgeBridge::init()
     m_forge->addAccount(kAliceId, u"alice"_s, kAliceToken);
     m_forge->addAccount(kAliceId, u"alice"_s, kAliceSecondToken);
     m_forge->addAccount(kBobId, u"bob"_s, kBobToken);
+    m_forge->addAccount(kAliceId, u"alice"_s, kAliceNarrowToken);
+    m_forge->lackingScope.insert(kAliceNarrowToken, u"read:notification"_s);
     QVERIFY(m_forge->start());
     m_forge->rememberPort();
 }
@@ -108,11 +172,13 @@ void TestForgeBridge::cleanup()
     m_forge.reset();
 }
 
-bool TestForgeBridge::startServer(const PollSettings& settings)
+bool TestForgeBridge::startServer(const PollSettings& settings, int handshakeTimeoutMs)
 {
     ServerConfig config = testConfig();
     config.forgeUrl = m_forge->url().toString();
     config.forgePoll = settings;
+    if (handshakeTimeoutMs > 0)
+        config.handshakeTimeoutMs = handshakeTimeoutMs;
     m_fixture = std::make_unique<ServerFixture>(config);
     if (!m_fixture->start()) {
         qWarning() << m_fixture->error();
@@ -435,12 +501,13 @@ void TestForgeBridge::revokedTokenClosesWith4001()
     QCOMPARE(metricValue(metrics(), "forgewire_forge_revocations_total"), 1);
     QVERIFY(waitFor([&] { return bridge()->pollerCount() == 1; }));
 
-    // The cached identity is gone: the same token is checked again, and refused.
+    // The cached identity is gone, and the refusal is cached instead: refused without asking again.
     const int checks = m_forge->count(u"/api/v1/user"_s);
     auto again = connectAs(kAliceToken);
     QVERIFY(again);
     QCOMPARE(again->waitClosed(), 4001);
-    QCOMPARE(m_forge->count(u"/api/v1/user"_s), checks + 1);
+    QCOMPARE(again->socket().closeReason(), u"forge token revoked"_s);
+    QCOMPARE(m_forge->count(u"/api/v1/user"_s), checks);
 }
 
 void TestForgeBridge::resubscribeRepollsAtOnce()
@@ -524,6 +591,308 @@ void TestForgeBridge::forgeActions()
     r = runAction([&](auto done) { actions.markAllRead(done); });
     QVERIFY(!r.ok);
     QCOMPARE(r.httpStatus, 0);
+}
+
+void TestForgeBridge::tokenSyntax_data()
+{
+    QTest::addColumn<QByteArray>("authorization");
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<QByteArray>("token"); // what extractToken() finds
+    QTest::addColumn<bool>("wellFormed");
+
+    const QByteArray hex = "0123456789abcdef0123456789abcdef01234567";
+    QTest::newRow("forge token (40 hex)") << "token " + hex << QString() << hex << true;
+    QTest::newRow("bearer JWT") << QByteArray("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0.c2ln") << QString()
+                                << QByteArray("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0.c2ln") << true;
+    QTest::newRow("every b64token character")
+        << QByteArray("Bearer aZ09-._~+/==") << QString() << QByteArray("aZ09-._~+/==") << true;
+    QTest::newRow("query, + and / percent-encoded")
+        << QByteArray() << u"access_token=ab%2Bc%2Fd%3D"_s << QByteArray("ab+c/d=") << true;
+    QTest::newRow("exactly the longest") << "Bearer " + QByteArray(protocol::kMaxTokenBytes, 'a') << QString()
+                                         << QByteArray(protocol::kMaxTokenBytes, 'a') << true;
+    QTest::newRow("one byte too long") << "Bearer " + QByteArray(protocol::kMaxTokenBytes + 1, 'a')
+                                       << QString() << QByteArray(protocol::kMaxTokenBytes + 1, 'a') << false;
+    QTest::newRow("padding inside") << QByteArray("Bearer ab=cd") << QString() << QByteArray("ab=cd")
+                                    << false;
+    QTest::newRow("padding only") << QByteArray("Bearer ==") << QString() << QByteArray("==") << false;
+    QTest::newRow("space inside") << QByteArray("Bearer abc def") << QString() << QByteArray("abc def")
+                                  << false;
+    QTest::newRow("CR LF in the header value")
+        << QByteArray("token abc\r\nHost: evil") << QString() << QByteArray("abc\r\nHost: evil") << false;
+    QTest::newRow("%0D%0A in the query")
+        << QByteArray() << u"access_token=x%0D%0AHost:%20evil"_s << QByteArray("x\r\nHost: evil") << false;
+    QTest::newRow("%00 in the query")
+        << QByteArray() << u"access_token=ab%00cd"_s << QByteArray("ab\0cd", 5) << false;
+    QTest::newRow("tab") << QByteArray("Bearer ab\tcd") << QString() << QByteArray("ab\tcd") << false;
+    QTest::newRow("non-ASCII") << QByteArray() << u"access_token=ab%C3%A9"_s << QByteArray("ab\xc3\xa9")
+                               << false;
+    QTest::newRow("quote") << QByteArray("Bearer ab\"cd") << QString() << QByteArray("ab\"cd") << false;
+    QTest::newRow("empty") << QByteArray() << QString() << QByteArray() << false;
+}
+
+void TestForgeBridge::tokenSyntax()
+{
+    QFETCH(QByteArray, authorization);
+    QFETCH(QString, query);
+    QFETCH(QByteArray, token);
+    QFETCH(bool, wellFormed);
+    const QByteArray extracted = Authenticator::extractToken(authorization, query);
+    QCOMPARE(extracted, token);
+    QCOMPARE(protocol::isWellFormedToken(extracted), wellFormed);
+    if (extracted.isEmpty())
+        return; // anonymous: no token to judge
+    // The Authenticator refuses a malformed token before anything else looks at it, in words.
+    ServerConfig config;
+    config.jwtSecret = "secret";
+    const AuthResult result = Authenticator(config).authenticate(extracted);
+    QVERIFY(!result.ok);
+    if (!wellFormed) {
+        QCOMPARE(result.reason, u"malformed token"_s);
+        QVERIFY2(!result.error.contains(QString::fromLatin1(extracted)), "the token must not be logged");
+    }
+}
+
+void TestForgeBridge::headerInjectionNeverReachesTheForge()
+{
+    // A token that percent-decodes to CR LF: once written into `Authorization: token ...` it would
+    // end the bridge's request to the forge and smuggle a second one behind it on the kept-alive
+    // connection (here the public profile of alice, which needs no token); its answer would be read
+    // as the answer to the NEXT token check, whoever made it.
+    QVERIFY(startServer());
+    const QString smuggled = u"access_token=junk%0D%0A%0D%0AGET%20/api/v1/users/alice%20HTTP/1.1%0D%0A"
+                             "Host:%20127.0.0.1%0D%0AX-Pad:%20"_s;
+    auto attack = std::make_unique<WsClient>();
+    QVERIFY(attack->open(m_fixture->wsUrl(smuggled)));
+    QCOMPARE(attack->waitClosed(), 4001);
+    QCOMPARE(attack->socket().closeReason(), u"malformed token"_s);
+    QVERIFY(attack->queue().isEmpty());
+    // The follow-up: a well-formed junk token whose check would have received the smuggled answer.
+    auto follow = std::make_unique<WsClient>();
+    QVERIFY(follow->open(m_fixture->wsUrl(u"access_token=junk-two"_s)));
+    QCOMPARE(follow->waitClosed(), 4001);
+    for (const QJsonObject& message : std::as_const(follow->queue()))
+        QVERIFY2(message.value("type"_L1).toString() != "hello"_L1, "the attacker got hello");
+    // The same through the header (CR LF cannot survive the HTTP parser there, but a lone one may).
+    RawWsClient raw;
+    QVERIFY(raw.connectAndUpgrade(m_fixture->server()->port(), "/-/ws", "Authorization: token ab\rcd\r\n"));
+    waitFor([&] { return closeCodeIn("\r\n\r\n" + raw.socket().peek(4096)) != 0; }, 3000);
+    const int rawCode = closeCodeIn("\r\n\r\n" + raw.socket().readAll());
+    QVERIFY2(rawCode == 4001 || rawCode == 0, qPrintable(QString::number(rawCode)));
+    // Only the junk-two check reached the forge; nothing of the smuggling attempt did.
+    QCOMPARE(m_forge->count(u"/api/v1/user"_s), 1);
+    QCOMPARE(m_forge->count(u"/api/v1/users/alice"_s), 0);
+    QCOMPARE(m_forge->hits.size(), 1);
+}
+
+void TestForgeBridge::controlCharactersAreNeverSent()
+{
+    // Defence in depth behind the syntax check: neither the bridge's client nor the tray's actions
+    // send a header value with a control character.
+    ForgeClient client(m_forge->url());
+    QObject context;
+    std::optional<ForgeReply> reply;
+    client.fetchUser("abc\r\nX-Evil: 1", &context, [&](ForgeReply r, ForgeUser) { reply = r; });
+    QVERIFY(waitFor([&] { return reply.has_value(); }));
+    QCOMPARE(reply->status, ForgeReply::Status::Unauthorized);
+    QVERIFY(reply->notSent);
+    QVERIFY(reply->error.contains("control character"_L1));
+
+    ForgeActions actions(m_forge->url(), "abc\nX-Evil: 1");
+    const ForgeActionResult r = runAction([&](ForgeActions::Done done) { actions.markAllRead(done); });
+    QVERIFY(!r.ok);
+    QCOMPARE(r.httpStatus, 0);
+    QVERIFY(r.error.contains("control character"_L1));
+    QVERIFY(m_forge->hits.isEmpty());
+}
+
+void TestForgeBridge::tokenFailureClosesOnlyItsConnections()
+{
+    QVERIFY(startServer(fastPolling(200, 0, 200)));
+    auto tray = connectReady(kAliceToken); // full scope
+    QVERIFY(tray);
+    // Another device signs in with a token that may read the user but not the notifications. It is
+    // the most recently accepted token of alice; it must not become what alice is polled with.
+    auto narrow = connectAs(kAliceNarrowToken);
+    QVERIFY(narrow);
+    QCOMPARE(narrow->next().value("type"_L1).toString(), u"hello"_s);
+    QVERIFY(waitFor([&] { return m_forge->count(u"/api/v1/notifications/new"_s) >= 4; }));
+    QVERIFY(tray->isOpen());
+    m_forge->accounts[kAliceId].unread = 2;
+    QCOMPARE(tray->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 2);
+
+    // One token revoked: its connection goes, saying why; the user's other token keeps polling.
+    auto laptop = connectReady(kAliceSecondToken);
+    QVERIFY(laptop);
+    m_forge->revoked.insert(kAliceToken);
+    QCOMPARE(tray->waitClosed(), 4001);
+    QCOMPARE(tray->socket().closeReason(), u"forge token revoked"_s);
+    QVERIFY(laptop->isOpen());
+    m_forge->accounts[kAliceId].unread = 3;
+    QCOMPARE(laptop->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 3);
+    QVERIFY(laptop->isOpen());
+    // The narrow token may have been tried on the way (and closed for its scope), nothing else.
+    if (!narrow->isOpen()) {
+        QCOMPARE(narrow->waitClosed(), 4001);
+        QCOMPARE(narrow->socket().closeReason(), u"forge token lacks the scope read:notification"_s);
+    }
+    QCOMPARE(bridge()->pollerCount(), 1);
+}
+
+void TestForgeBridge::missingScopeSaysSo()
+{
+    QVERIFY(startServer(fastPolling(200, 0, 200)));
+    auto narrow = connectAs(kAliceNarrowToken);
+    QVERIFY(narrow);
+    QCOMPARE(narrow->next().value("type"_L1).toString(), u"hello"_s);
+    QCOMPARE(narrow->waitClosed(), 4001);
+    QCOMPARE(narrow->socket().closeReason(), u"forge token lacks the scope read:notification"_s);
+    // Signing in again with it is refused from memory, with the same words.
+    auto again = connectAs(kAliceNarrowToken);
+    QVERIFY(again);
+    QCOMPARE(again->waitClosed(), 4001);
+    QCOMPARE(again->socket().closeReason(), u"forge token lacks the scope read:notification"_s);
+}
+
+void TestForgeBridge::revokedLiveTokenIsRechecked()
+{
+    // The laptop's token is not the one alice is polled with, so only a re-check of live tokens can
+    // notice its revocation.
+    const int maxMs = 600;
+    QVERIFY(startServer(fastPolling(200, 200, maxMs)));
+    auto tray = connectReady(kAliceToken);
+    auto laptop = connectReady(kAliceSecondToken);
+    QVERIFY(tray && laptop);
+    QCOMPARE(bridge()->liveTokenCount(), 2);
+    QElapsedTimer timer;
+    timer.start();
+    m_forge->revoked.insert(kAliceSecondToken);
+    QCOMPARE(laptop->waitClosed(), 4001);
+    QVERIFY2(timer.elapsed() <= maxMs + 1000, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(laptop->socket().closeReason(), u"forge token revoked"_s);
+    QVERIFY(tray->isOpen());
+    QVERIFY(tray->silentFor(maxMs)); // and stays so
+    QVERIFY(tray->isOpen());
+    const QByteArray text = metrics();
+    QVERIFY(metricValue(text, "forgewire_forge_token_checks_total{source=\"recheck\"}") >= 1);
+    QCOMPARE(metricValue(text, "forgewire_forge_revocations_total"), 1);
+    QCOMPARE(metricValue(text, "forgewire_forge_live_tokens"), 1);
+}
+
+void TestForgeBridge::refusalsAreCached()
+{
+    QVERIFY(startServer());
+    auto first = connectAs("not-a-forge-token");
+    QVERIFY(first);
+    QCOMPARE(first->waitClosed(), 4001);
+    QCOMPARE(first->socket().closeReason(), u"forge refused the token"_s);
+    auto second = connectAs("not-a-forge-token");
+    QVERIFY(second);
+    QCOMPARE(second->waitClosed(), 4001);
+    QCOMPARE(second->socket().closeReason(), u"forge refused the token"_s);
+    QCOMPARE(m_forge->count(u"/api/v1/user"_s), 1);
+    QCOMPARE(metricValue(metrics(), "forgewire_forge_token_checks_total{source=\"refused_cache\"}"), 1);
+}
+
+void TestForgeBridge::tokenChecksRateLimitedPerAddress()
+{
+    QVERIFY(startServer());
+    auto alice = connectReady(kAliceToken); // one check from this address, then cached
+    QVERIFY(alice);
+    const int attempts = limits::kForgeChecksPerAddressBurst + 10;
+    int tryLater = 0;
+    int refused = 0;
+    for (int i = 0; i < attempts; ++i) {
+        // Raw, to see the code on the wire: Qt's QWebSocket (6.4) knows no close code above 1011 and
+        // reports 1013 as a protocol error (1002), which a client also retries with backoff.
+        auto junk = rawUpgrade(m_fixture->server()->port(), "junk-" + QByteArray::number(i));
+        QVERIFY(junk);
+        QByteArray bytes;
+        QByteArray reason;
+        QVERIFY(waitFor([&] {
+            bytes += junk->readAll();
+            return closeCodeIn(bytes) != 0;
+        }));
+        const int code = closeCodeIn(bytes, &reason);
+        if (code == protocol::CloseCode::TryAgainLater) {
+            QCOMPARE(reason, QByteArray("try later"));
+            ++tryLater;
+        } else {
+            QCOMPARE(code, 4001);
+            ++refused;
+        }
+    }
+    // The burst (a little refill aside) reached the forge; the rest was told to come back later.
+    QVERIFY2(refused <= limits::kForgeChecksPerAddressBurst + 2 && tryLater >= 8,
+             qPrintable(u"%1 refused, %2 try later"_s.arg(refused).arg(tryLater)));
+    QCOMPARE(m_forge->count(u"/api/v1/user"_s), 1 + refused);
+    QCOMPARE(metricValue(metrics(), "forgewire_forge_token_checks_total{source=\"rate_limited\"}"), tryLater);
+    // A good token known to the cache is not limited.
+    auto again = connectReady(kAliceToken);
+    QVERIFY(again);
+}
+
+void TestForgeBridge::tokenChecksBoundedAndGoodTokensNotDelayed()
+{
+    const int handshakeMs = 3000;
+    QVERIFY(startServer(fastPolling(), handshakeMs));
+    auto alice = connectReady(kAliceToken);
+    QVERIFY(alice);
+    // A slow forge and more junk tokens than checks in flight plus queued, each from its own address
+    // (127.0.0.0/8 is all loopback), so the per-address limit does not hide the global bounds.
+    m_forge->userDelayMs = 1000;
+    const int extra = 8;
+    const int total = limits::kForgeChecksInFlight + limits::kForgeChecksQueued + extra;
+    const quint16 port = m_fixture->server()->port();
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    QElapsedTimer timer;
+    timer.start();
+    for (int i = 0; i < total; ++i) {
+        sockets.push_back(
+            rawUpgrade(port, "flood-" + QByteArray::number(i), QHostAddress(quint32(0x7f010001 + i))));
+        QVERIFY(sockets.back());
+    }
+    // A good token known to the cache goes straight through the flood.
+    QVERIFY(waitFor([&] { return m_forge->count(u"/api/v1/user"_s) >= 2; }));
+    QElapsedTimer goodTimer;
+    goodTimer.start();
+    auto good = connectAs(kAliceToken);
+    QVERIFY(good);
+    QCOMPARE(good->next(1000).value("type"_L1).toString(), u"hello"_s);
+    QVERIFY2(goodTimer.elapsed() < 1000, qPrintable(QString::number(goodTimer.elapsed())));
+
+    // Everyone gets an answer before the handshake timeout: 4001 from the forge, or 1013.
+    QHash<QByteArray, QByteArray> received;
+    auto codeOf = [&](int i) {
+        QByteArray& bytes = received[QByteArray::number(i)];
+        bytes += sockets[i]->readAll();
+        return closeCodeIn(bytes);
+    };
+    QVERIFY(waitFor(
+        [&] {
+            for (int i = 0; i < total; ++i) {
+                if (codeOf(i) == 0)
+                    return false;
+            }
+            return true;
+        },
+        handshakeMs + 2000));
+    int tryLater = 0;
+    int refused = 0;
+    for (int i = 0; i < total; ++i) {
+        const int code = codeOf(i);
+        QVERIFY2(code == 4001 || code == protocol::CloseCode::TryAgainLater,
+                 qPrintable(QString::number(code)));
+        (code == 4001 ? refused : tryLater)++;
+    }
+    QVERIFY2(timer.elapsed() < handshakeMs, qPrintable(QString::number(timer.elapsed())));
+    QVERIFY(m_forge->maxUserOutstanding <= limits::kForgeChecksInFlight);
+    // Those the forge could answer in time, and no more, cost a request.
+    QCOMPARE(m_forge->count(u"/api/v1/user"_s), 1 + refused);
+    QVERIFY2(refused <= 3 * limits::kForgeChecksInFlight, qPrintable(QString::number(refused)));
+    QVERIFY(tryLater >= total - 3 * limits::kForgeChecksInFlight);
+    const QByteArray text = metrics();
+    QCOMPARE(metricValue(text, "forgewire_forge_token_checks_total{source=\"rejected_busy\"}"), tryLater);
+    QCOMPARE(metricValue(text, "forgewire_forge_token_checks_queued"), 0);
 }
 
 QTEST_GUILESS_MAIN(TestForgeBridge)

@@ -4,6 +4,7 @@
 
 #include <QJsonDocument>
 #include <QRegularExpression>
+#include <QTimer>
 
 namespace forgewire::test {
 
@@ -45,6 +46,14 @@ bool FakeForge::start(quint16 port)
         [this](const HttpRequestHead& head, const QByteArray&, AdminServer::Respond respond) {
             const AdminServer::Response response = handle(head);
             hits.append(Hit{head.method, head.path, response.status, m_clock.elapsed()});
+            if (userDelayMs > 0 && head.path == "/api/v1/user"_L1) {
+                maxUserOutstanding = std::max(maxUserOutstanding, ++userOutstanding);
+                QTimer::singleShot(userDelayMs, m_server.get(), [this, respond, response] {
+                    --userOutstanding;
+                    respond(response);
+                });
+                return;
+            }
             respond(response);
         });
     return m_server->listen(QHostAddress::LocalHost, port);
@@ -103,6 +112,15 @@ AdminServer::Response FakeForge::handle(const HttpRequestHead& head)
             r.extraHeaders = "Retry-After: " + retryAfter + "\r\n";
         return r;
     }
+    static const QRegularExpression profilePath(uR"(^/api/v1/users/([^/]+)$)"_s);
+    const QRegularExpressionMatch profile = profilePath.match(head.path);
+    if (head.method == "GET" && profile.hasMatch()) {
+        for (auto it = accounts.cbegin(); it != accounts.cend(); ++it) {
+            if (it->login == profile.captured(1))
+                return json(200, QJsonObject{{u"id"_s, it.key()}, {u"login"_s, it->login}});
+        }
+        return json(404, QJsonObject{{u"message"_s, u"user does not exist"_s}});
+    }
     const QByteArray auth = head.header("authorization");
     const QByteArray token = auth.startsWith("token ") ? auth.mid(6) : QByteArray();
     if (!tokens.contains(token) || revoked.contains(token))
@@ -111,6 +129,13 @@ AdminServer::Response FakeForge::handle(const HttpRequestHead& head)
     Account& account = accounts[id];
     const QString& path = head.path;
     const QByteArray& method = head.method;
+    const QString needs = path.startsWith("/api/v1/notifications"_L1) ? u"read:notification"_s
+                          : path.startsWith("/api/v1/user"_L1)        ? u"read:user"_s
+                                                                      : u"write:issue"_s;
+    if (lackingScope.value(token) == needs)
+        return json(
+            403, QJsonObject{{u"message"_s,
+                              u"token does not have at least one of required scope(s): [%1]"_s.arg(needs)}});
 
     if (method == "GET" && path == "/api/v1/user"_L1)
         return json(200, QJsonObject{{u"id"_s, id}, {u"login"_s, account.login}, {u"full_name"_s, u""_s}});

@@ -3,7 +3,8 @@
 // A Gitea/Forgejo as far as forgewire-server's bridge and ForgeActions see it: a real HTTP server on
 // loopback following the documented API shapes and status codes (GET /user, /notifications/new,
 // /user/stopwatches; POST .../stopwatch/stop 201, DELETE .../stopwatch/delete 204, PUT
-// /notifications 205, 409 when no stopwatch runs, 401 for unknown tokens).
+// /notifications 205, 409 when no stopwatch runs, 401 for unknown tokens, 403 for a token without the
+// scope an endpoint needs; GET /users/{login}, a public profile, needs no token).
 
 #include "AdminServer.h"
 
@@ -43,6 +44,12 @@ public:
     int rateLimitNext = 0; // this many requests get 429
     QByteArray retryAfter; // sent with those 429s when set
     QList<Hit> hits;
+    // Token -> a scope it was created without: endpoints needing it answer 403, as Gitea does.
+    QHash<QByteArray, QString> lackingScope;
+    // Answers to GET /user wait this long (a slow forge); the most waiting at once is recorded.
+    int userDelayMs = 0;
+    int userOutstanding = 0;
+    int maxUserOutstanding = 0;
 
     FakeForge();
     ~FakeForge();
