@@ -106,8 +106,6 @@ void Broker::onDelivered(const Publication& publication)
     // Framed once here; every worker and every recipient shares these bytes.
     Publication framed = publication;
     framed.frame = Outbox::textFrame(framed.payload);
-    if (!framed.logoutSession.isEmpty())
-        framed.frameHere = Outbox::textFrame(framed.payloadHere);
     for (int index : *refs) {
         if (index >= 0 && index < m_outgoing.size())
             m_outgoing[index].append(framed);
@@ -212,13 +210,6 @@ void Broker::verifyForgeToken(const Authenticator* authenticator, QObject* conte
             });
         },
         Qt::QueuedConnection);
-}
-
-void Broker::closeUser(qint64 userId, quint16 code, const QString& reason)
-{
-    for (Worker* worker : std::as_const(m_workers))
-        QMetaObject::invokeMethod(
-            worker, [=] { worker->closeUser(userId, code, reason); }, Qt::QueuedConnection);
 }
 
 void Broker::tokenRefChanged(int workerIndex, const QByteArray& tokenKey, int delta)

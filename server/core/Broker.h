@@ -54,8 +54,6 @@ public:
     // token whose SHA-256 is `tokenKey` (+1), or lost its last one (-1).
     void tokenRefChanged(int workerIndex, const QByteArray& tokenKey, int delta);
 
-    // Main thread. Closes every connection of `userId` on every worker.
-    void closeUser(qint64 userId, quint16 code, const QString& reason);
     // Main thread. Closes every connection signed in with the forge token `tokenKey`, on every worker.
     void closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason);
 

@@ -47,10 +47,8 @@ std::optional<ProjectAccess> ProjectAccess::fromJson(const QJsonObject& object, 
 QByteArray Publication::serialize() const
 {
     QJsonObject o{{u"t"_s, topic}, {u"y"_s, type}, {u"p"_s, QString::fromUtf8(payload)}, {u"r"_s, retain}};
-    if (!logoutSession.isEmpty()) {
+    if (!logoutSession.isEmpty())
         o.insert(u"ls"_s, logoutSession);
-        o.insert(u"ph"_s, QString::fromUtf8(payloadHere));
-    }
     if (access)
         o.insert(u"a"_s, access->toJson());
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
@@ -68,7 +66,6 @@ std::optional<Publication> Publication::deserialize(const QByteArray& bytes)
     p.payload = o.value("p"_L1).toString().toUtf8();
     p.retain = o.value("r"_L1).toBool();
     p.logoutSession = o.value("ls"_L1).toString();
-    p.payloadHere = o.value("ph"_L1).toString().toUtf8();
     if (o.contains("a"_L1)) {
         QString error;
         p.access = ProjectAccess::fromJson(o.value("a"_L1).toObject(), &error);

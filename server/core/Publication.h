@@ -31,9 +31,9 @@ struct Publication
     QByteArray payload; // what clients receive
     bool retain = false;
 
-    // Logout: connections whose `sid` equals logoutSession get payloadHere, the others payload.
+    // Logout: connections whose `sid` equals logoutSession get `logout here` and are closed (the
+    // session is revoked, see Worker::endRevokedSession); the others get payload (`elsewhere`).
     QString logoutSession;
-    QByteArray payloadHere;
     // Set by the Broker on a logout: the session stays revoked until then (ms since the epoch). Not
     // serialized: the engine stores and announces the revocation itself.
     qint64 revokeUntilMs = 0;
@@ -41,10 +41,9 @@ struct Publication
     // Board topics: the ACL as it was at publish time (revocation applies to the next event).
     std::optional<ProjectAccess> access;
 
-    // On this node only (never serialized): the WebSocket frames of payload and payloadHere, encoded
-    // once by the Broker and shared by every recipient.
+    // On this node only (never serialized): the WebSocket frame of payload, encoded once by the
+    // Broker and shared by every recipient.
     QByteArray frame;
-    QByteArray frameHere;
 
     // For transports between nodes (Redis engine).
     QByteArray serialize() const;

@@ -80,7 +80,6 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
         // The session id never goes out: each connection learns only whether it was its own session.
         p.logoutSession = std::get<protocol::Logout>(message).data;
         p.payload = protocol::encode(protocol::ServerMessage(protocol::Logout{u"elsewhere"_s}));
-        p.payloadHere = protocol::encode(protocol::ServerMessage(protocol::Logout{u"here"_s}));
     } else {
         p.payload = protocol::encode(message);
     }

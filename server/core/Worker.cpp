@@ -853,15 +853,6 @@ void Worker::collectGarbage()
     qDeleteAll(dead);
 }
 
-void Worker::closeUser(qint64 userId, quint16 code, const QString& reason)
-{
-    const QList<ClientSession*> sessions = m_sessions.values();
-    for (ClientSession* session : sessions) {
-        if (session->identity().userId == userId)
-            closeSession(session, code, reason);
-    }
-}
-
 void Worker::revokeSessions(const QSet<QString>& sessionIds)
 {
     const QList<ClientSession*> sessions = m_sessions.values();

@@ -45,8 +45,6 @@ public:
     void deliver(const QList<forgewire::Publication>& batch);
     // Closes every connection with 1001; emits drained() when none is left.
     void drain();
-    // Bridge mode: close every connection of a user (revoked forge token) with 4001.
-    void closeUser(qint64 userId, quint16 code, const QString& reason);
     // The node is over max_queued_bytes: close this worker's largest backlogs with 4008 while they
     // are the node's largest, or ask the worker that holds a larger one (see QueueBudget).
     void evictForBudget();

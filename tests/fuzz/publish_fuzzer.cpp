@@ -28,15 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         FUZZ_ASSERT(!publication.topic.isEmpty());
         FUZZ_ASSERT(!publication.type.isEmpty());
         FUZZ_ASSERT(protocol::decodeServerMessage(publication.payload).value.has_value());
-        if (!publication.payloadHere.isEmpty())
-            FUZZ_ASSERT(protocol::decodeServerMessage(publication.payloadHere).value.has_value());
 
         const std::optional<Publication> copy = Publication::deserialize(publication.serialize());
         FUZZ_ASSERT(copy.has_value());
         FUZZ_ASSERT(copy->topic == publication.topic && copy->type == publication.type &&
                     copy->payload == publication.payload && copy->retain == publication.retain &&
-                    copy->logoutSession == publication.logoutSession &&
-                    copy->payloadHere == publication.payloadHere && copy->access == publication.access);
+                    copy->logoutSession == publication.logoutSession && copy->access == publication.access);
     }
     return 0;
 }
