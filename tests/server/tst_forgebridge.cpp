@@ -672,12 +672,11 @@ void TestForgeBridge::headerInjectionNeverReachesTheForge()
     QCOMPARE(follow->waitClosed(), 4001);
     for (const QJsonObject& message : std::as_const(follow->queue()))
         QVERIFY2(message.value("type"_L1).toString() != "hello"_L1, "the attacker got hello");
-    // The same through the header (CR LF cannot survive the HTTP parser there, but a lone one may).
+    // The same through the header: the strict HTTP parser refuses a control character in any header
+    // value (400) before a token is even looked for.
     RawWsClient raw;
-    QVERIFY(raw.connectAndUpgrade(m_fixture->server()->port(), "/-/ws", "Authorization: token ab\rcd\r\n"));
-    waitFor([&] { return closeCodeIn("\r\n\r\n" + raw.socket().peek(4096)) != 0; }, 3000);
-    const int rawCode = closeCodeIn("\r\n\r\n" + raw.socket().readAll());
-    QVERIFY2(rawCode == 4001 || rawCode == 0, qPrintable(QString::number(rawCode)));
+    QVERIFY(!raw.connectAndUpgrade(m_fixture->server()->port(), "/-/ws", "Authorization: token ab\rcd\r\n"));
+    QVERIFY2(raw.refusal().startsWith("HTTP/1.1 400"), raw.refusal().constData());
     // Only the junk-two check reached the forge; nothing of the smuggling attempt did.
     QCOMPARE(m_forge->count(u"/api/v1/user"_s), 1);
     QCOMPARE(m_forge->count(u"/api/v1/users/alice"_s), 0);

@@ -113,6 +113,8 @@ public:
     bool connectAndUpgrade(quint16 port, const QByteArray& path = "/-/ws",
                            const QByteArray& extraHeaders = {}, int receiveBuffer = 0);
     QTcpSocket& socket() { return m_socket; }
+    // The response head when connectAndUpgrade() got something other than 101.
+    const QByteArray& refusal() const { return m_buffer; }
     // Reads frames until a close frame arrives; returns its code or -1 on timeout.
     int readUntilClose(int timeoutMs = kWaitMs);
     // Sends one masked text frame.

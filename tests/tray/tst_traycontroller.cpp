@@ -286,6 +286,15 @@ void TestTrayController::logoutHereSignsOutUntilSignedInAgain()
     QTest::qWait(300);
     QCOMPARE(connection->state(), SharedConnection::State::Idle);
 
+    // PROTOCOL.md v1.1: the logout revoked that session, so its token is refused from now on...
+    controller.signInAgain();
+    QTRY_COMPARE(controller.state().status(), Status::Unauthorized);
+    // ...and signing in again means a new session (a fresh token from the forge).
+    TrayController::Config fresh = config();
+    fresh.token = Jwt::sign(
+        JwtClaims{7, u"alice"_s, u"tray-session-2"_s, QDateTime::currentDateTimeUtc().addDays(1), {}},
+        kJwtSecret);
+    controller.configure(fresh);
     controller.signInAgain();
     QTRY_COMPARE(controller.state().status(), Status::Connected);
     QTRY_COMPARE(controller.state().unreadCount(), 4);
