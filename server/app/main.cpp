@@ -1,8 +1,8 @@
-#include "Logging.h"
-#include "Server.h"
-#include "ServerConfig.h"
-#include "ServerLogging.h"
 #include "SignalWatcher.h"
+#include "common/Logging.h"
+#include "config/ServerConfig.h"
+#include "config/ServerLogging.h"
+#include "daemon/Server.h"
 
 #include <QCoreApplication>
 

@@ -1,6 +1,6 @@
 #include "LoadGenerator.h"
 
-#include "Jwt.h"
+#include "protocol/Jwt.h"
 
 #include <QDateTime>
 #include <QString>

@@ -7,7 +7,7 @@
 // Invariant: an accepted configuration holds values in the ranges the server relies on.
 
 #include "FuzzSupport.h"
-#include "ServerConfig.h"
+#include "config/ServerConfig.h"
 
 #include <QDir>
 #include <QFile>

@@ -8,8 +8,8 @@
 // follows (a bad line is refused as soon as it is complete).
 
 #include "FuzzSupport.h"
-#include "HttpMessage.h"
-#include "ServerLimits.h"
+#include "config/ServerLimits.h"
+#include "http/HttpMessage.h"
 
 using namespace forgewire;
 

@@ -7,7 +7,7 @@
 // and the claims of an accepted token survive Jwt::sign + verify unchanged.
 
 #include "FuzzSupport.h"
-#include "Jwt.h"
+#include "protocol/Jwt.h"
 
 #include <QMessageAuthenticationCode>
 

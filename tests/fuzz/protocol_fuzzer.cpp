@@ -5,7 +5,7 @@
 // (encode(decode(encode(m))) == encode(m)), so nothing a peer sends changes meaning on a relay.
 
 #include "FuzzSupport.h"
-#include "Protocol.h"
+#include "protocol/Protocol.h"
 
 using namespace forgewire;
 

@@ -5,8 +5,8 @@
 // the Redis engine's serialize/deserialize unchanged.
 
 #include "FuzzSupport.h"
-#include "Protocol.h"
-#include "PublishRequest.h"
+#include "admin/PublishRequest.h"
+#include "protocol/Protocol.h"
 
 using namespace forgewire;
 

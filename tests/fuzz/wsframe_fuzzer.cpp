@@ -5,7 +5,7 @@
 // error or a close, and yields exactly the same events however the stream is chunked.
 
 #include "FuzzSupport.h"
-#include "WsFrameParser.h"
+#include "transport/WsFrameParser.h"
 
 #include <fuzzer/FuzzedDataProvider.h>
 

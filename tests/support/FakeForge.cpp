@@ -1,6 +1,6 @@
 #include "FakeForge.h"
 
-#include "HttpMessage.h"
+#include "http/HttpMessage.h"
 
 #include <QJsonDocument>
 #include <QRegularExpression>

@@ -6,7 +6,7 @@
 // /notifications 205, 409 when no stopwatch runs, 401 for unknown tokens, 403 for a token without the
 // scope an endpoint needs; GET /users/{login}, a public profile, needs no token).
 
-#include "AdminServer.h"
+#include "admin/AdminServer.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>

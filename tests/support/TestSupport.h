@@ -4,8 +4,8 @@
 // loopback, a QWebSocket client that records what it receives, a raw TCP client for the cases a
 // well-behaved QWebSocket cannot produce, and a blocking HTTP helper for the admin API.
 
-#include "Jwt.h"
-#include "Server.h"
+#include "daemon/Server.h"
+#include "protocol/Jwt.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

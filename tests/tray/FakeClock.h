@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Clock.h"
+#include "client/Clock.h"
 
 namespace forgewire::test {
 

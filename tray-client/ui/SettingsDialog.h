@@ -1,6 +1,6 @@
 #pragma once
 
-#include "TraySettings.h"
+#include "model/TraySettings.h"
 
 #include <QDialog>
 

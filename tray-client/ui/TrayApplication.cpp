@@ -1,9 +1,9 @@
-#include "TrayApplication.h"
+#include "ui/TrayApplication.h"
 
-#include "Autostart.h"
-#include "SettingsDialog.h"
-#include "TrayIcon.h"
-#include "TrayLogging.h"
+#include "app/TrayLogging.h"
+#include "platform/Autostart.h"
+#include "ui/SettingsDialog.h"
+#include "ui/TrayIcon.h"
 
 #include <QApplication>
 #include <QMessageBox>

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "SingleInstance.h"
-#include "TokenStore.h"
-#include "TrayController.h"
-#include "TrayOptions.h"
-#include "TraySettings.h"
+#include "model/TrayController.h"
+#include "model/TrayOptions.h"
+#include "model/TraySettings.h"
+#include "platform/SingleInstance.h"
+#include "platform/TokenStore.h"
 
 #include <QObject>
 #include <QPointer>

@@ -1,7 +1,7 @@
-#include "TrayIcon.h"
+#include "ui/TrayIcon.h"
 
-#include "TrayController.h"
-#include "TrayLogging.h"
+#include "app/TrayLogging.h"
+#include "model/TrayController.h"
 
 #include <QDesktopServices>
 

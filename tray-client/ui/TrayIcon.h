@@ -1,8 +1,8 @@
 #pragma once
 
-#include "BoardWatcher.h"
-#include "DesktopNotifier.h"
-#include "TrayIconPainter.h"
+#include "model/BoardWatcher.h"
+#include "platform/DesktopNotifier.h"
+#include "ui/TrayIconPainter.h"
 
 #include <QMenu>
 #include <QObject>

@@ -1,0 +1,141 @@
+#include "admin/PublishRequest.h"
+
+#include "config/ServerLimits.h"
+#include "protocol/Protocol.h"
+#include "protocol/Topic.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace forgewire::publish {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+Result reject(const QString& error)
+{
+    Result r;
+    r.error = error;
+    return r;
+}
+
+} // namespace
+
+Result build(const QString& topicName, const QJsonObject& messageObject, bool retain)
+{
+    const Topic topic = Topic::parse(topicName);
+    if (!topic.isValid())
+        return reject(u"unknown topic '%1' (expected user-{id}, project-board.{id} or public.<name>)"_s.arg(
+            topicName.left(Topic::kMaxLength)));
+
+    QJsonObject object = messageObject;
+    // A board message's topic is the envelope's; a publisher may leave it out.
+    if (object.value("type"_L1) == u"board"_s && !object.contains("topic"_L1))
+        object.insert(u"topic"_s, topicName);
+    const auto decoded = protocol::decodeServerMessage(object);
+    if (!decoded)
+        return reject(u"invalid message: "_s + decoded.error);
+    const protocol::ServerMessage& message = *decoded.value;
+    const QString type = protocol::typeName(message);
+
+    const bool isBoard = std::holds_alternative<protocol::BoardEvent>(message);
+    const bool isState = std::holds_alternative<protocol::NotificationCount>(message) ||
+                         std::holds_alternative<protocol::Stopwatches>(message);
+    const bool isLogout = std::holds_alternative<protocol::Logout>(message);
+    if (!isBoard && !isState && !isLogout)
+        return reject(
+            u"messages of type '%1' cannot be published (notification-count, stopwatches, logout, board)"_s
+                .arg(type));
+    switch (topic.kind()) {
+    case Topic::Kind::User:
+        if (isBoard)
+            return reject(
+                u"board events go to project-board.{id} or public.* topics, not %1"_s.arg(topicName));
+        break;
+    case Topic::Kind::ProjectBoard:
+        if (!isBoard)
+            return reject(u"project-board topics carry board events only, not '%1'"_s.arg(type));
+        break;
+    case Topic::Kind::Public:
+        if (isLogout)
+            return reject(u"logout goes to a user-{id} topic"_s);
+        break;
+    case Topic::Kind::Invalid:
+        break;
+    }
+    if (isBoard && std::get<protocol::BoardEvent>(message).topic != topicName)
+        return reject(u"the message's topic '%1' differs from the envelope's '%2'"_s.arg(
+            std::get<protocol::BoardEvent>(message).topic, topicName));
+    if (retain && !isState)
+        return reject(u"only notification-count and stopwatches can be retained, not '%1'"_s.arg(type));
+
+    Publication p;
+    p.topic = topicName;
+    p.type = type;
+    // PROTOCOL.md: a user's latest notification-count and stopwatches are always kept, so a publisher
+    // that leaves `retain` out cannot leave an older value to greet the next connection.
+    p.retain = retain || (isState && topic.kind() == Topic::Kind::User);
+    if (isLogout) {
+        // The session id never goes out: each connection learns only whether it was its own session.
+        p.logoutSession = std::get<protocol::Logout>(message).data;
+        p.payload = protocol::encode(protocol::ServerMessage(protocol::Logout{u"elsewhere"_s}));
+    } else {
+        p.payload = protocol::encode(message);
+    }
+    if (p.payload.size() > limits::kMaxMessageBytes)
+        return reject(u"message is %1 bytes encoded; the limit is %2"_s.arg(p.payload.size())
+                          .arg(limits::kMaxMessageBytes));
+    Result r;
+    r.publications.append(p);
+    return r;
+}
+
+Result fromEnvelope(const QJsonValue& envelope, int index)
+{
+    const QString where = index >= 0 ? u"item %1: "_s.arg(index) : QString();
+    if (!envelope.isObject())
+        return reject(where + u"expected an object {\"topic\", \"message\", \"retain\"}"_s);
+    const QJsonObject o = envelope.toObject();
+    if (!o.value("topic"_L1).isString())
+        return reject(where + u"'topic' must be a string"_s);
+    if (!o.value("message"_L1).isObject())
+        return reject(where + u"'message' must be an object"_s);
+    const QJsonValue retain = o.value("retain"_L1);
+    if (!retain.isUndefined() && !retain.isBool())
+        return reject(where + u"'retain' must be a boolean"_s);
+    Result r = build(o.value("topic"_L1).toString(), o.value("message"_L1).toObject(), retain.toBool(false));
+    if (!r.error.isEmpty())
+        r.error.prepend(where);
+    return r;
+}
+
+Result fromEnvelopeBody(const QByteArray& body)
+{
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return reject(
+            u"malformed JSON at offset %1: %2"_s.arg(parseError.offset).arg(parseError.errorString()));
+    if (document.isObject())
+        return fromEnvelope(document.object());
+    if (!document.isArray())
+        return reject(u"expected an object or an array of objects"_s);
+    const QJsonArray items = document.array();
+    if (items.isEmpty())
+        return reject(u"empty batch"_s);
+    if (items.size() > limits::kMaxPublishBatch)
+        return reject(
+            u"batch of %1 items; the limit is %2"_s.arg(items.size()).arg(limits::kMaxPublishBatch));
+    Result all;
+    all.publications.reserve(items.size());
+    for (int i = 0; i < items.size(); ++i) {
+        Result one = fromEnvelope(items[i], i);
+        if (!one.error.isEmpty())
+            return one;
+        all.publications += one.publications;
+    }
+    return all;
+}
+
+} // namespace forgewire::publish

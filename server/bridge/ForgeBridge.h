@@ -1,0 +1,167 @@
+#pragma once
+
+#include "auth/Authenticator.h"
+#include "bridge/PollSchedule.h"
+#include "config/ServerConfig.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QSet>
+
+#include <functional>
+
+class QTimer;
+
+namespace forgewire {
+
+class Broker;
+class ForgeClient;
+struct ForgeReply;
+
+// Bridge mode: forgewire-server in front of an unmodified Gitea/Forgejo (or Codeberg). Clients sign
+// in with their forge token; the bridge checks it against GET /api/v1/user, then, only while a
+// user has a connection on this node, polls that user's unread count and stopwatches and publishes
+// them (retained) when they change. One poller per user, however many connections.
+//
+// Tokens are tracked one by one, never per user: a user's devices may hold tokens of different
+// scopes, and one being revoked (401) or lacking a scope (403) closes only the connections signed
+// in with it. Every live token is re-checked at least once per `forgePoll.maxMs`. Token checks are
+// bounded (limits::kForgeChecks*): refusals are cached, checks in flight and queued are capped, and
+// each client address has a token bucket, so anonymous upgrades cannot make the bridge flood the forge.
+//
+// Refresh after an action: the forge has no webhook for "the user just stopped a stopwatch", and
+// PROTOCOL.md allows clients nothing but subscribe/unsubscribe/ping. A client re-subscribing to its
+// own `user-{id}` topic (allowed, idempotent, already answered with `subscribed`) is therefore read
+// as "poll me now": the tray calls the forge directly (ForgeActions), then sends that subscribe.
+//
+// Main thread only.
+class ForgeBridge : public QObject
+{
+    Q_OBJECT
+public:
+    // How long a verified token is trusted without asking the forge again. Live connections are
+    // re-checked on their own schedule (recheckLiveTokens), so this only bounds how stale a new
+    // connection's identity is.
+    static constexpr qint64 kIdentityTtlMs = 5 * 60'000;
+    // Refresh requests closer together than this share one poll (a client cannot make the server
+    // hammer the forge on its behalf).
+    static constexpr qint64 kMinRefreshGapMs = 1'000;
+    // Re-checks of live tokens (GET /user) in flight at once: they share the forge with the
+    // handshake checks, which must not wait behind a burst of them.
+    static constexpr int kRechecksInFlight = 4;
+    // Cached refusals and per-address rate-limit buckets kept at most; past it refusals are not
+    // cached and new addresses are not limited per address (the global in-flight and queue bounds
+    // still hold), so an attacker with many addresses cannot make the bridge grow without bound.
+    static constexpr int kMaxTrackedEntries = 10'000;
+
+    ForgeBridge(const ServerConfig& config, Broker* broker, Authenticator* authenticator,
+                QObject* parent = nullptr);
+    ~ForgeBridge() override;
+
+    // Prometheus lines for /metrics.
+    QByteArray metrics() const;
+
+    int pollerCount() const { return int(m_pollers.size()); }
+    bool isForgeUp() const { return m_forgeUp; }
+    // Distinct forge tokens with a connection on this node (re-checked on a schedule).
+    int liveTokenCount() const;
+
+private:
+    class UserPoller;
+    friend class UserPoller;
+
+    struct CachedIdentity
+    {
+        qint64 userId = 0;
+        QString login;
+        qint64 verifiedAtMs = 0;
+    };
+    struct Refusal
+    {
+        qint64 atMs = 0;
+        QString error;  // for the log
+        QString reason; // for the client's close frame
+    };
+    // A token some connection signed in with: kept (in memory only) to poll and re-check with.
+    struct LiveToken
+    {
+        QByteArray token;
+        qint64 userId = 0;
+        bool online = false;  // a worker holds a connection with it (Broker::tokenOnline)
+        qint64 sinceMs = 0;   // when it was accepted or went offline (not online: dropped after a while)
+        qint64 lastOkMs = 0;  // the forge last accepted it (check, re-check or poll)
+        qint64 lastTryMs = 0; // the last re-check started (a failed one is not retried at once)
+        bool rechecking = false;
+    };
+    struct QueuedCheck
+    {
+        QByteArray token;
+        QByteArray key;
+        qint64 queuedAtMs = 0;
+    };
+    struct Bucket
+    {
+        double tokens = 0;
+        qint64 atMs = 0;
+    };
+
+    void verify(const QByteArray& token, const QString& peerAddress, std::function<void(AuthResult)> done);
+    AuthResult accepted(const QByteArray& token, const QByteArray& key, const CachedIdentity& cached);
+    void startCheck(const QByteArray& token, const QByteArray& key);
+    void finishCheck(const QByteArray& key, const AuthResult& result);
+    void pumpQueue();
+    // Answers queued checks that could no longer finish within the handshake timeout.
+    void expireQueue();
+    AuthResult tryLater(const QByteArray& key, const QString& why);
+    bool takeAddressToken(const QString& peerAddress);
+    void onUserOnline(qint64 userId);
+    void onUserOffline(qint64 userId);
+    void onRefreshRequested(qint64 userId);
+    void onTokenOnline(const QByteArray& key);
+    void onTokenOffline(const QByteArray& key);
+    // What the user's poller authenticates with: `current` while it is live, else another live token
+    // of the user (connections opened with it are online first); empty when none.
+    QByteArray pollingKey(qint64 userId, const QByteArray& current) const;
+    // The forge accepted a live token just now (a poll): it needs no re-check for a while.
+    void tokenWorked(const QByteArray& key);
+    // The forge refused `key` (401/403): remember the refusal, forget the token, and close the
+    // connections that use it (only those) with 4001 and `reason`.
+    void refuseToken(const QByteArray& key, const QString& error, const QString& reason);
+    static QString refusalReason(const ForgeReply& reply, bool live);
+    void forgetLive(const QByteArray& key);
+    void recheckLiveTokens();
+    // Feeds the forge-wide up/down state from every answer, so an outage is logged once.
+    void noteForgeAnswer(bool reachable, const QString& error);
+    void pruneCache();
+    qint64 nowMs() const;
+
+    ServerConfig m_config;
+    Broker* m_broker;
+    ForgeClient* m_client;
+    // Keyed by SHA-256 of the token: the caches never hold a token.
+    QHash<QByteArray, CachedIdentity> m_identities;
+    QHash<QByteArray, Refusal> m_refusals;
+    // Callers waiting for a check of a key (queued or in flight): one forge request per token.
+    QHash<QByteArray, QList<std::function<void(AuthResult)>>> m_verifying;
+    QList<QueuedCheck> m_queue; // at most limits::kForgeChecksQueued, counted at enqueue
+    int m_checksInFlight = 0;
+    QTimer* m_queueTimer = nullptr;
+    QHash<QString, Bucket> m_buckets; // per client address (IPv6: per /64)
+    QHash<QByteArray, LiveToken> m_live;
+    QHash<qint64, QSet<QByteArray>> m_userKeys; // the keys of m_live per user
+    int m_rechecksInFlight = 0;
+    QHash<qint64, UserPoller*> m_pollers;
+    bool m_forgeUp = true;
+    qint64 m_verifications = 0;
+    qint64 m_cacheHits = 0;
+    qint64 m_refusedCacheHits = 0;
+    qint64 m_rejectedBusy = 0;
+    qint64 m_rateLimited = 0;
+    qint64 m_rechecks = 0;
+    qint64 m_revocations = 0;
+    qint64 m_pushes = 0;
+};
+
+} // namespace forgewire

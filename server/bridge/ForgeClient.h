@@ -1,0 +1,87 @@
+#pragma once
+
+#include "protocol/Protocol.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QUrl>
+
+#include <functional>
+
+class QNetworkReply;
+
+namespace forgewire {
+
+// What one request to the forge came to, reduced to what the bridge acts on.
+struct ForgeReply
+{
+    enum class Status
+    {
+        Ok,
+        Unauthorized,
+        RateLimited,
+        Failed
+    };
+    Status status = Status::Failed;
+    int httpStatus = 0;    // 0: no HTTP answer (refused, timed out, DNS)
+    int retryAfterMs = -1; // RateLimited: the forge's Retry-After, -1 when absent
+    QString error;         // Failed / Unauthorized: a sentence for the log
+    // Unauthorized with 403: the token scope the endpoint needs (Gitea answers 403 for a token
+    // without it), for a close reason that tells the user what to fix.
+    QString missingScope;
+    // Never sent: the request would have carried a control character in a header (a token that
+    // slipped past the syntax check); Unauthorized, and the forge saw nothing.
+    bool notSent = false;
+
+    bool ok() const { return status == Status::Ok; }
+};
+
+struct ForgeUser
+{
+    qint64 id = 0;
+    QString login;
+};
+
+// The few Gitea/Forgejo REST calls the bridge makes (`Authorization: token X`), with timeouts and
+// the answers parsed. Gitea and Forgejo share these shapes; Codeberg runs Forgejo.
+class ForgeClient : public QObject
+{
+    Q_OBJECT
+public:
+    // A forge that does not answer within this is treated as down for this poll.
+    static constexpr int kRequestTimeoutMs = 10'000;
+
+    explicit ForgeClient(const QUrl& baseUrl, QObject* parent = nullptr);
+
+    QUrl apiUrl(const QString& apiPath) const;
+
+    // `reply` runs on the main thread unless `context` is gone by then.
+    void fetchUser(const QByteArray& token, QObject* context,
+                   std::function<void(ForgeReply, ForgeUser)> reply);
+    // GET /notifications/new; 204 (older forges, nothing new) counts as 0.
+    void fetchNewCount(const QByteArray& token, QObject* context,
+                       std::function<void(ForgeReply, qint64)> reply);
+    void fetchStopwatches(const QByteArray& token, QObject* context,
+                          std::function<void(ForgeReply, QList<protocol::Stopwatch>)> reply);
+
+    // `Retry-After` as delta-seconds or an HTTP date; -1 when absent or unreadable.
+    static int parseRetryAfterMs(const QByteArray& value, const QDateTime& now);
+
+    // The scope Gitea/Forgejo requires of a token for `apiPath` (as passed to get()).
+    static QString scopeFor(const QString& apiPath);
+
+    // Requests per outcome since start, for /metrics (requests refused before sending not included).
+    qint64 count(ForgeReply::Status status) const { return m_counts[int(status)]; }
+
+private:
+    void get(const QString& apiPath, const QByteArray& token, QObject* context,
+             std::function<void(ForgeReply, QByteArray)> reply);
+
+    QUrl m_baseUrl;
+    QNetworkAccessManager m_network;
+    qint64 m_counts[4] = {0, 0, 0, 0};
+};
+
+} // namespace forgewire

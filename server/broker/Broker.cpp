@@ -1,0 +1,253 @@
+#include "broker/Broker.h"
+
+#include "config/ServerLogging.h"
+#include "protocol/Topic.h"
+#include "session/Worker.h"
+#include "transport/Outbox.h"
+
+#include <QDateTime>
+
+#include <memory>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+Broker::Broker(Engine* engine, Metrics* metrics, QObject* parent)
+    : QObject(parent), m_engine(engine), m_metrics(metrics)
+{
+    connect(m_engine, &Engine::delivered, this, &Broker::onDelivered);
+    connect(m_engine, &Engine::sessionsRevoked, this, &Broker::onSessionsRevoked);
+    // The engine reports its stored revocations before it first reports ready (see Engine).
+    auto loaded = [this](bool ready) {
+        if (ready && !m_revoked.isLoaded()) {
+            m_revoked.setLoaded();
+            qCInfo(lcBroker) << m_revoked.size() << "revoked sessions loaded";
+        }
+    };
+    connect(m_engine, &Engine::readyChanged, this, loaded);
+    loaded(m_engine->isReady());
+    m_pruneTimer.setInterval(RevokedSessions::kPruneIntervalMs);
+    connect(&m_pruneTimer, &QTimer::timeout, this,
+            [this] { m_revoked.prune(QDateTime::currentMSecsSinceEpoch()); });
+    m_pruneTimer.start();
+}
+
+void Broker::onSessionsRevoked(const QHash<QString, qint64>& revocations)
+{
+    // The set first: a connection authenticating from now on is refused, and one that got in before
+    // is found by the workers below (both run on the worker's thread, in this order).
+    m_revoked.add(revocations);
+    QSet<QString> sessions;
+    for (auto it = revocations.cbegin(); it != revocations.cend(); ++it) {
+        if (m_revoked.contains(it.key()))
+            sessions.insert(it.key());
+    }
+    if (sessions.isEmpty())
+        return;
+    for (Worker* worker : std::as_const(m_workers))
+        QMetaObject::invokeMethod(
+            worker, [worker, sessions] { worker->revokeSessions(sessions); }, Qt::QueuedConnection);
+}
+
+void Broker::publish(QList<Publication> batch, Engine::Done done)
+{
+    // Board publications carry the ACL as it is now, so a revoked reader stops receiving at once.
+    struct Pending
+    {
+        QList<Publication> batch;
+        int waiting = 0;
+        Engine::Done done;
+    };
+    // A logout revokes its session (PROTOCOL.md v1.1), stored by the engine with the publication.
+    const qint64 revokeUntil = QDateTime::currentMSecsSinceEpoch() + m_revokedSessionTtlS * 1000;
+    for (Publication& p : batch) {
+        if (!p.logoutSession.isEmpty())
+            p.revokeUntilMs = revokeUntil;
+    }
+    auto pending = std::make_shared<Pending>(Pending{std::move(batch), 1, std::move(done)});
+    auto finishOne = [this, pending] {
+        if (--pending->waiting == 0) {
+            const qsizetype count = pending->batch.size();
+            m_engine->publish(pending->batch, [this, pending, count](const QString& error) {
+                if (error.isEmpty())
+                    m_metrics->published += count;
+                pending->done(error);
+            });
+        }
+    };
+    for (qsizetype i = 0; i < pending->batch.size(); ++i) {
+        const Topic topic = Topic::parse(pending->batch[i].topic);
+        if (topic.kind() != Topic::Kind::ProjectBoard)
+            continue;
+        ++pending->waiting;
+        m_engine->projectAccess(topic.id(), [pending, i, finishOne](std::optional<ProjectAccess> access) {
+            // No ACL yet: nobody but token grants may read it.
+            pending->batch[i].access = access.value_or(ProjectAccess{});
+            finishOne();
+        });
+    }
+    finishOne();
+}
+
+void Broker::setWorkers(const QList<Worker*>& workers)
+{
+    m_workers = workers;
+    m_outgoing = QList<QList<Publication>>(workers.size());
+}
+
+void Broker::onDelivered(const Publication& publication)
+{
+    const auto refs = m_topicRefs.constFind(publication.topic);
+    if (refs == m_topicRefs.cend()) {
+        ++m_metrics->droppedNoSubscribers;
+        return;
+    }
+    // Framed once here; every worker and every recipient shares these bytes.
+    Publication framed = publication;
+    framed.frame = Outbox::textFrame(framed.payload);
+    for (int index : *refs) {
+        if (index >= 0 && index < m_outgoing.size())
+            m_outgoing[index].append(framed);
+    }
+    if (!m_sendPosted) {
+        m_sendPosted = true;
+        QMetaObject::invokeMethod(this, &Broker::sendToWorkers, Qt::QueuedConnection);
+    }
+}
+
+void Broker::sendToWorkers()
+{
+    m_sendPosted = false;
+    for (qsizetype i = 0; i < m_workers.size() && i < m_outgoing.size(); ++i) {
+        if (m_outgoing[i].isEmpty())
+            continue;
+        Worker* worker = m_workers[i];
+        QMetaObject::invokeMethod(
+            worker, [worker, batch = std::exchange(m_outgoing[i], {})] { worker->deliver(batch); },
+            Qt::QueuedConnection);
+    }
+}
+
+void Broker::resolveTopic(QObject* context, qint64 userId, bool checkAccess, const QString& topic,
+                          TopicReply reply)
+{
+    QPointer<QObject> guard(context);
+    auto answer = [guard, reply](bool allowed, const QList<QByteArray>& retained) {
+        if (guard)
+            QMetaObject::invokeMethod(
+                guard, [reply, allowed, retained] { reply(allowed, retained); }, Qt::QueuedConnection);
+    };
+    QMetaObject::invokeMethod(
+        this,
+        [this, userId, checkAccess, topic, answer] {
+            auto fetchRetained = [this, topic, answer] {
+                m_engine->retained(topic, [answer](const QList<RetainedMessage>& messages) {
+                    QList<QByteArray> payloads;
+                    for (const RetainedMessage& m : messages)
+                        payloads.append(m.payload);
+                    answer(true, payloads);
+                });
+            };
+            if (!checkAccess) {
+                fetchRetained();
+                return;
+            }
+            m_engine->projectAccess(Topic::parse(topic).id(),
+                                    [userId, answer, fetchRetained](std::optional<ProjectAccess> access) {
+                                        if (access && access->allows(userId))
+                                            fetchRetained();
+                                        else
+                                            answer(false, {});
+                                    });
+        },
+        Qt::QueuedConnection);
+}
+
+void Broker::topicRefChanged(int workerIndex, const QString& topic, int delta)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this, workerIndex, topic, delta] {
+            const bool wasWatched = m_topicRefs.contains(topic);
+            if (delta > 0) {
+                m_topicRefs[topic].insert(workerIndex);
+            } else if (wasWatched) {
+                auto it = m_topicRefs.find(topic);
+                it->remove(workerIndex);
+                if (it->isEmpty())
+                    m_topicRefs.erase(it);
+            }
+            const bool isWatched = m_topicRefs.contains(topic);
+            if (wasWatched == isWatched)
+                return;
+            const Topic parsed = Topic::parse(topic);
+            if (isWatched)
+                m_engine->watchTopic(topic);
+            else
+                m_engine->unwatchTopic(topic);
+            if (parsed.kind() == Topic::Kind::User) {
+                if (isWatched)
+                    Q_EMIT userOnline(parsed.id());
+                else
+                    Q_EMIT userOffline(parsed.id());
+            }
+        },
+        Qt::QueuedConnection);
+}
+
+void Broker::verifyForgeToken(const Authenticator* authenticator, QObject* context, const QByteArray& token,
+                              const QString& peerAddress, std::function<void(AuthResult)> reply)
+{
+    QPointer<QObject> guard(context);
+    QMetaObject::invokeMethod(
+        this,
+        [authenticator, guard, token, peerAddress, reply] {
+            authenticator->forgeVerifier()(token, peerAddress, [guard, reply](AuthResult result) {
+                if (guard)
+                    QMetaObject::invokeMethod(
+                        guard, [reply, result] { reply(result); }, Qt::QueuedConnection);
+            });
+        },
+        Qt::QueuedConnection);
+}
+
+void Broker::tokenRefChanged(int workerIndex, const QByteArray& tokenKey, int delta)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this, workerIndex, tokenKey, delta] {
+            const bool wasLive = m_tokenRefs.contains(tokenKey);
+            if (delta > 0) {
+                m_tokenRefs[tokenKey].insert(workerIndex);
+            } else if (wasLive) {
+                auto it = m_tokenRefs.find(tokenKey);
+                it->remove(workerIndex);
+                if (it->isEmpty())
+                    m_tokenRefs.erase(it);
+            }
+            const bool isLive = m_tokenRefs.contains(tokenKey);
+            if (wasLive == isLive)
+                return;
+            if (isLive)
+                Q_EMIT tokenOnline(tokenKey);
+            else
+                Q_EMIT tokenOffline(tokenKey);
+        },
+        Qt::QueuedConnection);
+}
+
+void Broker::closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason)
+{
+    for (Worker* worker : std::as_const(m_workers))
+        QMetaObject::invokeMethod(
+            worker, [=] { worker->closeToken(tokenKey, code, reason); }, Qt::QueuedConnection);
+}
+
+void Broker::requestRefresh(qint64 userId)
+{
+    QMetaObject::invokeMethod(
+        this, [this, userId] { Q_EMIT refreshRequested(userId); }, Qt::QueuedConnection);
+}
+
+} // namespace forgewire

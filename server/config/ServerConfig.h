@@ -1,0 +1,85 @@
+#pragma once
+
+#include "auth/RevokedSessions.h"
+#include "bridge/PollSchedule.h"
+#include "config/ServerLimits.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace forgewire {
+
+// Who a static token (config `[static_tokens]`) signs in as.
+struct StaticToken
+{
+    qint64 userId = 0;
+    QString login;
+    QString sessionId;
+};
+
+struct ServerConfig
+{
+    QHostAddress listenAddress = QHostAddress::Any;
+    quint16 port = 8080;
+    // Prepended to `/-/ws`, e.g. `/push` serves `/push/-/ws` (for a reverse proxy sub-path).
+    QString pathPrefix;
+    QHostAddress adminAddress = QHostAddress::LocalHost;
+    quint16 adminPort = 8081;
+    // Threads that own client connections; 0 = one per core.
+    int workers = 0;
+
+    QByteArray jwtSecret;
+    QByteArray publisherSecret;
+    // Where a generated publisher secret is kept (mode 0600) when none is configured, so forges
+    // keep publishing across restarts. Empty: `publisher-secret` next to the state file.
+    QString publisherSecretFile;
+    QHash<QByteArray, StaticToken> staticTokens;
+    // Seconds a logout keeps its session (`sid`) revoked: tokens carrying it are refused meanwhile.
+    qint64 revokedSessionTtlSeconds = RevokedSessions::kDefaultTtlSeconds;
+
+    // SQLite file of the embedded engine; ":memory:" keeps nothing across restarts.
+    QString statePath = QStringLiteral("forgewire-state.sqlite");
+    // `memory` (embedded: in-memory fan-out + SQLite state) or `redis://[[user]:password@]host:port/db`.
+    QString engine = QStringLiteral("memory");
+    QString logLevel = QStringLiteral("info");
+
+    qint64 maxMessageBytes = limits::kMaxMessageBytes;
+    int handshakeTimeoutMs = limits::kHandshakeTimeoutMs;
+    int pingIntervalMs = limits::kPingIntervalMs;
+    int pongDeadlineMs = limits::kPongDeadlineMs;
+    qint64 maxSendQueueBytes = limits::kMaxSendQueueBytes;
+    int maxConnections = limits::kMaxConnections;
+    qint64 maxQueuedBytes = limits::kMaxQueuedBytes;
+    int maxConnectionsPerAddress = limits::kMaxConnectionsPerAddress;
+    int maxPendingHandshakes = limits::kMaxPendingHandshakes;
+    int drainTimeoutMs = limits::kDrainTimeoutMs;
+
+    // Bridge mode (`[forge] url`, --forge-url): the Gitea/Forgejo base URL, e.g. https://codeberg.org.
+    // Empty: no bridge, forge tokens are refused.
+    QString forgeUrl;
+    PollSettings forgePoll;
+
+    QString wsPath() const { return pathPrefix + QStringLiteral("/-/ws"); }
+    int effectiveWorkers() const;
+    QString effectivePublisherSecretFile() const;
+
+    // Reads an INI file over the current values. Returns an error sentence, or empty.
+    QString loadIni(const QString& path);
+};
+
+struct ConfigParseResult
+{
+    std::optional<ServerConfig> config;
+    QString error;    // set when config is empty and the process should fail
+    QString exitText; // set for --help / --version: print it and exit 0
+};
+
+// The command line of forgewire-server: flags override the INI file given by --config,
+// which overrides the defaults; FORGEWIRE_JWT_SECRET / FORGEWIRE_PUBLISHER_SECRET keep secrets out of ps.
+ConfigParseResult parseServerArguments(const QStringList& arguments);
+
+} // namespace forgewire

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <QtGlobal>
+
+// Every network limit of forgewire-server, named once. Each has a test in tests/server/daemon/tst_limits.cpp.
+// The config file and flags may override the runtime ones; these are the defaults.
+namespace forgewire::limits {
+
+// Largest client message; PROTOCOL.md: more than 64 KiB closes with 1009.
+constexpr qint64 kMaxMessageBytes = 64 * 1024;
+// From TCP accept to a ready session (request head read, upgrade done, token checked).
+constexpr int kHandshakeTimeoutMs = 10'000;
+// Largest HTTP request head on the WebSocket port; a browser's upgrade is far below it.
+constexpr qint64 kMaxRequestHeadBytes = 16 * 1024;
+// PROTOCOL.md keepalive: ping every 25 s, drop a peer whose pong is 10 s late.
+constexpr int kPingIntervalMs = 25'000;
+constexpr int kPongDeadlineMs = 10'000;
+// Bytes queued for one client before it is a slow consumer (close 4008). Retained state plus a
+// burst of board events is a few KiB; 1 MiB is minutes of backlog for a real client.
+constexpr qint64 kMaxSendQueueBytes = 1024 * 1024;
+// Bytes queued for all clients of the node together (every outbox plus the client messages waiting
+// behind a pending request). Past it the largest backlogs are closed with 4008 first, so the
+// cap x connections product (20 GB at the defaults) can never be reached.
+constexpr qint64 kMaxQueuedBytes = qint64(1024) * 1024 * 1024;
+// Open WebSocket connections per node; the daemon's fd limit must be above it.
+constexpr int kMaxConnections = 20'000;
+// Connections from one address (IPv6: one /64, what a single host is usually given); loopback is not
+// exempt. Past it: HTTP 503 with Retry-After, like the node-wide cap.
+constexpr int kMaxConnectionsPerAddress = 256;
+// Accepted connections whose HTTP upgrade request has not been answered yet (each may hold up to
+// kMaxRequestHeadBytes of input); past it: HTTP 503 with Retry-After.
+constexpr int kMaxPendingHandshakes = 1024;
+// Topics one connection may hold besides its own user topic.
+constexpr int kMaxSubscriptionsPerConnection = 256;
+// Client message rate: a token bucket; past it messages get `rate_limited` and are dropped.
+constexpr int kClientMessageBurst = 50;
+constexpr int kClientMessagesPerSecond = 20;
+// Client messages kept while the session waits for its token check or a topic lookup (replies keep
+// request order). Above the rate-limit burst, so a well-behaved client never reaches it; past either
+// bound a message is answered with `rate_limited` and its payload is not kept.
+constexpr int kMaxDeferredMessages = 64;
+constexpr qint64 kMaxDeferredBytes = 256 * 1024;
+// Admin listener: largest request body and batch of the publish API.
+constexpr qint64 kMaxPublishBodyBytes = 4 * 1024 * 1024;
+constexpr int kMaxPublishBatch = 10'000;
+// Admin listener: open connections; one more is answered 503 and closed. With the head and body
+// bounds this caps the listener's buffers at 64 x (16 KiB + 4 MiB), about 257 MiB.
+constexpr int kMaxAdminConnections = 64;
+// Admin listener: largest request head.
+constexpr qint64 kMaxAdminHeadBytes = 16 * 1024;
+// Admin listener: from the accept (first request) or a request's first byte (later ones) until its
+// body is complete. Bytes arriving do not extend it, so a slow drip cannot hold a slot; past it 408.
+constexpr int kAdminRequestTimeoutMs = 10'000;
+// Admin listener: a kept-alive connection with no request in flight is closed after this.
+constexpr int kAdminIdleTimeoutMs = 30'000;
+// Time SIGTERM gives clients to take their 1001 close before the process exits.
+constexpr int kDrainTimeoutMs = 3'000;
+
+// Bridge mode: checking a forge token costs a request to the forge, which an anonymous client could
+// otherwise make the server send at will (one per upgrade with a random token).
+// A token the forge refused is refused from memory for this long (no forge request).
+constexpr int kForgeRefusalCacheMs = 60'000;
+// Token checks (GET /user) in flight at once, and waiting for one of those slots. Past the queue
+// the upgrade is turned away with 1013 at once. Six is what QNetworkAccessManager runs at once per
+// host: more would only wait inside it, where no deadline of ours applies.
+constexpr int kForgeChecksInFlight = 6;
+constexpr int kForgeChecksQueued = 256;
+// New forge checks per client address: a token bucket. Cached answers do not count; an office
+// behind one NAT address starting its trays together stays well within the burst.
+constexpr int kForgeChecksPerAddressBurst = 20;
+constexpr int kForgeChecksPerAddressPerSecond = 2;
+
+} // namespace forgewire::limits

@@ -1,0 +1,190 @@
+#include "engine/StateStore.h"
+
+#include "config/ServerLogging.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Retained messages are sent in this order after hello: the count, then the stopwatches.
+int typeRank(const QString& type)
+{
+    if (type == "notification-count"_L1)
+        return 0;
+    if (type == "stopwatches"_L1)
+        return 1;
+    return 2;
+}
+
+void insertRetained(QList<RetainedMessage>& list, const RetainedMessage& message)
+{
+    for (RetainedMessage& existing : list) {
+        if (existing.type == message.type) {
+            existing.payload = message.payload;
+            return;
+        }
+    }
+    auto it = list.begin();
+    while (it != list.end() && typeRank(it->type) <= typeRank(message.type))
+        ++it;
+    list.insert(it, message);
+}
+
+} // namespace
+
+StateStore::StateStore(QString path)
+    : m_path(std::move(path)),
+      m_connectionName(u"forgewire-state-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces))
+{}
+
+StateStore::~StateStore()
+{
+    if (QSqlDatabase::contains(m_connectionName)) {
+        QSqlDatabase::database(m_connectionName).close();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+QString StateStore::open()
+{
+    if (m_path != ":memory:"_L1) {
+        const QFileInfo info(m_path);
+        if (!QDir().mkpath(info.absolutePath()))
+            return u"cannot create the state directory '%1'"_s.arg(info.absolutePath());
+    }
+    QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
+    db.setDatabaseName(m_path);
+    if (!db.open())
+        return u"cannot open state file '%1': %2"_s.arg(m_path, db.lastError().text());
+    QSqlQuery q(db);
+    for (
+        const QString& statement :
+        {u"PRAGMA journal_mode=WAL"_s, u"PRAGMA synchronous=NORMAL"_s,
+         u"CREATE TABLE IF NOT EXISTS retained (topic TEXT NOT NULL, type TEXT NOT NULL, "
+         "payload BLOB NOT NULL, PRIMARY KEY (topic, type))"_s,
+         u"CREATE TABLE IF NOT EXISTS project_access (project_id INTEGER PRIMARY KEY, acl TEXT NOT NULL)"_s,
+         u"CREATE TABLE IF NOT EXISTS revoked_sessions (sid TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)"_s}) {
+        if (!q.exec(statement))
+            return u"cannot prepare state file '%1': %2"_s.arg(m_path, q.lastError().text());
+    }
+    if (!q.exec(u"SELECT topic, type, payload FROM retained"_s))
+        return u"cannot read retained state: %1"_s.arg(q.lastError().text());
+    while (q.next())
+        insertRetained(m_retained[q.value(0).toString()], {q.value(1).toString(), q.value(2).toByteArray()});
+    if (!q.exec(u"SELECT project_id, acl FROM project_access"_s))
+        return u"cannot read project ACLs: %1"_s.arg(q.lastError().text());
+    while (q.next()) {
+        QString error;
+        const auto access =
+            ProjectAccess::fromJson(QJsonDocument::fromJson(q.value(1).toByteArray()).object(), &error);
+        if (access)
+            m_access.insert(q.value(0).toLongLong(), *access);
+        else
+            qCWarning(lcState) << "ignoring a corrupt ACL of project" << q.value(0).toLongLong() << error;
+    }
+    if (const QString error = pruneRevoked(QDateTime::currentMSecsSinceEpoch()); !error.isEmpty())
+        return error;
+    if (!q.exec(u"SELECT sid, expires_at FROM revoked_sessions"_s))
+        return u"cannot read revoked sessions: %1"_s.arg(q.lastError().text());
+    while (q.next())
+        m_revoked.insert(q.value(0).toString(), q.value(1).toLongLong());
+    qCInfo(lcState).noquote() << "state" << m_path << "loaded:" << m_retained.size()
+                              << "topics with retained state," << m_access.size() << "project ACLs,"
+                              << m_revoked.size() << "revoked sessions";
+    return {};
+}
+
+QList<RetainedMessage> StateStore::retained(const QString& topic) const
+{
+    return m_retained.value(topic);
+}
+
+std::optional<ProjectAccess> StateStore::projectAccess(qint64 projectId) const
+{
+    const auto it = m_access.constFind(projectId);
+    if (it == m_access.cend())
+        return std::nullopt;
+    return *it;
+}
+
+QString StateStore::storeRetained(const QList<Publication>& batch)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName);
+    if (!db.transaction())
+        return u"state store unavailable: %1"_s.arg(db.lastError().text());
+    QSqlQuery q(db);
+    q.prepare(u"INSERT OR REPLACE INTO retained (topic, type, payload) VALUES (?, ?, ?)"_s);
+    QSqlQuery revoke(db);
+    // A second logout of the same session never shortens its revocation.
+    revoke.prepare(u"INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT (sid) DO "
+                   "UPDATE SET expires_at = max(expires_at, excluded.expires_at)"_s);
+    for (const Publication& p : batch) {
+        QSqlQuery* query = nullptr;
+        if (p.retain) {
+            q.addBindValue(p.topic);
+            q.addBindValue(p.type);
+            q.addBindValue(p.payload);
+            query = &q;
+        } else if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0) {
+            revoke.addBindValue(p.logoutSession);
+            revoke.addBindValue(p.revokeUntilMs);
+            query = &revoke;
+        }
+        if (query && !query->exec()) {
+            const QString error = query->lastError().text();
+            db.rollback();
+            return u"cannot store retained state: %1"_s.arg(error);
+        }
+    }
+    if (!db.commit()) {
+        const QString error = db.lastError().text();
+        db.rollback();
+        return u"cannot store retained state: %1"_s.arg(error);
+    }
+    // Only after the commit, so memory never holds what the disk does not.
+    for (const Publication& p : batch) {
+        if (p.retain)
+            insertRetained(m_retained[p.topic], {p.type, p.payload});
+        else if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0) {
+            qint64& until = m_revoked[p.logoutSession];
+            until = std::max(until, p.revokeUntilMs);
+        }
+    }
+    return {};
+}
+
+QString StateStore::pruneRevoked(qint64 nowMs)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
+    q.prepare(u"DELETE FROM revoked_sessions WHERE expires_at <= ?"_s);
+    q.addBindValue(nowMs);
+    if (!q.exec())
+        return u"cannot prune revoked sessions: %1"_s.arg(q.lastError().text());
+    m_revoked.removeIf([nowMs](const auto& entry) { return entry.value() <= nowMs; });
+    return {};
+}
+
+QString StateStore::storeProjectAccess(qint64 projectId, const ProjectAccess& access)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
+    q.prepare(u"INSERT OR REPLACE INTO project_access (project_id, acl) VALUES (?, ?)"_s);
+    q.addBindValue(projectId);
+    q.addBindValue(QJsonDocument(access.toJson()).toJson(QJsonDocument::Compact));
+    if (!q.exec())
+        return u"cannot store the ACL: %1"_s.arg(q.lastError().text());
+    m_access.insert(projectId, access);
+    return {};
+}
+
+} // namespace forgewire

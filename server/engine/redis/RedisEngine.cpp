@@ -1,0 +1,576 @@
+#include "engine/redis/RedisEngine.h"
+
+#include "config/ServerLogging.h"
+#include "engine/redis/RedisConnection.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QUrl>
+#include <QUuid>
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr auto kTopicChannelPrefix = "fw:topic:";
+constexpr auto kRetainedKeyPrefix = "fw:retained:";
+constexpr auto kAclKey = "fw:acl";
+constexpr auto kRevokedKey = "fw:revoked-sessions";
+constexpr auto kRevokedChannel = "fw:revoked";
+// Each node's own channel, for the heartbeat that proves its subscriber connection alive.
+constexpr auto kNodeChannelPrefix = "fw:node:";
+
+QString replyText(const redisReply* reply)
+{
+    if (!reply)
+        return u"connection to Redis lost"_s;
+    return QString::fromUtf8(reply->str, qsizetype(reply->len));
+}
+
+// Retained messages are sent in this order: the count first, as clients expect it first.
+int retainedRank(const QString& type)
+{
+    if (type == "notification-count"_L1)
+        return 0;
+    if (type == "stopwatches"_L1)
+        return 1;
+    return 2;
+}
+
+} // namespace
+
+QString RedisEngine::redactedUrl(const QString& url)
+{
+    // By hand rather than through QUrl: the URL may be too broken for QUrl to take apart. Without a
+    // colon the user part may be a password written in the wrong place, so it goes too.
+    static const QRegularExpression credentials(u"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^@/]*)@"_s);
+    const QRegularExpressionMatch match = credentials.match(url);
+    if (!match.hasMatch())
+        return url;
+    const QString userInfo = match.captured(2);
+    const qsizetype colon = userInfo.indexOf(u':');
+    const QString kept = colon >= 0 ? userInfo.left(colon) + u":***"_s : u"***"_s;
+    return match.captured(1) + kept + u'@' + url.mid(match.capturedEnd(0));
+}
+
+std::optional<RedisEngine::Address> RedisEngine::parseUrl(const QString& url, QString* error)
+{
+    const QUrl parsed(url, QUrl::StrictMode);
+    Address address;
+    address.host = parsed.host();
+    const int port = parsed.port(6379);
+    const QString path = parsed.path();
+    bool dbOk = true;
+    if (path.size() > 1)
+        address.db = path.mid(1).toInt(&dbOk);
+    if (!parsed.isValid() || parsed.scheme() != "redis"_L1 || address.host.isEmpty() || port <= 0 ||
+        port > 65535 || !dbOk || address.db < 0 || (!path.isEmpty() && path != "/"_L1 && path.size() < 2)) {
+        *error =
+            u"bad Redis URL '%1' (expected redis://[[user]:password@]host:port/db)"_s.arg(redactedUrl(url));
+        return std::nullopt;
+    }
+    address.user = parsed.userName(QUrl::FullyDecoded);
+    address.password = parsed.password(QUrl::FullyDecoded);
+    if (address.password.isEmpty() && !address.user.isEmpty()) {
+        // redis://secret@host would be read as a user without a password: say so rather than
+        // connect unauthenticated (a password alone is written redis://:secret@host).
+        *error = u"Redis URL '%1' names a user but no password (write redis://:password@host for a "
+                 "password alone)"_s.arg(redactedUrl(url));
+        return std::nullopt;
+    }
+    address.port = quint16(port);
+    return address;
+}
+
+QByteArray RedisEngine::topicChannel(const QString& topic)
+{
+    return kTopicChannelPrefix + topic.toUtf8();
+}
+
+QByteArray RedisEngine::retainedKey(const QString& topic)
+{
+    return kRetainedKeyPrefix + topic.toUtf8();
+}
+
+QByteArray RedisEngine::aclKey()
+{
+    return kAclKey;
+}
+
+QByteArray RedisEngine::revokedKey()
+{
+    return kRevokedKey;
+}
+
+QByteArray RedisEngine::revokedChannel()
+{
+    return kRevokedChannel;
+}
+
+RedisEngine::RedisEngine(Address address, QObject* parent)
+    : Engine(parent), m_address(std::move(address)),
+      m_nodeChannel(kNodeChannelPrefix + QUuid::createUuid().toByteArray(QUuid::WithoutBraces))
+{
+    m_clock.start();
+    m_reconnectTimer.setSingleShot(true);
+    connect(&m_reconnectTimer, &QTimer::timeout, this, &RedisEngine::connectToRedis);
+    m_healthTimer.setInterval(kHealthCheckIntervalMs);
+    connect(&m_healthTimer, &QTimer::timeout, this, &RedisEngine::healthCheck);
+}
+
+RedisEngine::~RedisEngine()
+{
+    // Before the timers and sets go: the connections drop their pending handlers unrun.
+    delete m_commands;
+    delete m_subscriber;
+}
+
+QString RedisEngine::where() const
+{
+    // Never the password: this goes to the logs.
+    const QString user = m_address.user.isEmpty() ? QString() : m_address.user + u'@';
+    return u"redis://%1%2:%3/%4"_s.arg(user, m_address.host).arg(m_address.port).arg(m_address.db);
+}
+
+bool RedisEngine::commandsUp() const
+{
+    return m_commands && m_commands->isConnected();
+}
+
+void RedisEngine::start()
+{
+    qCInfo(lcRedis).noquote() << "connecting to" << where();
+    m_healthTimer.start();
+    connectToRedis();
+}
+
+void RedisEngine::connectToRedis()
+{
+    m_nodeChannelConfirmed = false;
+    m_revocationsLoaded = false;
+    m_attemptStartedAt = m_clock.elapsed();
+    m_commands = new RedisConnection(u"commands"_s, this);
+    m_subscriber = new RedisConnection(u"subscriber"_s, this);
+    connect(m_commands, &RedisConnection::connected, this, &RedisEngine::updateReady);
+    connect(m_subscriber, &RedisConnection::connected, this, &RedisEngine::onSubscriberConnected);
+    for (RedisConnection* connection : {m_commands, m_subscriber})
+        connect(connection, &RedisConnection::disconnected, this, &RedisEngine::lost);
+    connect(m_subscriber, &RedisConnection::subscribed, this, &RedisEngine::onSubscribed);
+    connect(m_subscriber, &RedisConnection::message, this, &RedisEngine::onMessage);
+    for (RedisConnection* connection : {m_commands, m_subscriber})
+        connection->setCredentials(m_address.user.toUtf8(), m_address.password.toUtf8());
+    m_commands->open(m_address.host, m_address.port, m_address.db, kCommandTimeoutMs);
+    m_subscriber->open(m_address.host, m_address.port, m_address.db, kCommandTimeoutMs);
+}
+
+void RedisEngine::onSubscriberConnected()
+{
+    // The node channel goes last: Redis answers in order, so its confirmation means every topic
+    // before it is subscribed again and nothing published from now on can miss this node.
+    for (const QString& topic : std::as_const(m_watched)) {
+        m_subscribing[topic];
+        m_subscriber->subscribe(topicChannel(topic));
+    }
+    m_subscriber->subscribe(revokedChannel());
+    if (!m_subscriber->subscribe(m_nodeChannel))
+        lost(u"cannot subscribe"_s);
+}
+
+void RedisEngine::onSubscribed(const QByteArray& channel)
+{
+    const QByteArray prefix = topicChannel(QString());
+    if (channel.startsWith(prefix))
+        releaseRetainedReads(QString::fromUtf8(channel.mid(prefix.size())));
+    if (channel != m_nodeChannel || m_nodeChannelConfirmed)
+        return;
+    m_nodeChannelConfirmed = true;
+    // Read only now: a revocation made from here on arrives on the channel, one made before is in
+    // the set, so none falls in between.
+    loadRevocations();
+}
+
+void RedisEngine::loadRevocations()
+{
+    const QByteArray now = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+    const bool sent =
+        commandsUp() && m_commands->command({"ZREMRANGEBYSCORE", revokedKey(), "-inf", now}) &&
+        m_commands->command(
+            {"ZRANGEBYSCORE", revokedKey(), "(" + now, "+inf", "WITHSCORES"}, [this](const redisReply* r) {
+                if (!r)
+                    return; // the connection reports its own loss
+                if (r->type != REDIS_REPLY_ARRAY) {
+                    lost(u"cannot read revoked sessions: "_s + replyText(r));
+                    return;
+                }
+                QHash<QString, qint64> revoked;
+                for (size_t i = 0; i + 1 < r->elements; i += 2) {
+                    const QByteArray until(r->element[i + 1]->str, qsizetype(r->element[i + 1]->len));
+                    revoked.insert(QString::fromUtf8(r->element[i]->str, qsizetype(r->element[i]->len)),
+                                   qint64(until.toDouble()));
+                }
+                if (!revoked.isEmpty())
+                    Q_EMIT sessionsRevoked(revoked);
+                m_revocationsLoaded = true;
+                updateReady();
+            });
+    if (!sent)
+        lost(u"cannot read revoked sessions"_s);
+}
+
+void RedisEngine::updateReady()
+{
+    const bool ready = commandsUp() && m_subscriber && m_subscriber->isConnected() &&
+                       m_nodeChannelConfirmed && m_revocationsLoaded;
+    if (ready == m_ready)
+        return;
+    m_ready = ready;
+    if (ready) {
+        m_lastHeartbeatAt = m_clock.elapsed();
+        m_nextDelayMs = kReconnectInitialMs;
+        if (m_wasReady || m_failedAttempts > 0)
+            ++m_reconnects;
+        // Other nodes may have accepted publishes while this one was away: bring every local
+        // subscriber up to date with the state Redis holds now.
+        if (m_wasReady)
+            redeliverRetained();
+        const QString retries =
+            m_failedAttempts > 0 ? u" after %1 failed attempts"_s.arg(m_failedAttempts) : QString();
+        qCInfo(lcRedis).noquote()
+            << u"connected to %1%2; %3 topics subscribed"_s.arg(where(), retries).arg(m_watched.size());
+        m_failedAttempts = 0;
+        m_wasReady = true;
+    }
+    Q_EMIT readyChanged(ready);
+}
+
+void RedisEngine::lost(const QString& reason)
+{
+    if (!m_commands)
+        return; // already torn down; this is an echo from the other connection
+    // Members first: closing runs pending handlers, which may land here again.
+    RedisConnection* commands = std::exchange(m_commands, nullptr);
+    RedisConnection* subscriber = std::exchange(m_subscriber, nullptr);
+    for (RedisConnection* connection : {commands, subscriber}) {
+        connection->disconnect(this);
+        connection->close();
+        connection->deleteLater();
+    }
+    const bool wasReady = m_ready;
+    m_ready = false;
+    m_nodeChannelConfirmed = false;
+    m_revocationsLoaded = false;
+    // Waiting reads are answered now (with nothing, as Redis is gone) rather than left hanging.
+    const QList<QString> subscribing = m_subscribing.keys();
+    for (const QString& topic : subscribing)
+        releaseRetainedReads(topic);
+    const int delay = m_nextDelayMs;
+    m_nextDelayMs = std::min(m_nextDelayMs * 2, kReconnectMaxMs);
+    ++m_failedAttempts;
+    if (wasReady) {
+        qCWarning(lcRedis).noquote() << "lost" << where() << "-" << logSafe(reason)
+                                     << "- not ready, publishes fail with 503; reconnecting in" << delay
+                                     << "ms";
+        Q_EMIT readyChanged(false);
+    } else {
+        qCWarning(lcRedis).noquote() << "cannot reach" << where() << "-" << logSafe(reason) << "- attempt"
+                                     << m_failedAttempts << "failed, retrying in" << delay << "ms";
+    }
+    m_reconnectTimer.start(delay);
+}
+
+void RedisEngine::healthCheck()
+{
+    if (!m_commands)
+        return;
+    const qint64 now = m_clock.elapsed();
+    if (!m_ready) {
+        // Each connection times out its own steps; this catches a subscription never confirmed.
+        if (now - m_attemptStartedAt > kHeartbeatTimeoutMs)
+            lost(u"not ready after %1 ms"_s.arg(now - m_attemptStartedAt));
+        return;
+    }
+    if (now - m_lastHeartbeatAt > kHeartbeatTimeoutMs) {
+        lost(u"subscriber connection silent for %1 ms"_s.arg(now - m_lastHeartbeatAt));
+        return;
+    }
+    const bool sent =
+        m_commands->command({"PUBLISH", m_nodeChannel, "heartbeat"}, [this](const redisReply* reply) {
+            if (!reply)
+                return; // the connection reports its own loss
+            if (reply->type == REDIS_REPLY_ERROR)
+                lost(u"heartbeat failed: "_s + replyText(reply));
+            else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 && m_ready)
+                lost(u"Redis no longer knows this node's subscriptions"_s);
+        });
+    if (!sent)
+        lost(u"cannot send heartbeat"_s);
+}
+
+void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload)
+{
+    m_lastHeartbeatAt = m_clock.elapsed();
+    if (channel == m_nodeChannel)
+        return;
+    if (channel == revokedChannel()) {
+        onRevokedMessage(payload);
+        return;
+    }
+    const QByteArray prefix = topicChannel(QString());
+    std::optional<Publication> publication = Publication::deserialize(payload);
+    if (!publication || !channel.startsWith(prefix)) {
+        // Another program on the same Redis, or a node of an incompatible version.
+        if (m_malformed++ == 0)
+            qCWarning(lcRedis).noquote() << "dropping malformed message on" << logSafe(channel);
+        return;
+    }
+    // The channel is what this node subscribed to for its subscribers; a topic inside the payload is
+    // only a claim. A client allowed to publish on one user's channel must not reach another user's
+    // subscribers by naming them in the payload.
+    const QString topic = QString::fromUtf8(channel.mid(prefix.size()));
+    if (publication->topic != topic) {
+        if (m_mismatched++ == 0)
+            qCWarning(lcRedis).noquote() << "dropping a message on" << QString::fromUtf8(channel)
+                                         << "that claims topic" << publication->topic.left(200);
+        return;
+    }
+    Q_EMIT delivered(*publication);
+}
+
+void RedisEngine::onRevokedMessage(const QByteArray& payload)
+{
+    const QJsonObject o = QJsonDocument::fromJson(payload).object();
+    const QString sid = o.value("sid"_L1).toString();
+    const qint64 until = qint64(o.value("until"_L1).toDouble());
+    if (sid.isEmpty() || until <= 0) {
+        if (m_malformed++ == 0)
+            qCWarning(lcRedis).noquote()
+                << "dropping malformed message on" << QString::fromUtf8(revokedChannel());
+        return;
+    }
+    Q_EMIT sessionsRevoked({{sid, until}});
+}
+
+void RedisEngine::publish(const QList<Publication>& batch, Done done)
+{
+    auto fail = [this, &done](const QString& error) {
+        ++m_publishFailures;
+        done(error);
+    };
+    if (!m_ready) {
+        fail(u"Redis at %1 is not connected"_s.arg(where()));
+        return;
+    }
+    qsizetype commands = 3;
+    for (const Publication& p : batch)
+        commands += p.retain || p.revokeUntilMs > 0 ? 2 : 1;
+    if (m_commands->pendingCount() + commands > kMaxPendingCommands) {
+        fail(u"Redis is too slow: %1 commands waiting"_s.arg(m_commands->pendingCount()));
+        return;
+    }
+    // One transaction: Redis applies all of it or, if the connection drops before EXEC, none.
+    bool queued = m_commands->command({"MULTI"});
+    bool revokes = false;
+    for (const Publication& p : batch) {
+        if (!queued)
+            break;
+        if (p.retain)
+            queued = m_commands->command({"HSET", retainedKey(p.topic), p.type.toUtf8(), p.payload});
+        if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0) {
+            // No GT (Redis 6.2+): the end is now + TTL, so a later logout only ever extends it.
+            const QByteArray until = QByteArray::number(p.revokeUntilMs);
+            const QByteArray announcement =
+                QJsonDocument(QJsonObject{{u"sid"_s, p.logoutSession}, {u"until"_s, double(p.revokeUntilMs)}})
+                    .toJson(QJsonDocument::Compact);
+            queued = queued && m_commands->command({"ZADD", revokedKey(), until, p.logoutSession.toUtf8()});
+            queued = queued && m_commands->command({"PUBLISH", revokedChannel(), announcement});
+            revokes = true;
+        }
+        queued = queued && m_commands->command({"PUBLISH", topicChannel(p.topic), p.serialize()});
+    }
+    if (revokes) {
+        const QByteArray now = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+        queued = queued && m_commands->command({"ZREMRANGEBYSCORE", revokedKey(), "-inf", now});
+    }
+    queued = queued && m_commands->command({"EXEC"}, [this, done](const redisReply* reply) {
+        if (reply && reply->type == REDIS_REPLY_ARRAY) {
+            // Redis does not roll back a command failing inside EXEC (say, a foreign key of the wrong
+            // type); the publisher must at least hear of it.
+            for (size_t i = 0; i < reply->elements; ++i) {
+                if (reply->element[i]->type == REDIS_REPLY_ERROR) {
+                    ++m_publishFailures;
+                    qCWarning(lcRedis).noquote()
+                        << "publish partly failed:" << logSafe(replyText(reply->element[i]));
+                    done(u"Redis: "_s + replyText(reply->element[i]));
+                    return;
+                }
+            }
+            done({});
+            return;
+        }
+        ++m_publishFailures;
+        done(reply && reply->type == REDIS_REPLY_NIL ? u"transaction aborted"_s : replyText(reply));
+    });
+    if (!queued) {
+        // A half-queued MULTI must not swallow other commands: drop the connection.
+        fail(u"cannot queue commands to Redis"_s);
+        lost(u"cannot queue commands"_s);
+    }
+}
+
+void RedisEngine::retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)
+{
+    const auto waiting = m_subscribing.find(topic);
+    if (waiting != m_subscribing.end()) {
+        waiting->append([this, topic, reply] { readRetained(topic, reply); });
+        return;
+    }
+    readRetained(topic, std::move(reply));
+}
+
+void RedisEngine::releaseRetainedReads(const QString& topic)
+{
+    const QList<std::function<void()>> reads = m_subscribing.take(topic);
+    for (const auto& read : reads)
+        read();
+}
+
+void RedisEngine::redeliverRetained()
+{
+    for (const QString& topic : std::as_const(m_watched)) {
+        retained(topic, [this, topic](const QList<RetainedMessage>& messages) {
+            if (!m_watched.contains(topic))
+                return;
+            for (const RetainedMessage& message : messages) {
+                Publication p;
+                p.topic = topic;
+                p.type = message.type;
+                p.payload = message.payload;
+                Q_EMIT delivered(p);
+            }
+        });
+    }
+}
+
+void RedisEngine::readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)
+{
+    const bool sent =
+        commandsUp() &&
+        m_commands->command({"HGETALL", retainedKey(topic)}, [reply, topic](const redisReply* r) {
+            QList<RetainedMessage> messages;
+            if (!r || r->type != REDIS_REPLY_ARRAY) {
+                qCWarning(lcRedis).noquote()
+                    << "no retained state for" << logSafe(topic) << "-" << logSafe(replyText(r));
+            } else {
+                for (size_t i = 0; i + 1 < r->elements; i += 2)
+                    messages.append({QString::fromUtf8(r->element[i]->str, qsizetype(r->element[i]->len)),
+                                     QByteArray(r->element[i + 1]->str, qsizetype(r->element[i + 1]->len))});
+            }
+            std::stable_sort(messages.begin(), messages.end(),
+                             [](const RetainedMessage& a, const RetainedMessage& b) {
+                                 const int ra = retainedRank(a.type), rb = retainedRank(b.type);
+                                 return ra != rb ? ra < rb : a.type < b.type;
+                             });
+            reply(messages);
+        });
+    if (!sent) {
+        qCWarning(lcRedis).noquote() << "no retained state for" << logSafe(topic)
+                                     << "- Redis is not connected";
+        reply({});
+    }
+}
+
+void RedisEngine::projectAccess(qint64 projectId, std::function<void(std::optional<ProjectAccess>)> reply)
+{
+    const bool sent =
+        commandsUp() &&
+        m_commands->command(
+            {"HGET", aclKey(), QByteArray::number(projectId)}, [reply, projectId](const redisReply* r) {
+                if (!r || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL)) {
+                    // Unknown reads as "no ACL": access is denied rather than granted by accident.
+                    qCWarning(lcRedis).noquote()
+                        << "no ACL for project" << projectId << "-" << logSafe(replyText(r));
+                    reply(std::nullopt);
+                    return;
+                }
+                if (r->type == REDIS_REPLY_NIL) {
+                    reply(std::nullopt);
+                    return;
+                }
+                QString error;
+                const QJsonDocument json = QJsonDocument::fromJson(QByteArray(r->str, qsizetype(r->len)));
+                std::optional<ProjectAccess> access = ProjectAccess::fromJson(json.object(), &error);
+                if (!access)
+                    qCWarning(lcRedis).noquote()
+                        << "bad ACL of project" << projectId << "in Redis:" << logSafe(error);
+                reply(access);
+            });
+    if (!sent) {
+        qCWarning(lcRedis).noquote() << "no ACL for project" << projectId << "- Redis is not connected";
+        reply(std::nullopt);
+    }
+}
+
+void RedisEngine::setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done)
+{
+    const QByteArray json = QJsonDocument(access.toJson()).toJson(QJsonDocument::Compact);
+    const bool sent =
+        m_ready && m_commands->command({"HSET", aclKey(), QByteArray::number(projectId), json},
+                                       [done](const redisReply* r) {
+                                           done(r && r->type != REDIS_REPLY_ERROR ? QString() : replyText(r));
+                                       });
+    if (!sent)
+        done(u"Redis at %1 is not connected"_s.arg(where()));
+}
+
+void RedisEngine::watchTopic(const QString& topic)
+{
+    m_watched.insert(topic);
+    // Not connected: onSubscriberConnected() subscribes every watched topic.
+    if (m_subscriber && m_subscriber->isConnected()) {
+        m_subscribing[topic];
+        if (!m_subscriber->subscribe(topicChannel(topic)))
+            lost(u"cannot subscribe"_s);
+    }
+}
+
+void RedisEngine::unwatchTopic(const QString& topic)
+{
+    m_watched.remove(topic);
+    releaseRetainedReads(topic);
+    if (m_subscriber && m_subscriber->isConnected() && !m_subscriber->unsubscribe(topicChannel(topic)))
+        lost(u"cannot unsubscribe"_s);
+}
+
+QByteArray RedisEngine::metrics() const
+{
+    QByteArray out;
+    auto family = [&out](const char* name, const char* type, const char* help, qint64 value) {
+        out += "# HELP "_ba + name + ' ' + help + "\n# TYPE "_ba + name + ' ' + type + '\n' + name + ' ' +
+               QByteArray::number(value) + '\n';
+    };
+    family("forgewire_redis_connected", "gauge",
+           "1 while both Redis connections are up and every watched topic is subscribed.", m_ready ? 1 : 0);
+    family("forgewire_redis_reconnects_total", "counter",
+           "Times Redis came back after a loss or a failed start-up attempt.", m_reconnects);
+    family("forgewire_redis_publish_failures_total", "counter",
+           "Publish batches Redis did not take (not connected, too slow, timed out, error).",
+           m_publishFailures);
+    family("forgewire_redis_watched_topics", "gauge",
+           "Topics with local subscribers, each one Redis subscription.", m_watched.size());
+    family("forgewire_redis_malformed_messages_total", "counter",
+           "Messages on forgewire channels that did not decode.", m_malformed);
+    family("forgewire_redis_mismatched_messages_total", "counter",
+           "Messages dropped because the topic in them differs from the channel they came on.", m_mismatched);
+    return out;
+}
+
+} // namespace forgewire

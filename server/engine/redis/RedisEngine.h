@@ -1,0 +1,124 @@
+#pragma once
+
+#include "engine/Engine.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QSet>
+#include <QTimer>
+
+namespace forgewire {
+
+class RedisConnection;
+
+// Several nodes behind one Redis: every publication goes through Redis pub/sub (channel
+// fw:topic:<topic>), retained state and project ACLs live in Redis hashes, so all nodes serve the
+// same state. Each node holds one Redis subscription per topic with local subscribers.
+//
+// Two async connections: commands, and a subscriber (a subscribed connection takes no other
+// commands). While either is down the engine is not ready, publishes fail at once (the API answers
+// 503) and a reconnect is retried with backoff; once back, every watched topic is subscribed again
+// before the engine reports ready, so clients keep their connections and miss nothing published
+// after that.
+class RedisEngine : public Engine
+{
+    Q_OBJECT
+public:
+    struct Address
+    {
+        QString host;
+        quint16 port = 6379;
+        int db = 0;
+        // Percent-decoded. A password without a user is `AUTH password` (requirepass); with one,
+        // `AUTH user password` (Redis 6 ACL).
+        QString user;
+        QString password;
+    };
+    // redis://[[user]:password@]host[:port][/db]
+    static std::optional<Address> parseUrl(const QString& url, QString* error);
+    // `url` with any password replaced by `***`, for logs and error messages.
+    static QString redactedUrl(const QString& url);
+
+    // First reconnect delay, doubled per failed attempt up to the max.
+    static constexpr int kReconnectInitialMs = 100;
+    static constexpr int kReconnectMaxMs = 5000;
+    // A command Redis leaves unanswered this long fails (publish gets 503) and the connection is
+    // dropped and reopened: a hung or overloaded Redis must not hold publishers forever.
+    static constexpr int kCommandTimeoutMs = 2000;
+    // Commands waiting on the command connection beyond which publishes are refused at once rather
+    // than queued behind a Redis that cannot keep up (a full batch of retained messages is 20 002).
+    static constexpr qsizetype kMaxPendingCommands = 50'000;
+    // The engine publishes a heartbeat on its own node channel this often; seeing it come back on
+    // the subscriber connection proves that connection alive (PING there never answers).
+    static constexpr int kHealthCheckIntervalMs = 500;
+    static constexpr int kHeartbeatTimeoutMs = kCommandTimeoutMs + 2 * kHealthCheckIntervalMs;
+
+    explicit RedisEngine(Address address, QObject* parent = nullptr);
+    ~RedisEngine() override;
+
+    QString name() const override { return QStringLiteral("redis"); }
+    void start() override;
+    bool isReady() const override { return m_ready; }
+
+    void publish(const QList<Publication>& batch, Done done) override;
+    void retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply) override;
+    void projectAccess(qint64 projectId, std::function<void(std::optional<ProjectAccess>)> reply) override;
+    void setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done) override;
+    void watchTopic(const QString& topic) override;
+    void unwatchTopic(const QString& topic) override;
+    QByteArray metrics() const override;
+
+    // Key and channel names, public for tests and operators.
+    static QByteArray topicChannel(const QString& topic);
+    static QByteArray retainedKey(const QString& topic);
+    static QByteArray aclKey();
+    // Revoked sessions: a sorted set of `sid` scored by the end of the revocation (ms since the
+    // epoch), and the channel that tells every node of a new one.
+    static QByteArray revokedKey();
+    static QByteArray revokedChannel();
+
+private:
+    void connectToRedis();
+    void onSubscriberConnected();
+    void onSubscribed(const QByteArray& channel);
+    void onMessage(const QByteArray& channel, const QByteArray& payload);
+    void onRevokedMessage(const QByteArray& payload);
+    void loadRevocations();
+    void updateReady();
+    void lost(const QString& reason);
+    void readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply);
+    void releaseRetainedReads(const QString& topic);
+    void redeliverRetained();
+    void healthCheck();
+    QString where() const;
+    bool commandsUp() const;
+
+    Address m_address;
+    QByteArray m_nodeChannel;
+    RedisConnection* m_commands = nullptr;
+    RedisConnection* m_subscriber = nullptr;
+    QSet<QString> m_watched;
+    // Topics whose SUBSCRIBE is not confirmed yet, with the retained-state reads waiting for it: a
+    // read answered before the subscription is live could miss a publish that lands in between.
+    QHash<QString, QList<std::function<void()>>> m_subscribing;
+    bool m_nodeChannelConfirmed = false;
+    // The stored revocations were read (and reported) since the last connect: part of ready, so a
+    // node never admits a revoked session it could have known about.
+    bool m_revocationsLoaded = false;
+    bool m_ready = false;
+    bool m_wasReady = false;
+    int m_nextDelayMs = kReconnectInitialMs;
+    int m_failedAttempts = 0;
+    QTimer m_reconnectTimer;
+    QTimer m_healthTimer;
+    QElapsedTimer m_clock;
+    qint64 m_attemptStartedAt = 0;
+    qint64 m_lastHeartbeatAt = 0;
+
+    qint64 m_reconnects = 0;
+    qint64 m_publishFailures = 0;
+    qint64 m_malformed = 0;
+    qint64 m_mismatched = 0;
+};
+
+} // namespace forgewire

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "protocol/Topic.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+
+namespace forgewire {
+
+// Counters shared by every thread; /metrics renders them in Prometheus text format.
+class Metrics
+{
+public:
+    std::atomic<qint64> connections{0};
+    std::atomic<qint64> connectionsTotal{0};
+    std::atomic<qint64> subscriptionsUser{0};
+    std::atomic<qint64> subscriptionsBoard{0};
+    std::atomic<qint64> subscriptionsPublic{0};
+    std::atomic<qint64> published{0};
+    std::atomic<qint64> delivered{0};
+    std::atomic<qint64> droppedNoSubscribers{0};
+    std::atomic<qint64> droppedForbidden{0};
+    std::atomic<qint64> droppedSlowConsumer{0};
+    std::atomic<qint64> slowConsumerDisconnects{0};
+    std::atomic<qint64> authFailures{0};
+    std::atomic<qint64> handshakeTimeouts{0};
+    std::atomic<qint64> pongTimeouts{0};
+    std::atomic<qint64> rejectedAtCap{0};
+    std::atomic<qint64> rejectedPerAddress{0};
+    std::atomic<qint64> rejectedPendingHandshakes{0};
+    // Bytes queued for clients on the whole node (outboxes and deferred client messages), kept by
+    // every enqueue and flush; the QueueBudget's counter.
+    std::atomic<qint64> queuedBytes{0};
+    std::atomic<qint64> budgetEvictions{0};
+    std::atomic<qint64> deferredOverflow{0};
+    std::atomic<qint64> clientErrors{0};
+    std::atomic<qint64> publishRejected{0};
+    std::atomic<qint64> publishFailed{0};
+
+    std::atomic<qint64>& subscriptions(Topic::Kind kind);
+
+    // Extra lines from optional parts (engine, bridge), already in exposition format.
+    void setExtraSource(std::function<QByteArray()> source) { m_extra = std::move(source); }
+    QByteArray render(bool engineReady) const;
+
+private:
+    std::atomic<qint64> m_invalid{0};
+    std::function<QByteArray()> m_extra;
+};
+
+} // namespace forgewire

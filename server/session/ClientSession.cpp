@@ -1,0 +1,42 @@
+#include "session/ClientSession.h"
+
+#include "config/ServerLimits.h"
+#include "protocol/Topic.h"
+
+namespace forgewire {
+
+ClientSession::ClientSession(WsConnection* connection, quint64 serial, QString id, qint64 nowMs)
+    : m_connection(connection), m_serial(serial), m_id(std::move(id)), m_createdAtMs(nowMs),
+      m_tokens(limits::kClientMessageBurst), m_tokensAtMs(nowMs)
+{}
+
+bool ClientSession::tokenGrants(const QString& topic) const
+{
+    for (const QString& pattern : m_identity.extraTopics) {
+        if (Topic::matchesPattern(pattern, topic))
+            return true;
+    }
+    return false;
+}
+
+bool ClientSession::mayRead(const QString& topic, const std::optional<ProjectAccess>& access) const
+{
+    if (!access)
+        return true; // not a board publication: topic membership is the whole check
+    if (m_identity.isAnonymous())
+        return false;
+    return access->allows(m_identity.userId) || tokenGrants(topic);
+}
+
+bool ClientSession::takeMessageToken(qint64 nowMs)
+{
+    const double refill = (nowMs - m_tokensAtMs) * limits::kClientMessagesPerSecond / 1000.0;
+    m_tokens = qMin<double>(limits::kClientMessageBurst, m_tokens + refill);
+    m_tokensAtMs = nowMs;
+    if (m_tokens < 1.0)
+        return false;
+    m_tokens -= 1.0;
+    return true;
+}
+
+} // namespace forgewire

@@ -1,0 +1,982 @@
+#include "session/Worker.h"
+
+#include "broker/Broker.h"
+#include "config/ServerLogging.h"
+#include "http/HttpMessage.h"
+#include "protocol/Topic.h"
+#include "transport/ConnectionGate.h"
+#include "transport/Poller.h"
+#include "transport/QueueBudget.h"
+
+#include <QCryptographicHash>
+#include <QTimer>
+#include <QUuid>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+using protocol::ErrorCode;
+
+namespace {
+
+int sweepIntervalMs(const ServerConfig& config)
+{
+    // Fine enough to honour the shortest deadline within a quarter of it, never busier than 10 ms.
+    const int shortest = std::min({config.handshakeTimeoutMs, config.pingIntervalMs, config.pongDeadlineMs});
+    return std::clamp(shortest / 4, 10, 1000);
+}
+
+// RFC 6455 section 4.2.2: the key the client sent, hashed with the protocol's GUID.
+QByteArray acceptKey(const QByteArray& clientKey)
+{
+    return QCryptographicHash::hash(clientKey + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+                                    QCryptographicHash::Sha1)
+        .toBase64();
+}
+
+} // namespace
+
+Worker::Worker(int index, const ServerConfig& config, const Authenticator* authenticator, Metrics* metrics,
+               std::atomic<int>* admitted, Broker* broker, QueueBudget* budget, ConnectionGate* gate)
+    : m_index(index), m_config(config), m_authenticator(authenticator), m_metrics(metrics),
+      m_admitted(admitted), m_broker(broker), m_budget(budget), m_gate(gate)
+{}
+
+Worker::~Worker()
+{
+    collectGarbage();
+    for (WsConnection* connection : std::as_const(m_unupgraded)) {
+        --*m_admitted;
+        leaveHandshake(connection);
+        if (connection->inGate)
+            m_gate->leave(connection->address);
+        delete connection;
+    }
+    for (ClientSession* session : std::as_const(m_sessions)) {
+        --m_metrics->connections;
+        for (const QString& topic : std::as_const(session->subscriptions()))
+            --m_metrics->subscriptions(Topic::parse(topic).kind());
+        --*m_admitted;
+        releaseDeferred(session);
+        if (session->connection()->inGate)
+            m_gate->leave(session->connection()->address);
+        delete session->connection(); // and the session it owns
+    }
+}
+
+void Worker::init()
+{
+    m_clock.start();
+    m_poller = new Poller(
+        [this](void* tag, quint32 events) { onSocketEvent(static_cast<WsConnection*>(tag), events); }, this);
+    m_sweepTimer = new QTimer(this);
+    m_sweepTimer->setInterval(sweepIntervalMs(m_config));
+    connect(m_sweepTimer, &QTimer::timeout, this, &Worker::sweep);
+    m_sweepTimer->start();
+}
+
+void Worker::adoptSocket(qintptr descriptor)
+{
+    const int fd = int(descriptor);
+    // Non-blocking for epoll; no Nagle, because a server frame is small and must not wait for the
+    // acknowledgement of the previous one.
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto* connection = new WsConnection(fd, m_clock.elapsed() + m_config.handshakeTimeoutMs,
+                                        m_config.maxMessageBytes, &m_metrics->queuedBytes);
+    if (!m_poller->isValid() || !m_poller->add(fd, connection)) {
+        qCWarning(lcWs) << "cannot watch an accepted socket; closing it";
+        --*m_admitted;
+        delete connection;
+        return;
+    }
+    m_unupgraded.insert(connection);
+    if (m_draining) {
+        rejectHttp(connection, 503, R"({"error":"server is shutting down"})");
+        return;
+    }
+    if (m_admitted->load() > m_config.maxConnections) {
+        ++m_metrics->rejectedAtCap;
+        qCWarning(lcWs) << "connection cap" << m_config.maxConnections << "reached; refusing"
+                        << connection->peerAddress();
+        rejectHttp(connection, 503, R"({"error":"too many connections"})", "Retry-After: 5\r\n");
+        return;
+    }
+    // Counted under one lock by the worker that adopts the socket, so a storm spread over the
+    // workers cannot overshoot either cap.
+    connection->address = ConnectionGate::addressOf(fd);
+    connection->inGate = true;
+    connection->handshakePending = true;
+    switch (m_gate->enter(connection->address)) {
+    case ConnectionGate::Verdict::Admit:
+        break;
+    case ConnectionGate::Verdict::TooManyFromAddress:
+        ++m_metrics->rejectedPerAddress;
+        qCWarning(lcWs).noquote() << "per-address cap" << m_config.maxConnectionsPerAddress
+                                  << "reached; refusing" << ConnectionGate::toString(connection->address);
+        rejectHttp(connection, 503, R"({"error":"too many connections from this address"})",
+                   "Retry-After: 5\r\n");
+        break;
+    case ConnectionGate::Verdict::TooManyHandshakes:
+        ++m_metrics->rejectedPendingHandshakes;
+        qCWarning(lcWs) << "pending handshake cap" << m_config.maxPendingHandshakes << "reached; refusing"
+                        << connection->peerAddress();
+        rejectHttp(connection, 503, R"({"error":"too many connections in the handshake"})",
+                   "Retry-After: 5\r\n");
+        break;
+    }
+}
+
+void Worker::leaveHandshake(WsConnection* connection)
+{
+    if (!connection->handshakePending)
+        return;
+    connection->handshakePending = false;
+    m_gate->handshakeDone();
+}
+
+void Worker::onSocketEvent(WsConnection* connection, quint32 events)
+{
+    if (connection->phase() == WsConnection::Phase::Closed)
+        return;
+    if (events & EPOLLOUT)
+        flushConnection(connection);
+    if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || connection->phase() == WsConnection::Phase::Closed)
+        return;
+    const bool ended = connection->readAvailable() == WsConnection::ReadResult::Ended;
+    switch (connection->phase()) {
+    case WsConnection::Phase::Request:
+        onRequestData(connection);
+        break;
+    case WsConnection::Phase::WebSocket:
+        onFrameData(connection);
+        break;
+    case WsConnection::Phase::Lingering:
+        connection->input().clear(); // the rest of a request we already answered
+        break;
+    case WsConnection::Phase::Closed:
+        return;
+    }
+    if (ended)
+        dropConnection(connection);
+}
+
+void Worker::onRequestData(WsConnection* connection)
+{
+    HttpRequestHead head;
+    switch (parseHttpHead(connection->input(), limits::kMaxRequestHeadBytes, &head)) {
+    case HttpParseStatus::Incomplete:
+        return;
+    case HttpParseStatus::TooLarge:
+        rejectHttp(connection, 431, R"({"error":"request head too large"})");
+        return;
+    case HttpParseStatus::Invalid:
+        rejectHttp(connection, 400, R"({"error":"malformed HTTP request"})");
+        return;
+    case HttpParseStatus::Complete:
+        break;
+    }
+    if (head.path != m_config.wsPath()) {
+        rejectHttp(connection, 404,
+                   R"({"error":"not found; the WebSocket endpoint is )" + m_config.wsPath().toUtf8() + "\"}");
+        return;
+    }
+    if (head.method != "GET") {
+        rejectHttp(connection, 405, R"({"error":"use GET with Upgrade: websocket"})", "Allow: GET\r\n");
+        return;
+    }
+    if (head.minorVersion < 1) {
+        // RFC 6455 4.1: the opening handshake is HTTP/1.1 or later.
+        rejectHttp(connection, 400, R"({"error":"WebSocket needs HTTP/1.1; this request is HTTP/1.0"})");
+        return;
+    }
+    if (!head.isWebSocketUpgrade()) {
+        rejectHttp(connection, 426,
+                   R"x({"error":"this endpoint speaks WebSocket only (Upgrade: websocket)"})x",
+                   "Upgrade: websocket\r\n");
+        return;
+    }
+    if (head.header("sec-websocket-version").trimmed() != "13") {
+        rejectHttp(connection, 426, R"({"error":"unsupported WebSocket version; this server speaks 13"})",
+                   "Sec-WebSocket-Version: 13\r\n");
+        return;
+    }
+    const QByteArray key = head.header("sec-websocket-key").trimmed();
+    if (QByteArray::fromBase64(key).size() != 16) {
+        rejectHttp(connection, 400, R"({"error":"missing or malformed Sec-WebSocket-Key"})");
+        return;
+    }
+    upgrade(connection, head, key);
+}
+
+void Worker::upgrade(WsConnection* connection, const HttpRequestHead& head, const QByteArray& key)
+{
+    // No subprotocol and no extension is selected: frames are plain JSON text.
+    queueBytes(connection, "HTTP/1.1 101 Switching Protocols\r\n"
+                           "Upgrade: websocket\r\n"
+                           "Connection: Upgrade\r\n"
+                           "Sec-WebSocket-Accept: " +
+                               acceptKey(key) + "\r\n\r\n");
+    connection->input().remove(0, head.length);
+    connection->setPhase(WsConnection::Phase::WebSocket);
+    m_unupgraded.remove(connection);
+    leaveHandshake(connection);
+    startSession(connection, head);
+    // Frames a client sent right behind its request.
+    if (!connection->input().isEmpty() && connection->phase() == WsConnection::Phase::WebSocket)
+        onFrameData(connection);
+}
+
+void Worker::rejectHttp(WsConnection* connection, int status, const QByteArray& body,
+                        const QByteArray& extraHeaders)
+{
+    connection->setPhase(WsConnection::Phase::Lingering);
+    connection->input().clear();
+    leaveHandshake(connection);
+    connection->deadlineMs = m_clock.elapsed() + m_config.handshakeTimeoutMs;
+    connection->closeWhenFlushed = true;
+    m_unupgraded.insert(connection);
+    queueBytes(connection, httpResponse(status, body, "application/json", extraHeaders));
+    flushConnection(connection);
+}
+
+void Worker::onFrameData(WsConnection* connection)
+{
+    QList<WsFrameParser::Event> events;
+    connection->parser().feed(connection->input(), &events);
+    if (connection->parser().isFinished())
+        connection->input().clear(); // nothing after an error or a close frame is read
+    ClientSession* session = connection->session();
+    for (WsFrameParser::Event& event : events) {
+        if (connection->phase() != WsConnection::Phase::WebSocket)
+            return;
+        switch (event.kind) {
+        case WsFrameParser::Event::Kind::Text:
+            onClientMessage(session, event.payload, false);
+            break;
+        case WsFrameParser::Event::Kind::Binary:
+            onClientMessage(session, event.payload, true);
+            break;
+        case WsFrameParser::Event::Kind::Ping:
+            if (session->state() != ClientSession::State::Closing)
+                queueBytes(connection, Outbox::pongFrame(event.payload));
+            break;
+        case WsFrameParser::Event::Kind::Pong:
+            if (session->state() == ClientSession::State::Ready)
+                session->pingSentAtMs = 0;
+            break;
+        case WsFrameParser::Event::Kind::Close:
+            if (session->state() == ClientSession::State::Closing) {
+                // The answer to our close: the handshake is complete, and the server closes TCP first.
+                dropConnection(connection);
+                return;
+            }
+            // The client's close: echo its code, then shut the connection down once that is sent.
+            closeSession(session, event.code, QString::fromUtf8(event.reason));
+            connection->closeWhenFlushed = true;
+            flushConnection(connection);
+            return;
+        case WsFrameParser::Event::Kind::Error:
+            // RFC 6455 section 7.1.7, failing the connection: our close frame, then the end of it,
+            // without waiting for an answer (nothing more of this stream is read).
+            qCInfo(lcWs).noquote() << "closing" << session->id() << "with" << event.code << "-"
+                                   << logSafe(event.reason);
+            closeSession(session, event.code, QString::fromUtf8(event.reason));
+            connection->closeWhenFlushed = true;
+            flushConnection(connection);
+            return;
+        }
+    }
+}
+
+void Worker::startSession(WsConnection* connection, const HttpRequestHead& head)
+{
+    const quint64 serial = ++m_nextSerial;
+    auto owned = std::make_unique<ClientSession>(
+        connection, serial, QUuid::createUuid().toString(QUuid::WithoutBraces), m_clock.elapsed());
+    ClientSession* session = owned.get();
+    connection->setSession(std::move(owned));
+    m_sessions.insert(serial, session);
+    ++m_metrics->connections;
+    ++m_metrics->connectionsTotal;
+    session->nextPingAtMs = m_clock.elapsed() + m_config.pingIntervalMs;
+
+    const QByteArray authorization = head.header("authorization").trimmed();
+    const QByteArray token = Authenticator::extractToken(authorization, head.query);
+    AuthResult result;
+    if (token.isEmpty() && !authorization.isEmpty()) {
+        // The client meant to sign in: silently serving it as anonymous would hide its mistake.
+        result.error = u"Authorization header carries no 'Bearer <token>' or 'token <token>'"_s;
+    } else {
+        // Checks the token's syntax first (a malformed one never reaches the forge or a log).
+        result = m_authenticator->authenticate(token);
+    }
+    if (!result.ok && protocol::isWellFormedToken(token) && m_authenticator->hasForgeVerifier() &&
+        !Authenticator::looksLikeJwt(token)) {
+        m_broker->verifyForgeToken(m_authenticator, this, token, connection->peerAddress(),
+                                   [this, serial](const AuthResult& forge) {
+                                       if (ClientSession* s = sessionFor(serial))
+                                           finishAuthentication(s, forge);
+                                   });
+        return;
+    }
+    finishAuthentication(session, result);
+}
+
+void Worker::finishAuthentication(ClientSession* session, const AuthResult& result)
+{
+    if (session->state() != ClientSession::State::Authenticating)
+        return;
+    if (!result.ok && result.transient) {
+        qCInfo(lcWs).noquote() << "turning away" << session->connection()->peerAddress() << "for now -"
+                               << logSafe(result.error);
+        closeSession(session, result.transientCode,
+                     result.reason.isEmpty() ? u"cannot verify the token now; try again later"_s
+                                             : result.reason);
+        return;
+    }
+    if (!result.ok) {
+        ++m_metrics->authFailures;
+        qCInfo(lcWs).noquote() << "refusing" << session->connection()->peerAddress() << "-"
+                               << logSafe(result.error);
+        closeSession(session, protocol::CloseCode::Unauthorized,
+                     result.reason.isEmpty() ? u"unauthorized"_s : result.reason);
+        return;
+    }
+    const QString& sid = result.identity.sessionId;
+    if (!sid.isEmpty() && !m_broker->revokedSessions().isLoaded()) {
+        // Redis unreachable since start-up: whether this session was logged out is unknown.
+        closeSession(session, protocol::CloseCode::GoingAway,
+                     u"cannot verify the session now; try again later"_s);
+        return;
+    }
+    if (m_broker->revokedSessions().contains(sid)) {
+        ++m_metrics->authFailures;
+        qCInfo(lcWs).noquote() << "refusing" << session->connection()->peerAddress() << "- revoked session";
+        closeSession(session, protocol::CloseCode::Unauthorized, u"revoked session"_s);
+        return;
+    }
+    session->setIdentity(result.identity);
+    session->setState(ClientSession::State::Ready);
+    holdForgeToken(session);
+    const Identity& who = session->identity();
+    protocol::Hello hello;
+    if (!who.isAnonymous())
+        hello.user = protocol::UserInfo{who.userId, who.login};
+    hello.session = session->id();
+    hello.heartbeat = std::max(1, m_config.pingIntervalMs / 1000);
+    if (!sendMessage(session, protocol::encode(hello)))
+        return;
+    qCDebug(lcWs).noquote() << "session" << session->id() << "user" << who.userId << logSafe(who.login);
+    if (!who.isAnonymous())
+        subscribe(session, Topic::user(who.userId), true);
+    processDeferred(session);
+}
+
+void Worker::onClientMessage(ClientSession* session, const QByteArray& payload, bool binary)
+{
+    if (session->state() == ClientSession::State::Closing)
+        return;
+    // The rate limit counts arrivals, so a client cannot pile up work behind a slow lookup.
+    const bool rateLimited = !session->takeMessageToken(m_clock.elapsed());
+    if (session->isBusy()) {
+        // Replies go out in request order: wait for the token check or the topic lookup in flight
+        // (the retained state it brings must precede any later reply).
+        // Past kMaxDeferredMessages / kMaxDeferredBytes a message is refused like a rate-limited one
+        // (`rate_limited`, payload not kept) rather than closing the connection: PROTOCOL.md has no
+        // close code for it, the client learns exactly which requests were dropped, and a client
+        // that sends a burst while its token is checked keeps its connection. Refusals in a row
+        // share one entry, so the list holds at most 2 x kMaxDeferredMessages + 1 entries.
+        QList<ClientSession::DeferredMessage>& deferred = session->deferred();
+        const bool overflow =
+            !rateLimited && (deferred.size() >= limits::kMaxDeferredMessages ||
+                             session->deferredBytes + payload.size() > limits::kMaxDeferredBytes);
+        if (overflow)
+            ++m_metrics->deferredOverflow;
+        if (rateLimited || overflow) {
+            if (!deferred.isEmpty() && deferred.last().rateLimited)
+                ++deferred.last().count;
+            else
+                deferred.append({QByteArray(), binary, true});
+            return;
+        }
+        deferred.append({payload, binary, false});
+        session->deferredBytes += payload.size();
+        m_metrics->queuedBytes += payload.size();
+        if (m_budget->isOver())
+            evictForBudget();
+        return;
+    }
+    handleClientMessage(session, {payload, binary, rateLimited});
+}
+
+void Worker::processDeferred(ClientSession* session)
+{
+    while (session->state() == ClientSession::State::Ready && !session->isBusy() &&
+           !session->deferred().isEmpty()) {
+        const ClientSession::DeferredMessage message = session->deferred().takeFirst();
+        session->deferredBytes -= message.payload.size();
+        m_metrics->queuedBytes -= message.payload.size();
+        handleClientMessage(session, message);
+    }
+}
+
+void Worker::handleClientMessage(ClientSession* session, const ClientSession::DeferredMessage& message)
+{
+    if (message.rateLimited) {
+        const QString dropped =
+            message.count == 1 ? u"message dropped"_s : u"%1 messages dropped"_s.arg(message.count);
+        sendError(session, ErrorCode::RateLimited,
+                  u"more than %1 messages per second, or more than %2 waiting for a reply; %3"_s
+                      .arg(limits::kClientMessagesPerSecond)
+                      .arg(limits::kMaxDeferredMessages)
+                      .arg(dropped));
+        return;
+    }
+    if (message.binary) {
+        sendError(session, ErrorCode::BadRequest,
+                  u"binary frames are not supported; send JSON text frames"_s);
+        return;
+    }
+    const auto decoded = protocol::decodeClientMessage(message.payload);
+    if (!decoded) {
+        sendError(session, ErrorCode::BadRequest, decoded.error);
+        return;
+    }
+    const protocol::ClientMessage& request = *decoded.value;
+    if (const auto* s = std::get_if<protocol::Subscribe>(&request))
+        subscribe(session, s->topic, false);
+    else if (const auto* u = std::get_if<protocol::Unsubscribe>(&request))
+        unsubscribe(session, u->topic);
+    else if (std::holds_alternative<protocol::Ping>(request))
+        sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Pong{})));
+    // A JSON pong needs no answer.
+}
+
+void Worker::subscribe(ClientSession* session, const QString& name, bool automatic)
+{
+    const Topic topic = Topic::parse(name);
+    if (!topic.isValid()) {
+        sendError(session, ErrorCode::UnknownTopic,
+                  u"unknown topic; expected user-{id}, project-board.{id} or public.<name>"_s,
+                  name.left(Topic::kMaxLength));
+        return;
+    }
+    if (session->subscriptions().contains(name)) {
+        // Bridge mode: re-subscribing to one's own user topic is the client's "poll the forge now"
+        // (after it acted on the forge directly); PROTOCOL.md allows clients no other message for it.
+        if (topic.kind() == Topic::Kind::User && topic.id() == session->identity().userId)
+            m_broker->requestRefresh(topic.id());
+        sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Subscribed{name})));
+        return;
+    }
+    const Identity& who = session->identity();
+    // The connection's own user topic does not count against the cap.
+    const qsizetype own =
+        (!who.isAnonymous() && session->subscriptions().contains(Topic::user(who.userId))) ? 1 : 0;
+    if (!automatic && session->subscriptions().size() - own >= limits::kMaxSubscriptionsPerConnection) {
+        sendError(session, ErrorCode::RateLimited,
+                  u"at most %1 subscriptions per connection"_s.arg(limits::kMaxSubscriptionsPerConnection),
+                  name);
+        return;
+    }
+    bool checkAccess = false;
+    switch (topic.kind()) {
+    case Topic::Kind::User:
+        if (topic.id() != who.userId && !session->tokenGrants(name)) {
+            sendError(session, ErrorCode::Forbidden, u"user topics are private to their user"_s, name);
+            return;
+        }
+        break;
+    case Topic::Kind::ProjectBoard:
+        if (who.isAnonymous()) {
+            sendError(session, ErrorCode::Forbidden, u"sign in to read project boards"_s, name);
+            return;
+        }
+        checkAccess = !session->tokenGrants(name);
+        break;
+    case Topic::Kind::Public:
+    case Topic::Kind::Invalid:
+        break;
+    }
+    session->setPendingTopic(name);
+    // Registered before the retained state is read, so no publication can fall between that read and
+    // the registration; what arrives meanwhile is held until the lookup answers (see deliver()).
+    addToIndex(session, name);
+    const quint64 serial = session->serial();
+    m_broker->resolveTopic(this, who.userId, checkAccess, name,
+                           [this, serial, name, automatic](bool allowed, const QList<QByteArray>& retained) {
+                               if (ClientSession* s = sessionFor(serial))
+                                   completeSubscribe(s, name, automatic, allowed, retained);
+                           });
+}
+
+void Worker::completeSubscribe(ClientSession* session, const QString& topic, bool automatic, bool allowed,
+                               const QList<QByteArray>& retained)
+{
+    if (session->pendingTopic() != topic || session->state() != ClientSession::State::Ready)
+        return;
+    session->setPendingTopic({});
+    const QList<ClientSession::HeldFrame> held = std::exchange(session->held(), {});
+    if (!allowed) {
+        removeFromIndex(session, topic);
+        sendError(session, ErrorCode::Forbidden, u"no access to this project board"_s, topic);
+    } else {
+        if (!automatic)
+            sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Subscribed{topic})));
+        for (const QByteArray& payload : retained)
+            sendMessage(session, payload);
+        // Publications that arrived during the lookup come after the retained state they may repeat
+        // (a repeated count or stopwatch list is harmless; a missed one would stay wrong).
+        for (const ClientSession::HeldFrame& frame : held) {
+            if (session->state() == ClientSession::State::Ready && session->mayRead(topic, frame.access)) {
+                queueBytes(session->connection(), frame.frame);
+                ++m_metrics->delivered;
+            }
+        }
+    }
+    processDeferred(session);
+}
+
+void Worker::unsubscribe(ClientSession* session, const QString& name)
+{
+    if (!Topic::parse(name).isValid()) {
+        sendError(session, ErrorCode::UnknownTopic, u"unknown topic"_s, name.left(Topic::kMaxLength));
+        return;
+    }
+    if (session->subscriptions().contains(name))
+        removeFromIndex(session, name);
+    sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Unsubscribed{name})));
+}
+
+void Worker::addToIndex(ClientSession* session, const QString& topic)
+{
+    session->subscriptions().insert(topic);
+    ++m_metrics->subscriptions(Topic::parse(topic).kind());
+    QSet<ClientSession*>& members = m_topicIndex[topic];
+    members.insert(session);
+    if (members.size() == 1)
+        m_broker->topicRefChanged(m_index, topic, +1);
+}
+
+void Worker::removeFromIndex(ClientSession* session, const QString& topic)
+{
+    if (!session->subscriptions().remove(topic))
+        return;
+    --m_metrics->subscriptions(Topic::parse(topic).kind());
+    auto it = m_topicIndex.find(topic);
+    if (it == m_topicIndex.end())
+        return;
+    it->remove(session);
+    if (it->isEmpty()) {
+        m_topicIndex.erase(it);
+        m_broker->topicRefChanged(m_index, topic, -1);
+    }
+}
+
+void Worker::deliver(const QList<Publication>& batch)
+{
+    // A session queueBytes() closes as slow stays in the member set being iterated until the end.
+    m_delivering = true;
+    QList<ClientSession*> revoked;
+    qint64 delivered = 0;
+    for (const Publication& publication : batch) {
+        const auto it = m_topicIndex.constFind(publication.topic);
+        if (it == m_topicIndex.cend())
+            continue;
+        // Framed once by the Broker, the only caller.
+        const QByteArray& frame = publication.frame;
+        for (ClientSession* session : *it) {
+            const bool isHere = !publication.logoutSession.isEmpty() &&
+                                session->identity().sessionId == publication.logoutSession;
+            if (isHere || revoked.contains(session)) {
+                // Its logout comes with its close, after this loop (closing edits this topic's set).
+                if (!revoked.contains(session))
+                    revoked.append(session);
+                continue;
+            }
+            if (session->pendingTopic() == publication.topic) {
+                session->held().append({frame, publication.access});
+                continue;
+            }
+            if (!session->mayRead(publication.topic, publication.access)) {
+                ++m_metrics->droppedForbidden;
+                continue;
+            }
+            if (session->state() != ClientSession::State::Ready)
+                continue;
+            if (queueBytes(session->connection(), frame))
+                ++delivered;
+        }
+    }
+    m_metrics->delivered += delivered;
+    m_delivering = false;
+    for (ClientSession* session : std::exchange(m_unindexAfterDelivery, {})) {
+        for (const QString& topic : QSet<QString>(session->subscriptions()))
+            removeFromIndex(session, topic);
+    }
+    for (ClientSession* session : std::as_const(revoked))
+        endRevokedSession(session);
+}
+
+void Worker::sendError(ClientSession* session, ErrorCode code, const QString& message, const QString& topic)
+{
+    ++m_metrics->clientErrors;
+    sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Error{code, message, topic})));
+}
+
+bool Worker::sendMessage(ClientSession* session, const QByteArray& utf8)
+{
+    if (session->state() == ClientSession::State::Closing)
+        return false;
+    return queueBytes(session->connection(), Outbox::textFrame(utf8));
+}
+
+bool Worker::queueBytes(WsConnection* connection, const QByteArray& bytes)
+{
+    if (connection->phase() == WsConnection::Phase::Closed)
+        return false;
+    Outbox& outbox = connection->outbox();
+    outbox.append(bytes);
+    if (!connection->inDirtyList) {
+        connection->inDirtyList = true;
+        m_dirty.append(connection);
+        if (!m_flushPosted) {
+            m_flushPosted = true;
+            QMetaObject::invokeMethod(this, &Worker::flushDirtyConnections, Qt::QueuedConnection);
+        }
+    }
+    ClientSession* session = connection->session();
+    const bool wasClosing = session && session->state() == ClientSession::State::Closing;
+    if (outbox.bytes() > m_config.maxSendQueueBytes) {
+        // A burst fills the outbox before the event loop writes it out; only what the kernel
+        // refuses counts against the client, so hand the kernel what it takes first.
+        flushConnection(connection);
+        if (outbox.bytes() > m_config.maxSendQueueBytes && session &&
+            session->state() != ClientSession::State::Closing) {
+            closeSlow(session, "send queue over the limit");
+            return false;
+        }
+    }
+    m_budget->noteBacklog(m_index, outbox.bytes());
+    if (m_budget->isOver())
+        evictForBudget();
+    // Evicted for the budget just now: what was queued is gone with the rest of its backlog.
+    return connection->phase() != WsConnection::Phase::Closed &&
+           !(session && !wasClosing && session->state() == ClientSession::State::Closing);
+}
+
+void Worker::flushConnection(WsConnection* connection)
+{
+    if (connection->phase() == WsConnection::Phase::Closed)
+        return;
+    switch (connection->outbox().flushTo(connection->fd())) {
+    case Outbox::FlushResult::Blocked:
+        if (!connection->writeInterest)
+            connection->writeInterest = m_poller->setWritable(connection->fd(), connection, true);
+        return;
+    case Outbox::FlushResult::Failed:
+        // Reset by the peer: epoll reports it as readable (an error), and onSocketEvent drops it.
+        return;
+    case Outbox::FlushResult::Done:
+        break;
+    }
+    if (connection->writeInterest) {
+        m_poller->setWritable(connection->fd(), connection, false);
+        connection->writeInterest = false;
+    }
+    if (connection->closeWhenFlushed) {
+        connection->closeWhenFlushed = false;
+        // Our FIN now, the descriptor when the peer's FIN arrives (onSocketEvent) or at the sweep's
+        // deadline: closing with unread bytes would send a reset, which can destroy the response or
+        // close frame before the peer has read it.
+        ::shutdown(connection->fd(), SHUT_WR);
+    }
+}
+
+void Worker::flushDirtyConnections()
+{
+    m_flushPosted = false;
+    const QList<WsConnection*> dirty = std::exchange(m_dirty, {});
+    for (WsConnection* connection : dirty) {
+        connection->inDirtyList = false;
+        flushConnection(connection);
+    }
+}
+
+qint64 Worker::backlogOf(ClientSession* session)
+{
+    return session->connection()->outbox().bytes() + session->deferredBytes;
+}
+
+void Worker::releaseDeferred(ClientSession* session)
+{
+    m_metrics->queuedBytes -= session->deferredBytes;
+    session->deferredBytes = 0;
+    session->deferred().clear();
+}
+
+void Worker::closeSlow(ClientSession* session, const char* why)
+{
+    WsConnection* connection = session->connection();
+    ++m_metrics->droppedSlowConsumer;
+    ++m_metrics->slowConsumerDisconnects;
+    qCWarning(lcWs).noquote() << "slow consumer" << session->id() << "has" << backlogOf(session)
+                              << "bytes queued," << why << "- closing with 4008";
+    // What it has not read is dropped, not sent: keeping it until the close handshake times out is
+    // exactly the memory the cap is there to bound.
+    connection->outbox().dropUnsent();
+    // Our FIN right behind the close frame (once the kernel takes it): the peer is not reading, so
+    // waiting for its close frame is only bounded by the sweep.
+    connection->closeWhenFlushed = true;
+    closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
+}
+
+void Worker::evictForBudget()
+{
+    m_budget->evictionStarted(m_index);
+    // Closing sessions queue their close frames through queueBytes(), which would come back here.
+    if (m_evicting || !m_budget->isOver())
+        return;
+    m_evicting = true;
+    // A broadcast fills every outbox for a moment before the pass that writes them out; only what
+    // a client leaves unread makes it a slow consumer, so the kernel takes what it can first.
+    flushDirtyConnections();
+    QList<std::pair<qint64, ClientSession*>> candidates;
+    if (m_budget->isOver()) {
+        for (ClientSession* session : std::as_const(m_sessions)) {
+            const qint64 backlog = backlogOf(session);
+            if (backlog > 0 && session->state() != ClientSession::State::Closing)
+                candidates.append({backlog, session});
+        }
+        std::sort(candidates.begin(), candidates.end(),
+                  [](const auto& a, const auto& b) { return a.first > b.first; });
+    }
+    qsizetype next = 0;
+    while (m_budget->isOver() && next < candidates.size()) {
+        const qint64 mine = candidates[next].first;
+        m_budget->setBacklog(m_index, mine);
+        qint64 theirs = 0;
+        const int holder = m_budget->largestHolder(&theirs);
+        if (holder != m_index && theirs > mine) {
+            // The largest backlog is on another thread: that worker evicts it on its own thread.
+            m_budget->requestEviction(holder);
+            break;
+        }
+        ClientSession* session = candidates[next++].second;
+        if (session->state() == ClientSession::State::Closing)
+            continue;
+        ++m_metrics->budgetEvictions;
+        closeSlow(session, "node over max_queued_bytes");
+    }
+    m_budget->setBacklog(m_index, next < candidates.size() ? candidates[next].first : 0);
+    if (m_budget->isOver() && next >= candidates.size()) {
+        // Nothing left here: the rest of the backlog is held by other workers.
+        qint64 theirs = 0;
+        const int holder = m_budget->largestHolder(&theirs);
+        if (holder >= 0 && holder != m_index)
+            m_budget->requestEviction(holder);
+    }
+    m_evicting = false;
+}
+
+void Worker::closeSession(ClientSession* session, quint16 code, const QString& reason)
+{
+    if (session->state() == ClientSession::State::Closing)
+        return;
+    session->setState(ClientSession::State::Closing);
+    releaseForgeToken(session);
+    // Stop delivering at once; the session itself goes when the connection does.
+    if (m_delivering) {
+        m_unindexAfterDelivery.append(session);
+    } else {
+        for (const QString& topic : QSet<QString>(session->subscriptions()))
+            removeFromIndex(session, topic);
+    }
+    session->setPendingTopic({});
+    session->held().clear();
+    releaseDeferred(session);
+    // The close handshake may not finish (a peer that stopped reading): the sweep cuts it later.
+    session->pingSentAtMs = m_clock.elapsed();
+    // Behind what was queued before it; nothing is sent after it.
+    WsConnection* connection = session->connection();
+    queueBytes(connection, Outbox::closeFrame(code, reason.toUtf8()));
+    flushConnection(connection);
+}
+
+void Worker::dropConnection(WsConnection* connection)
+{
+    if (connection->phase() == WsConnection::Phase::Closed)
+        return;
+    m_poller->remove(connection->fd());
+    connection->closeDescriptor(); // and its outbox, uncounted from the node's queued bytes
+    m_unupgraded.remove(connection);
+    leaveHandshake(connection);
+    if (connection->inGate) {
+        connection->inGate = false;
+        m_gate->leave(connection->address);
+    }
+    if (connection->inDirtyList) {
+        m_dirty.removeOne(connection);
+        connection->inDirtyList = false;
+    }
+    --*m_admitted;
+    m_graveyard.append(connection);
+    if (m_graveyard.size() == 1)
+        QMetaObject::invokeMethod(this, &Worker::collectGarbage, Qt::QueuedConnection);
+    if (ClientSession* session = connection->session()) {
+        removeSession(session);
+        checkDrained();
+    }
+}
+
+void Worker::removeSession(ClientSession* session)
+{
+    releaseDeferred(session);
+    releaseForgeToken(session);
+    for (const QString& topic : QSet<QString>(session->subscriptions()))
+        removeFromIndex(session, topic);
+    m_sessions.remove(session->serial());
+    --m_metrics->connections;
+}
+
+void Worker::collectGarbage()
+{
+    const QList<WsConnection*> dead = std::exchange(m_graveyard, {});
+    qDeleteAll(dead);
+}
+
+void Worker::revokeSessions(const QSet<QString>& sessionIds)
+{
+    const QList<ClientSession*> sessions = m_sessions.values();
+    for (ClientSession* session : sessions) {
+        if (sessionIds.contains(session->identity().sessionId))
+            endRevokedSession(session);
+    }
+}
+
+void Worker::endRevokedSession(ClientSession* session)
+{
+    // Also reached for a session whose user topic delivered the logout: whichever comes first ends it.
+    if (session->state() != ClientSession::State::Ready)
+        return;
+    if (!sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Logout{u"here"_s}))))
+        return;
+    closeSession(session, protocol::CloseCode::Unauthorized, u"session revoked"_s);
+}
+
+void Worker::closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason)
+{
+    if (!m_forgeTokenRefs.contains(tokenKey))
+        return;
+    const QList<ClientSession*> sessions = m_sessions.values();
+    for (ClientSession* session : sessions) {
+        if (session->identity().forgeTokenKey == tokenKey)
+            closeSession(session, code, reason);
+    }
+}
+
+void Worker::holdForgeToken(ClientSession* session)
+{
+    const QByteArray& key = session->identity().forgeTokenKey;
+    if (!key.isEmpty() && ++m_forgeTokenRefs[key] == 1)
+        m_broker->tokenRefChanged(m_index, key, +1);
+}
+
+void Worker::releaseForgeToken(ClientSession* session)
+{
+    const QByteArray key = session->identity().forgeTokenKey;
+    if (key.isEmpty())
+        return;
+    Identity identity = session->identity();
+    identity.forgeTokenKey.clear();
+    session->setIdentity(std::move(identity));
+    auto it = m_forgeTokenRefs.find(key);
+    if (it != m_forgeTokenRefs.end() && --*it == 0) {
+        m_forgeTokenRefs.erase(it);
+        m_broker->tokenRefChanged(m_index, key, -1);
+    }
+}
+
+void Worker::sweep()
+{
+    const qint64 now = m_clock.elapsed();
+    const QList<WsConnection*> unupgraded = m_unupgraded.values();
+    for (WsConnection* connection : unupgraded) {
+        if (now < connection->deadlineMs)
+            continue;
+        if (connection->phase() == WsConnection::Phase::Request) {
+            ++m_metrics->handshakeTimeouts;
+            qCInfo(lcWs).noquote() << "handshake timeout for" << connection->peerAddress();
+            rejectHttp(connection, 408, R"({"error":"request head not received in time"})");
+        } else {
+            dropConnection(connection); // a peer that never read our response
+        }
+    }
+
+    const QList<ClientSession*> sessions = m_sessions.values();
+    // This worker's largest backlog, measured once per sweep: what the budget's eviction compares
+    // (queueBytes() only ever raises it).
+    qint64 largest = 0;
+    for (ClientSession* session : sessions) {
+        WsConnection* connection = session->connection();
+        if (session->state() != ClientSession::State::Closing)
+            largest = std::max(largest, backlogOf(session));
+        switch (session->state()) {
+        case ClientSession::State::Authenticating:
+            if (now - session->createdAtMs() > m_config.handshakeTimeoutMs) {
+                ++m_metrics->handshakeTimeouts;
+                closeSession(session, protocol::CloseCode::GoingAway, u"authentication timed out"_s);
+            }
+            break;
+        case ClientSession::State::Closing:
+            // Give the close handshake one pong deadline, then cut the TCP connection.
+            if (now - session->pingSentAtMs > m_config.pongDeadlineMs)
+                dropConnection(connection);
+            break;
+        case ClientSession::State::Ready:
+            if (session->pingSentAtMs != 0 && now - session->pingSentAtMs > m_config.pongDeadlineMs) {
+                ++m_metrics->pongTimeouts;
+                qCInfo(lcWs).noquote() << "no pong from" << session->id() << "within"
+                                       << m_config.pongDeadlineMs << "ms; dropping";
+                dropConnection(connection);
+            } else if (session->pingSentAtMs == 0 && now >= session->nextPingAtMs) {
+                session->pingSentAtMs = now;
+                session->nextPingAtMs = now + m_config.pingIntervalMs;
+                // Through the outbox like every other frame, so it never overtakes one.
+                queueBytes(connection, m_pingFrame);
+            }
+            break;
+        }
+    }
+    m_budget->setBacklog(m_index, largest);
+}
+
+void Worker::drain()
+{
+    m_draining = true;
+    const QList<WsConnection*> unupgraded = m_unupgraded.values();
+    for (WsConnection* connection : unupgraded) {
+        if (connection->phase() == WsConnection::Phase::Request)
+            rejectHttp(connection, 503, R"({"error":"server is shutting down"})");
+    }
+    const QList<ClientSession*> sessions = m_sessions.values();
+    for (ClientSession* session : sessions)
+        closeSession(session, protocol::CloseCode::GoingAway, u"server going away"_s);
+    checkDrained();
+}
+
+void Worker::checkDrained()
+{
+    if (m_draining && m_sessions.isEmpty())
+        Q_EMIT drained();
+}
+
+} // namespace forgewire

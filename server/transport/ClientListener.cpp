@@ -1,0 +1,20 @@
+#include "transport/ClientListener.h"
+
+#include "session/Worker.h"
+
+namespace forgewire {
+
+ClientListener::ClientListener(QList<Worker*> workers, std::atomic<int>* admitted, QObject* parent)
+    : QTcpServer(parent), m_workers(std::move(workers)), m_admitted(admitted)
+{}
+
+void ClientListener::incomingConnection(qintptr descriptor)
+{
+    // Counted here, before the hand-over, so a connect storm cannot overshoot the cap between threads.
+    ++*m_admitted;
+    Worker* worker = m_workers[m_next++ % m_workers.size()];
+    QMetaObject::invokeMethod(
+        worker, [worker, descriptor] { worker->adoptSocket(descriptor); }, Qt::QueuedConnection);
+}
+
+} // namespace forgewire

@@ -1,0 +1,84 @@
+#include "transport/ConnectionGate.h"
+
+#include <QHostAddress>
+
+#include <sys/socket.h>
+
+namespace forgewire {
+
+ConnectionGate::ConnectionGate(int maxPerAddress, int maxPendingHandshakes)
+    : m_maxPerAddress(maxPerAddress), m_maxPending(maxPendingHandshakes)
+{}
+
+ConnectionGate::Address ConnectionGate::addressOf(int fd)
+{
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    Address address;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
+        return address; // already gone: every such descriptor shares one harmless key
+    const QHostAddress peer(reinterpret_cast<const sockaddr*>(&storage));
+    bool isIpv4 = false;
+    const quint32 ipv4 = peer.toIPv4Address(&isIpv4); // also unwraps ::ffff:a.b.c.d
+    if (isIpv4) {
+        address.bits = ipv4;
+        return address;
+    }
+    const Q_IPV6ADDR ipv6 = peer.toIPv6Address();
+    for (int i = 0; i < 8; ++i)
+        address.bits = (address.bits << 8) | ipv6[i];
+    address.ipv6 = true;
+    return address;
+}
+
+QString ConnectionGate::toString(const Address& address)
+{
+    if (!address.ipv6)
+        return QHostAddress(quint32(address.bits)).toString();
+    Q_IPV6ADDR ipv6{};
+    for (int i = 0; i < 8; ++i)
+        ipv6[i] = quint8(address.bits >> (56 - 8 * i));
+    return QHostAddress(ipv6).toString() + QStringLiteral("/64");
+}
+
+ConnectionGate::Verdict ConnectionGate::enter(const Address& address)
+{
+    QMutexLocker lock(&m_mutex);
+    const int fromAddress = ++m_perAddress[address];
+    ++m_pending;
+    if (fromAddress > m_maxPerAddress)
+        return Verdict::TooManyFromAddress;
+    if (m_pending > m_maxPending)
+        return Verdict::TooManyHandshakes;
+    return Verdict::Admit;
+}
+
+void ConnectionGate::handshakeDone()
+{
+    QMutexLocker lock(&m_mutex);
+    --m_pending;
+}
+
+void ConnectionGate::leave(const Address& address)
+{
+    QMutexLocker lock(&m_mutex);
+    auto it = m_perAddress.find(address);
+    if (it == m_perAddress.end())
+        return;
+    if (--*it <= 0)
+        m_perAddress.erase(it);
+}
+
+int ConnectionGate::connectionsFrom(const Address& address) const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_perAddress.value(address);
+}
+
+int ConnectionGate::pendingHandshakes() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_pending;
+}
+
+} // namespace forgewire

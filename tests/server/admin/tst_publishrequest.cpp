@@ -1,0 +1,150 @@
+// Validation of publish API input into Publications (PublishRequest.h).
+
+#include "admin/PublishRequest.h"
+#include "protocol/Protocol.h"
+
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace forgewire;
+using namespace Qt::StringLiterals;
+
+class TestPublishRequest : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void accepted_data();
+    void accepted();
+    void rejected_data();
+    void rejected();
+    void logoutNeverCarriesTheSession();
+    void boardTopicFilledIn();
+    void batchAllOrNothing();
+};
+
+void TestPublishRequest::accepted_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<bool>("retain");
+    // A user's state is retained whatever the flag says (PROTOCOL.md: the latest is kept).
+    QTest::newRow("count, retain left out")
+        << QByteArray(R"({"topic":"user-7","message":{"type":"notification-count","count":3}})")
+        << u"notification-count"_s << true;
+    QTest::newRow("stopwatches, retain false")
+        << QByteArray(R"({"topic":"user-7","message":{"type":"stopwatches","data":[]},"retain":false})")
+        << u"stopwatches"_s << true;
+    QTest::newRow("public count not retained")
+        << QByteArray(R"({"topic":"public.x","message":{"type":"notification-count","count":1}})")
+        << u"notification-count"_s << false;
+    QTest::newRow("count retained")
+        << QByteArray(R"({"topic":"user-7","message":{"type":"notification-count","count":3},"retain":true})")
+        << u"notification-count"_s << true;
+    QTest::newRow("stopwatches empty")
+        << QByteArray(R"({"topic":"user-7","message":{"type":"stopwatches","data":[]},"retain":true})")
+        << u"stopwatches"_s << true;
+    QTest::newRow("board")
+        << QByteArray(
+               R"({"topic":"project-board.4","message":{"type":"board","topic":"project-board.4","event":"project.deleted","data":{}}})")
+        << u"board"_s << false;
+    QTest::newRow("public board")
+        << QByteArray(
+               R"({"topic":"public.x","message":{"type":"board","event":"card.linked","data":{"issue_id":1,"column_id":2}}})")
+        << u"board"_s << false;
+    QTest::newRow("public count retained")
+        << QByteArray(
+               R"({"topic":"public.x","message":{"type":"notification-count","count":0},"retain":true})")
+        << u"notification-count"_s << true;
+}
+
+void TestPublishRequest::accepted()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, type);
+    QFETCH(bool, retain);
+    const publish::Result r = publish::fromEnvelopeBody(body);
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    QCOMPARE(r.publications.size(), 1);
+    const Publication& p = r.publications.first();
+    QCOMPARE(p.type, type);
+    QCOMPARE(p.retain, retain);
+    // The payload is the canonical encoding of a valid server message.
+    const auto decoded = protocol::decodeServerMessage(p.payload);
+    QVERIFY2(decoded, qPrintable(decoded.error));
+    QCOMPARE(protocol::typeName(*decoded.value), type);
+}
+
+void TestPublishRequest::rejected_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("not json") << QByteArray("nope") << u"malformed JSON"_s;
+    QTest::newRow("no topic") << QByteArray(R"({"message":{"type":"ping"}})")
+                              << u"'topic' must be a string"_s;
+    QTest::newRow("no message") << QByteArray(R"({"topic":"user-1"})") << u"'message' must be an object"_s;
+    QTest::newRow("bad topic")
+        << QByteArray(R"({"topic":"user-x","message":{"type":"notification-count","count":1}})")
+        << u"unknown topic"_s;
+    QTest::newRow("ping") << QByteArray(R"({"topic":"user-1","message":{"type":"ping"}})")
+                          << u"cannot be published"_s;
+    QTest::newRow("error")
+        << QByteArray(R"({"topic":"user-1","message":{"type":"error","code":"forbidden","message":"x"}})")
+        << u"cannot be published"_s;
+    QTest::newRow("logout public") << QByteArray(
+                                          R"({"topic":"public.a","message":{"type":"logout","data":"s"}})")
+                                   << u"logout goes to"_s;
+    QTest::newRow("topic mismatch")
+        << QByteArray(
+               R"({"topic":"project-board.1","message":{"type":"board","topic":"project-board.2","event":"project.deleted","data":{}}})")
+        << u"differs"_s;
+    QTest::newRow("retain logout")
+        << QByteArray(R"({"topic":"user-1","message":{"type":"logout","data":"s"},"retain":true})")
+        << u"only notification-count"_s;
+    QTest::newRow("too large")
+        << QByteArray(
+               R"({"topic":"public.a","message":{"type":"board","event":"project.updated","data":{"title":")" +
+               QByteArray(70000, 'x') + R"(","description":"","is_closed":false}}})")
+        << u"the limit is"_s;
+}
+
+void TestPublishRequest::rejected()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, error);
+    const publish::Result r = publish::fromEnvelopeBody(body);
+    QVERIFY(r.publications.isEmpty());
+    QVERIFY2(r.error.contains(error), qPrintable(r.error));
+}
+
+void TestPublishRequest::logoutNeverCarriesTheSession()
+{
+    const publish::Result r =
+        publish::build(u"user-7"_s, {{u"type"_s, u"logout"_s}, {u"data"_s, u"secret-sid"_s}}, false);
+    QVERIFY(r.error.isEmpty());
+    const Publication& p = r.publications.first();
+    QCOMPARE(p.logoutSession, u"secret-sid"_s);
+    QCOMPARE(p.payload, QByteArray(R"({"data":"elsewhere","type":"logout"})"));
+}
+
+void TestPublishRequest::boardTopicFilledIn()
+{
+    const publish::Result r = publish::build(
+        u"project-board.9"_s,
+        {{u"type"_s, u"board"_s}, {u"event"_s, u"project.deleted"_s}, {u"data"_s, QJsonObject()}}, false);
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    QVERIFY(r.publications.first().payload.contains(R"("topic":"project-board.9")"));
+}
+
+void TestPublishRequest::batchAllOrNothing()
+{
+    const QByteArray body = R"([{"topic":"user-1","message":{"type":"notification-count","count":1}},
+                                {"topic":"user-2","message":{"type":"notification-count","count":2}},
+                                {"topic":"user-3","message":{"type":"notification-count"}}])";
+    const publish::Result r = publish::fromEnvelopeBody(body);
+    QVERIFY(r.publications.isEmpty());
+    QVERIFY(r.error.startsWith(u"item 2: "_s));
+}
+
+QTEST_APPLESS_MAIN(TestPublishRequest)
+#include "tst_publishrequest.moc"

@@ -1,0 +1,835 @@
+// The Redis engine against a real redis-server started here on a free port: two nodes in one
+// process behave as one (cross-node delivery exactly once, shared retained state and ACLs), each node
+// holds one Redis subscription per topic, and Redis outages (down at start, restart, kill, hang)
+// turn into readyz 503 / publish 503 and recover by themselves; a node that was away gets the
+// retained state other nodes stored meanwhile.
+
+#include "TestSupport.h"
+#include "engine/redis/RedisEngine.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTest>
+
+#include <hiredis/hiredis.h>
+
+#include <signal.h>
+
+using namespace forgewire;
+using namespace forgewire::test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Longest the engine may take to come back: the reconnect backoff is capped at 5 s.
+constexpr int kRecoverMs = RedisEngine::kReconnectMaxMs + 5000;
+
+quint16 freePort()
+{
+    QTcpServer server;
+    server.listen(QHostAddress::LocalHost, 0);
+    return server.serverPort();
+}
+
+// A redis-server child process on a fixed port, plus a blocking hiredis client for checks (the
+// test may block; the server code under test may not).
+class RedisServer
+{
+public:
+    // `extraArguments` go to redis-server (e.g. --requirepass); `auth` is the AUTH this test's own
+    // client sends first (empty: none).
+    explicit RedisServer(quint16 port, QStringList extraArguments = {}, QByteArrayList auth = {})
+        : m_port(port), m_extraArguments(std::move(extraArguments)), m_auth(std::move(auth))
+    {}
+    ~RedisServer() { stop(); }
+
+    static QString binary() { return QStandardPaths::findExecutable(u"redis-server"_s); }
+
+    bool start()
+    {
+        m_process.setProgram(binary());
+        m_process.setArguments(QStringList{u"--port"_s, QString::number(m_port), u"--bind"_s, u"127.0.0.1"_s,
+                                           u"--save"_s, u""_s, u"--appendonly"_s, u"no"_s} +
+                               m_extraArguments);
+        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_process.setStandardOutputFile(QProcess::nullDevice());
+        m_process.start();
+        if (!m_process.waitForStarted(kWaitMs))
+            return false;
+        return waitFor([this] { return command({"PING"}) == "PONG"; });
+    }
+    void stop()
+    {
+        disconnectClient();
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        resume();
+        m_process.kill();
+        m_process.waitForFinished(kWaitMs);
+    }
+    void pause() { ::kill(pid_t(m_process.processId()), SIGSTOP); }
+    void resume() { ::kill(pid_t(m_process.processId()), SIGCONT); }
+    bool isRunning() const { return m_process.state() == QProcess::Running; }
+    quint16 port() const { return m_port; }
+    QString url() const { return u"redis://127.0.0.1:%1/0"_s.arg(m_port); }
+
+    // A string, status or integer reply as text; empty on error.
+    QByteArray command(const QByteArrayList& args)
+    {
+        const redisReply* reply = raw(args);
+        if (!reply)
+            return {};
+        QByteArray out;
+        if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS)
+            out = QByteArray(reply->str, qsizetype(reply->len));
+        else if (reply->type == REDIS_REPLY_INTEGER)
+            out = QByteArray::number(reply->integer);
+        freeReplyObject(const_cast<redisReply*>(reply));
+        return out;
+    }
+    // The id of the one pub/sub connection subscribed to exactly `channels` channels; -1 unless
+    // exactly one matches.
+    qint64 subscriberWith(int channels)
+    {
+        qint64 id = -1;
+        int matches = 0;
+        const QByteArray list = command({"CLIENT", "LIST", "TYPE", "pubsub"});
+        for (const QByteArray& line : list.split('\n')) {
+            const QByteArrayList fields = line.trimmed().split(' ');
+            if (fields.contains("sub=" + QByteArray::number(channels)) && fields.value(0).startsWith("id=")) {
+                id = fields.value(0).mid(3).toLongLong();
+                ++matches;
+            }
+        }
+        return matches == 1 ? id : -1;
+    }
+    // Subscribers of `channel` across all nodes (each node counts once per topic if it does it right).
+    int numsub(const QByteArray& channel)
+    {
+        const redisReply* reply = raw({"PUBSUB", "NUMSUB", channel});
+        int count = -1;
+        if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2)
+            count = int(reply->element[1]->integer);
+        if (reply)
+            freeReplyObject(const_cast<redisReply*>(reply));
+        return count;
+    }
+
+private:
+    const redisReply* raw(const QByteArrayList& args)
+    {
+        if (!m_client) {
+            const timeval timeout{1, 0};
+            m_client = redisConnectWithTimeout("127.0.0.1", m_port, timeout);
+            if (!m_client || m_client->err) {
+                disconnectClient();
+                return nullptr;
+            }
+            redisSetTimeout(m_client, timeout);
+            if (!m_auth.isEmpty()) {
+                m_auth.prepend("AUTH");
+                const redisReply* auth = raw(m_auth);
+                m_auth.removeFirst();
+                const bool ok = auth && auth->type != REDIS_REPLY_ERROR;
+                if (auth)
+                    freeReplyObject(const_cast<redisReply*>(auth));
+                if (!ok) {
+                    disconnectClient();
+                    return nullptr;
+                }
+            }
+        }
+        std::vector<const char*> argv;
+        std::vector<size_t> lengths;
+        for (const QByteArray& a : args) {
+            argv.push_back(a.constData());
+            lengths.push_back(size_t(a.size()));
+        }
+        auto* reply = static_cast<redisReply*>(
+            redisCommandArgv(m_client, int(argv.size()), argv.data(), lengths.data()));
+        if (!reply)
+            disconnectClient();
+        return reply;
+    }
+    void disconnectClient()
+    {
+        if (m_client)
+            redisFree(m_client);
+        m_client = nullptr;
+    }
+
+    quint16 m_port;
+    QStringList m_extraArguments;
+    QByteArrayList m_auth;
+    QProcess m_process;
+    redisContext* m_client = nullptr;
+};
+
+std::unique_ptr<ServerFixture> startNode(const QString& redisUrl)
+{
+    ServerConfig config = testConfig();
+    config.engine = redisUrl;
+    auto node = std::make_unique<ServerFixture>(config);
+    if (!node->start()) {
+        qWarning() << "node did not start:" << node->error();
+        return nullptr;
+    }
+    return node;
+}
+
+bool waitReady(const ServerFixture& node, int timeoutMs = kRecoverMs)
+{
+    return waitFor([&] { return node.server()->isReady(); }, timeoutMs);
+}
+
+int readyz(const ServerFixture& node)
+{
+    return node.admin("GET", u"/readyz"_s).status;
+}
+
+HttpReply publishCount(const ServerFixture& node, qint64 userId, int count)
+{
+    return node.admin("PUT", u"/api/v1/users/%1/notification-count"_s.arg(userId),
+                      QByteArray(R"({"count":)") + QByteArray::number(count) + '}');
+}
+
+// Opens a client as user `userId` and reads its hello.
+std::unique_ptr<WsClient> connectUser(const ServerFixture& node, qint64 userId)
+{
+    auto client = std::make_unique<WsClient>();
+    if (!client->open(node.wsUrl(), makeToken(userId, u"user%1"_s.arg(userId))) ||
+        client->nextOfType(u"hello"_s).isEmpty())
+        return nullptr;
+    return client;
+}
+
+std::unique_ptr<WsClient> connectAndSubscribe(const ServerFixture& node, const QString& topic,
+                                              qint64 userId = 7)
+{
+    auto client = connectUser(node, userId);
+    if (!client)
+        return nullptr;
+    client->subscribe(topic);
+    if (client->nextOfType(u"subscribed"_s).value("topic"_L1).toString() != topic)
+        return nullptr;
+    return client;
+}
+
+QString title(const QJsonObject& boardEvent)
+{
+    return boardEvent.value("data"_L1).toObject().value("title"_L1).toString();
+}
+
+// Messages of `type` that arrive within `ms`.
+int countOfType(WsClient& client, const QString& type, int ms)
+{
+    client.silentFor(ms);
+    int n = 0;
+    for (const QJsonObject& m : std::as_const(client.queue()))
+        n += m.value("type"_L1).toString() == type ? 1 : 0;
+    client.queue().clear();
+    return n;
+}
+
+} // namespace
+
+class TestRedisEngine : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void parseUrl();
+    void crossNodeDeliveryExactlyOnce();
+    void oneSubscriptionPerTopicPerNode();
+    void retainedStateShared();
+    void aclShared();
+    void redisDownAtStart();
+    void redisRestartMidRun();
+    void gapPublishRedeliveredAfterSubscriberLoss();
+    void publishFailsFastWhenRedisKilled();
+    void hungRedisTimesOut();
+    void failedCommandInTransactionReported();
+    void passwordFromUrl();
+    void aclUserFromUrl();
+    void channelNotPayloadNamesTheTopic();
+    void revocationReachesEveryNodeAndSurvivesRestarts();
+
+private:
+    std::unique_ptr<RedisServer> m_redis;
+};
+
+void TestRedisEngine::initTestCase()
+{
+    if (RedisServer::binary().isEmpty())
+        QSKIP("redis-server is not installed");
+}
+
+void TestRedisEngine::init()
+{
+    m_redis = std::make_unique<RedisServer>(freePort());
+    QVERIFY(m_redis->start());
+}
+
+void TestRedisEngine::cleanup()
+{
+    m_redis.reset();
+}
+
+void TestRedisEngine::parseUrl()
+{
+    QString error;
+    const auto full = RedisEngine::parseUrl(u"redis://redis.internal:6380/3"_s, &error);
+    QVERIFY2(full, qPrintable(error));
+    QCOMPARE(full->host, u"redis.internal"_s);
+    QCOMPARE(full->port, quint16(6380));
+    QCOMPARE(full->db, 3);
+    const auto bare = RedisEngine::parseUrl(u"redis://127.0.0.1"_s, &error);
+    QVERIFY2(bare, qPrintable(error));
+    QCOMPARE(bare->port, quint16(6379));
+    QCOMPARE(bare->db, 0);
+    for (const QString& bad : {u"redis://"_s, u"http://h:1/0"_s, u"redis://h:1/x"_s, u"redis://h:1/-1"_s,
+                               u"redis://hunter2@h:1/0"_s, u"redis://u:hunter2@h:1/x"_s}) {
+        error.clear();
+        QVERIFY2(!RedisEngine::parseUrl(bad, &error), qPrintable(bad));
+        QVERIFY(!error.isEmpty());
+        // A password (or what may be one) never reaches a log or an error message.
+        QVERIFY2(!error.contains("hunter2"_L1), qPrintable(error));
+    }
+    // Credentials, percent-decoded: a password alone (requirepass) and a Redis 6 ACL user.
+    const auto password = RedisEngine::parseUrl(u"redis://:p%40ss%3Aw%2Fd@127.0.0.1:6380/1"_s, &error);
+    QVERIFY2(password, qPrintable(error));
+    QCOMPARE(password->user, QString());
+    QCOMPARE(password->password, u"p@ss:w/d"_s);
+    QCOMPARE(password->db, 1);
+    const auto acl = RedisEngine::parseUrl(u"redis://al%20ice:s3cret@h/2"_s, &error);
+    QVERIFY2(acl, qPrintable(error));
+    QCOMPARE(acl->user, u"al ice"_s);
+    QCOMPARE(acl->password, u"s3cret"_s);
+    QCOMPARE(RedisEngine::redactedUrl(u"redis://alice:s3cret@h/2"_s), u"redis://alice:***@h/2"_s);
+    QCOMPARE(RedisEngine::redactedUrl(u"redis://s3cret@h/2"_s), u"redis://***@h/2"_s);
+    // A bad URL is a start-up error, not a node that retries forever.
+    ServerConfig config = testConfig();
+    config.engine = u"redis://h:1/x"_s;
+    ServerFixture node(config);
+    QVERIFY(!node.start());
+    QVERIFY(node.error().contains("redis://h:1/x"_L1));
+}
+
+void TestRedisEngine::crossNodeDeliveryExactlyOnce()
+{
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    auto onA = connectUser(*a, 7);
+    auto onB = connectUser(*b, 7);
+    QVERIFY(onA && onB);
+    // Both nodes subscribed before publishing, so neither can miss it.
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:user-7") == 2; }));
+
+    QCOMPARE(publishCount(*a, 7, 3).status, 202);
+    const QJsonObject got = onB->nextOfType(u"notification-count"_s);
+    QCOMPARE(got.value("count"_L1).toInt(), 3);
+    QCOMPARE(onA->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 3);
+    // Exactly once: no echo from the publishing node's own delivery path.
+    QCOMPARE(countOfType(*onA, u"notification-count"_s, 300), 0);
+    QCOMPARE(countOfType(*onB, u"notification-count"_s, 0), 0);
+
+    // And the other way round, with a user only B has.
+    auto eve = connectUser(*b, 9);
+    QVERIFY(eve);
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:user-9") == 1; }));
+    QCOMPARE(publishCount(*a, 9, 1).status, 202);
+    QCOMPARE(eve->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 1);
+    QCOMPARE(countOfType(*eve, u"notification-count"_s, 300), 0);
+    QCOMPARE(countOfType(*onA, u"notification-count"_s, 0), 0);
+}
+
+void TestRedisEngine::oneSubscriptionPerTopicPerNode()
+{
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    const QString topic = u"public.news"_s;
+    const QByteArray channel = RedisEngine::topicChannel(topic);
+    QCOMPARE(channel, QByteArray("fw:topic:public.news"));
+    QCOMPARE(m_redis->numsub(channel), 0);
+
+    auto first = connectAndSubscribe(*a, topic);
+    auto second = connectAndSubscribe(*a, topic, 8);
+    QVERIFY(first && second);
+    QVERIFY(waitFor([&] { return m_redis->numsub(channel) == 1; }));
+    // Settled: the second client on the same node added no Redis subscription.
+    QTest::qWait(200);
+    QCOMPARE(m_redis->numsub(channel), 1);
+
+    auto third = connectAndSubscribe(*b, topic, 9);
+    QVERIFY(third);
+    QVERIFY(waitFor([&] { return m_redis->numsub(channel) == 2; }));
+
+    // Both local clients get one copy each of a publish made on the other node.
+    QVERIFY(b->publish(
+        u"/api/v1/publish"_s,
+        R"({"topic":"public.news","message":{"type":"board","event":"project.updated","data":{"title":"one","description":"","is_closed":false}}})"));
+    QCOMPARE(title(first->nextOfType(u"board"_s)), u"one"_s);
+    QCOMPARE(title(second->nextOfType(u"board"_s)), u"one"_s);
+    QCOMPARE(title(third->nextOfType(u"board"_s)), u"one"_s);
+    QCOMPARE(countOfType(*first, u"board"_s, 300), 0);
+
+    // Unsubscribe on the last local subscriber only.
+    first->send({{u"type"_s, u"unsubscribe"_s}, {u"topic"_s, topic}});
+    QVERIFY(!first->nextOfType(u"unsubscribed"_s).isEmpty());
+    QTest::qWait(200);
+    QCOMPARE(m_redis->numsub(channel), 2);
+    second.reset();
+    QVERIFY(waitFor([&] { return m_redis->numsub(channel) == 1; }));
+    third->socket().close();
+    QVERIFY(waitFor([&] { return m_redis->numsub(channel) == 0; }));
+}
+
+void TestRedisEngine::retainedStateShared()
+{
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    // Published with nobody connected anywhere: only the retained copy in Redis can carry it.
+    QVERIFY(a->publish(
+        u"/api/v1/users/7/stopwatches"_s,
+        R"([{"created":"2026-01-05T10:00:00Z","seconds":125,"issue_index":7,"issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])",
+        "PUT"));
+    QCOMPARE(publishCount(*a, 7, 5).status, 202);
+    QCOMPARE(publishCount(*a, 7, 6).status, 202); // the latest one wins
+
+    auto checkRetained = [](ServerFixture& node) {
+        auto client = std::make_unique<WsClient>();
+        QVERIFY(client->open(node.wsUrl(), makeToken(7, u"alice"_s)));
+        QCOMPARE(client->next().value("type"_L1).toString(), u"hello"_s);
+        // Right after hello, count first, then stopwatches.
+        const QJsonObject count = client->next();
+        QCOMPARE(count.value("type"_L1).toString(), u"notification-count"_s);
+        QCOMPARE(count.value("count"_L1).toInt(), 6);
+        const QJsonObject stopwatches = client->next();
+        QCOMPARE(stopwatches.value("type"_L1).toString(), u"stopwatches"_s);
+        QCOMPARE(stopwatches.value("data"_L1).toArray().first().toObject().value("issue_index"_L1).toInt(),
+                 7);
+    };
+    checkRetained(*b);
+    if (QTest::currentTestFailed())
+        return;
+
+    // A restarted node serves the same state (nothing of it was on the node).
+    b.reset();
+    b = startNode(m_redis->url());
+    QVERIFY(b && waitReady(*b));
+    checkRetained(*b);
+}
+
+void TestRedisEngine::aclShared()
+{
+    // A non-zero db, so the nodes must SELECT it.
+    const QString url = u"redis://127.0.0.1:%1/2"_s.arg(m_redis->port());
+    auto a = startNode(url);
+    auto b = startNode(url);
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    QCOMPARE(b->admin("GET", u"/api/v1/projects/42/access"_s).status, 404);
+    const HttpReply set = a->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[7]})");
+    QCOMPARE(set.status, 200);
+    const HttpReply get = b->admin("GET", u"/api/v1/projects/42/access"_s);
+    QCOMPARE(get.status, 200);
+    QCOMPARE(get.json().value("users"_L1).toArray(), QJsonArray({7}));
+    QCOMPARE(m_redis->command({"HGET", "fw:acl", "42"}), QByteArray());
+    QCOMPARE(m_redis->command({"SELECT", "2"}), QByteArray("OK"));
+    QCOMPARE(m_redis->command({"HGET", "fw:acl", "42"}), QByteArray(R"({"public":false,"users":[7]})"));
+
+    // B enforces the ACL that A stored.
+    auto allowed = connectAndSubscribe(*b, u"project-board.42"_s, 7);
+    QVERIFY(allowed);
+    auto denied = connectUser(*b, 8);
+    QVERIFY(denied);
+    denied->subscribe(u"project-board.42"_s);
+    QCOMPARE(denied->nextOfType(u"error"_s).value("code"_L1).toString(), u"forbidden"_s);
+
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:project-board.42") == 1; }));
+    QVERIFY(
+        a->publish(u"/api/v1/projects/42/events"_s,
+                   R"({"event":"project.updated","data":{"title":"T","description":"","is_closed":false}})"));
+    const QJsonObject event = allowed->nextOfType(u"board"_s);
+    QCOMPARE(event.value("event"_L1).toString(), u"project.updated"_s);
+    QCOMPARE(countOfType(*allowed, u"board"_s, 300), 0);
+}
+
+void TestRedisEngine::redisDownAtStart()
+{
+    const quint16 port = m_redis->port();
+    m_redis->stop();
+    auto node = startNode(m_redis->url());
+    QVERIFY2(node, "a node must start without Redis");
+    QCOMPARE(readyz(*node), 503);
+    const HttpReply refused = publishCount(*node, 7, 1);
+    QCOMPARE(refused.status, 503);
+    QVERIFY(refused.json().value("error"_L1).toString().contains("not connected"_L1));
+    QTest::qWait(500); // a few failed attempts
+    QCOMPARE(readyz(*node), 503);
+    {
+        // Whether a session was revoked cannot be known yet: try again later, not admitted.
+        WsClient withSession;
+        QVERIFY(withSession.open(node->wsUrl(), makeToken(7, u"alice"_s, u"sess-1"_s)));
+        QCOMPARE(withSession.waitClosed(), 1001);
+        QVERIFY(connectUser(*node, 8)); // a token without a session has nothing to check
+    }
+
+    m_redis = std::make_unique<RedisServer>(port);
+    QVERIFY(m_redis->start());
+    QVERIFY(waitReady(*node));
+    QCOMPARE(readyz(*node), 200);
+    QCOMPARE(publishCount(*node, 7, 1).status, 202);
+    QCOMPARE(m_redis->command({"HGET", "fw:retained:user-7", "notification-count"}),
+             QByteArray(R"({"count":1,"type":"notification-count"})"));
+    const QByteArray metrics = node->admin("GET", u"/metrics"_s).body;
+    QVERIFY(metrics.contains("\nforgewire_redis_connected 1\n"));
+    QVERIFY(metrics.contains("\nforgewire_redis_reconnects_total 1\n"));
+    QVERIFY(metrics.contains("\nforgewire_redis_publish_failures_total 1\n"));
+}
+
+void TestRedisEngine::redisRestartMidRun()
+{
+    const quint16 port = m_redis->port();
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    auto onA = connectUser(*a, 7);
+    auto onB = connectUser(*b, 7);
+    auto board = connectAndSubscribe(*b, u"public.room"_s, 8);
+    QVERIFY(onA && onB && board);
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:user-7") == 2; }));
+
+    m_redis->stop();
+    QVERIFY(waitFor([&] { return !a->server()->isReady() && !b->server()->isReady(); }));
+    QCOMPARE(readyz(*a), 503);
+    // The gap: refused loudly, not lost silently.
+    const HttpReply during = publishCount(*a, 7, 4);
+    QCOMPARE(during.status, 503);
+    QVERIFY(!during.json().value("error"_L1).toString().isEmpty());
+
+    m_redis = std::make_unique<RedisServer>(port);
+    QVERIFY(m_redis->start());
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    // Ready means resubscribed: both nodes' topics are back without any client reconnecting.
+    QCOMPARE(m_redis->numsub("fw:topic:user-7"), 2);
+    QCOMPARE(m_redis->numsub("fw:topic:public.room"), 1);
+    QVERIFY(onA->isOpen() && onB->isOpen() && board->isOpen());
+
+    QCOMPARE(publishCount(*a, 7, 5).status, 202);
+    QCOMPARE(onB->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 5);
+    QCOMPARE(onA->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 5);
+    QVERIFY(a->publish(
+        u"/api/v1/publish"_s,
+        R"({"topic":"public.room","message":{"type":"board","event":"project.updated","data":{"title":"two","description":"","is_closed":false}}})"));
+    QCOMPARE(title(board->nextOfType(u"board"_s)), u"two"_s);
+    // Nothing from the gap shows up late.
+    QCOMPARE(countOfType(*onB, u"notification-count"_s, 300), 0);
+    QVERIFY(a->admin("GET", u"/metrics"_s).body.contains("\nforgewire_redis_reconnects_total 1\n"));
+}
+
+void TestRedisEngine::gapPublishRedeliveredAfterSubscriberLoss()
+{
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    // The user is only on B: A's subscriber holds its node channel and fw:revoked, B's also the
+    // user's topic, which is how B's subscriber is told apart below.
+    auto onB = connectUser(*b, 7);
+    QVERIFY(onB);
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:user-7") == 1; }));
+    QCOMPARE(publishCount(*a, 7, 3).status, 202);
+    QCOMPARE(onB->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 3);
+
+    const qint64 subscriberOfB = m_redis->subscriberWith(3);
+    QVERIFY2(subscriberOfB >= 0, m_redis->command({"CLIENT", "LIST", "TYPE", "pubsub"}).constData());
+    // Redis refuses new connections from now on but keeps the open ones (A's and this test's): B
+    // cannot come back before the publish below, however fast its reconnect is, so the gap is
+    // certain rather than a race against B's first retry.
+    QCOMPARE(m_redis->command({"CONFIG", "SET", "maxclients", "1"}), QByteArray("OK"));
+    QCOMPARE(m_redis->command({"CLIENT", "KILL", "ID", QByteArray::number(subscriberOfB)}), QByteArray("1"));
+    QVERIFY(waitFor([&] { return !b->server()->isReady(); }));
+    QVERIFY(a->server()->isReady());
+
+    // Accepted by A while B is away: no subscription of B's exists to carry it.
+    QCOMPARE(publishCount(*a, 7, 4).status, 202);
+    QVERIFY(a->publish(
+        u"/api/v1/users/7/stopwatches"_s,
+        R"([{"created":"2026-01-05T10:00:00Z","seconds":125,"issue_index":7,"issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])",
+        "PUT"));
+    QCOMPARE(m_redis->numsub("fw:topic:user-7"), 0);
+    QVERIFY(!b->server()->isReady());
+    QVERIFY(onB->isOpen());
+    QCOMPARE(countOfType(*onB, u"notification-count"_s, 100), 0);
+
+    QCOMPARE(m_redis->command({"CONFIG", "SET", "maxclients", "10000"}), QByteArray("OK"));
+    QVERIFY(waitReady(*b));
+    QCOMPARE(m_redis->numsub("fw:topic:user-7"), 1);
+    // Only the retained state B read again from Redis after coming back can carry these.
+    QCOMPARE(onB->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 4);
+    const QJsonObject stopwatches = onB->nextOfType(u"stopwatches"_s);
+    QCOMPARE(stopwatches.value("data"_L1).toArray().first().toObject().value("issue_index"_L1).toInt(), 7);
+    QCOMPARE(countOfType(*onB, u"notification-count"_s, 300), 0);
+
+    // And live delivery to B is back, once.
+    QCOMPARE(publishCount(*a, 7, 5).status, 202);
+    QCOMPARE(onB->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 5);
+    QCOMPARE(countOfType(*onB, u"notification-count"_s, 300), 0);
+    QVERIFY(onB->isOpen());
+}
+
+void TestRedisEngine::publishFailsFastWhenRedisKilled()
+{
+    auto node = startNode(m_redis->url());
+    QVERIFY(node && waitReady(*node));
+    QCOMPARE(publishCount(*node, 7, 1).status, 202);
+    m_redis->stop(); // SIGKILL, no warning to the node
+    QElapsedTimer timer;
+    timer.start();
+    const HttpReply reply = publishCount(*node, 7, 2);
+    QCOMPARE(reply.status, 503);
+    QVERIFY2(timer.elapsed() < 1000, qPrintable(QString::number(timer.elapsed())));
+    QVERIFY(waitFor([&] { return readyz(*node) == 503; }, 2000));
+}
+
+void TestRedisEngine::hungRedisTimesOut()
+{
+    auto node = startNode(m_redis->url());
+    QVERIFY(node && waitReady(*node));
+    auto client = connectUser(*node, 7);
+    QVERIFY(client);
+    m_redis->pause(); // the TCP connections stay open; Redis just stops answering
+    QElapsedTimer timer;
+    timer.start();
+    const HttpReply reply = publishCount(*node, 7, 2);
+    QCOMPARE(reply.status, 503);
+    QVERIFY2(timer.elapsed() < RedisEngine::kCommandTimeoutMs + 1000,
+             qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(readyz(*node), 503);
+
+    m_redis->resume();
+    QVERIFY(waitReady(*node));
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:user-7") == 1; }));
+    QCOMPARE(publishCount(*node, 7, 3).status, 202);
+    // The timed-out batch may still be applied by Redis once it resumes (its outcome is unknown, which
+    // is why the publisher got 503 rather than 202), so skip to the one published now.
+    QVERIFY(waitFor([&] {
+        const QJsonObject m = client->nextOfType(u"notification-count"_s, 100);
+        return m.value("count"_L1).toInt() == 3;
+    }));
+    QVERIFY(client->isOpen());
+}
+
+void TestRedisEngine::failedCommandInTransactionReported()
+{
+    auto node = startNode(m_redis->url());
+    QVERIFY(node && waitReady(*node));
+    // Something else owns the key with another type: HSET fails inside EXEC.
+    QCOMPARE(m_redis->command({"SET", "fw:retained:user-7", "not a hash"}), QByteArray("OK"));
+    const HttpReply reply = publishCount(*node, 7, 1);
+    QCOMPARE(reply.status, 503);
+    QVERIFY2(reply.json().value("error"_L1).toString().contains("WRONGTYPE"_L1), reply.body.constData());
+    QCOMPARE(readyz(*node), 200); // a command error is not a connection problem
+}
+
+namespace {
+
+// Every log line of the process, to check what an operator would read.
+QStringList& logLines()
+{
+    static QStringList lines;
+    return lines;
+}
+
+class LogCapture
+{
+public:
+    LogCapture()
+    {
+        logLines().clear();
+        m_previous = qInstallMessageHandler(
+            [](QtMsgType type, const QMessageLogContext& context, const QString& message) {
+                logLines().append(message);
+                if (s_previous)
+                    s_previous(type, context, message);
+            });
+        s_previous = m_previous;
+    }
+    ~LogCapture()
+    {
+        qInstallMessageHandler(m_previous);
+        s_previous = nullptr;
+    }
+    QString joined() const { return logLines().join(u'\n'); }
+
+private:
+    QtMessageHandler m_previous = nullptr;
+    static inline QtMessageHandler s_previous = nullptr;
+};
+
+// A node on `url` serves a retained count to a client connecting after the publish.
+void roundTrip(const QString& url)
+{
+    auto node = startNode(url);
+    QVERIFY(node && waitReady(*node));
+    auto live = connectUser(*node, 7);
+    QVERIFY(live);
+    QCOMPARE(publishCount(*node, 7, 4).status, 202);
+    QCOMPARE(live->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 4);
+    auto later = connectUser(*node, 7);
+    QVERIFY(later);
+    QCOMPARE(later->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 4);
+}
+
+// A node on `url` stays not ready, and says why in its log without the password.
+void refused(const QString& url, const QString& password, const QString& expectedInLog)
+{
+    LogCapture log;
+    auto node = startNode(url);
+    QVERIFY(node);
+    QVERIFY(waitFor([&] { return log.joined().contains(expectedInLog); }, kRecoverMs));
+    QVERIFY(!node->server()->isReady());
+    QCOMPARE(readyz(*node), 503);
+    QCOMPARE(publishCount(*node, 7, 1).status, 503);
+    QVERIFY2(!log.joined().contains(password), qPrintable(log.joined()));
+}
+
+} // namespace
+
+void TestRedisEngine::passwordFromUrl()
+{
+    const QString secret = u"s3cr@t:pw"_s;
+    const quint16 port = m_redis->port();
+    m_redis.reset(); // the port is needed again
+    m_redis = std::make_unique<RedisServer>(port, QStringList{u"--requirepass"_s, secret},
+                                            QByteArrayList{secret.toUtf8()});
+    QVERIFY(m_redis->start());
+    const QString base = u"127.0.0.1:%1"_s.arg(m_redis->port());
+    // Percent-encoded in the URL; db 3 also needs the AUTH before its SELECT.
+    roundTrip(u"redis://:s3cr%40t%3Apw@%1/3"_s.arg(base));
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(m_redis->command({"SELECT", "3"}), QByteArray("OK"));
+    QCOMPARE(m_redis->command({"HGET", "fw:retained:user-7", "notification-count"}),
+             QByteArray(R"({"count":4,"type":"notification-count"})"));
+    refused(u"redis://:wrong-password@%1/0"_s.arg(base), u"wrong-password"_s, u"AUTH failed: WRONGPASS"_s);
+    if (QTest::currentTestFailed())
+        return;
+    // Without credentials the node does not get anywhere either.
+    refused(u"redis://%1/0"_s.arg(base), secret, u"NOAUTH"_s);
+}
+
+void TestRedisEngine::aclUserFromUrl()
+{
+    // The default user is off: nothing works without alice's credentials.
+    const quint16 port = m_redis->port();
+    m_redis.reset();
+    m_redis = std::make_unique<RedisServer>(port,
+                                            QStringList{u"--user"_s, u"default"_s, u"off"_s, u"--user"_s,
+                                                        u"alice"_s, u"on"_s, u">pw-of-alice"_s, u"~*"_s,
+                                                        u"&*"_s, u"+@all"_s},
+                                            QByteArrayList{"alice", "pw-of-alice"});
+    QVERIFY(m_redis->start());
+    const QString base = u"127.0.0.1:%1"_s.arg(m_redis->port());
+    roundTrip(u"redis://alice:pw-of-alice@%1/0"_s.arg(base));
+    if (QTest::currentTestFailed())
+        return;
+    refused(u"redis://alice:not-her-password@%1/0"_s.arg(base), u"not-her-password"_s,
+            u"AUTH as user 'alice' failed: WRONGPASS"_s);
+}
+
+void TestRedisEngine::channelNotPayloadNamesTheTopic()
+{
+    auto node = startNode(m_redis->url());
+    QVERIFY(node && waitReady(*node));
+    auto one = connectUser(*node, 1);
+    auto two = connectUser(*node, 2);
+    QVERIFY(one && two);
+    QVERIFY(waitFor(
+        [&] { return m_redis->numsub("fw:topic:user-1") == 1 && m_redis->numsub("fw:topic:user-2") == 1; }));
+    // Someone who may publish on user 1's channel (a second, plain Redis connection) names user 2.
+    Publication forged;
+    forged.topic = u"user-2"_s;
+    forged.type = u"notification-count"_s;
+    forged.payload = R"({"count":666,"type":"notification-count"})";
+    QCOMPARE(m_redis->command({"PUBLISH", "fw:topic:user-1", forged.serialize()}), QByteArray("1"));
+    QCOMPARE(countOfType(*two, u"notification-count"_s, 300), 0);
+    QCOMPARE(countOfType(*one, u"notification-count"_s, 0), 0);
+    QVERIFY(
+        node->admin("GET", u"/metrics"_s).body.contains("\nforgewire_redis_mismatched_messages_total 1\n"));
+
+    // A message whose topic is its channel's still goes through.
+    forged.topic = u"user-1"_s;
+    QCOMPARE(m_redis->command({"PUBLISH", "fw:topic:user-1", forged.serialize()}), QByteArray("1"));
+    QCOMPARE(one->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 666);
+    QCOMPARE(countOfType(*two, u"notification-count"_s, 200), 0);
+}
+
+void TestRedisEngine::revocationReachesEveryNodeAndSurvivesRestarts()
+{
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    const QByteArray revokedToken = makeToken(7, u"alice"_s, u"sess-S"_s);
+    auto refusedOn = [&](const ServerFixture& node) {
+        WsClient client;
+        return client.open(node.wsUrl(), revokedToken) && client.waitClosed() == 4001 &&
+               client.socket().closeReason() == "revoked session"_L1 && client.queue().isEmpty();
+    };
+    auto onB = std::make_unique<WsClient>();
+    QVERIFY(onB->open(b->wsUrl(), revokedToken));
+    QVERIFY(!onB->nextOfType(u"hello"_s).isEmpty());
+    // Off its user topic, so B holds no subscription that the logout itself could arrive on.
+    onB->send({{u"type"_s, u"unsubscribe"_s}, {u"topic"_s, u"user-7"_s}});
+    QVERIFY(!onB->nextOfType(u"unsubscribed"_s).isEmpty());
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:user-7") == 0; }));
+    auto otherSession = std::make_unique<WsClient>();
+    QVERIFY(otherSession->open(b->wsUrl(), makeToken(7, u"alice"_s, u"sess-T"_s)));
+    QVERIFY(!otherSession->nextOfType(u"hello"_s).isEmpty());
+
+    QVERIFY(a->publish(u"/api/v1/users/7/logout"_s, R"({"session_id":"sess-S"})"));
+    QCOMPARE(onB->nextOfType(u"logout"_s).value("data"_L1).toString(), u"here"_s);
+    QCOMPARE(onB->waitClosed(), 4001);
+    QCOMPARE(onB->socket().closeReason(), u"session revoked"_s);
+    QCOMPARE(otherSession->nextOfType(u"logout"_s).value("data"_L1).toString(), u"elsewhere"_s);
+    QVERIFY(otherSession->isOpen());
+    QVERIFY(refusedOn(*b));
+    QVERIFY(refusedOn(*a));
+    // Stored with its end as the score, about 30 days from now.
+    const double until = m_redis->command({"ZSCORE", "fw:revoked-sessions", "sess-S"}).toDouble();
+    const double ttl = double(RevokedSessions::kDefaultTtlSeconds) * 1000;
+    QVERIFY(qAbs(until - double(QDateTime::currentMSecsSinceEpoch()) - ttl) < 60'000);
+
+    // Both nodes restart: the revocation comes back from Redis before they report ready.
+    otherSession.reset();
+    a.reset();
+    b.reset();
+    a = startNode(m_redis->url());
+    b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    QVERIFY(refusedOn(*a));
+    QVERIFY(refusedOn(*b));
+    auto fresh = std::make_unique<WsClient>();
+    QVERIFY(fresh->open(b->wsUrl(), makeToken(7, u"alice"_s, u"sess-T"_s)));
+    QVERIFY(!fresh->nextOfType(u"hello"_s).isEmpty());
+}
+
+QTEST_MAIN(TestRedisEngine)
+#include "tst_redisengine.moc"

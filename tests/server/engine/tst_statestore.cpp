@@ -1,0 +1,163 @@
+// The embedded engine's SQLite state: retained messages and ACLs, across reopen.
+
+#include "engine/LocalEngine.h"
+#include "engine/StateStore.h"
+
+#include <QDateTime>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace forgewire;
+using namespace Qt::StringLiterals;
+
+class TestStateStore : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void retainedSurvivesReopen();
+    void retainedOrderAndReplace();
+    void accessSurvivesReopen();
+    void unwritablePathIsAnError();
+    void engineDeliversAfterStoring();
+    void revokedSessionsSurviveReopenUntilTheyEnd();
+
+private:
+    static Publication retained(const QString& topic, const QString& type, const QByteArray& payload)
+    {
+        Publication p;
+        p.topic = topic;
+        p.type = type;
+        p.payload = payload;
+        p.retain = true;
+        return p;
+    }
+};
+
+void TestStateStore::retainedSurvivesReopen()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"nested/state.sqlite"_s);
+    {
+        StateStore store(path);
+        QCOMPARE(store.open(), QString());
+        QCOMPARE(store.storeRetained({retained(u"user-1"_s, u"notification-count"_s, "a")}), QString());
+    }
+    StateStore again(path);
+    QCOMPARE(again.open(), QString());
+    const auto list = again.retained(u"user-1"_s);
+    QCOMPARE(list.size(), 1);
+    QCOMPARE(list.first().payload, QByteArray("a"));
+    QVERIFY(again.retained(u"user-2"_s).isEmpty());
+}
+
+void TestStateStore::retainedOrderAndReplace()
+{
+    StateStore store(u":memory:"_s);
+    QCOMPARE(store.open(), QString());
+    Publication notRetained = retained(u"user-1"_s, u"logout"_s, "x");
+    notRetained.retain = false;
+    QCOMPARE(store.storeRetained({retained(u"user-1"_s, u"stopwatches"_s, "s1"),
+                                  retained(u"user-1"_s, u"notification-count"_s, "c1"), notRetained}),
+             QString());
+    QCOMPARE(store.storeRetained({retained(u"user-1"_s, u"notification-count"_s, "c2")}), QString());
+    const auto list = store.retained(u"user-1"_s);
+    QCOMPARE(list.size(), 2);                        // one per type; the non-retained one was not stored
+    QCOMPARE(list[0].type, u"notification-count"_s); // count first, as clients expect after hello
+    QCOMPARE(list[0].payload, QByteArray("c2"));
+    QCOMPARE(list[1].payload, QByteArray("s1"));
+}
+
+void TestStateStore::accessSurvivesReopen()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"state.sqlite"_s);
+    {
+        StateStore store(path);
+        QCOMPARE(store.open(), QString());
+        QVERIFY(!store.projectAccess(5));
+        QCOMPARE(store.storeProjectAccess(5, ProjectAccess{false, {1, 2}}), QString());
+    }
+    StateStore again(path);
+    QCOMPARE(again.open(), QString());
+    QCOMPARE(again.projectAccess(5), std::optional<ProjectAccess>(ProjectAccess{false, {1, 2}}));
+}
+
+void TestStateStore::unwritablePathIsAnError()
+{
+    StateStore store(u"/proc/forgewire/state.sqlite"_s);
+    QVERIFY(!store.open().isEmpty());
+    LocalEngine engine(u"/proc/forgewire/state.sqlite"_s);
+    engine.start();
+    QVERIFY(!engine.isReady());
+    QString error;
+    engine.publish({retained(u"user-1"_s, u"notification-count"_s, "a")},
+                   [&](const QString& e) { error = e; });
+    QVERIFY(!error.isEmpty()); // reported, not silently lost
+}
+
+void TestStateStore::engineDeliversAfterStoring()
+{
+    LocalEngine engine(u":memory:"_s);
+    engine.start();
+    QVERIFY(engine.isReady());
+    QSignalSpy delivered(&engine, &Engine::delivered);
+    QString error = u"not called"_s;
+    engine.publish(
+        {retained(u"user-1"_s, u"notification-count"_s, "a"), retained(u"user-2"_s, u"stopwatches"_s, "b")},
+        [&](const QString& e) { error = e; });
+    QCOMPARE(error, QString());
+    QCOMPARE(delivered.size(), 2);
+    QList<RetainedMessage> got;
+    engine.retained(u"user-2"_s, [&](QList<RetainedMessage> list) { got = list; });
+    QCOMPARE(got.size(), 1);
+    QCOMPARE(got.first().payload, QByteArray("b"));
+}
+
+void TestStateStore::revokedSessionsSurviveReopenUntilTheyEnd()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"state.sqlite"_s);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    auto logout = [](const QString& sid, qint64 until) {
+        Publication p;
+        p.topic = u"user-1"_s;
+        p.type = u"logout"_s;
+        p.payload = "x";
+        p.logoutSession = sid;
+        p.revokeUntilMs = until;
+        return p;
+    };
+    {
+        StateStore store(path);
+        QCOMPARE(store.open(), QString());
+        QCOMPARE(store.storeRetained({logout(u"long"_s, now + 60'000), logout(u"short"_s, now + 300)}),
+                 QString());
+        // A second logout never shortens a revocation.
+        QCOMPARE(store.storeRetained({logout(u"long"_s, now + 1000)}), QString());
+        QCOMPARE(store.revokedSessions().value(u"long"_s), now + 60'000);
+        QCOMPARE(store.revokedSessions().size(), 2);
+    }
+    QTest::qWait(400);
+    StateStore again(path);
+    QCOMPARE(again.open(), QString());
+    // The ended one was pruned at open, on disk too.
+    QCOMPARE(again.revokedSessions(), (QHash<QString, qint64>{{u"long"_s, now + 60'000}}));
+    {
+        // The engine reports the stored ones at start, before it reports ready.
+        LocalEngine engine(path);
+        QSignalSpy revoked(&engine, &Engine::sessionsRevoked);
+        QSignalSpy ready(&engine, &Engine::readyChanged);
+        engine.start();
+        QCOMPARE(revoked.size(), 1);
+        using Revocations = QHash<QString, qint64>;
+        QCOMPARE(revoked.first().first().value<Revocations>(), (Revocations{{u"long"_s, now + 60'000}}));
+        QCOMPARE(ready.size(), 1);
+    }
+    QCOMPARE(again.pruneRevoked(now + 60'000), QString());
+    QVERIFY(again.revokedSessions().isEmpty());
+}
+
+QTEST_GUILESS_MAIN(TestStateStore)
+#include "tst_statestore.moc"

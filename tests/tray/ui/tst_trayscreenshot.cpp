@@ -1,0 +1,210 @@
+// The tray icon in a real XEmbed tray (trayer on Xvfb, see run-under-xvfb.sh): the badge, the open
+// menu with the ticking stopwatch, the reconnecting look and the balloon fallback for notifications.
+// Screenshots go to FORGEWIRE_ARTIFACTS_DIR (build/artifacts).
+
+#include "model/TrayController.h"
+#include "ui/TrayIcon.h"
+#include "ui/TrayIconPainter.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QScreen>
+#include <QTest>
+
+using namespace forgewire;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr int kTrayWaitMs = 10'000;
+// trayer's --height in run-under-xvfb.sh.
+constexpr int kTrayHeight = 32;
+
+protocol::Stopwatch stopwatch()
+{
+    protocol::Stopwatch s;
+    // Started 5025 s ago, so `created` and `seconds` agree (the label counts from the later of the two).
+    s.created = QDateTime::currentDateTimeUtc().addSecs(-5025);
+    s.seconds = 5025;
+    s.issueIndex = 7;
+    s.issueTitle = u"Fix X"_s;
+    s.repoOwnerName = u"alice"_s;
+    s.repoName = u"proj"_s;
+    return s;
+}
+
+int pixelsNear(const QImage& image, const QRect& rect, const QColor& colour)
+{
+    int count = 0;
+    const QRect area = rect.intersected(image.rect());
+    for (int y = area.top(); y <= area.bottom(); ++y) {
+        for (int x = area.left(); x <= area.right(); ++x) {
+            const QColor c = image.pixelColor(x, y);
+            count += std::abs(c.red() - colour.red()) < 24 && std::abs(c.green() - colour.green()) < 24 &&
+                     std::abs(c.blue() - colour.blue()) < 24;
+        }
+    }
+    return count;
+}
+
+QRect boundingBoxOf(const QImage& image, const QColor& colour)
+{
+    QRect box;
+    for (int y = 0; y < image.height(); ++y) {
+        for (int x = 0; x < image.width(); ++x) {
+            if (pixelsNear(image, QRect(x, y, 1, 1), colour))
+                box = box.united(QRect(x, y, 1, 1));
+        }
+    }
+    return box;
+}
+
+int distinctColours(const QImage& image, const QRect& rect)
+{
+    QSet<QRgb> colours;
+    const QRect area = rect.intersected(image.rect());
+    for (int y = area.top(); y <= area.bottom(); ++y) {
+        for (int x = area.left(); x <= area.right(); ++x)
+            colours.insert(image.pixel(x, y));
+    }
+    return int(colours.size());
+}
+
+} // namespace
+
+class TestTrayScreenshot : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void badgeAndOpenMenu();
+    void reconnectingLook();
+    void balloonWhenNoNotificationServer();
+
+private:
+    QImage screenshot(const QString& name);
+    bool waitForIcon();
+
+    TrayController m_controller;
+    std::unique_ptr<TrayIcon> m_icon;
+    QString m_artifacts;
+};
+
+void TestTrayScreenshot::initTestCase()
+{
+    if (qEnvironmentVariableIsSet("FORGEWIRE_XVFB_MISSING"))
+        QSKIP(qPrintable(u"screenshot test skipped: "_s + qEnvironmentVariable("FORGEWIRE_XVFB_MISSING")));
+    QCOMPARE(QGuiApplication::platformName(), u"xcb"_s);
+    m_artifacts = qEnvironmentVariable("FORGEWIRE_ARTIFACTS_DIR");
+    QVERIFY(!m_artifacts.isEmpty());
+    QVERIFY(QDir().mkpath(m_artifacts));
+    // trayer starts next to the test; wait until it owns the tray selection.
+    QTRY_VERIFY_WITH_TIMEOUT(QSystemTrayIcon::isSystemTrayAvailable(), kTrayWaitMs);
+
+    TrayController::Config config;
+    config.forgeUrl = QUrl(u"https://forge.example.org"_s);
+    m_controller.configure(config);
+    TrayState& state = m_controller.state();
+    state.setConnectionState(SharedConnection::State::Connected);
+    state.apply(protocol::Hello{protocol::UserInfo{7, u"alice"_s}, u"s"_s, 25});
+    state.apply(protocol::NotificationCount{7});
+    state.apply(protocol::Stopwatches{{stopwatch()}});
+
+    m_icon = std::make_unique<TrayIcon>(&m_controller);
+    m_icon->show();
+    QVERIFY2(waitForIcon(), "the icon never got embedded in trayer");
+}
+
+bool TestTrayScreenshot::waitForIcon()
+{
+    return QTest::qWaitFor(
+        [this] {
+            const QRect g = m_icon->systemTrayIcon().geometry();
+            return g.isValid() && g.width() >= 16 && QGuiApplication::primaryScreen()->geometry().contains(g);
+        },
+        kTrayWaitMs);
+}
+
+QImage TestTrayScreenshot::screenshot(const QString& name)
+{
+    // Let the tray and the menu paint.
+    QTest::qWait(400);
+    const QImage image = QGuiApplication::primaryScreen()->grabWindow(0).toImage();
+    const QString path = m_artifacts + u'/' + name;
+    if (!image.save(path))
+        qWarning("could not save %s", qPrintable(path));
+    qInfo("screenshot: %s", qPrintable(path));
+    return image;
+}
+
+void TestTrayScreenshot::badgeAndOpenMenu()
+{
+    QVERIFY(m_icon->systemTrayIcon().toolTip().contains(u"7 unread notifications"_s));
+    QCOMPARE(m_icon->stopwatchTexts(), QStringList{u"alice/proj#7 Fix X — 01:23:45"_s});
+
+    // QSystemTrayIcon::geometry() does not know where trayer reparented the icon, so find the badge
+    // on the screen: trayer sits at the top right edge, 32 px high.
+    const QImage tray = screenshot(u"tray-icon.png"_s);
+    const QRect badge = boundingBoxOf(tray, TrayIconPainter::kBadgeColor);
+    const QRect screen = QGuiApplication::primaryScreen()->geometry();
+    QVERIFY2(!badge.isEmpty(), "no badge-coloured pixels on the screen");
+    QVERIFY2(
+        badge.bottom() < kTrayHeight && badge.left() > screen.width() / 2,
+        qPrintable(
+            u"badge at %1,%2 %3x%4"_s.arg(badge.x()).arg(badge.y()).arg(badge.width()).arg(badge.height())));
+    QVERIFY(pixelsNear(tray, badge, TrayIconPainter::kBadgeColor) > badge.width() * badge.height() / 3);
+    // The connected tile's blue is right next to it.
+    QVERIFY(pixelsNear(tray, badge.adjusted(-kTrayHeight, 0, 0, kTrayHeight), QColor(0x2f, 0x6f, 0xdb)) > 0);
+
+    QMenu& menu = m_icon->menu();
+    menu.popup(QPoint(badge.right(), kTrayHeight + 2));
+    QTRY_VERIFY(menu.isVisible());
+    const QImage image = screenshot(u"tray-badge.png"_s);
+    QVERIFY(QFileInfo(m_artifacts + u"/tray-badge.png"_s).size() > 0);
+    // The menu is on screen with text in it, and the badge still shows next to it.
+    QVERIFY(distinctColours(image, menu.geometry()) > 8);
+    QVERIFY(pixelsNear(image, badge, TrayIconPainter::kBadgeColor) > 0);
+
+    // The stopwatch entry ticks while the menu is open.
+    QTRY_COMPARE_WITH_TIMEOUT(m_icon->stopwatchTexts(), QStringList{u"alice/proj#7 Fix X — 01:23:46"_s},
+                              3000);
+    screenshot(u"tray-menu-ticked.png"_s);
+    menu.hide();
+}
+
+void TestTrayScreenshot::reconnectingLook()
+{
+    m_controller.state().setConnectionState(SharedConnection::State::Reconnecting, 3200);
+    QVERIFY(m_icon->systemTrayIcon().toolTip().contains(u"Reconnecting in 4 s"_s));
+    const QImage image = screenshot(u"tray-reconnecting.png"_s);
+    const QRect trayStrip(0, 0, image.width(), kTrayHeight);
+    // Amber tile instead of the blue one, badge still there (the count is kept while reconnecting).
+    QVERIFY(pixelsNear(image, trayStrip, QColor(0xe8, 0x89, 0x0c)) > 0);
+    QCOMPARE(pixelsNear(image, trayStrip, QColor(0x2f, 0x6f, 0xdb)), 0);
+    QVERIFY(pixelsNear(image, trayStrip, TrayIconPainter::kBadgeColor) > 0);
+    m_controller.state().setConnectionState(SharedConnection::State::Connected);
+}
+
+void TestTrayScreenshot::balloonWhenNoNotificationServer()
+{
+    BoardNotification n;
+    n.projectId = 42;
+    n.title = u"Roadmap"_s;
+    n.body = u"3 changes\n• alice/proj#1 moved to “Done”"_s;
+    n.changes = 3;
+    m_icon->notify(n);
+    QWidget* balloon = nullptr;
+    QTRY_VERIFY(([&] {
+        for (QWidget* w : QApplication::topLevelWidgets()) {
+            if (w->isVisible() && QByteArray(w->metaObject()->className()) == "QBalloonTip")
+                balloon = w;
+        }
+        return balloon != nullptr;
+    }()));
+    const QImage image = screenshot(u"tray-notification.png"_s);
+    QVERIFY(distinctColours(image, balloon->geometry()) > 8);
+}
+
+QTEST_MAIN(TestTrayScreenshot)
+#include "tst_trayscreenshot.moc"

@@ -1,7 +1,0 @@
-#include "TrayLogging.h"
-
-namespace forgewire {
-
-Q_LOGGING_CATEGORY(lcTray, "forgewire.tray", QtInfoMsg)
-
-} // namespace forgewire

@@ -1,0 +1,170 @@
+#include "model/BoardWatcher.h"
+
+#include "app/TrayLogging.h"
+#include "protocol/Topic.h"
+
+#include <QJsonArray>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+qint64 idField(const QJsonObject& data, QLatin1StringView key)
+{
+    return qint64(data.value(key).toDouble());
+}
+
+QUrl forgePath(const QUrl& forgeUrl, const QString& path)
+{
+    QUrl url = forgeUrl;
+    QString base = url.path();
+    while (base.endsWith(u'/'))
+        base.chop(1);
+    url.setPath(base + path);
+    return url;
+}
+
+} // namespace
+
+BoardWatcher::BoardWatcher(QObject* parent) : QObject(parent)
+{
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(kCoalesceWindow);
+    connect(&m_flushTimer, &QTimer::timeout, this, &BoardWatcher::flush);
+}
+
+void BoardWatcher::setWatched(const QList<qint64>& projectIds)
+{
+    m_watched.clear();
+    for (qint64 id : projectIds) {
+        if (id > 0 && !m_watched.contains(id))
+            m_watched.append(id);
+    }
+    m_pending.removeIf([this](const auto& entry) { return !m_watched.contains(entry.first); });
+}
+
+QStringList BoardWatcher::topics() const
+{
+    QStringList result;
+    for (qint64 id : m_watched)
+        result.append(Topic::projectBoard(id));
+    return result;
+}
+
+bool BoardWatcher::handle(const protocol::BoardEvent& event)
+{
+    const Topic topic = Topic::parse(event.topic);
+    if (topic.kind() != Topic::Kind::ProjectBoard || !m_watched.contains(topic.id()))
+        return false;
+    if (!event.sessionTag.isEmpty() && m_ownTags.contains(event.sessionTag)) {
+        qCDebug(lcTray) << "own change echoed back on" << event.topic << "dropped";
+        return false;
+    }
+    // Titles first, so "column.created" already names the column it announces.
+    learn(topic.id(), event);
+    auto it = std::find_if(m_pending.begin(), m_pending.end(),
+                           [&](const auto& entry) { return entry.first == topic.id(); });
+    if (it == m_pending.end())
+        m_pending.append({topic.id(), {event}});
+    else
+        it->second.append(event);
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+    return true;
+}
+
+void BoardWatcher::flush()
+{
+    m_flushTimer.stop();
+    const auto pending = std::exchange(m_pending, {});
+    for (const auto& [projectId, events] : pending) {
+        BoardNotification n;
+        n.projectId = projectId;
+        n.title = boardTitle(projectId);
+        n.changes = int(events.size());
+        if (events.size() == 1) {
+            n.body = describe(events.first());
+        } else {
+            QStringList lines{tr("%1 changes").arg(events.size())};
+            for (qsizetype i = 0; i < events.size() && i < kMaxListedChanges; ++i)
+                lines.append(u"• "_s + describe(events.at(i)));
+            if (events.size() > kMaxListedChanges)
+                lines.append(tr("… and %1 more").arg(events.size() - kMaxListedChanges));
+            n.body = lines.join(u'\n');
+        }
+        // One issue: link to it. Several changes: the board.
+        n.url = linkFor(projectId, events.size() == 1 ? events.first() : protocol::BoardEvent{});
+        Q_EMIT notificationReady(n);
+    }
+}
+
+void BoardWatcher::learn(qint64 projectId, const protocol::BoardEvent& event)
+{
+    const QJsonObject& d = event.data;
+    if (event.event == "column.created"_L1 || event.event == "column.updated"_L1)
+        m_columnTitles.insert(idField(d, "column_id"_L1), d.value("title"_L1).toString());
+    else if (event.event == "project.updated"_L1)
+        m_projectTitles.insert(projectId, d.value("title"_L1).toString());
+    else if (event.event == "card.moved"_L1 && d.value("repo"_L1).isString())
+        m_projectRepos.insert(projectId, d.value("repo"_L1).toString());
+}
+
+QString BoardWatcher::boardTitle(qint64 projectId) const
+{
+    const QString title = m_projectTitles.value(projectId);
+    return title.isEmpty() ? tr("Project board %1").arg(projectId) : title;
+}
+
+QUrl BoardWatcher::linkFor(qint64 projectId, const protocol::BoardEvent& event) const
+{
+    if (!m_forgeUrl.isValid() || m_forgeUrl.isEmpty())
+        return {};
+    const QString repo = event.data.value("repo"_L1).toString();
+    if (event.event == "card.moved"_L1 && !repo.isEmpty())
+        return forgePath(m_forgeUrl, u"/%1/issues/%2"_s.arg(repo).arg(idField(event.data, "issue_index"_L1)));
+    const QString knownRepo = m_projectRepos.value(projectId);
+    if (!knownRepo.isEmpty())
+        return forgePath(m_forgeUrl, u"/%1/projects/%2"_s.arg(knownRepo).arg(projectId));
+    return m_forgeUrl;
+}
+
+QString BoardWatcher::describe(const protocol::BoardEvent& event) const
+{
+    const QJsonObject& d = event.data;
+    const auto column = [this](qint64 id) {
+        const QString title = m_columnTitles.value(id);
+        return title.isEmpty() ? tr("column %1").arg(id) : u"“%1”"_s.arg(title);
+    };
+    const QString& e = event.event;
+    if (e == "card.moved"_L1) {
+        return tr("%1#%2 moved to %3")
+            .arg(d.value("repo"_L1).toString())
+            .arg(idField(d, "issue_index"_L1))
+            .arg(column(idField(d, "to_column_id"_L1)));
+    }
+    if (e == "card.linked"_L1)
+        return tr("A card was added to %1").arg(column(idField(d, "column_id"_L1)));
+    if (e == "card.unlinked"_L1)
+        return tr("A card was removed from %1").arg(column(idField(d, "column_id"_L1)));
+    if (e == "column.created"_L1)
+        return tr("Column “%1” added").arg(d.value("title"_L1).toString());
+    if (e == "column.updated"_L1)
+        return tr("Column “%1” changed").arg(d.value("title"_L1).toString());
+    if (e == "column.deleted"_L1)
+        return tr("Deleted %1; its cards went to %2")
+            .arg(column(idField(d, "column_id"_L1)), column(idField(d, "moved_to_column_id"_L1)));
+    if (e == "column.reordered"_L1)
+        return tr("Columns reordered");
+    if (e == "project.updated"_L1) {
+        const QString title = d.value("title"_L1).toString();
+        return d.value("is_closed"_L1).toBool() ? tr("Project “%1” closed").arg(title)
+                                                : tr("Project “%1” updated").arg(title);
+    }
+    if (e == "project.deleted"_L1)
+        return tr("The project was deleted");
+    return tr("Board changed (%1)").arg(e);
+}
+
+} // namespace forgewire

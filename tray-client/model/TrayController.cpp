@@ -1,0 +1,280 @@
+#include "model/TrayController.h"
+
+#include "app/TrayLogging.h"
+#include "client/SharedConnection.h"
+#include "forge/ForgeActions.h"
+#include "protocol/Topic.h"
+
+#include <QHostAddress>
+#include <QUuid>
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QStringList kTypes{u"hello"_s, u"notification-count"_s, u"stopwatches"_s,  u"logout"_s,
+                         u"board"_s, u"subscribed"_s,         u"unsubscribed"_s, u"error"_s};
+
+} // namespace
+
+TrayController::TrayController(const Clock& clock, QObject* parent)
+    : QObject(parent), m_state(clock), m_sessionTag(QUuid::createUuid().toString(QUuid::WithoutBraces))
+{
+    connect(&m_boards, &BoardWatcher::notificationReady, this, [this](const BoardNotification& n) {
+        if (m_config.boardNotifications)
+            Q_EMIT boardNotification(n);
+    });
+    updateOwnTags();
+}
+
+TrayController::~TrayController()
+{
+    // Pending replies are aborted here; their answers must not reach a half-destroyed controller.
+    delete std::exchange(m_actions, nullptr);
+    stop();
+}
+
+bool sendsTokenInClear(const QUrl& url)
+{
+    const QString scheme = url.scheme().toLower();
+    if (scheme != "ws"_L1 && scheme != "http"_L1)
+        return false;
+    QString host = url.host().toLower();
+    if (host.endsWith(u'.'))
+        host.chop(1);
+    if (host == "localhost"_L1 || host.endsWith(".localhost"_L1)) // RFC 6761: always loopback
+        return false;
+    const QHostAddress address(host);
+    return address.isNull() || !address.isLoopback();
+}
+
+QString TrayController::cleartextTokenWarning() const
+{
+    if (m_config.token.isEmpty())
+        return {};
+    QStringList hosts;
+    if (sendsTokenInClear(m_config.serverUrl))
+        hosts.append(m_config.serverUrl.toDisplayString(QUrl::RemovePath | QUrl::RemoveQuery));
+    // Forge actions send the token only when it looks like a forge token.
+    if (ForgeActions::looksLikeForgeToken(m_config.token) && sendsTokenInClear(m_config.forgeUrl))
+        hosts.append(m_config.forgeUrl.toDisplayString(QUrl::RemovePath | QUrl::RemoveQuery));
+    if (hosts.isEmpty())
+        return {};
+    return tr("Your token is sent unencrypted to %1; anyone on the network can read and reuse it. "
+              "Use wss:// and https://.")
+        .arg(hosts.join(tr(" and ")));
+}
+
+void TrayController::configure(const Config& config)
+{
+    const Config old = std::exchange(m_config, config);
+    m_boards.setForgeUrl(config.forgeUrl);
+    if (!m_actions || old.forgeUrl != config.forgeUrl) {
+        delete std::exchange(m_actions, nullptr);
+        m_actions = new ForgeActions(config.forgeUrl, config.token, this);
+    } else {
+        m_actions->setToken(config.token);
+    }
+    const bool running = isRunning();
+    if (running && old.serverUrl != config.serverUrl) {
+        stop();
+        m_boards.setWatched(config.watchedBoards);
+        start();
+    } else {
+        QList<qint64> removed, added;
+        for (qint64 id : old.watchedBoards) {
+            if (!config.watchedBoards.contains(id))
+                removed.append(id);
+        }
+        for (qint64 id : config.watchedBoards) {
+            if (!old.watchedBoards.contains(id))
+                added.append(id);
+        }
+        m_boards.setWatched(config.watchedBoards);
+        if (running) {
+            unsubscribeBoards(removed);
+            subscribeBoards(added);
+            m_connection->setToken(config.token);
+        }
+    }
+    if (const QString warning = cleartextTokenWarning(); warning != m_loggedWarning) {
+        m_loggedWarning = warning;
+        if (!warning.isEmpty())
+            qCWarning(lcTray).noquote() << warning;
+    }
+    Q_EMIT configChanged();
+}
+
+void TrayController::start()
+{
+    if (m_connection || !m_config.serverUrl.isValid() || m_config.serverUrl.isEmpty())
+        return;
+    m_connection = SharedConnection::forUrl(m_config.serverUrl);
+    connect(m_connection, &SharedConnection::stateChanged, this, [this](SharedConnection::State s) {
+        m_state.setConnectionState(s, m_connection ? m_connection->reconnectInMs() : 0);
+    });
+    m_connection->setToken(m_config.token);
+    m_connection->addConsumer(this, kTypes, [this](const protocol::ServerMessage& m) { handle(m); });
+    subscribeBoards(m_config.watchedBoards);
+    m_state.setConnectionState(m_connection->state(), m_connection->reconnectInMs());
+}
+
+void TrayController::stop()
+{
+    if (!m_connection)
+        return;
+    disconnect(m_connection, nullptr, this, nullptr);
+    m_connection->removeConsumer(this);
+    m_connection = nullptr;
+    m_state.setConnectionState(SharedConnection::State::Idle);
+}
+
+void TrayController::signInAgain()
+{
+    m_state.clearSignedOut();
+    if (!m_connection)
+        start();
+    else
+        m_connection->reconnectNow();
+}
+
+void TrayController::subscribeBoards(const QList<qint64>& boards)
+{
+    for (qint64 id : boards)
+        m_connection->subscribe(this, Topic::projectBoard(id));
+}
+
+void TrayController::unsubscribeBoards(const QList<qint64>& boards)
+{
+    for (qint64 id : boards)
+        m_connection->unsubscribe(this, Topic::projectBoard(id));
+}
+
+void TrayController::updateOwnTags()
+{
+    QSet<QString> tags{m_sessionTag};
+    if (!m_state.session().isEmpty())
+        tags.insert(m_state.session());
+    m_boards.setOwnSessionTags(tags);
+}
+
+void TrayController::handle(const protocol::ServerMessage& message)
+{
+    if (const auto* board = std::get_if<protocol::BoardEvent>(&message)) {
+        if (m_boards.handle(*board))
+            Q_EMIT messageReceived(message);
+        return;
+    }
+    if (const auto* error = std::get_if<protocol::Error>(&message)) {
+        qCWarning(lcTray) << "server error" << protocol::errorCodeName(error->code) << error->topic
+                          << error->message;
+    }
+    m_state.apply(message);
+    if (std::holds_alternative<protocol::Hello>(message))
+        updateOwnTags();
+    Q_EMIT messageReceived(message);
+    if (m_state.status() == TrayState::Status::SignedOut) {
+        // Like Gitea's worker after "logout here": close the connection and show the signed-out state.
+        stop();
+    }
+}
+
+QUrl TrayController::issueUrl(const TrayState::RunningStopwatch& entry) const
+{
+    return TrayState::issueUrl(m_config.forgeUrl, entry.stopwatch);
+}
+
+QUrl TrayController::notificationsUrl() const
+{
+    if (!m_config.forgeUrl.isValid() || m_config.forgeUrl.isEmpty())
+        return {};
+    QUrl url = m_config.forgeUrl;
+    QString path = url.path();
+    while (path.endsWith(u'/'))
+        path.chop(1);
+    url.setPath(path + u"/notifications"_s);
+    return url;
+}
+
+bool TrayController::forgeActionsAvailable() const
+{
+    return m_config.forgeUrl.isValid() && !m_config.forgeUrl.isEmpty() &&
+           ForgeActions::looksLikeForgeToken(m_config.token);
+}
+
+void TrayController::stopStopwatch(const protocol::Stopwatch& stopwatch)
+{
+    runStopwatchAction(&ForgeActions::stopStopwatch, stopwatch, tr("Could not stop the stopwatch"));
+}
+
+void TrayController::cancelStopwatch(const protocol::Stopwatch& stopwatch)
+{
+    runStopwatchAction(&ForgeActions::cancelStopwatch, stopwatch, tr("Could not cancel the stopwatch"));
+}
+
+void TrayController::runStopwatchAction(StopwatchAction action, const protocol::Stopwatch& stopwatch,
+                                        const QString& failureTitle)
+{
+    if (!forgeActionsAvailable()) {
+        Q_EMIT actionFailed(failureTitle, tr("Forge actions need the forge URL and a forge access token."));
+        return;
+    }
+    ForgeActions* actions = m_actions;
+    (actions->*action)(stopwatch.repoOwnerName, stopwatch.repoName, stopwatch.issueIndex,
+                       [this, actions, stopwatch, failureTitle](const ForgeActionResult& result) {
+                           finishStopwatchAction(actions, stopwatch, result, failureTitle);
+                       });
+}
+
+void TrayController::finishStopwatchAction(ForgeActions* actions, const protocol::Stopwatch& stopwatch,
+                                           const ForgeActionResult& result, const QString& failureTitle)
+{
+    if (actions != m_actions)
+        return;
+    if (result.ok || result.nothingToDo) {
+        // 409: it was already stopped elsewhere, so what we show is stale either way.
+        m_state.removeStopwatch(stopwatch.repoOwnerName, stopwatch.repoName, stopwatch.issueIndex);
+        requestRefresh();
+    }
+    if (result.ok) {
+        Q_EMIT actionSucceeded();
+    } else {
+        qCWarning(lcTray) << "forge action failed" << result.httpStatus << result.error;
+        Q_EMIT actionFailed(failureTitle, result.error);
+    }
+}
+
+void TrayController::markAllRead()
+{
+    const QString title = tr("Could not mark notifications read");
+    if (!forgeActionsAvailable()) {
+        Q_EMIT actionFailed(title, tr("Forge actions need the forge URL and a forge access token."));
+        return;
+    }
+    ForgeActions* actions = m_actions;
+    actions->markAllRead([this, actions, title](const ForgeActionResult& result) {
+        if (actions != m_actions)
+            return;
+        if (!result.ok) {
+            qCWarning(lcTray) << "forge action failed" << result.httpStatus << result.error;
+            Q_EMIT actionFailed(title, result.error);
+            return;
+        }
+        m_state.clearUnreadCount();
+        requestRefresh();
+        Q_EMIT actionSucceeded();
+    });
+}
+
+bool TrayController::requestRefresh()
+{
+    const auto& user = m_state.user();
+    if (!m_connection || !user || user->id <= 0)
+        return false;
+    // Not SharedConnection::subscribe(): that skips topics already subscribed, and this one always is.
+    return m_connection->send(protocol::Subscribe{Topic::user(user->id)});
+}
+
+} // namespace forgewire

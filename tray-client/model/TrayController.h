@@ -1,0 +1,114 @@
+#pragma once
+
+#include "client/Clock.h"
+#include "forge/ForgeActions.h"
+#include "model/BoardWatcher.h"
+#include "model/TrayState.h"
+#include "protocol/Protocol.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+
+namespace forgewire {
+
+class SharedConnection;
+
+// True when a token sent to `url` crosses the network unencrypted: ws:// or http:// to a host that is
+// not loopback (localhost, 127.0.0.0/8, ::1). Anyone on the path can then read and reuse it.
+bool sendsTokenInClear(const QUrl& url);
+
+// The tray's brain without any widgets: consumes the process's SharedConnection for the configured
+// server, keeps TrayState current, subscribes the watched boards and turns their events into
+// notifications. The tray UI and the headless printer are views on it.
+class TrayController : public QObject
+{
+    Q_OBJECT
+public:
+    struct Config
+    {
+        QUrl serverUrl;
+        QByteArray token;
+        QUrl forgeUrl;
+        QList<qint64> watchedBoards;
+        bool boardNotifications = true;
+    };
+
+    explicit TrayController(const Clock& clock = Clock::system(), QObject* parent = nullptr);
+    ~TrayController() override;
+
+    TrayState& state() { return m_state; }
+    BoardWatcher& boards() { return m_boards; }
+    const Config& config() const { return m_config; }
+    SharedConnection* connection() const { return m_connection; }
+    // Sent along with our own changes so their echoes can be recognised (PROTOCOL.md session_tag).
+    QString sessionTag() const { return m_sessionTag; }
+
+    // Applies a configuration; while running, only what changed is redone (a new URL reconnects, a new
+    // token replaces the socket, boards are subscribed or unsubscribed).
+    void configure(const Config& config);
+    // Registers with the shared connection (which opens it if nobody else had).
+    void start();
+    void stop();
+    bool isRunning() const { return m_connection != nullptr; }
+    // After a logout or a refused token: connect again (with the token configured by then).
+    void signInAgain();
+
+    QUrl issueUrl(const TrayState::RunningStopwatch& entry) const;
+    QUrl notificationsUrl() const;
+    // A sentence for the user when the configured token goes unencrypted to another machine (the
+    // server URL, or the forge URL for forge actions); empty otherwise. Logged when it appears.
+    QString cleartextTokenWarning() const;
+
+    // Stopping/cancelling a stopwatch and marking all read go straight to the forge's REST API with the
+    // user's token (shared/forge/ForgeActions.h, issue #4). They need the forge URL and a forge token,
+    // i.e. the bridge-mode setup: a Forgewire JWT would only get 401 from the forge. The UI shows that
+    // menu section only when this is true.
+    bool forgeActionsAvailable() const;
+
+    // On success the change shows at once (the stopwatch disappears, the count drops to 0) and the
+    // server is asked to poll the forge, so its fresh state follows within a round trip. A failure is
+    // reported through actionFailed().
+    void stopStopwatch(const protocol::Stopwatch& stopwatch);
+    void cancelStopwatch(const protocol::Stopwatch& stopwatch);
+    void markAllRead();
+    // Re-subscribes to our own user topic, which a bridge-mode server reads as "poll the forge now".
+    // False when not connected or anonymous.
+    bool requestRefresh();
+
+Q_SIGNALS:
+    // Every message the tray acted on: state messages, errors, and board events of watched boards
+    // that are not our own echoes. The headless printer prints these.
+    void messageReceived(const forgewire::protocol::ServerMessage& message);
+    void boardNotification(const forgewire::BoardNotification& notification);
+    void configChanged();
+    // A forge action succeeded.
+    void actionSucceeded();
+    // A forge action failed: `message` is a sentence for the user (the UI shows it as a notification).
+    void actionFailed(const QString& title, const QString& message);
+
+private:
+    void handle(const protocol::ServerMessage& message);
+    void subscribeBoards(const QList<qint64>& boards);
+    void unsubscribeBoards(const QList<qint64>& boards);
+    void updateOwnTags();
+    // Stop and Cancel differ only in the forge call; both report failures the same way.
+    using StopwatchAction = void (ForgeActions::*)(const QString& owner, const QString& repo,
+                                                   qint64 issueIndex, ForgeActions::Done done);
+    void runStopwatchAction(StopwatchAction action, const protocol::Stopwatch& stopwatch,
+                            const QString& failureTitle);
+    void finishStopwatchAction(ForgeActions* actions, const protocol::Stopwatch& stopwatch,
+                               const ForgeActionResult& result, const QString& failureTitle);
+
+    Config m_config;
+    TrayState m_state;
+    BoardWatcher m_boards;
+    QPointer<SharedConnection> m_connection;
+    QString m_sessionTag;
+    QString m_loggedWarning;
+    // Rebuilt when the forge URL changes; answers of a replaced instance are ignored.
+    ForgeActions* m_actions = nullptr;
+};
+
+} // namespace forgewire
