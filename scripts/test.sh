@@ -8,5 +8,6 @@ cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFORGEWIRE_BUILD_BEN
 cmake --build build/test -j "$(nproc)"
 ulimit -n 20000 2>/dev/null || true
 ctest --test-dir build/test --output-on-failure -j 1 --timeout 300
+cmake --build build/test --target format-check
 # Keeps the libFuzzer harnesses building and running (build/fuzz, clang++ with ASan+UBSan).
 bash tests/fuzz/run-fuzzers.sh 10
