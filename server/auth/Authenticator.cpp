@@ -30,11 +30,6 @@ QByteArray Authenticator::extractToken(const QByteArray& authorizationHeader, co
     return {};
 }
 
-bool Authenticator::looksLikeJwt(const QByteArray& token)
-{
-    return token.count('.') == 2 && token.startsWith("eyJ");
-}
-
 AuthResult Authenticator::authenticate(const QByteArray& token) const
 {
     AuthResult result;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/ServerConfig.h"
+#include "protocol/Jwt.h"
 #include "session/Identity.h"
 
 #include <QByteArray>
@@ -51,8 +52,8 @@ public:
     bool hasForgeVerifier() const { return static_cast<bool>(m_forgeVerifier); }
     const ForgeVerifier& forgeVerifier() const { return m_forgeVerifier; }
 
-    // True when the token looks like a JWT (three base64url parts).
-    static bool looksLikeJwt(const QByteArray& token);
+    // True when the token has the shape of a JWT; the one test, shared with the tray.
+    static bool looksLikeJwt(const QByteArray& token) { return Jwt::looksLikeJwt(token); }
 
 private:
     QByteArray m_jwtSecret;

@@ -1,277 +1,21 @@
 #include "bridge/ForgeBridge.h"
 
-#include "admin/PublishRequest.h"
 #include "bridge/ForgeClient.h"
 #include "broker/Broker.h"
 #include "config/ServerLimits.h"
 #include "config/ServerLogging.h"
-#include "protocol/Topic.h"
 
-#include <QCryptographicHash>
-#include <QDateTime>
 #include <QHostAddress>
-#include <QPointer>
 #include <QTimer>
-
-#include <optional>
 
 namespace forgewire {
 
 using namespace Qt::StringLiterals;
 
-namespace {
-
-QByteArray tokenKey(const QByteArray& token)
-{
-    return QCryptographicHash::hash(token, QCryptographicHash::Sha256);
-}
-
-// The forge recomputes `seconds` on every request while a stopwatch runs; comparing it would make
-// every poll a change. Clients tick the clock themselves from `created`/`seconds`.
-bool sameStopwatches(const QList<protocol::Stopwatch>& a, const QList<protocol::Stopwatch>& b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (qsizetype i = 0; i < a.size(); ++i) {
-        if (a[i].created != b[i].created || a[i].issueIndex != b[i].issueIndex ||
-            a[i].issueTitle != b[i].issueTitle || a[i].repoOwnerName != b[i].repoOwnerName ||
-            a[i].repoName != b[i].repoName)
-            return false;
-    }
-    return true;
-}
-
-} // namespace
-
-// Polls one user's state while they are online. Deleting it cancels everything it has in flight
-// (every callback is tied to it as context).
-class ForgeBridge::UserPoller : public QObject
-{
-public:
-    UserPoller(ForgeBridge* bridge, qint64 userId)
-        : QObject(bridge), m_bridge(bridge), m_userId(userId), m_schedule(bridge->m_config.forgePoll)
-    {
-        m_timer.setSingleShot(true);
-        connect(&m_timer, &QTimer::timeout, this, &UserPoller::pollNow);
-    }
-
-    void start()
-    {
-        // Seed from the retained state so a reconnect does not republish what clients already have.
-        QPointer<UserPoller> guard(this);
-        m_bridge->m_broker->engine()->retained(
-            Topic::user(m_userId), [guard](const QList<RetainedMessage>& list) {
-                if (!guard)
-                    return;
-                for (const RetainedMessage& retained : list) {
-                    const auto decoded = protocol::decodeServerMessage(retained.payload);
-                    if (!decoded)
-                        continue;
-                    if (const auto* count = std::get_if<protocol::NotificationCount>(&*decoded.value))
-                        guard->m_count = count->count;
-                    else if (const auto* watches = std::get_if<protocol::Stopwatches>(&*decoded.value))
-                        guard->m_stopwatches = watches->data;
-                }
-                QMetaObject::invokeMethod(guard, &UserPoller::pollNow, Qt::QueuedConnection);
-            });
-    }
-
-    void refresh()
-    {
-        m_schedule.reset();
-        if (m_inFlight) {
-            // The answer in flight may predate the client's action: poll once more after it.
-            m_repollPending = true;
-            return;
-        }
-        const qint64 earliest = std::max(m_notBeforeMs, m_lastStartMs + kMinRefreshGapMs);
-        const qint64 now = m_bridge->nowMs();
-        if (m_lastStartMs == 0 || now >= earliest)
-            pollNow();
-        else
-            m_timer.start(int(earliest - now));
-    }
-
-    // Deleted later (it may be inside its own callback), but must not poll or publish meanwhile.
-    void stop()
-    {
-        m_stopped = true;
-        m_timer.stop();
-    }
-
-    // A token of this user went live: a poller left without one polls again.
-    void tokenAvailable()
-    {
-        if (m_idle && !m_stopped) {
-            m_idle = false;
-            QMetaObject::invokeMethod(this, &UserPoller::pollNow, Qt::QueuedConnection);
-        }
-    }
-
-    int consecutiveFailures() const { return m_schedule.consecutiveFailures(); }
-    // Empty while idle (no token to poll with).
-    QByteArray tokenKey() const { return m_idle ? QByteArray() : m_tokenKey; }
-
-private:
-    struct Round
-    {
-        int waiting = 2;
-        std::optional<qint64> count;
-        std::optional<QList<protocol::Stopwatch>> stopwatches;
-        QList<ForgeReply> replies;
-    };
-
-    void pollNow()
-    {
-        if (m_inFlight || m_stopped)
-            return;
-        m_timer.stop();
-        m_tokenKey = m_bridge->pollingKey(m_userId, m_tokenKey);
-        if (m_tokenKey.isEmpty()) {
-            // Signed in some other way (JWT, static token), or every token failed: nothing to poll
-            // with until a token goes live (tokenAvailable()).
-            m_idle = true;
-            return;
-        }
-        const QByteArray key = m_tokenKey;
-        const QByteArray token = m_bridge->m_live.value(key).token;
-        m_inFlight = true;
-        m_lastStartMs = m_bridge->nowMs();
-        auto round = std::make_shared<Round>();
-        m_bridge->m_client->fetchNewCount(token, this, [this, round, key](ForgeReply reply, qint64 count) {
-            if (reply.ok())
-                round->count = count;
-            round->replies.append(reply);
-            if (--round->waiting == 0)
-                finish(*round, key);
-        });
-        m_bridge->m_client->fetchStopwatches(
-            token, this, [this, round, key](ForgeReply reply, QList<protocol::Stopwatch> stopwatches) {
-                if (reply.ok())
-                    round->stopwatches = stopwatches;
-                round->replies.append(reply);
-                if (--round->waiting == 0)
-                    finish(*round, key);
-            });
-    }
-
-    void finish(const Round& round, const QByteArray& key)
-    {
-        m_inFlight = false;
-        if (m_stopped)
-            return;
-        const ForgeReply* refusal = nullptr;
-        bool failed = false;
-        bool rateLimited = false;
-        int retryAfterMs = -1;
-        QString error;
-        for (const ForgeReply& reply : round.replies) {
-            switch (reply.status) {
-            case ForgeReply::Status::Ok:
-                break;
-            case ForgeReply::Status::Unauthorized:
-                // A missing scope says more than a 401 of the other half.
-                if (!refusal || !reply.missingScope.isEmpty())
-                    refusal = &reply;
-                break;
-            case ForgeReply::Status::RateLimited:
-                rateLimited = true;
-                retryAfterMs = std::max(retryAfterMs, reply.retryAfterMs);
-                break;
-            case ForgeReply::Status::Failed:
-                failed = true;
-                error = reply.error;
-                break;
-            }
-        }
-        if (refusal) {
-            // Only this token's connections go; the user's other tokens keep the poller going.
-            m_bridge->refuseToken(key, refusal->error, refusalReason(*refusal, true));
-            m_tokenKey.clear();
-            if (m_repollPending)
-                m_repollPending = false;
-            QMetaObject::invokeMethod(this, &UserPoller::pollNow, Qt::QueuedConnection);
-            return;
-        }
-        m_bridge->noteForgeAnswer(!failed, error);
-        if (!failed && !rateLimited)
-            m_bridge->tokenWorked(key);
-
-        // Whatever did arrive is published even when the other half failed.
-        bool changed = false;
-        if (round.count && round.count != m_count) {
-            m_count = round.count;
-            changed = true;
-            publishState(protocol::NotificationCount{*round.count});
-        }
-        if (round.stopwatches && (!m_stopwatches || !sameStopwatches(*round.stopwatches, *m_stopwatches))) {
-            m_stopwatches = round.stopwatches;
-            changed = true;
-            publishState(protocol::Stopwatches{*round.stopwatches});
-        }
-
-        int delayMs = 0;
-        if (failed) {
-            delayMs = m_schedule.failed();
-            qCDebug(lcForge).noquote()
-                << "user" << m_userId << "poll failed:" << logSafe(error) << "- next in" << delayMs << "ms";
-        } else if (rateLimited) {
-            delayMs = m_schedule.rateLimited(retryAfterMs);
-            m_notBeforeMs = m_bridge->nowMs() + delayMs;
-            qCInfo(lcForge) << "forge rate limit for user" << m_userId << "- next poll in" << delayMs << "ms";
-        } else {
-            delayMs = changed ? m_schedule.changed() : m_schedule.unchanged();
-        }
-        if (m_repollPending) {
-            m_repollPending = false;
-            refresh();
-            return;
-        }
-        m_timer.start(delayMs);
-    }
-
-    void publishState(const protocol::ServerMessage& message)
-    {
-        const publish::Result built = publish::build(Topic::user(m_userId), protocol::toJson(message), true);
-        if (!built.error.isEmpty()) {
-            qCWarning(lcForge).noquote()
-                << "cannot publish forge state of user" << m_userId << ":" << logSafe(built.error);
-            return;
-        }
-        ++m_bridge->m_pushes;
-        const bool isCount = std::holds_alternative<protocol::NotificationCount>(message);
-        QPointer<UserPoller> guard(this);
-        m_bridge->m_broker->publish(built.publications, [guard, isCount](const QString& error) {
-            if (error.isEmpty() || !guard)
-                return;
-            qCWarning(lcForge).noquote() << "publishing forge state failed:" << logSafe(error);
-            // Forget what was sent so the next poll publishes it again.
-            if (isCount)
-                guard->m_count.reset();
-            else
-                guard->m_stopwatches.reset();
-        });
-    }
-
-    ForgeBridge* m_bridge;
-    qint64 m_userId;
-    PollSchedule m_schedule;
-    QTimer m_timer;
-    bool m_inFlight = false;
-    bool m_repollPending = false;
-    bool m_stopped = false;
-    bool m_idle = false;
-    QByteArray m_tokenKey; // the live token this poller authenticates with
-    qint64 m_lastStartMs = 0;
-    qint64 m_notBeforeMs = 0;
-    std::optional<qint64> m_count;
-    std::optional<QList<protocol::Stopwatch>> m_stopwatches;
-};
-
 ForgeBridge::ForgeBridge(const ServerConfig& config, Broker* broker, Authenticator* authenticator,
-                         QObject* parent)
-    : QObject(parent), m_config(config), m_broker(broker),
-      m_client(new ForgeClient(QUrl(config.forgeUrl), this))
+                         QObject* parent, const Clock& clock)
+    : QObject(parent), m_config(config), m_clock(clock), m_broker(broker),
+      m_client(new ForgeClient(QUrl(config.forgeUrl), this)), m_identities(clock)
 {
     authenticator->setForgeVerifier(
         [this](const QByteArray& token, const QString& peerAddress, std::function<void(AuthResult)> done) {
@@ -302,7 +46,7 @@ ForgeBridge::~ForgeBridge() = default;
 
 qint64 ForgeBridge::nowMs() const
 {
-    return QDateTime::currentMSecsSinceEpoch();
+    return m_clock.now().count();
 }
 
 int ForgeBridge::liveTokenCount() const
@@ -335,8 +79,7 @@ AuthResult ForgeBridge::accepted(const QByteArray& token, const QByteArray& key,
 AuthResult ForgeBridge::tryLater(const QByteArray& key, const QString& why)
 {
     // A recent good answer beats turning a good token away for someone else's flood.
-    const auto stale = m_identities.constFind(key);
-    if (stale != m_identities.cend() && nowMs() - stale->verifiedAtMs < 2 * kIdentityTtlMs)
+    if (m_identities.fallback(key))
         return {};
     AuthResult result;
     result.error = why;
@@ -386,17 +129,15 @@ void ForgeBridge::verify(const QByteArray& token, const QString& peerAddress,
         done(result);
         return;
     }
-    const QByteArray key = tokenKey(token);
+    const QByteArray key = IdentityCache::keyOf(token);
     const qint64 now = nowMs();
     // Good tokens first and without queueing: someone else's flood must not delay them.
-    const auto cached = m_identities.constFind(key);
-    if (cached != m_identities.cend() && now - cached->verifiedAtMs < kIdentityTtlMs) {
+    if (const CachedIdentity* cached = m_identities.fresh(key)) {
         ++m_cacheHits;
         done(accepted(token, key, *cached));
         return;
     }
-    const auto refused = m_refusals.constFind(key);
-    if (refused != m_refusals.cend() && now - refused->atMs < limits::kForgeRefusalCacheMs) {
+    if (const IdentityCache::Refusal* refused = m_identities.refusal(key)) {
         ++m_refusedCacheHits;
         AuthResult result;
         result.error = refused->error + u" (cached)"_s;
@@ -431,7 +172,8 @@ void ForgeBridge::verify(const QByteArray& token, const QString& peerAddress,
         }
         return;
     }
-    done(busy.transient ? busy : accepted(token, key, m_identities.value(key)));
+    // Not transient: tryLater found an identity recent enough to fall back on.
+    done(busy.transient ? busy : accepted(token, key, *m_identities.fallback(key)));
 }
 
 void ForgeBridge::startCheck(const QByteArray& token, const QByteArray& key)
@@ -443,10 +185,7 @@ void ForgeBridge::startCheck(const QByteArray& token, const QByteArray& key)
         AuthResult result;
         if (reply.ok()) {
             noteForgeAnswer(true, {});
-            m_refusals.remove(key);
-            const CachedIdentity identity{user.id, user.login, nowMs()};
-            m_identities.insert(key, identity);
-            result = accepted(token, key, identity);
+            result = accepted(token, key, m_identities.remember(key, user.id, user.login));
         } else if (reply.status == ForgeReply::Status::Unauthorized) {
             if (!reply.notSent)
                 noteForgeAnswer(true, {});
@@ -457,8 +196,7 @@ void ForgeBridge::startCheck(const QByteArray& token, const QByteArray& key)
             noteForgeAnswer(reply.status == ForgeReply::Status::RateLimited, reply.error);
             // During an outage a token the forge accepted recently is still trusted: refusing it
             // would tell the client (4001) never to retry a perfectly good token.
-            const auto stale = m_identities.constFind(key);
-            if (stale != m_identities.cend()) {
+            if (const CachedIdentity* stale = m_identities.fallback(key)) {
                 result = accepted(token, key, *stale);
             } else {
                 result.error = u"cannot verify the forge token: "_s + reply.error;
@@ -498,9 +236,9 @@ void ForgeBridge::expireQueue()
         const QueuedCheck expired = m_queue.takeFirst();
         ++m_rejectedBusy;
         AuthResult busy = tryLater(expired.key, u"forge token check waited too long in the queue"_s);
-        finishCheck(expired.key, busy.transient
-                                     ? busy
-                                     : accepted(expired.token, expired.key, m_identities.value(expired.key)));
+        finishCheck(expired.key, busy.transient ? busy
+                                                : accepted(expired.token, expired.key,
+                                                           *m_identities.fallback(expired.key)));
     }
     if (m_queue.isEmpty())
         m_queueTimer->stop();
@@ -517,11 +255,7 @@ QString ForgeBridge::refusalReason(const ForgeReply& reply, bool live)
 
 void ForgeBridge::refuseToken(const QByteArray& key, const QString& error, const QString& reason)
 {
-    m_identities.remove(key);
-    if (m_refusals.size() >= kMaxTrackedEntries)
-        pruneCache();
-    if (m_refusals.size() < kMaxTrackedEntries)
-        m_refusals.insert(key, Refusal{nowMs(), error, reason});
+    m_identities.refuse(key, error, reason);
     const auto live = m_live.constFind(key);
     if (live == m_live.cend())
         return;
@@ -553,9 +287,7 @@ void ForgeBridge::tokenWorked(const QByteArray& key)
     if (live == m_live.end())
         return;
     live->lastOkMs = nowMs();
-    auto cached = m_identities.find(key);
-    if (cached != m_identities.end())
-        cached->verifiedAtMs = live->lastOkMs;
+    m_identities.confirm(key);
 }
 
 QByteArray ForgeBridge::pollingKey(qint64 userId, const QByteArray& current) const
@@ -571,6 +303,17 @@ QByteArray ForgeBridge::pollingKey(qint64 userId, const QByteArray& current) con
         fallback = key;
     }
     return fallback;
+}
+
+PollerHost::PollToken ForgeBridge::pollingToken(qint64 userId, const QByteArray& currentKey) const
+{
+    const QByteArray key = pollingKey(userId, currentKey);
+    return {key, key.isEmpty() ? QByteArray() : m_live.value(key).token};
+}
+
+void ForgeBridge::pollRefused(const QByteArray& key, const ForgeReply& refusal)
+{
+    refuseToken(key, refusal.error, refusalReason(refusal, true));
 }
 
 void ForgeBridge::onTokenOnline(const QByteArray& key)
@@ -643,8 +386,7 @@ void ForgeBridge::recheckLiveTokens()
             if (reply.ok()) {
                 noteForgeAnswer(true, {});
                 if (it != m_live.end() && user.id == it->userId) {
-                    it->lastOkMs = nowMs();
-                    m_identities.insert(key, CachedIdentity{user.id, user.login, it->lastOkMs});
+                    it->lastOkMs = m_identities.remember(key, user.id, user.login).verifiedAtMs;
                 } else if (it != m_live.end()) {
                     // The forge says the token is someone else's now: it is not the one we verified.
                     refuseToken(key, u"forge token now belongs to another user"_s, u"forge token revoked"_s);
@@ -666,7 +408,7 @@ void ForgeBridge::onUserOnline(qint64 userId)
 {
     if (m_pollers.contains(userId) || pollingKey(userId, {}).isEmpty())
         return;
-    auto* poller = new UserPoller(this, userId);
+    auto* poller = new UserPoller(userId, m_config.forgePoll, this, m_broker, m_client, m_clock, this);
     m_pollers.insert(userId, poller);
     qCDebug(lcForge) << "polling user" << userId;
     poller->start();
@@ -700,20 +442,8 @@ void ForgeBridge::noteForgeAnswer(bool reachable, const QString& error)
 
 void ForgeBridge::pruneCache()
 {
-    // Entries stay one extra TTL past expiry for the outage fallback in verify().
+    m_identities.prune();
     const qint64 now = nowMs();
-    for (auto it = m_identities.begin(); it != m_identities.end();) {
-        if (now - it->verifiedAtMs > 2 * kIdentityTtlMs)
-            it = m_identities.erase(it);
-        else
-            ++it;
-    }
-    for (auto it = m_refusals.begin(); it != m_refusals.end();) {
-        if (now - it->atMs >= limits::kForgeRefusalCacheMs)
-            it = m_refusals.erase(it);
-        else
-            ++it;
-    }
     // A full bucket is the same as none.
     const qint64 refillMs =
         1000LL * limits::kForgeChecksPerAddressBurst / std::max(1, limits::kForgeChecksPerAddressPerSecond);

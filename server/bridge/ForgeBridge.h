@@ -1,7 +1,9 @@
 #pragma once
 
 #include "auth/Authenticator.h"
-#include "bridge/PollSchedule.h"
+#include "bridge/IdentityCache.h"
+#include "bridge/UserPoller.h"
+#include "client/Clock.h"
 #include "config/ServerConfig.h"
 
 #include <QByteArray>
@@ -37,27 +39,24 @@ struct ForgeReply;
 // as "poll me now": the tray calls the forge directly (ForgeActions), then sends that subscribe.
 //
 // Main thread only.
-class ForgeBridge : public QObject
+class ForgeBridge : public QObject, private PollerHost
 {
     Q_OBJECT
 public:
-    // How long a verified token is trusted without asking the forge again. Live connections are
-    // re-checked on their own schedule (recheckLiveTokens), so this only bounds how stale a new
-    // connection's identity is.
-    static constexpr qint64 kIdentityTtlMs = 5 * 60'000;
-    // Refresh requests closer together than this share one poll (a client cannot make the server
-    // hammer the forge on its behalf).
-    static constexpr qint64 kMinRefreshGapMs = 1'000;
+    static constexpr qint64 kIdentityTtlMs = IdentityCache::kTtlMs;
+    static constexpr qint64 kMinRefreshGapMs = UserPoller::kMinRefreshGapMs;
     // Re-checks of live tokens (GET /user) in flight at once: they share the forge with the
     // handshake checks, which must not wait behind a burst of them.
     static constexpr int kRechecksInFlight = 4;
-    // Cached refusals and per-address rate-limit buckets kept at most; past it refusals are not
-    // cached and new addresses are not limited per address (the global in-flight and queue bounds
-    // still hold), so an attacker with many addresses cannot make the bridge grow without bound.
+    // Per-address rate-limit buckets kept at most; past it new addresses are not limited per address
+    // (the global in-flight and queue bounds still hold), so an attacker with many addresses cannot
+    // make the bridge grow without bound. Refusals have the same bound (IdentityCache::kMaxRefusals).
     static constexpr int kMaxTrackedEntries = 10'000;
 
+    // Every interval (cache ages, rate-limit buckets, queue waits, refresh gaps) is measured on
+    // `clock`, which must outlive the bridge.
     ForgeBridge(const ServerConfig& config, Broker* broker, Authenticator* authenticator,
-                QObject* parent = nullptr);
+                QObject* parent = nullptr, const Clock& clock = Clock::system());
     ~ForgeBridge() override;
 
     // Prometheus lines for /metrics.
@@ -69,21 +68,7 @@ public:
     int liveTokenCount() const;
 
 private:
-    class UserPoller;
-    friend class UserPoller;
-
-    struct CachedIdentity
-    {
-        qint64 userId = 0;
-        QString login;
-        qint64 verifiedAtMs = 0;
-    };
-    struct Refusal
-    {
-        qint64 atMs = 0;
-        QString error;  // for the log
-        QString reason; // for the client's close frame
-    };
+    using CachedIdentity = IdentityCache::Identity;
     // A token some connection signed in with: kept (in memory only) to poll and re-check with.
     struct LiveToken
     {
@@ -126,6 +111,12 @@ private:
     QByteArray pollingKey(qint64 userId, const QByteArray& current) const;
     // The forge accepted a live token just now (a poll): it needs no re-check for a while.
     void tokenWorked(const QByteArray& key);
+    // PollerHost
+    PollToken pollingToken(qint64 userId, const QByteArray& currentKey) const override;
+    void pollRefused(const QByteArray& key, const ForgeReply& refusal) override;
+    void pollWorked(const QByteArray& key) override { tokenWorked(key); }
+    void forgeAnswered(bool reachable, const QString& error) override { noteForgeAnswer(reachable, error); }
+    void statePublished() override { ++m_pushes; }
     // The forge refused `key` (401/403): remember the refusal, forget the token, and close the
     // connections that use it (only those) with 4001 and `reason`.
     void refuseToken(const QByteArray& key, const QString& error, const QString& reason);
@@ -138,11 +129,10 @@ private:
     qint64 nowMs() const;
 
     ServerConfig m_config;
+    const Clock& m_clock;
     Broker* m_broker;
     ForgeClient* m_client;
-    // Keyed by SHA-256 of the token: the caches never hold a token.
-    QHash<QByteArray, CachedIdentity> m_identities;
-    QHash<QByteArray, Refusal> m_refusals;
+    IdentityCache m_identities;
     // Callers waiting for a check of a key (queued or in flight): one forge request per token.
     QHash<QByteArray, QList<std::function<void(AuthResult)>>> m_verifying;
     QList<QueuedCheck> m_queue; // at most limits::kForgeChecksQueued, counted at enqueue

@@ -1,6 +1,7 @@
 #include "bridge/ForgeClient.h"
 
 #include "config/ServerLogging.h"
+#include "forge/ForgeHttp.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -19,14 +20,7 @@ ForgeClient::ForgeClient(const QUrl& baseUrl, QObject* parent) : QObject(parent)
 
 QUrl ForgeClient::apiUrl(const QString& apiPath) const
 {
-    // Keeps a sub-path install (https://example.org/gitea) working.
-    QUrl url = m_baseUrl;
-    QString path = url.path();
-    while (path.endsWith(u'/'))
-        path.chop(1);
-    url.setPath(path + u"/api/v1"_s + apiPath);
-    url.setQuery(QString());
-    return url;
+    return ForgeHttp::apiUrl(m_baseUrl, apiPath);
 }
 
 int ForgeClient::parseRetryAfterMs(const QByteArray& value, const QDateTime& now)
@@ -48,31 +42,20 @@ int ForgeClient::parseRetryAfterMs(const QByteArray& value, const QDateTime& now
     return int(std::clamp<qint64>(now.msecsTo(at), 0, std::numeric_limits<int>::max()));
 }
 
-QString ForgeClient::scopeFor(const QString& apiPath)
-{
-    if (apiPath.startsWith("/notifications"_L1))
-        return u"read:notification"_s;
-    return u"read:user"_s; // /user and /user/stopwatches
-}
-
 void ForgeClient::get(const QString& apiPath, const QByteArray& token, QObject* context,
                       std::function<void(ForgeReply, QByteArray)> reply)
 {
-    QNetworkRequest request(apiUrl(apiPath));
-    request.setRawHeader("Authorization", "token " + token);
-    request.setRawHeader("Accept", "application/json");
-    // Defence in depth behind the token syntax check: Qt 6.4 writes header values as they are, so a
-    // CR/LF would end the header and smuggle a request of the caller's making onto the kept-alive
-    // connection, whose answer would then be read as the answer to someone else's request.
-    const QList<QByteArray> names = request.rawHeaderList();
-    for (const QByteArray& name : names) {
-        if (!protocol::hasControlCharacter(request.rawHeader(name)))
-            continue;
+    // The token syntax check comes first; this is defence in depth behind it: a header with a
+    // CR/LF would otherwise smuggle a request onto the kept-alive connection, whose answer would then
+    // be read as the answer to someone else's request.
+    QString unsafeHeader;
+    QNetworkReply* networkReply = ForgeHttp::send(m_network, "GET", apiUrl(apiPath), token, &unsafeHeader);
+    if (!networkReply) {
         ForgeReply refused;
         refused.status = ForgeReply::Status::Unauthorized;
         refused.notSent = true;
-        refused.error = u"not sent to the forge: the %1 header would carry a control character"_s.arg(
-            QString::fromLatin1(name));
+        refused.error =
+            u"not sent to the forge: the %1 header would carry a control character"_s.arg(unsafeHeader);
         qCWarning(lcForge).noquote() << refused.error << "on" << apiPath;
         // Answered from the event loop like any reply, so callers never see a re-entrant call.
         QPointer<QObject> guard(context);
@@ -85,34 +68,34 @@ void ForgeClient::get(const QString& apiPath, const QByteArray& token, QObject* 
             Qt::QueuedConnection);
         return;
     }
-    // The token must not follow a redirect to another host.
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
-    QNetworkReply* networkReply = m_network.get(request);
     QPointer<QObject> guard(context);
     connect(networkReply, &QNetworkReply::finished, this, [this, networkReply, guard, reply, apiPath] {
         networkReply->deleteLater();
         ForgeReply result;
         result.httpStatus = networkReply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray body = networkReply->readAll();
-        if (result.httpStatus == 401 || result.httpStatus == 403) {
-            // 403 too: Gitea answers it for a token without the scope the endpoint needs, which
-            // for the bridge means the same thing (it can never poll with this token).
+        switch (ForgeHttp::classify(result.httpStatus)) {
+        case ForgeHttp::Outcome::Unauthorized:
+            // 403 too: for the bridge a missing scope means the same (it can never poll with this token).
             result.status = ForgeReply::Status::Unauthorized;
-            if (result.httpStatus == 403)
-                result.missingScope = scopeFor(apiPath);
+            result.missingScope = ForgeHttp::missingScope(result.httpStatus, apiPath);
             result.error = u"forge refused the token (%1) on %2"_s.arg(result.httpStatus).arg(apiPath);
-        } else if (result.httpStatus == 429) {
+            break;
+        case ForgeHttp::Outcome::RateLimited:
             result.status = ForgeReply::Status::RateLimited;
             result.retryAfterMs =
                 parseRetryAfterMs(networkReply->rawHeader("Retry-After"), QDateTime::currentDateTimeUtc());
             result.error = u"forge rate limit on %1"_s.arg(apiPath);
-        } else if (result.httpStatus >= 200 && result.httpStatus < 300) {
+            break;
+        case ForgeHttp::Outcome::Ok:
             result.status = ForgeReply::Status::Ok;
-        } else {
+            break;
+        case ForgeHttp::Outcome::Failed:
             result.status = ForgeReply::Status::Failed;
             result.error = result.httpStatus
                                ? u"forge answered %1 on %2"_s.arg(result.httpStatus).arg(apiPath)
                                : u"forge unreachable on %1: %2"_s.arg(apiPath, networkReply->errorString());
+            break;
         }
         ++m_counts[int(result.status)];
         if (guard)

@@ -69,9 +69,6 @@ public:
     // `Retry-After` as delta-seconds or an HTTP date; -1 when absent or unreadable.
     static int parseRetryAfterMs(const QByteArray& value, const QDateTime& now);
 
-    // The scope Gitea/Forgejo requires of a token for `apiPath` (as passed to get()).
-    static QString scopeFor(const QString& apiPath);
-
     // Requests per outcome since start, for /metrics (requests refused before sending not included).
     qint64 count(ForgeReply::Status status) const { return m_counts[int(status)]; }
 

@@ -35,8 +35,8 @@ public:
 
     void setToken(const QByteArray& token) { m_token = token; }
 
-    // False for an empty token and for a JWT (three base64url parts joined by dots): a Forgewire JWT
-    // means nothing to the forge, which would answer 401. A Forgewire static token cannot be told
+    // False for an empty token and for a JWT (Jwt::looksLikeJwt): a Forgewire JWT means nothing to
+    // the forge, which would answer 401. A Forgewire static token cannot be told
     // apart from a forge token by its shape; the forge refuses it with a clear error.
     static bool looksLikeForgeToken(const QByteArray& token);
 
@@ -49,7 +49,6 @@ public:
 
 private:
     void send(const QByteArray& method, const QString& apiPath, Done done);
-    QUrl apiUrl(const QString& apiPath) const;
     static QString stopwatchPath(const QString& owner, const QString& repo, qint64 issueIndex,
                                  const QString& action);
 

@@ -6,6 +6,8 @@
 #include <QMessageAuthenticationCode>
 #include <QTimeZone>
 
+#include <algorithm>
+
 namespace forgewire {
 
 using namespace Qt::StringLiterals;
@@ -37,6 +39,20 @@ std::optional<QJsonObject> decodeSegment(const QByteArray& segment)
 }
 
 } // namespace
+
+bool Jwt::looksLikeJwt(const QByteArray& token)
+{
+    if (!token.startsWith("eyJ") || token.count('.') != 2)
+        return false;
+    const auto base64url = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_';
+    };
+    const QList<QByteArray> parts = token.split('.');
+    return std::all_of(parts.cbegin(), parts.cend(), [&](const QByteArray& part) {
+        return !part.isEmpty() && std::all_of(part.cbegin(), part.cend(), base64url);
+    });
+}
 
 bool Jwt::constantTimeEquals(const QByteArray& a, const QByteArray& b)
 {

@@ -37,6 +37,11 @@ public:
                             const QDateTime& now = QDateTime::currentDateTimeUtc());
     static QByteArray sign(const JwtClaims& claims, const QByteArray& secret);
 
+    // The shape of a JWT: three non-empty base64url parts joined by dots, the first a JSON object
+    // ("eyJ" is base64url for `{"`). Says nothing about validity; tells a JWT from a forge or
+    // static token (which never has this shape) without trying to verify it.
+    static bool looksLikeJwt(const QByteArray& token);
+
     // Compares in time independent of where the inputs differ.
     static bool constantTimeEquals(const QByteArray& a, const QByteArray& b);
 };

@@ -1,6 +1,7 @@
 #include "model/BoardWatcher.h"
 
 #include "app/TrayLogging.h"
+#include "forge/ForgeHttp.h"
 #include "protocol/Topic.h"
 
 #include <QJsonArray>
@@ -16,14 +17,13 @@ qint64 idField(const QJsonObject& data, QLatin1StringView key)
     return qint64(data.value(key).toDouble());
 }
 
-QUrl forgePath(const QUrl& forgeUrl, const QString& path)
+// `repo` is "owner/name" from the event: each half stays one path segment.
+QString repoPath(const QString& repo)
 {
-    QUrl url = forgeUrl;
-    QString base = url.path();
-    while (base.endsWith(u'/'))
-        base.chop(1);
-    url.setPath(base + path);
-    return url;
+    const qsizetype slash = repo.indexOf(u'/');
+    if (slash < 0)
+        return ForgeHttp::segment(repo);
+    return ForgeHttp::segment(repo.left(slash)) + u'/' + ForgeHttp::segment(repo.mid(slash + 1));
 }
 
 } // namespace
@@ -123,10 +123,11 @@ QUrl BoardWatcher::linkFor(qint64 projectId, const protocol::BoardEvent& event) 
         return {};
     const QString repo = event.data.value("repo"_L1).toString();
     if (event.event == "card.moved"_L1 && !repo.isEmpty())
-        return forgePath(m_forgeUrl, u"/%1/issues/%2"_s.arg(repo).arg(idField(event.data, "issue_index"_L1)));
+        return ForgeHttp::join(
+            m_forgeUrl, u"/%1/issues/%2"_s.arg(repoPath(repo)).arg(idField(event.data, "issue_index"_L1)));
     const QString knownRepo = m_projectRepos.value(projectId);
     if (!knownRepo.isEmpty())
-        return forgePath(m_forgeUrl, u"/%1/projects/%2"_s.arg(knownRepo).arg(projectId));
+        return ForgeHttp::join(m_forgeUrl, u"/%1/projects/%2"_s.arg(repoPath(knownRepo)).arg(projectId));
     return m_forgeUrl;
 }
 

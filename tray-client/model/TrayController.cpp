@@ -3,6 +3,7 @@
 #include "app/TrayLogging.h"
 #include "client/SharedConnection.h"
 #include "forge/ForgeActions.h"
+#include "forge/ForgeHttp.h"
 #include "protocol/Topic.h"
 
 #include <QHostAddress>
@@ -188,14 +189,7 @@ QUrl TrayController::issueUrl(const TrayState::RunningStopwatch& entry) const
 
 QUrl TrayController::notificationsUrl() const
 {
-    if (!m_config.forgeUrl.isValid() || m_config.forgeUrl.isEmpty())
-        return {};
-    QUrl url = m_config.forgeUrl;
-    QString path = url.path();
-    while (path.endsWith(u'/'))
-        path.chop(1);
-    url.setPath(path + u"/notifications"_s);
-    return url;
+    return ForgeHttp::join(m_config.forgeUrl, u"/notifications"_s);
 }
 
 bool TrayController::forgeActionsAvailable() const

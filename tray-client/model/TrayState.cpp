@@ -1,6 +1,7 @@
 #include "model/TrayState.h"
 
 #include "app/TrayLogging.h"
+#include "forge/ForgeHttp.h"
 
 #include <QCoreApplication>
 
@@ -225,16 +226,10 @@ QString TrayState::issueReference(const protocol::Stopwatch& s)
 
 QUrl TrayState::issueUrl(const QUrl& forgeUrl, const protocol::Stopwatch& s)
 {
-    if (!forgeUrl.isValid() || forgeUrl.isEmpty())
-        return {};
-    QUrl url = forgeUrl;
-    QString path = url.path();
-    while (path.endsWith(u'/'))
-        path.chop(1);
-    url.setPath(u"%1/%2/%3/issues/%4"_s.arg(path, s.repoOwnerName, s.repoName).arg(s.issueIndex));
-    url.setQuery(QString());
-    url.setFragment(QString());
-    return url;
+    return ForgeHttp::join(
+        forgeUrl,
+        u"/%1/%2/issues/%3"_s.arg(ForgeHttp::segment(s.repoOwnerName), ForgeHttp::segment(s.repoName))
+            .arg(s.issueIndex));
 }
 
 QString TrayState::stopwatchLabel(const RunningStopwatch& entry) const

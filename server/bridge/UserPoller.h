@@ -1,0 +1,98 @@
+#pragma once
+
+#include "bridge/PollSchedule.h"
+#include "client/Clock.h"
+#include "protocol/Protocol.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QTimer>
+
+#include <optional>
+
+namespace forgewire {
+
+class Broker;
+class ForgeClient;
+struct ForgeReply;
+
+// What a UserPoller needs from the bridge that owns it: which token to poll with, and where the
+// outcome of each poll goes. ForgeBridge implements it.
+class PollerHost
+{
+public:
+    struct PollToken
+    {
+        QByteArray key; // SHA-256 of the token; empty when the user has no live token
+        QByteArray token;
+    };
+
+    // The token the user's poller authenticates with: `currentKey` while it is live, else another
+    // live token of the user.
+    virtual PollToken pollingToken(qint64 userId, const QByteArray& currentKey) const = 0;
+    // The forge refused `key` (401/403) while polling.
+    virtual void pollRefused(const QByteArray& key, const ForgeReply& refusal) = 0;
+    // The forge accepted `key` just now: it needs no re-check for a while.
+    virtual void pollWorked(const QByteArray& key) = 0;
+    // Every poll's answer feeds the forge-wide up/down state.
+    virtual void forgeAnswered(bool reachable, const QString& error) = 0;
+    // A changed state was handed to the broker.
+    virtual void statePublished() = 0;
+
+protected:
+    ~PollerHost() = default;
+};
+
+// Polls one user's unread count and stopwatches while they are online and publishes them
+// (retained) when they change. Deleting it cancels everything it has in flight (every callback is
+// tied to it as context).
+class UserPoller : public QObject
+{
+public:
+    // Refresh requests closer together than this share one poll (a client cannot make the server
+    // hammer the forge on its behalf).
+    static constexpr qint64 kMinRefreshGapMs = 1'000;
+
+    UserPoller(qint64 userId, const PollSettings& settings, PollerHost* host, Broker* broker,
+               ForgeClient* client, const Clock& clock, QObject* parent);
+
+    void start();
+    // A client asked for a poll now (it just acted on the forge).
+    void refresh();
+    // Deleted later (it may be inside its own callback), but must not poll or publish meanwhile.
+    void stop();
+    // A token of this user went live: a poller left without one polls again.
+    void tokenAvailable();
+
+    int consecutiveFailures() const { return m_schedule.consecutiveFailures(); }
+    // Empty while idle (no token to poll with).
+    QByteArray tokenKey() const { return m_idle ? QByteArray() : m_tokenKey; }
+
+private:
+    struct Round;
+
+    void pollNow();
+    void finish(const Round& round, const QByteArray& key);
+    void publishState(const protocol::ServerMessage& message);
+    qint64 nowMs() const { return m_clock.now().count(); }
+
+    qint64 m_userId;
+    PollSchedule m_schedule;
+    PollerHost* m_host;
+    Broker* m_broker;
+    ForgeClient* m_client;
+    const Clock& m_clock;
+    QTimer m_timer;
+    bool m_inFlight = false;
+    bool m_repollPending = false;
+    bool m_stopped = false;
+    bool m_idle = false;
+    QByteArray m_tokenKey;  // the live token this poller authenticates with
+    bool m_started = false; // a poll has started (m_lastStartMs is meaningful)
+    qint64 m_lastStartMs = 0;
+    qint64 m_notBeforeMs = 0;
+    std::optional<qint64> m_count;
+    std::optional<QList<protocol::Stopwatch>> m_stopwatches;
+};
+
+} // namespace forgewire
