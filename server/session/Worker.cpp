@@ -1,6 +1,8 @@
 #include "session/Worker.h"
 
-#include "broker/Broker.h"
+#include "auth/RevokedSessions.h"
+#include "auth/TokenVerifier.h"
+#include "broker/SubscriberHub.h"
 #include "config/ServerLogging.h"
 #include "http/HttpMessage.h"
 #include "protocol/Topic.h"
@@ -42,10 +44,11 @@ QByteArray acceptKey(const QByteArray& clientKey)
 
 } // namespace
 
-Worker::Worker(int index, const ServerConfig& config, const Authenticator* authenticator, Metrics* metrics,
-               std::atomic<int>* admitted, Broker* broker, QueueBudget* budget, ConnectionGate* gate)
-    : m_index(index), m_config(config), m_authenticator(authenticator), m_metrics(metrics),
-      m_admitted(admitted), m_broker(broker), m_budget(budget), m_gate(gate)
+Worker::Worker(int index, const ServerConfig& config, const Authenticator* authenticator,
+               TokenVerifier* verifier, Metrics* metrics, std::atomic<int>* admitted, SubscriberHub* hub,
+               QueueBudget* budget, ConnectionGate* gate)
+    : m_index(index), m_config(config), m_authenticator(authenticator), m_verifier(verifier),
+      m_metrics(metrics), m_admitted(admitted), m_hub(hub), m_budget(budget), m_gate(gate)
 {}
 
 Worker::~Worker()
@@ -318,13 +321,12 @@ void Worker::startSession(WsConnection* connection, const HttpRequestHead& head)
         // Checks the token's syntax first (a malformed one never reaches the forge or a log).
         result = m_authenticator->authenticate(token);
     }
-    if (!result.ok && protocol::isWellFormedToken(token) && m_authenticator->hasForgeVerifier() &&
-        !Authenticator::looksLikeJwt(token)) {
-        m_broker->verifyForgeToken(m_authenticator, this, token, connection->peerAddress(),
-                                   [this, serial](const AuthResult& forge) {
-                                       if (ClientSession* s = sessionFor(serial))
-                                           finishAuthentication(s, forge);
-                                   });
+    if (!result.ok && protocol::isWellFormedToken(token) && m_verifier &&
+        m_authenticator->hasForgeVerifier() && !Authenticator::looksLikeJwt(token)) {
+        m_verifier->verify(this, token, connection->peerAddress(), [this, serial](const AuthResult& forge) {
+            if (ClientSession* s = sessionFor(serial))
+                finishAuthentication(s, forge);
+        });
         return;
     }
     finishAuthentication(session, result);
@@ -351,13 +353,13 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
         return;
     }
     const QString& sid = result.identity.sessionId;
-    if (!sid.isEmpty() && !m_broker->revokedSessions().isLoaded()) {
+    if (!sid.isEmpty() && !m_hub->revokedSessions().isLoaded()) {
         // Redis unreachable since start-up: whether this session was logged out is unknown.
         closeSession(session, protocol::CloseCode::GoingAway,
                      u"cannot verify the session now; try again later"_s);
         return;
     }
-    if (m_broker->revokedSessions().contains(sid)) {
+    if (m_hub->revokedSessions().contains(sid)) {
         ++m_metrics->authFailures;
         qCInfo(lcWs).noquote() << "refusing" << session->connection()->peerAddress() << "- revoked session";
         closeSession(session, protocol::CloseCode::Unauthorized, u"revoked session"_s);
@@ -473,7 +475,7 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
         // Bridge mode: re-subscribing to one's own user topic is the client's "poll the forge now"
         // (after it acted on the forge directly); PROTOCOL.md allows clients no other message for it.
         if (topic.kind() == Topic::Kind::User && topic.id() == session->identity().userId)
-            m_broker->requestRefresh(topic.id());
+            m_hub->requestRefresh(topic.id());
         sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Subscribed{name})));
         return;
     }
@@ -511,11 +513,11 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
     // the registration; what arrives meanwhile is held until the lookup answers (see deliver()).
     addToIndex(session, name);
     const quint64 serial = session->serial();
-    m_broker->resolveTopic(this, who.userId, checkAccess, name,
-                           [this, serial, name, automatic](bool allowed, const QList<QByteArray>& retained) {
-                               if (ClientSession* s = sessionFor(serial))
-                                   completeSubscribe(s, name, automatic, allowed, retained);
-                           });
+    m_hub->resolveTopic(this, who.userId, checkAccess, name,
+                        [this, serial, name, automatic](bool allowed, const QList<QByteArray>& retained) {
+                            if (ClientSession* s = sessionFor(serial))
+                                completeSubscribe(s, name, automatic, allowed, retained);
+                        });
 }
 
 void Worker::completeSubscribe(ClientSession* session, const QString& topic, bool automatic, bool allowed,
@@ -563,7 +565,7 @@ void Worker::addToIndex(ClientSession* session, const QString& topic)
     QSet<ClientSession*>& members = m_topicIndex[topic];
     members.insert(session);
     if (members.size() == 1)
-        m_broker->topicRefChanged(m_index, topic, +1);
+        m_hub->topicRefChanged(m_index, topic, +1);
 }
 
 void Worker::removeFromIndex(ClientSession* session, const QString& topic)
@@ -577,7 +579,7 @@ void Worker::removeFromIndex(ClientSession* session, const QString& topic)
     it->remove(session);
     if (it->isEmpty()) {
         m_topicIndex.erase(it);
-        m_broker->topicRefChanged(m_index, topic, -1);
+        m_hub->topicRefChanged(m_index, topic, -1);
     }
 }
 
@@ -887,7 +889,7 @@ void Worker::holdForgeToken(ClientSession* session)
 {
     const QByteArray& key = session->identity().forgeTokenKey;
     if (!key.isEmpty() && ++m_forgeTokenRefs[key] == 1)
-        m_broker->tokenRefChanged(m_index, key, +1);
+        m_hub->tokenRefChanged(m_index, key, +1);
 }
 
 void Worker::releaseForgeToken(ClientSession* session)
@@ -901,7 +903,7 @@ void Worker::releaseForgeToken(ClientSession* session)
     auto it = m_forgeTokenRefs.find(key);
     if (it != m_forgeTokenRefs.end() && --*it == 0) {
         m_forgeTokenRefs.erase(it);
-        m_broker->tokenRefChanged(m_index, key, -1);
+        m_hub->tokenRefChanged(m_index, key, -1);
     }
 }
 

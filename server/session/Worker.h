@@ -2,6 +2,7 @@
 
 #include "auth/Authenticator.h"
 #include "broker/Publication.h"
+#include "broker/SubscriberHost.h"
 #include "config/ServerConfig.h"
 #include "http/HttpMessage.h"
 #include "metrics/Metrics.h"
@@ -21,28 +22,32 @@ class QTimer;
 
 namespace forgewire {
 
-class Broker;
 class ConnectionGate;
 class Poller;
 class QueueBudget;
+class SubscriberHub;
+class TokenVerifier;
 
 // Owns a share of the client connections, on its own thread: the accepted descriptors (one epoll
 // set, see Poller), the upgrade, the sessions, the local topic index and one sweep timer for
 // handshake deadlines and keepalive (no timer per connection).
-class Worker : public QObject
+class Worker : public QObject, public SubscriberHost
 {
     Q_OBJECT
 public:
-    Worker(int index, const ServerConfig& config, const Authenticator* authenticator, Metrics* metrics,
-           std::atomic<int>* admitted, Broker* broker, QueueBudget* budget, ConnectionGate* gate);
+    // `verifier` may be null when no forge verifier is installed (no bridge).
+    Worker(int index, const ServerConfig& config, const Authenticator* authenticator, TokenVerifier* verifier,
+           Metrics* metrics, std::atomic<int>* admitted, SubscriberHub* hub, QueueBudget* budget,
+           ConnectionGate* gate);
     ~Worker() override;
 
     int index() const { return m_index; }
 
-    // All of these run on the worker's thread (the Broker and Gateway post them there).
+    // All of these run on the worker's thread (the Broker and the Server post them there).
     void init();
     void adoptSocket(qintptr descriptor);
-    void deliver(const QList<forgewire::Publication>& batch);
+    QObject* hostContext() override { return this; }
+    void deliver(const QList<forgewire::Publication>& batch) override;
     // Closes every connection with 1001; emits drained() when none is left.
     void drain();
     // The node is over max_queued_bytes: close this worker's largest backlogs with 4008 while they
@@ -50,9 +55,9 @@ public:
     void evictForBudget();
     // Sends `logout here` to every connection whose token carries one of these sessions, then closes
     // it with 4001.
-    void revokeSessions(const QSet<QString>& sessionIds);
+    void revokeSessions(const QSet<QString>& sessionIds) override;
     // Bridge mode: close every connection signed in with one forge token (by its SHA-256).
-    void closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason);
+    void closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason) override;
 
 Q_SIGNALS:
     void drained();
@@ -113,9 +118,10 @@ private:
     int m_index;
     const ServerConfig m_config;
     const Authenticator* m_authenticator;
+    TokenVerifier* m_verifier;
     Metrics* m_metrics;
     std::atomic<int>* m_admitted;
-    Broker* m_broker;
+    SubscriberHub* m_hub;
     QueueBudget* m_budget;
     ConnectionGate* m_gate;
 
