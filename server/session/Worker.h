@@ -7,6 +7,7 @@
 #include "http/HttpMessage.h"
 #include "metrics/Metrics.h"
 #include "session/ClientSession.h"
+#include "session/TopicIndex.h"
 #include "transport/Outbox.h"
 #include "transport/WsConnection.h"
 
@@ -65,7 +66,6 @@ Q_SIGNALS:
 private:
     void onSocketEvent(WsConnection* connection, quint32 events);
     void onRequestData(WsConnection* connection);
-    void upgrade(WsConnection* connection, const HttpRequestHead& head, const QByteArray& key);
     void rejectHttp(WsConnection* connection, int status, const QByteArray& body,
                     const QByteArray& extraHeaders = {});
     void onFrameData(WsConnection* connection);
@@ -82,8 +82,6 @@ private:
     void completeSubscribe(ClientSession* session, const QString& topic, bool automatic, bool allowed,
                            const QList<QByteArray>& retained);
     void unsubscribe(ClientSession* session, const QString& topic);
-    void addToIndex(ClientSession* session, const QString& topic);
-    void removeFromIndex(ClientSession* session, const QString& topic);
     void sendError(ClientSession* session, protocol::ErrorCode code, const QString& message,
                    const QString& topic = {});
     // Queues one JSON message; false when the session is closing or was just closed as slow.
@@ -132,7 +130,7 @@ private:
     QSet<WsConnection*> m_unupgraded;
     QHash<quint64, ClientSession*> m_sessions;
     quint64 m_nextSerial = 0;
-    QHash<QString, QSet<ClientSession*>> m_topicIndex;
+    TopicIndex m_topics;
     // Ready sessions per forge token key; the Broker hears of 0 -> 1 and 1 -> 0 only.
     QHash<QByteArray, int> m_forgeTokenRefs;
     // Connections with a non-empty outbox, flushed together once per event-loop pass.
@@ -142,9 +140,6 @@ private:
     QList<WsConnection*> m_graveyard;
     const QByteArray m_pingFrame = Outbox::pingFrame();
     bool m_draining = false;
-    // deliver() iterates a topic's members: sessions closed meanwhile leave the index after it.
-    bool m_delivering = false;
-    QList<ClientSession*> m_unindexAfterDelivery;
     bool m_evicting = false;
 };
 
