@@ -2,7 +2,6 @@
 
 #include "config/ServerLogging.h"
 #include "protocol/Topic.h"
-#include "session/Worker.h"
 #include "transport/Outbox.h"
 
 #include <QDateTime>
@@ -45,9 +44,9 @@ void Broker::onSessionsRevoked(const QHash<QString, qint64>& revocations)
     }
     if (sessions.isEmpty())
         return;
-    for (Worker* worker : std::as_const(m_workers))
+    for (SubscriberHost* host : std::as_const(m_hosts))
         QMetaObject::invokeMethod(
-            worker, [worker, sessions] { worker->revokeSessions(sessions); }, Qt::QueuedConnection);
+            host->hostContext(), [host, sessions] { host->revokeSessions(sessions); }, Qt::QueuedConnection);
 }
 
 void Broker::publish(QList<Publication> batch, Engine::Done done)
@@ -90,10 +89,10 @@ void Broker::publish(QList<Publication> batch, Engine::Done done)
     finishOne();
 }
 
-void Broker::setWorkers(const QList<Worker*>& workers)
+void Broker::setHosts(const QList<SubscriberHost*>& hosts)
 {
-    m_workers = workers;
-    m_outgoing = QList<QList<Publication>>(workers.size());
+    m_hosts = hosts;
+    m_outgoing = QList<QList<Publication>>(hosts.size());
 }
 
 void Broker::onDelivered(const Publication& publication)
@@ -119,12 +118,12 @@ void Broker::onDelivered(const Publication& publication)
 void Broker::sendToWorkers()
 {
     m_sendPosted = false;
-    for (qsizetype i = 0; i < m_workers.size() && i < m_outgoing.size(); ++i) {
+    for (qsizetype i = 0; i < m_hosts.size() && i < m_outgoing.size(); ++i) {
         if (m_outgoing[i].isEmpty())
             continue;
-        Worker* worker = m_workers[i];
+        SubscriberHost* host = m_hosts[i];
         QMetaObject::invokeMethod(
-            worker, [worker, batch = std::exchange(m_outgoing[i], {})] { worker->deliver(batch); },
+            host->hostContext(), [host, batch = std::exchange(m_outgoing[i], {})] { host->deliver(batch); },
             Qt::QueuedConnection);
     }
 }
@@ -196,22 +195,6 @@ void Broker::topicRefChanged(int workerIndex, const QString& topic, int delta)
         Qt::QueuedConnection);
 }
 
-void Broker::verifyForgeToken(const Authenticator* authenticator, QObject* context, const QByteArray& token,
-                              const QString& peerAddress, std::function<void(AuthResult)> reply)
-{
-    QPointer<QObject> guard(context);
-    QMetaObject::invokeMethod(
-        this,
-        [authenticator, guard, token, peerAddress, reply] {
-            authenticator->forgeVerifier()(token, peerAddress, [guard, reply](AuthResult result) {
-                if (guard)
-                    QMetaObject::invokeMethod(
-                        guard, [reply, result] { reply(result); }, Qt::QueuedConnection);
-            });
-        },
-        Qt::QueuedConnection);
-}
-
 void Broker::tokenRefChanged(int workerIndex, const QByteArray& tokenKey, int delta)
 {
     QMetaObject::invokeMethod(
@@ -239,9 +222,9 @@ void Broker::tokenRefChanged(int workerIndex, const QByteArray& tokenKey, int de
 
 void Broker::closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason)
 {
-    for (Worker* worker : std::as_const(m_workers))
+    for (SubscriberHost* host : std::as_const(m_hosts))
         QMetaObject::invokeMethod(
-            worker, [=] { worker->closeToken(tokenKey, code, reason); }, Qt::QueuedConnection);
+            host->hostContext(), [=] { host->closeToken(tokenKey, code, reason); }, Qt::QueuedConnection);
 }
 
 void Broker::requestRefresh(qint64 userId)

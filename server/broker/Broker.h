@@ -1,7 +1,8 @@
 #pragma once
 
-#include "auth/Authenticator.h"
 #include "auth/RevokedSessions.h"
+#include "broker/SubscriberHost.h"
+#include "broker/SubscriberHub.h"
 #include "engine/Engine.h"
 #include "metrics/Metrics.h"
 
@@ -14,51 +15,39 @@
 
 namespace forgewire {
 
-class Worker;
-
 // The main-thread hub between the engine and the worker threads: resolves board ACLs at publish
 // time, hands each publication (encoded once) to the workers that hold subscribers, counts which
 // topics have local subscribers (so a Redis engine subscribes once per topic, not per connection),
-// and answers the workers' questions about topics.
-class Broker : public QObject
+// and answers the workers' questions about topics. It knows the workers only as SubscriberHosts and
+// they know it only as their SubscriberHub.
+class Broker : public QObject, public SubscriberHub
 {
     Q_OBJECT
 public:
     Broker(Engine* engine, Metrics* metrics, QObject* parent = nullptr);
 
-    void setWorkers(const QList<Worker*>& workers);
+    // The hosts in index order (the index they report refs with); cleared before they are deleted.
+    void setHosts(const QList<SubscriberHost*>& hosts);
     Engine* engine() const { return m_engine; }
     // How long a logout revokes its session (config `revoked_session_ttl`).
     void setRevokedSessionTtl(qint64 seconds) { m_revokedSessionTtlS = seconds; }
     // Thread-safe: workers check new connections against it.
-    const RevokedSessions& revokedSessions() const { return m_revoked; }
+    const RevokedSessions& revokedSessions() const override { return m_revoked; }
 
     // Main thread. `done` gets an empty error when the engine took the whole batch.
     void publish(QList<Publication> batch, Engine::Done done);
 
-    // Thread-safe. Decides whether `userId` may read `topic` (checking the project ACL when
-    // `checkAccess`) and fetches the topic's retained messages. `reply` runs on `context`'s thread.
-    using TopicReply = std::function<void(bool allowed, const QList<QByteArray>& retained)>;
+    // SubscriberHub, thread-safe (see there).
     void resolveTopic(QObject* context, qint64 userId, bool checkAccess, const QString& topic,
-                      TopicReply reply);
-
-    // Thread-safe. Worker `workerIndex`'s subscriber count of `topic` went from 0 to 1 (+1) or from 1
-    // to 0 (-1).
-    void topicRefChanged(int workerIndex, const QString& topic, int delta);
-
-    // Thread-safe. Bridge mode: checks a forge token on the main thread; `reply` runs on `context`'s thread.
-    void verifyForgeToken(const Authenticator* authenticator, QObject* context, const QByteArray& token,
-                          const QString& peerAddress, std::function<void(AuthResult)> reply);
-
-    // Thread-safe. Bridge mode: worker `workerIndex` got its first connection signed in with the forge
-    // token whose SHA-256 is `tokenKey` (+1), or lost its last one (-1).
-    void tokenRefChanged(int workerIndex, const QByteArray& tokenKey, int delta);
+                      TopicReply reply) override;
+    void topicRefChanged(int workerIndex, const QString& topic, int delta) override;
+    void tokenRefChanged(int workerIndex, const QByteArray& tokenKey, int delta) override;
 
     // Main thread. Closes every connection signed in with the forge token `tokenKey`, on every worker.
     void closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason);
 
     // Thread-safe. Bridge mode: a client re-subscribed to its own user topic, which asks for fresh state.
-    void requestRefresh(qint64 userId);
+    void requestRefresh(qint64 userId) override;
 
     bool hasLocalSubscribers(const QString& topic) const { return m_topicRefs.contains(topic); }
 
@@ -79,12 +68,12 @@ private:
 
     Engine* m_engine;
     Metrics* m_metrics;
-    QList<Worker*> m_workers;
+    QList<SubscriberHost*> m_hosts;
     // Which workers hold subscribers of a topic: a publication goes only to those.
     QHash<QString, QSet<int>> m_topicRefs;
     // Which workers hold connections signed in with a forge token (by its key).
     QHash<QByteArray, QSet<int>> m_tokenRefs;
-    // Publications gathered during one event-loop pass, one batch per worker (index as in m_workers):
+    // Publications gathered during one event-loop pass, one batch per worker (index as in m_hosts):
     // one cross-thread call per worker per pass instead of one per publication.
     QList<QList<Publication>> m_outgoing;
     bool m_sendPosted = false;

@@ -2,6 +2,7 @@
 
 #include "admin/AdminApi.h"
 #include "admin/AdminServer.h"
+#include "auth/TokenVerifier.h"
 #include "bridge/ForgeBridge.h"
 #include "broker/Broker.h"
 #include "engine/LocalEngine.h"
@@ -181,11 +182,14 @@ bool Server::start(QString* error)
 
     const int workerCount = m_config.effectiveWorkers();
     m_budget = std::make_unique<QueueBudget>(m_config.maxQueuedBytes, workerCount, &m_metrics.queuedBytes);
+    // On the main thread, where the bridge's forge verifier runs.
+    auto* tokenVerifier = new TokenVerifier(&m_authenticator, this);
+    QList<SubscriberHost*> hosts;
     for (int i = 0; i < workerCount; ++i) {
         auto* thread = new QThread(this);
         thread->setObjectName(u"forgewire-worker-%1"_s.arg(i));
-        auto* worker = new Worker(i, m_config, &m_authenticator, &m_metrics, &m_admitted, m_broker,
-                                  m_budget.get(), &m_gate);
+        auto* worker = new Worker(i, m_config, &m_authenticator, tokenVerifier, &m_metrics, &m_admitted,
+                                  m_broker, m_budget.get(), &m_gate);
         worker->moveToThread(thread);
         connect(worker, &Worker::drained, this, [this] {
             if (++m_drainedWorkers == m_workers.size())
@@ -194,9 +198,10 @@ bool Server::start(QString* error)
         thread->start();
         QMetaObject::invokeMethod(worker, &Worker::init, Qt::QueuedConnection);
         m_workers.append(worker);
+        hosts.append(worker);
         m_threads.append(thread);
     }
-    m_broker->setWorkers(m_workers);
+    m_broker->setHosts(hosts);
     m_budget->setWorkers(m_workers);
 
     m_listener = new ClientListener(m_workers, &m_admitted, this);
@@ -274,7 +279,7 @@ void Server::drain()
 void Server::stopWorkers()
 {
     if (m_broker)
-        m_broker->setWorkers({});
+        m_broker->setHosts({});
     if (m_budget)
         m_budget->setWorkers({});
     for (Worker* worker : std::as_const(m_workers))

@@ -1,14 +1,16 @@
 #include "session/Worker.h"
 
-#include "broker/Broker.h"
+#include "auth/RevokedSessions.h"
+#include "auth/TokenVerifier.h"
+#include "broker/SubscriberHub.h"
 #include "config/ServerLogging.h"
 #include "http/HttpMessage.h"
 #include "protocol/Topic.h"
 #include "transport/ConnectionGate.h"
 #include "transport/Poller.h"
 #include "transport/QueueBudget.h"
+#include "transport/WsHandshake.h"
 
-#include <QCryptographicHash>
 #include <QTimer>
 #include <QUuid>
 
@@ -32,20 +34,15 @@ int sweepIntervalMs(const ServerConfig& config)
     return std::clamp(shortest / 4, 10, 1000);
 }
 
-// RFC 6455 section 4.2.2: the key the client sent, hashed with the protocol's GUID.
-QByteArray acceptKey(const QByteArray& clientKey)
-{
-    return QCryptographicHash::hash(clientKey + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
-                                    QCryptographicHash::Sha1)
-        .toBase64();
-}
-
 } // namespace
 
-Worker::Worker(int index, const ServerConfig& config, const Authenticator* authenticator, Metrics* metrics,
-               std::atomic<int>* admitted, Broker* broker, QueueBudget* budget, ConnectionGate* gate)
-    : m_index(index), m_config(config), m_authenticator(authenticator), m_metrics(metrics),
-      m_admitted(admitted), m_broker(broker), m_budget(budget), m_gate(gate)
+Worker::Worker(int index, const ServerConfig& config, const Authenticator* authenticator,
+               TokenVerifier* verifier, Metrics* metrics, std::atomic<int>* admitted, SubscriberHub* hub,
+               QueueBudget* budget, ConnectionGate* gate)
+    : m_index(index), m_config(config), m_authenticator(authenticator), m_verifier(verifier),
+      m_metrics(metrics), m_admitted(admitted), m_hub(hub), m_budget(budget), m_gate(gate),
+      m_topics(metrics,
+               [this](const QString& topic, int delta) { m_hub->topicRefChanged(m_index, topic, delta); })
 {}
 
 Worker::~Worker()
@@ -171,59 +168,17 @@ void Worker::onSocketEvent(WsConnection* connection, quint32 events)
 void Worker::onRequestData(WsConnection* connection)
 {
     HttpRequestHead head;
-    switch (parseHttpHead(connection->input(), limits::kMaxRequestHeadBytes, &head)) {
-    case HttpParseStatus::Incomplete:
+    const HttpParseStatus parsed = parseHttpHead(connection->input(), limits::kMaxRequestHeadBytes, &head);
+    if (parsed == HttpParseStatus::Incomplete)
         return;
-    case HttpParseStatus::TooLarge:
-        rejectHttp(connection, 431, R"({"error":"request head too large"})");
-        return;
-    case HttpParseStatus::Invalid:
-        rejectHttp(connection, 400, R"({"error":"malformed HTTP request"})");
-        return;
-    case HttpParseStatus::Complete:
-        break;
-    }
-    if (head.path != m_config.wsPath()) {
-        rejectHttp(connection, 404,
-                   R"({"error":"not found; the WebSocket endpoint is )" + m_config.wsPath().toUtf8() + "\"}");
+    const WsHandshake handshake = parsed == HttpParseStatus::Complete
+                                      ? WsHandshake::evaluate(head, m_config.wsPath())
+                                      : WsHandshake::forParseStatus(parsed);
+    if (!handshake.isAccepted()) {
+        rejectHttp(connection, handshake.status, handshake.body, handshake.extraHeaders);
         return;
     }
-    if (head.method != "GET") {
-        rejectHttp(connection, 405, R"({"error":"use GET with Upgrade: websocket"})", "Allow: GET\r\n");
-        return;
-    }
-    if (head.minorVersion < 1) {
-        // RFC 6455 4.1: the opening handshake is HTTP/1.1 or later.
-        rejectHttp(connection, 400, R"({"error":"WebSocket needs HTTP/1.1; this request is HTTP/1.0"})");
-        return;
-    }
-    if (!head.isWebSocketUpgrade()) {
-        rejectHttp(connection, 426,
-                   R"x({"error":"this endpoint speaks WebSocket only (Upgrade: websocket)"})x",
-                   "Upgrade: websocket\r\n");
-        return;
-    }
-    if (head.header("sec-websocket-version").trimmed() != "13") {
-        rejectHttp(connection, 426, R"({"error":"unsupported WebSocket version; this server speaks 13"})",
-                   "Sec-WebSocket-Version: 13\r\n");
-        return;
-    }
-    const QByteArray key = head.header("sec-websocket-key").trimmed();
-    if (QByteArray::fromBase64(key).size() != 16) {
-        rejectHttp(connection, 400, R"({"error":"missing or malformed Sec-WebSocket-Key"})");
-        return;
-    }
-    upgrade(connection, head, key);
-}
-
-void Worker::upgrade(WsConnection* connection, const HttpRequestHead& head, const QByteArray& key)
-{
-    // No subprotocol and no extension is selected: frames are plain JSON text.
-    queueBytes(connection, "HTTP/1.1 101 Switching Protocols\r\n"
-                           "Upgrade: websocket\r\n"
-                           "Connection: Upgrade\r\n"
-                           "Sec-WebSocket-Accept: " +
-                               acceptKey(key) + "\r\n\r\n");
+    queueBytes(connection, handshake.response);
     connection->input().remove(0, head.length);
     connection->setPhase(WsConnection::Phase::WebSocket);
     m_unupgraded.remove(connection);
@@ -318,13 +273,12 @@ void Worker::startSession(WsConnection* connection, const HttpRequestHead& head)
         // Checks the token's syntax first (a malformed one never reaches the forge or a log).
         result = m_authenticator->authenticate(token);
     }
-    if (!result.ok && protocol::isWellFormedToken(token) && m_authenticator->hasForgeVerifier() &&
-        !Authenticator::looksLikeJwt(token)) {
-        m_broker->verifyForgeToken(m_authenticator, this, token, connection->peerAddress(),
-                                   [this, serial](const AuthResult& forge) {
-                                       if (ClientSession* s = sessionFor(serial))
-                                           finishAuthentication(s, forge);
-                                   });
+    if (!result.ok && protocol::isWellFormedToken(token) && m_verifier &&
+        m_authenticator->hasForgeVerifier() && !Authenticator::looksLikeJwt(token)) {
+        m_verifier->verify(this, token, connection->peerAddress(), [this, serial](const AuthResult& forge) {
+            if (ClientSession* s = sessionFor(serial))
+                finishAuthentication(s, forge);
+        });
         return;
     }
     finishAuthentication(session, result);
@@ -351,13 +305,13 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
         return;
     }
     const QString& sid = result.identity.sessionId;
-    if (!sid.isEmpty() && !m_broker->revokedSessions().isLoaded()) {
+    if (!sid.isEmpty() && !m_hub->revokedSessions().isLoaded()) {
         // Redis unreachable since start-up: whether this session was logged out is unknown.
         closeSession(session, protocol::CloseCode::GoingAway,
                      u"cannot verify the session now; try again later"_s);
         return;
     }
-    if (m_broker->revokedSessions().contains(sid)) {
+    if (m_hub->revokedSessions().contains(sid)) {
         ++m_metrics->authFailures;
         qCInfo(lcWs).noquote() << "refusing" << session->connection()->peerAddress() << "- revoked session";
         closeSession(session, protocol::CloseCode::Unauthorized, u"revoked session"_s);
@@ -473,7 +427,7 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
         // Bridge mode: re-subscribing to one's own user topic is the client's "poll the forge now"
         // (after it acted on the forge directly); PROTOCOL.md allows clients no other message for it.
         if (topic.kind() == Topic::Kind::User && topic.id() == session->identity().userId)
-            m_broker->requestRefresh(topic.id());
+            m_hub->requestRefresh(topic.id());
         sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Subscribed{name})));
         return;
     }
@@ -509,13 +463,13 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
     session->setPendingTopic(name);
     // Registered before the retained state is read, so no publication can fall between that read and
     // the registration; what arrives meanwhile is held until the lookup answers (see deliver()).
-    addToIndex(session, name);
+    m_topics.add(session, name);
     const quint64 serial = session->serial();
-    m_broker->resolveTopic(this, who.userId, checkAccess, name,
-                           [this, serial, name, automatic](bool allowed, const QList<QByteArray>& retained) {
-                               if (ClientSession* s = sessionFor(serial))
-                                   completeSubscribe(s, name, automatic, allowed, retained);
-                           });
+    m_hub->resolveTopic(this, who.userId, checkAccess, name,
+                        [this, serial, name, automatic](bool allowed, const QList<QByteArray>& retained) {
+                            if (ClientSession* s = sessionFor(serial))
+                                completeSubscribe(s, name, automatic, allowed, retained);
+                        });
 }
 
 void Worker::completeSubscribe(ClientSession* session, const QString& topic, bool automatic, bool allowed,
@@ -526,7 +480,7 @@ void Worker::completeSubscribe(ClientSession* session, const QString& topic, boo
     session->setPendingTopic({});
     const QList<ClientSession::HeldFrame> held = std::exchange(session->held(), {});
     if (!allowed) {
-        removeFromIndex(session, topic);
+        m_topics.remove(session, topic);
         sendError(session, ErrorCode::Forbidden, u"no access to this project board"_s, topic);
     } else {
         if (!automatic)
@@ -551,49 +505,23 @@ void Worker::unsubscribe(ClientSession* session, const QString& name)
         sendError(session, ErrorCode::UnknownTopic, u"unknown topic"_s, name.left(Topic::kMaxLength));
         return;
     }
-    if (session->subscriptions().contains(name))
-        removeFromIndex(session, name);
+    m_topics.remove(session, name);
     sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Unsubscribed{name})));
-}
-
-void Worker::addToIndex(ClientSession* session, const QString& topic)
-{
-    session->subscriptions().insert(topic);
-    ++m_metrics->subscriptions(Topic::parse(topic).kind());
-    QSet<ClientSession*>& members = m_topicIndex[topic];
-    members.insert(session);
-    if (members.size() == 1)
-        m_broker->topicRefChanged(m_index, topic, +1);
-}
-
-void Worker::removeFromIndex(ClientSession* session, const QString& topic)
-{
-    if (!session->subscriptions().remove(topic))
-        return;
-    --m_metrics->subscriptions(Topic::parse(topic).kind());
-    auto it = m_topicIndex.find(topic);
-    if (it == m_topicIndex.end())
-        return;
-    it->remove(session);
-    if (it->isEmpty()) {
-        m_topicIndex.erase(it);
-        m_broker->topicRefChanged(m_index, topic, -1);
-    }
 }
 
 void Worker::deliver(const QList<Publication>& batch)
 {
     // A session queueBytes() closes as slow stays in the member set being iterated until the end.
-    m_delivering = true;
+    m_topics.beginDelivery();
     QList<ClientSession*> revoked;
     qint64 delivered = 0;
     for (const Publication& publication : batch) {
-        const auto it = m_topicIndex.constFind(publication.topic);
-        if (it == m_topicIndex.cend())
+        const QSet<ClientSession*>* members = m_topics.members(publication.topic);
+        if (!members)
             continue;
         // Framed once by the Broker, the only caller.
         const QByteArray& frame = publication.frame;
-        for (ClientSession* session : *it) {
+        for (ClientSession* session : *members) {
             const bool isHere = !publication.logoutSession.isEmpty() &&
                                 session->identity().sessionId == publication.logoutSession;
             if (isHere || revoked.contains(session)) {
@@ -617,11 +545,7 @@ void Worker::deliver(const QList<Publication>& batch)
         }
     }
     m_metrics->delivered += delivered;
-    m_delivering = false;
-    for (ClientSession* session : std::exchange(m_unindexAfterDelivery, {})) {
-        for (const QString& topic : QSet<QString>(session->subscriptions()))
-            removeFromIndex(session, topic);
-    }
+    m_topics.endDelivery();
     for (ClientSession* session : std::as_const(revoked))
         endRevokedSession(session);
 }
@@ -794,12 +718,7 @@ void Worker::closeSession(ClientSession* session, quint16 code, const QString& r
     session->setState(ClientSession::State::Closing);
     releaseForgeToken(session);
     // Stop delivering at once; the session itself goes when the connection does.
-    if (m_delivering) {
-        m_unindexAfterDelivery.append(session);
-    } else {
-        for (const QString& topic : QSet<QString>(session->subscriptions()))
-            removeFromIndex(session, topic);
-    }
+    m_topics.removeAllAfterDelivery(session);
     session->setPendingTopic({});
     session->held().clear();
     releaseDeferred(session);
@@ -841,8 +760,7 @@ void Worker::removeSession(ClientSession* session)
 {
     releaseDeferred(session);
     releaseForgeToken(session);
-    for (const QString& topic : QSet<QString>(session->subscriptions()))
-        removeFromIndex(session, topic);
+    m_topics.removeAll(session);
     m_sessions.remove(session->serial());
     --m_metrics->connections;
 }
@@ -887,7 +805,7 @@ void Worker::holdForgeToken(ClientSession* session)
 {
     const QByteArray& key = session->identity().forgeTokenKey;
     if (!key.isEmpty() && ++m_forgeTokenRefs[key] == 1)
-        m_broker->tokenRefChanged(m_index, key, +1);
+        m_hub->tokenRefChanged(m_index, key, +1);
 }
 
 void Worker::releaseForgeToken(ClientSession* session)
@@ -901,7 +819,7 @@ void Worker::releaseForgeToken(ClientSession* session)
     auto it = m_forgeTokenRefs.find(key);
     if (it != m_forgeTokenRefs.end() && --*it == 0) {
         m_forgeTokenRefs.erase(it);
-        m_broker->tokenRefChanged(m_index, key, -1);
+        m_hub->tokenRefChanged(m_index, key, -1);
     }
 }
 

@@ -2,10 +2,12 @@
 
 #include "auth/Authenticator.h"
 #include "broker/Publication.h"
+#include "broker/SubscriberHost.h"
 #include "config/ServerConfig.h"
 #include "http/HttpMessage.h"
 #include "metrics/Metrics.h"
 #include "session/ClientSession.h"
+#include "session/TopicIndex.h"
 #include "transport/Outbox.h"
 #include "transport/WsConnection.h"
 
@@ -21,28 +23,32 @@ class QTimer;
 
 namespace forgewire {
 
-class Broker;
 class ConnectionGate;
 class Poller;
 class QueueBudget;
+class SubscriberHub;
+class TokenVerifier;
 
 // Owns a share of the client connections, on its own thread: the accepted descriptors (one epoll
 // set, see Poller), the upgrade, the sessions, the local topic index and one sweep timer for
 // handshake deadlines and keepalive (no timer per connection).
-class Worker : public QObject
+class Worker : public QObject, public SubscriberHost
 {
     Q_OBJECT
 public:
-    Worker(int index, const ServerConfig& config, const Authenticator* authenticator, Metrics* metrics,
-           std::atomic<int>* admitted, Broker* broker, QueueBudget* budget, ConnectionGate* gate);
+    // `verifier` may be null when no forge verifier is installed (no bridge).
+    Worker(int index, const ServerConfig& config, const Authenticator* authenticator, TokenVerifier* verifier,
+           Metrics* metrics, std::atomic<int>* admitted, SubscriberHub* hub, QueueBudget* budget,
+           ConnectionGate* gate);
     ~Worker() override;
 
     int index() const { return m_index; }
 
-    // All of these run on the worker's thread (the Broker and Gateway post them there).
+    // All of these run on the worker's thread (the Broker and the Server post them there).
     void init();
     void adoptSocket(qintptr descriptor);
-    void deliver(const QList<forgewire::Publication>& batch);
+    QObject* hostContext() override { return this; }
+    void deliver(const QList<forgewire::Publication>& batch) override;
     // Closes every connection with 1001; emits drained() when none is left.
     void drain();
     // The node is over max_queued_bytes: close this worker's largest backlogs with 4008 while they
@@ -50,9 +56,9 @@ public:
     void evictForBudget();
     // Sends `logout here` to every connection whose token carries one of these sessions, then closes
     // it with 4001.
-    void revokeSessions(const QSet<QString>& sessionIds);
+    void revokeSessions(const QSet<QString>& sessionIds) override;
     // Bridge mode: close every connection signed in with one forge token (by its SHA-256).
-    void closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason);
+    void closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason) override;
 
 Q_SIGNALS:
     void drained();
@@ -60,7 +66,6 @@ Q_SIGNALS:
 private:
     void onSocketEvent(WsConnection* connection, quint32 events);
     void onRequestData(WsConnection* connection);
-    void upgrade(WsConnection* connection, const HttpRequestHead& head, const QByteArray& key);
     void rejectHttp(WsConnection* connection, int status, const QByteArray& body,
                     const QByteArray& extraHeaders = {});
     void onFrameData(WsConnection* connection);
@@ -77,8 +82,6 @@ private:
     void completeSubscribe(ClientSession* session, const QString& topic, bool automatic, bool allowed,
                            const QList<QByteArray>& retained);
     void unsubscribe(ClientSession* session, const QString& topic);
-    void addToIndex(ClientSession* session, const QString& topic);
-    void removeFromIndex(ClientSession* session, const QString& topic);
     void sendError(ClientSession* session, protocol::ErrorCode code, const QString& message,
                    const QString& topic = {});
     // Queues one JSON message; false when the session is closing or was just closed as slow.
@@ -113,9 +116,10 @@ private:
     int m_index;
     const ServerConfig m_config;
     const Authenticator* m_authenticator;
+    TokenVerifier* m_verifier;
     Metrics* m_metrics;
     std::atomic<int>* m_admitted;
-    Broker* m_broker;
+    SubscriberHub* m_hub;
     QueueBudget* m_budget;
     ConnectionGate* m_gate;
 
@@ -126,7 +130,7 @@ private:
     QSet<WsConnection*> m_unupgraded;
     QHash<quint64, ClientSession*> m_sessions;
     quint64 m_nextSerial = 0;
-    QHash<QString, QSet<ClientSession*>> m_topicIndex;
+    TopicIndex m_topics;
     // Ready sessions per forge token key; the Broker hears of 0 -> 1 and 1 -> 0 only.
     QHash<QByteArray, int> m_forgeTokenRefs;
     // Connections with a non-empty outbox, flushed together once per event-loop pass.
@@ -136,9 +140,6 @@ private:
     QList<WsConnection*> m_graveyard;
     const QByteArray m_pingFrame = Outbox::pingFrame();
     bool m_draining = false;
-    // deliver() iterates a topic's members: sessions closed meanwhile leave the index after it.
-    bool m_delivering = false;
-    QList<ClientSession*> m_unindexAfterDelivery;
     bool m_evicting = false;
 };
 

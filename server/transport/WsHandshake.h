@@ -1,0 +1,36 @@
+#pragma once
+
+#include "http/HttpMessage.h"
+
+#include <QByteArray>
+#include <QString>
+
+namespace forgewire {
+
+// The server side of the WebSocket opening handshake (RFC 6455 section 4.2) for one parsed request
+// head: either the 101 response that upgrades the connection, or the HTTP error that refuses it.
+struct WsHandshake
+{
+    // 101 when accepted, else the HTTP error status.
+    int status = 0;
+    // Accepted: the whole 101 response.
+    QByteArray response;
+    // Refused: the JSON body of the error response.
+    QByteArray body;
+    // Refused: header lines for the error response, each ending in "\r\n" (may be empty).
+    QByteArray extraHeaders;
+    // Accepted: the client's Sec-WebSocket-Key, trimmed.
+    QByteArray key;
+
+    bool isAccepted() const { return status == 101; }
+
+    // Checks path (`wsPath`), method, HTTP version, Upgrade, Sec-WebSocket-Version and -Key, in that
+    // order: the first one wrong decides the error.
+    static WsHandshake evaluate(const HttpRequestHead& head, const QString& wsPath);
+    // The error for a head the parser refused (TooLarge, Invalid); status 0 for the other results.
+    static WsHandshake forParseStatus(HttpParseStatus status);
+    // RFC 6455 section 4.2.2: the key the client sent, hashed with the protocol's GUID.
+    static QByteArray acceptKey(const QByteArray& clientKey);
+};
+
+} // namespace forgewire
