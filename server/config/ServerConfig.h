@@ -67,7 +67,8 @@ struct ServerConfig
     int effectiveWorkers() const;
     QString effectivePublisherSecretFile() const;
 
-    // Reads an INI file over the current values. Returns an error sentence, or empty.
+    // Reads an INI file (the keys of serverSettings()) over the current values. Returns an error
+    // sentence, or empty.
     QString loadIni(const QString& path);
 };
 

@@ -64,6 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     FUZZ_ASSERT(config.pongDeadlineMs >= 1);
     FUZZ_ASSERT(config.maxSendQueueBytes >= 1);
     FUZZ_ASSERT(config.maxConnections >= 1);
+    FUZZ_ASSERT(config.drainTimeoutMs >= 1);
     FUZZ_ASSERT(config.forgePoll.minMs >= 1);
     FUZZ_ASSERT(config.forgePoll.stepMs >= 0);
     FUZZ_ASSERT(config.forgePoll.maxMs >= 1);

@@ -1,7 +1,11 @@
 // Command line and INI parsing of forgewire-server.
 
 #include "config/ServerConfig.h"
+#include "config/ServerSettings.h"
 
+#include <QFile>
+#include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryFile>
 #include <QTest>
 
@@ -22,6 +26,17 @@ private Q_SLOTS:
     void helpAndVersion();
     void shippedConfigsParse_data();
     void shippedConfigsParse();
+    void settingsTableIsConsistent();
+    void settingRoundTripsThroughIni_data();
+    void settingRoundTripsThroughIni();
+    void settingRoundTripsThroughFlag_data();
+    void settingRoundTripsThroughFlag();
+    void settingRefusesBadValue_data();
+    void settingRefusesBadValue();
+    void pathPrefixNormalised_data();
+    void pathPrefixNormalised();
+    void exampleIniListsEverySetting();
+    void helpMentionsEverySetting();
 
 private:
     // The files live until the test ends; QSettings reads them by name.
@@ -53,6 +68,7 @@ void TestServerConfig::defaults()
     QCOMPARE(c.wsPath(), u"/-/ws"_s);
     QCOMPARE(c.engine, u"memory"_s);
     QCOMPARE(c.revokedSessionTtlSeconds, 30LL * 24 * 3600); // PROTOCOL.md v1.1: 30 days
+    QCOMPARE(c.drainTimeoutMs, limits::kDrainTimeoutMs);
     QVERIFY(c.effectiveWorkers() >= 1);
 }
 
@@ -201,6 +217,13 @@ void TestServerConfig::errors_data()
     QTest::newRow("ini max connections wraps to 1")
         << QStringList() << QByteArray("[limits]\nmax_connections=4294967297\n")
         << u"max_connections must be"_s;
+    QTest::newRow("drain timeout") << QStringList{u"--drain-timeout"_s, u"0"_s} << QByteArray()
+                                   << u"--drain-timeout must be"_s;
+    QTest::newRow("ini drain timeout wraps to 0")
+        << QStringList() << QByteArray("[limits]\ndrain_timeout_ms=4294967296\n")
+        << u"drain_timeout_ms must be"_s;
+    QTest::newRow("ini log level") << QStringList() << QByteArray("[server]\nlog_level=chatty\n")
+                                   << u"unknown log level"_s;
     QTest::newRow("ini poll step wraps to 0")
         << QStringList() << QByteArray("[forge]\npoll_step_ms=4294967296\n") << u"poll_step_ms must be"_s;
 }
@@ -252,6 +275,246 @@ void TestServerConfig::shippedConfigsParse()
     QCOMPARE(parsed.config->listenAddress, QHostAddress(QHostAddress::Any));
     QCOMPARE(parsed.config->adminAddress, QHostAddress(QHostAddress::LocalHost));
     QCOMPARE(parsed.config->port, quint16(8080));
+}
+
+namespace {
+
+// A value for every setting of the table that differs from its default, and one it must refuse
+// (empty: every text is accepted). A setting added to the table without a row here fails
+// settingRoundTripsThroughIni, so each new setting gets tested.
+struct Sample
+{
+    QString good;
+    QString bad;
+};
+
+const QHash<QString, Sample>& samples()
+{
+    static const QHash<QString, Sample> table{
+        {u"server/listen"_s, {u"127.0.0.2"_s, u"nowhere"_s}},
+        {u"server/port"_s, {u"9000"_s, u"65536"_s}},
+        {u"server/path_prefix"_s, {u"/push"_s, u"push"_s}},
+        {u"server/admin_listen"_s, {u"::1"_s, u"10.0.0.300"_s}},
+        {u"server/admin_port"_s, {u"9001"_s, u"http"_s}},
+        {u"server/workers"_s, {u"3"_s, u"-1"_s}},
+        {u"server/state"_s, {u"/tmp/sample.sqlite"_s, {}}},
+        {u"server/engine"_s, {u"redis://127.0.0.1:6379/2"_s, u"etcd://x"_s}},
+        {u"server/log_level"_s, {u"debug"_s, u"chatty"_s}},
+        {u"auth/jwt_secret"_s, {u"sample-jwt"_s, {}}},
+        {u"auth/publisher_secret"_s, {u"sample-publisher"_s, {}}},
+        {u"auth/publisher_secret_file"_s, {u"/tmp/sample-publisher-secret"_s, {}}},
+        {u"auth/revoked_session_ttl"_s, {u"3600"_s, u"99999999999"_s}},
+        {u"limits/max_message_bytes"_s, {u"1024"_s, u"0"_s}},
+        {u"limits/handshake_timeout_ms"_s, {u"250"_s, u"0"_s}},
+        {u"limits/ping_interval_ms"_s, {u"1000"_s, u"4294967296"_s}},
+        {u"limits/pong_deadline_ms"_s, {u"500"_s, u"-5"_s}},
+        {u"limits/max_send_queue_bytes"_s, {u"4096"_s, u"lots"_s}},
+        {u"limits/max_connections"_s, {u"10"_s, u"4294967297"_s}},
+        {u"limits/max_queued_bytes"_s, {u"65536"_s, u"9223372036854775808"_s}},
+        {u"limits/max_connections_per_address"_s, {u"4"_s, u"0"_s}},
+        {u"limits/max_pending_handshakes"_s, {u"5"_s, u"1.5"_s}},
+        {u"limits/drain_timeout_ms"_s, {u"1500"_s, u"0"_s}},
+        {u"forge/url"_s, {u"https://git.example.org/gitea"_s, u"codeberg.org"_s}},
+        {u"forge/poll_min_ms"_s, {u"5000"_s, u"0"_s}},
+        {u"forge/poll_step_ms"_s, {u"0"_s, u"-1"_s}},
+        {u"forge/poll_max_ms"_s, {u"30000"_s, u"4294967296"_s}},
+        {u"forge/outage_max_ms"_s, {u"120000"_s, u"0"_s}},
+        {u"static_tokens/*"_s, {u"7:alice:s1"_s, u"alice"_s}},
+    };
+    return table;
+}
+
+// The INI text that sets `setting` to `value`; a free-form section gets one key, `sample-key`.
+QByteArray iniFor(const ServerSetting& setting, const QString& value)
+{
+    const QString key = setting.isFreeForm() ? u"sample-key"_s : QString(setting.key());
+    return u"[%1]\n%2=\"%3\"\n"_s.arg(setting.section(), key, value).toUtf8();
+}
+
+// What the parsed config holds for `setting`; a free-form section answers for `sample-key`.
+QString valueOf(const ServerSetting& setting, const ServerConfig& config)
+{
+    if (!setting.isFreeForm())
+        return setting.get(config);
+    if (!config.staticTokens.contains("sample-key"))
+        return {};
+    const StaticToken& token = config.staticTokens.value("sample-key");
+    return u"%1:%2:%3"_s.arg(token.userId).arg(token.login, token.sessionId);
+}
+
+} // namespace
+
+void TestServerConfig::settingsTableIsConsistent()
+{
+    QSet<QString> keys;
+    QSet<QString> flags{u"config"_s, u"help"_s, u"help-all"_s, u"version"_s};
+    for (const ServerSetting& setting : serverSettings()) {
+        QVERIFY2(!setting.section().isEmpty() && !setting.key().isEmpty() &&
+                     setting.iniKey == setting.section() + u'/' + setting.key(),
+                 qPrintable(setting.iniKey));
+        QVERIFY2(!keys.contains(setting.iniKey), qPrintable(setting.iniKey));
+        keys.insert(setting.iniKey);
+        QVERIFY2(!setting.help.isEmpty() && !setting.valueName.isEmpty() && setting.set && setting.get,
+                 qPrintable(setting.iniKey));
+        if (!setting.flag.isEmpty()) {
+            QVERIFY2(!flags.contains(setting.flag), qPrintable(setting.flag));
+            flags.insert(setting.flag);
+        }
+    }
+    QVERIFY(keys.contains(u"static_tokens/*"_s));
+    QVERIFY(keys.contains(u"limits/drain_timeout_ms"_s));
+}
+
+void TestServerConfig::settingRoundTripsThroughIni_data()
+{
+    QTest::addColumn<int>("index");
+    for (int i = 0; i < serverSettings().size(); ++i)
+        QTest::newRow(serverSettings()[i].iniKey.data()) << i;
+}
+
+void TestServerConfig::settingRoundTripsThroughIni()
+{
+    QFETCH(int, index);
+    const ServerSetting& setting = serverSettings()[index];
+    QVERIFY2(samples().contains(setting.iniKey), "no sample value in this test for a setting of the table");
+    const QString sample = samples().value(setting.iniKey).good;
+    QVERIFY(sample != valueOf(setting, ServerConfig()));
+
+    const auto parsed =
+        parseServerArguments({u"forgewire-server"_s, u"--config"_s, writeIni(iniFor(setting, sample))});
+    QVERIFY2(parsed.config, qPrintable(parsed.error));
+    QCOMPARE(valueOf(setting, *parsed.config), sample);
+}
+
+void TestServerConfig::settingRoundTripsThroughFlag_data()
+{
+    QTest::addColumn<int>("index");
+    for (int i = 0; i < serverSettings().size(); ++i) {
+        if (!serverSettings()[i].flag.isEmpty())
+            QTest::newRow(serverSettings()[i].flag.data()) << i;
+    }
+}
+
+void TestServerConfig::settingRoundTripsThroughFlag()
+{
+    QFETCH(int, index);
+    const ServerSetting& setting = serverSettings()[index];
+    const QString sample = samples().value(setting.iniKey).good;
+    QVERIFY(!sample.isEmpty());
+    // The flag wins over the file, which holds the default spelled out (if it has one: an empty
+    // forge url is refused).
+    QStringList arguments{u"forgewire-server"_s};
+    if (const QString fallback = setting.get(ServerConfig()); !fallback.isEmpty())
+        arguments << u"--config"_s << writeIni(iniFor(setting, fallback));
+    const auto parsed = parseServerArguments(arguments << setting.flagName() << sample);
+    QVERIFY2(parsed.config, qPrintable(parsed.error));
+    QCOMPARE(setting.get(*parsed.config), sample);
+}
+
+void TestServerConfig::settingRefusesBadValue_data()
+{
+    QTest::addColumn<int>("index");
+    QTest::addColumn<bool>("viaFlag");
+    for (int i = 0; i < serverSettings().size(); ++i) {
+        const ServerSetting& setting = serverSettings()[i];
+        if (samples().value(setting.iniKey).bad.isEmpty())
+            continue;
+        QTest::addRow("%s", setting.iniKey.data()) << i << false;
+        if (!setting.flag.isEmpty())
+            QTest::addRow("--%s", setting.flag.data()) << i << true;
+    }
+}
+
+void TestServerConfig::settingRefusesBadValue()
+{
+    QFETCH(int, index);
+    QFETCH(bool, viaFlag);
+    const ServerSetting& setting = serverSettings()[index];
+    const QString bad = samples().value(setting.iniKey).bad;
+    const auto parsed =
+        viaFlag
+            ? parseServerArguments({u"forgewire-server"_s, setting.flagName(), bad})
+            : parseServerArguments({u"forgewire-server"_s, u"--config"_s, writeIni(iniFor(setting, bad))});
+    QVERIFY(!parsed.config);
+    // The error quotes the value or names the setting, so the operator knows which line to fix.
+    // A static token is named by its first four characters only: the rest is a secret.
+    const QString name = viaFlag ? setting.flagName() : setting.isFreeForm() ? u"samp…"_s : setting.iniName();
+    QVERIFY2(parsed.error.contains(bad) || parsed.error.contains(name), qPrintable(parsed.error));
+}
+
+void TestServerConfig::pathPrefixNormalised_data()
+{
+    QTest::addColumn<bool>("viaFlag");
+    QTest::newRow("ini") << false;
+    QTest::newRow("flag") << true;
+}
+
+void TestServerConfig::pathPrefixNormalised()
+{
+    QFETCH(bool, viaFlag);
+    const auto parsed = viaFlag
+                            ? parseServerArguments({u"forgewire-server"_s, u"--path-prefix"_s, u"/push/"_s})
+                            : parseServerArguments({u"forgewire-server"_s, u"--config"_s,
+                                                    writeIni("[server]\npath_prefix=/push/\n")});
+    QVERIFY2(parsed.config, qPrintable(parsed.error));
+    QCOMPARE(parsed.config->pathPrefix, u"/push"_s);
+    QCOMPARE(parsed.config->wsPath(), u"/push/-/ws"_s);
+}
+
+void TestServerConfig::exampleIniListsEverySetting()
+{
+    // The example file documents every key: set or commented out (`; key=value`), and no key the
+    // server does not read.
+    const QString path = QFINDTESTDATA(u"../../resources/forgewire.example.ini"_s);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QRegularExpression sectionLine(u"^\\[([A-Za-z_]+)\\]$"_s);
+    const QRegularExpression keyLine(u"^;?\\s*([A-Za-z0-9_.-]+)\\s*="_s);
+    QSet<QString> known;
+    QSet<QString> freeFormSections;
+    for (const ServerSetting& setting : serverSettings()) {
+        if (setting.isFreeForm())
+            freeFormSections.insert(setting.section());
+        else
+            known.insert(setting.iniKey);
+    }
+    QString section;
+    QSet<QString> listed;
+    QSet<QString> sections;
+    while (!file.atEnd()) {
+        const QString line = QString::fromUtf8(file.readLine()).trimmed();
+        if (const auto match = sectionLine.match(line); match.hasMatch()) {
+            section = match.captured(1);
+            sections.insert(section);
+            continue;
+        }
+        const auto match = keyLine.match(line);
+        if (!match.hasMatch())
+            continue;
+        QVERIFY2(!section.isEmpty(), qPrintable(u"key before any section: "_s + line));
+        if (freeFormSections.contains(section))
+            continue;
+        const QString key = section + u'/' + match.captured(1);
+        QVERIFY2(known.contains(key), qPrintable(u"unknown key in the example: "_s + key));
+        listed.insert(key);
+    }
+    for (const QString& key : std::as_const(known))
+        QVERIFY2(listed.contains(key), qPrintable(u"not in the example: "_s + key));
+    for (const QString& section : std::as_const(freeFormSections))
+        QVERIFY2(sections.contains(section), qPrintable(u"section not in the example: "_s + section));
+}
+
+void TestServerConfig::helpMentionsEverySetting()
+{
+    const QString help = parseServerArguments({u"forgewire-server"_s, u"--help"_s}).exitText;
+    for (const ServerSetting& setting : serverSettings()) {
+        const QString mention = setting.flag.isEmpty() ? u"[%1] %2"_s.arg(setting.section(), setting.key())
+                                                       : setting.flagName() + u" <"_s + setting.valueName;
+        if (setting.isFreeForm())
+            QVERIFY2(help.contains(u"[%1]"_s.arg(setting.section())), qPrintable(setting.iniKey));
+        else
+            QVERIFY2(help.contains(mention), qPrintable(mention));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestServerConfig)
