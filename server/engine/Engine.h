@@ -9,6 +9,8 @@
 
 namespace forgewire {
 
+class PrometheusWriter;
+
 // A retained message: the latest of its type on a topic, sent to new subscribers.
 struct RetainedMessage
 {
@@ -45,8 +47,8 @@ public:
     virtual void watchTopic(const QString& topic) { Q_UNUSED(topic) }
     virtual void unwatchTopic(const QString& topic) { Q_UNUSED(topic) }
 
-    // Prometheus lines of the engine, if any.
-    virtual QByteArray metrics() const { return {}; }
+    // The engine's own /metrics families, if any.
+    virtual void writeMetrics(PrometheusWriter& out) const { Q_UNUSED(out) }
 
 Q_SIGNALS:
     // A publication for the subscribers of this node.
