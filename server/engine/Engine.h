@@ -1,6 +1,7 @@
 #pragma once
 
 #include "broker/Publication.h"
+#include "protocol/Protocol.h"
 
 #include <QHash>
 #include <QObject>
@@ -16,6 +17,24 @@ struct RetainedMessage
 {
     QString type;
     QByteArray payload;
+
+    // The order a topic's retained messages are sent in after hello: the count first, as clients
+    // expect it first, then the stopwatches, then any other type by name. Every engine keeps it.
+    static bool sendsBefore(const RetainedMessage& a, const RetainedMessage& b)
+    {
+        const int ra = rank(a.type), rb = rank(b.type);
+        return ra != rb ? ra < rb : a.type < b.type;
+    }
+
+private:
+    static int rank(const QString& type)
+    {
+        if (type == protocol::MessageType::NotificationCount)
+            return 0;
+        if (type == protocol::MessageType::Stopwatches)
+            return 1;
+        return 2;
+    }
 };
 
 // Where publications travel between nodes and where state lives. Lives on the main thread;

@@ -37,16 +37,6 @@ QString replyText(const redisReply* reply)
     return QString::fromUtf8(reply->str, qsizetype(reply->len));
 }
 
-// Retained messages are sent in this order: the count first, as clients expect it first.
-int retainedRank(const QString& type)
-{
-    if (type == "notification-count"_L1)
-        return 0;
-    if (type == "stopwatches"_L1)
-        return 1;
-    return 2;
-}
-
 } // namespace
 
 QString RedisEngine::redactedUrl(const QString& url)
@@ -475,11 +465,7 @@ void RedisEngine::readRetained(const QString& topic, std::function<void(QList<Re
                     messages.append({QString::fromUtf8(r->element[i]->str, qsizetype(r->element[i]->len)),
                                      QByteArray(r->element[i + 1]->str, qsizetype(r->element[i + 1]->len))});
             }
-            std::stable_sort(messages.begin(), messages.end(),
-                             [](const RetainedMessage& a, const RetainedMessage& b) {
-                                 const int ra = retainedRank(a.type), rb = retainedRank(b.type);
-                                 return ra != rb ? ra < rb : a.type < b.type;
-                             });
+            std::stable_sort(messages.begin(), messages.end(), RetainedMessage::sendsBefore);
             reply(messages);
         });
     if (!sent) {
