@@ -5,6 +5,7 @@
 #include "config/ServerLogging.h"
 #include "metrics/Metrics.h"
 #include "protocol/Jwt.h"
+#include "protocol/Protocol.h"
 #include "protocol/Topic.h"
 
 #include <QJsonArray>
@@ -61,8 +62,10 @@ namespace {
 
 const QRegularExpression& userRoute()
 {
-    static const QRegularExpression route(
-        u"^/api/v1/users/([1-9][0-9]{0,17})/(notification-count|stopwatches|logout)$"_s);
+    // Each route publishes the message of its name.
+    namespace Type = protocol::MessageType;
+    static const QRegularExpression route(u"^/api/v1/users/([1-9][0-9]{0,17})/(%1|%2|%3)$"_s.arg(
+        Type::NotificationCount, Type::Stopwatches, Type::Logout));
     return route;
 }
 
@@ -94,7 +97,7 @@ std::optional<AdminServer::Response> AdminApi::refuse(const HttpRequestHead& hea
     if (path == "/api/v1/publish"_L1)
         expectedMethod = "POST";
     else if (userMatch.hasMatch())
-        expectedMethod = userMatch.captured(2) == "logout"_L1 ? "POST" : "PUT";
+        expectedMethod = userMatch.captured(2) == protocol::MessageType::Logout ? "POST" : "PUT";
     else if (projectMatch.hasMatch())
         expectedMethod = projectMatch.captured(2) == "events"_L1 ? "POST" : "PUT";
     else
@@ -162,13 +165,13 @@ void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body,
     } else if (userMatch.hasMatch()) {
         const QString topic = Topic::user(userMatch.captured(1).toLongLong());
         const QString what = userMatch.captured(2);
-        if (what == "notification-count"_L1) {
+        if (what == protocol::MessageType::NotificationCount) {
             if (!value->isObject())
                 result.error = u"expected {\"count\": N}"_s;
             else
                 result = publish::build(
                     topic, {{u"type"_s, what}, {u"count"_s, value->toObject().value("count"_L1)}}, true);
-        } else if (what == "stopwatches"_L1) {
+        } else if (what == protocol::MessageType::Stopwatches) {
             // The list itself, as Gitea's /user/stopwatches returns it; {"data": [...]} is accepted too.
             const QJsonValue list = value->isArray() ? *value : value->toObject().value("data"_L1);
             result = publish::build(topic, {{u"type"_s, what}, {u"data"_s, list}}, true);
@@ -182,7 +185,7 @@ void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body,
     } else {
         const QJsonObject o = value->toObject();
         QJsonObject message{
-            {u"type"_s, u"board"_s},
+            {u"type"_s, QString(protocol::MessageType::Board)},
             {u"topic"_s, Topic::projectBoard(projectMatch.captured(1).toLongLong())},
             {u"event"_s, o.value("event"_L1)},
             {u"data"_s, o.contains("data"_L1) ? o.value("data"_L1) : QJsonValue(QJsonObject())}};

@@ -31,7 +31,7 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
 
     QJsonObject object = messageObject;
     // A board message's topic is the envelope's; a publisher may leave it out.
-    if (object.value("type"_L1) == u"board"_s && !object.contains("topic"_L1))
+    if (object.value("type"_L1) == QString(protocol::MessageType::Board) && !object.contains("topic"_L1))
         object.insert(u"topic"_s, topicName);
     const auto decoded = protocol::decodeServerMessage(object);
     if (!decoded)

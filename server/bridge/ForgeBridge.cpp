@@ -4,6 +4,7 @@
 #include "broker/Broker.h"
 #include "config/ServerLimits.h"
 #include "config/ServerLogging.h"
+#include "metrics/PrometheusWriter.h"
 
 #include <QHostAddress>
 #include <QTimer>
@@ -455,57 +456,37 @@ void ForgeBridge::pruneCache()
     }
 }
 
-QByteArray ForgeBridge::metrics() const
+void ForgeBridge::writeMetrics(PrometheusWriter& out) const
 {
+    using Type = PrometheusWriter::Type;
     int worstFailures = 0;
     for (const UserPoller* poller : m_pollers)
         worstFailures = std::max(worstFailures, poller->consecutiveFailures());
-    QByteArray out;
-    auto line = [&out](const char* text, qint64 value) {
-        out += text;
-        out += ' ';
-        out += QByteArray::number(value);
-        out += '\n';
-    };
-    out += "# HELP forgewire_forge_up 1 while the forge answers, 0 during an outage (bridge mode).\n"
-           "# TYPE forgewire_forge_up gauge\n";
-    line("forgewire_forge_up", m_forgeUp ? 1 : 0);
-    out += "# HELP forgewire_forge_pollers Users being polled on this node.\n"
-           "# TYPE forgewire_forge_pollers gauge\n";
-    line("forgewire_forge_pollers", m_pollers.size());
-    out += "# HELP forgewire_forge_consecutive_failures Longest run of failed polls among polled users.\n"
-           "# TYPE forgewire_forge_consecutive_failures gauge\n";
-    line("forgewire_forge_consecutive_failures", worstFailures);
-    out += "# HELP forgewire_forge_requests_total Requests to the forge API, per outcome.\n"
-           "# TYPE forgewire_forge_requests_total counter\n";
-    line("forgewire_forge_requests_total{result=\"ok\"}", m_client->count(ForgeReply::Status::Ok));
-    line("forgewire_forge_requests_total{result=\"unauthorized\"}",
-         m_client->count(ForgeReply::Status::Unauthorized));
-    line("forgewire_forge_requests_total{result=\"rate_limited\"}",
-         m_client->count(ForgeReply::Status::RateLimited));
-    line("forgewire_forge_requests_total{result=\"error\"}", m_client->count(ForgeReply::Status::Failed));
-    out += "# HELP forgewire_forge_token_checks_total Forge token checks, asked of the forge or cached.\n"
-           "# TYPE forgewire_forge_token_checks_total counter\n";
-    line("forgewire_forge_token_checks_total{source=\"forge\"}", m_verifications);
-    line("forgewire_forge_token_checks_total{source=\"cache\"}", m_cacheHits);
-    line("forgewire_forge_token_checks_total{source=\"refused_cache\"}", m_refusedCacheHits);
-    line("forgewire_forge_token_checks_total{source=\"rejected_busy\"}", m_rejectedBusy);
-    line("forgewire_forge_token_checks_total{source=\"rate_limited\"}", m_rateLimited);
-    line("forgewire_forge_token_checks_total{source=\"recheck\"}", m_rechecks);
-    out += "# HELP forgewire_forge_token_checks_queued Forge token checks waiting for a free slot.\n"
-           "# TYPE forgewire_forge_token_checks_queued gauge\n";
-    line("forgewire_forge_token_checks_queued", m_queue.size());
-    out += "# HELP forgewire_forge_live_tokens Distinct forge tokens with a connection on this node.\n"
-           "# TYPE forgewire_forge_live_tokens gauge\n";
-    line("forgewire_forge_live_tokens", liveTokenCount());
-    out += "# HELP forgewire_forge_revocations_total Live tokens whose connections were closed because the "
-           "forge refused them.\n"
-           "# TYPE forgewire_forge_revocations_total counter\n";
-    line("forgewire_forge_revocations_total", m_revocations);
-    out += "# HELP forgewire_forge_pushes_total State changes seen on the forge and published.\n"
-           "# TYPE forgewire_forge_pushes_total counter\n";
-    line("forgewire_forge_pushes_total", m_pushes);
-    return out;
+    out.gauge("forgewire_forge_up", "1 while the forge answers, 0 during an outage (bridge mode).",
+              m_forgeUp ? 1 : 0);
+    out.gauge("forgewire_forge_pollers", "Users being polled on this node.", m_pollers.size());
+    out.gauge("forgewire_forge_consecutive_failures", "Longest run of failed polls among polled users.",
+              worstFailures);
+    out.family("forgewire_forge_requests_total", Type::Counter, "Requests to the forge API, per outcome.");
+    out.sample({{"result", "ok"}}, m_client->count(ForgeReply::Status::Ok));
+    out.sample({{"result", "unauthorized"}}, m_client->count(ForgeReply::Status::Unauthorized));
+    out.sample({{"result", "rate_limited"}}, m_client->count(ForgeReply::Status::RateLimited));
+    out.sample({{"result", "error"}}, m_client->count(ForgeReply::Status::Failed));
+    out.family("forgewire_forge_token_checks_total", Type::Counter,
+               "Forge token checks, asked of the forge or cached.");
+    out.sample({{"source", "forge"}}, m_verifications);
+    out.sample({{"source", "cache"}}, m_cacheHits);
+    out.sample({{"source", "refused_cache"}}, m_refusedCacheHits);
+    out.sample({{"source", "rejected_busy"}}, m_rejectedBusy);
+    out.sample({{"source", "rate_limited"}}, m_rateLimited);
+    out.sample({{"source", "recheck"}}, m_rechecks);
+    out.gauge("forgewire_forge_token_checks_queued", "Forge token checks waiting for a free slot.",
+              m_queue.size());
+    out.gauge("forgewire_forge_live_tokens", "Distinct forge tokens with a connection on this node.",
+              liveTokenCount());
+    out.counter("forgewire_forge_revocations_total",
+                "Live tokens whose connections were closed because the forge refused them.", m_revocations);
+    out.counter("forgewire_forge_pushes_total", "State changes seen on the forge and published.", m_pushes);
 }
 
 } // namespace forgewire

@@ -20,6 +20,7 @@ namespace forgewire {
 
 class Broker;
 class ForgeClient;
+class PrometheusWriter;
 struct ForgeReply;
 
 // Bridge mode: forgewire-server in front of an unmodified Gitea/Forgejo (or Codeberg). Clients sign
@@ -59,8 +60,8 @@ public:
                 QObject* parent = nullptr, const Clock& clock = Clock::system());
     ~ForgeBridge() override;
 
-    // Prometheus lines for /metrics.
-    QByteArray metrics() const;
+    // The bridge's /metrics families.
+    void writeMetrics(PrometheusWriter& out) const;
 
     int pollerCount() const { return int(m_pollers.size()); }
     bool isForgeUp() const { return m_forgeUp; }

@@ -1,13 +1,16 @@
 #pragma once
 
+#include "protocol/Protocol.h"
+
 #include <QtGlobal>
 
 // Every network limit of forgewire-server, named once. Each has a test in tests/server/daemon/tst_limits.cpp.
 // The config file and flags may override the runtime ones; these are the defaults.
 namespace forgewire::limits {
 
-// Largest client message; PROTOCOL.md: more than 64 KiB closes with 1009.
-constexpr qint64 kMaxMessageBytes = 64 * 1024;
+// Largest client message; PROTOCOL.md: more than 64 KiB closes with 1009. The protocol's limit, which
+// clients know too.
+constexpr qint64 kMaxMessageBytes = protocol::kMaxMessageBytes;
 // From TCP accept to a ready session (request head read, upgrade done, token checked).
 constexpr int kHandshakeTimeoutMs = 10'000;
 // Largest HTTP request head on the WebSocket port; a browser's upgrade is far below it.

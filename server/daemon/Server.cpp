@@ -172,12 +172,11 @@ bool Server::start(QString* error)
         *error = local->startError();
         return false;
     }
-    m_metrics.setExtraSource([engine = m_engine] { return engine->metrics(); });
+    m_metrics.addSource([engine = m_engine](PrometheusWriter& out) { engine->writeMetrics(out); });
     if (!m_config.forgeUrl.isEmpty()) {
         // Before the workers start: they read the authenticator's forge verifier without a lock.
         m_forgeBridge = new ForgeBridge(m_config, m_broker, &m_authenticator, this);
-        m_metrics.setExtraSource(
-            [engine = m_engine, bridge = m_forgeBridge] { return engine->metrics() + bridge->metrics(); });
+        m_metrics.addSource([bridge = m_forgeBridge](PrometheusWriter& out) { bridge->writeMetrics(out); });
     }
 
     const int workerCount = m_config.effectiveWorkers();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "broker/Publication.h"
+#include "protocol/Protocol.h"
 
 #include <QHash>
 #include <QObject>
@@ -9,11 +10,31 @@
 
 namespace forgewire {
 
+class PrometheusWriter;
+
 // A retained message: the latest of its type on a topic, sent to new subscribers.
 struct RetainedMessage
 {
     QString type;
     QByteArray payload;
+
+    // The order a topic's retained messages are sent in after hello: the count first, as clients
+    // expect it first, then the stopwatches, then any other type by name. Every engine keeps it.
+    static bool sendsBefore(const RetainedMessage& a, const RetainedMessage& b)
+    {
+        const int ra = rank(a.type), rb = rank(b.type);
+        return ra != rb ? ra < rb : a.type < b.type;
+    }
+
+private:
+    static int rank(const QString& type)
+    {
+        if (type == protocol::MessageType::NotificationCount)
+            return 0;
+        if (type == protocol::MessageType::Stopwatches)
+            return 1;
+        return 2;
+    }
 };
 
 // Where publications travel between nodes and where state lives. Lives on the main thread;
@@ -45,8 +66,8 @@ public:
     virtual void watchTopic(const QString& topic) { Q_UNUSED(topic) }
     virtual void unwatchTopic(const QString& topic) { Q_UNUSED(topic) }
 
-    // Prometheus lines of the engine, if any.
-    virtual QByteArray metrics() const { return {}; }
+    // The engine's own /metrics families, if any.
+    virtual void writeMetrics(PrometheusWriter& out) const { Q_UNUSED(out) }
 
 Q_SIGNALS:
     // A publication for the subscribers of this node.

@@ -17,16 +17,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// Retained messages are sent in this order after hello: the count, then the stopwatches.
-int typeRank(const QString& type)
-{
-    if (type == "notification-count"_L1)
-        return 0;
-    if (type == "stopwatches"_L1)
-        return 1;
-    return 2;
-}
-
 void insertRetained(QList<RetainedMessage>& list, const RetainedMessage& message)
 {
     for (RetainedMessage& existing : list) {
@@ -36,7 +26,7 @@ void insertRetained(QList<RetainedMessage>& list, const RetainedMessage& message
         }
     }
     auto it = list.begin();
-    while (it != list.end() && typeRank(it->type) <= typeRank(message.type))
+    while (it != list.end() && !RetainedMessage::sendsBefore(message, *it))
         ++it;
     list.insert(it, message);
 }

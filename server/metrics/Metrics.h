@@ -3,12 +3,15 @@
 #include "protocol/Topic.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
 
 #include <atomic>
 #include <functional>
 
 namespace forgewire {
+
+class PrometheusWriter;
 
 // Counters shared by every thread; /metrics renders them in Prometheus text format.
 class Metrics
@@ -42,13 +45,16 @@ public:
 
     std::atomic<qint64>& subscriptions(Topic::Kind kind);
 
-    // Extra lines from optional parts (engine, bridge), already in exposition format.
-    void setExtraSource(std::function<QByteArray()> source) { m_extra = std::move(source); }
+    // Families of an optional part (engine, bridge), written after the server's own in the order
+    // added. Every source added is kept; add them before /metrics is served, since render() reads
+    // the list without a lock.
+    using Source = std::function<void(PrometheusWriter& out)>;
+    void addSource(Source source) { m_sources.append(std::move(source)); }
     QByteArray render(bool engineReady) const;
 
 private:
     std::atomic<qint64> m_invalid{0};
-    std::function<QByteArray()> m_extra;
+    QList<Source> m_sources;
 };
 
 } // namespace forgewire

@@ -1,21 +1,16 @@
 #include "transport/Outbox.h"
 
+#include "transport/WsProtocol.h"
+
 #include <cerrno>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 namespace forgewire {
 
-namespace {
+using namespace ws;
 
-enum : quint8
-{
-    kOpText = 0x1,
-    kOpClose = 0x8,
-    kOpPing = 0x9,
-    kOpPong = 0xA,
-    kFin = 0x80,
-};
+namespace {
 
 // RFC 6455 section 5.2, server to client: never masked.
 QByteArray encodeFrame(quint8 opcode, const QByteArray& payload)
@@ -23,7 +18,7 @@ QByteArray encodeFrame(quint8 opcode, const QByteArray& payload)
     const quint64 length = quint64(payload.size());
     QByteArray frame;
     frame.reserve(payload.size() + 10);
-    frame.append(char(kFin | opcode));
+    frame.append(char(kFinBit | opcode));
     if (length <= 125) {
         frame.append(char(length));
     } else if (length <= 0xFFFF) {
@@ -49,24 +44,24 @@ QByteArray Outbox::textFrame(const QByteArray& utf8)
 QByteArray Outbox::pingFrame(const QByteArray& payload)
 {
     // Control frames carry at most 125 bytes (RFC 6455 section 5.5).
-    return encodeFrame(kOpPing, payload.left(125));
+    return encodeFrame(kOpPing, payload.left(kMaxControlPayload));
 }
 
 QByteArray Outbox::pongFrame(const QByteArray& payload)
 {
-    return encodeFrame(kOpPong, payload.left(125));
+    return encodeFrame(kOpPong, payload.left(kMaxControlPayload));
 }
 
 QByteArray Outbox::closeFrame(quint16 code, const QByteArray& reason)
 {
-    // 1005 stands for "no code": the frame carries none (the echo of a client's empty close).
+    // "No code": the frame carries none (the echo of a client's empty close).
     if (code == kNoStatusCode)
         return encodeFrame(kOpClose, {});
     QByteArray payload;
     payload.append(char(code >> 8));
     payload.append(char(code & 0xFF));
     // Cut at a character boundary: a close reason must stay valid UTF-8.
-    QByteArray cut = reason.left(123);
+    QByteArray cut = reason.left(kMaxControlPayload - 2);
     while (!cut.isEmpty() && !cut.isValidUtf8())
         cut.chop(1);
     payload.append(cut);

@@ -25,9 +25,7 @@ public:
     static QByteArray textFrame(const QByteArray& utf8);
     static QByteArray pingFrame(const QByteArray& payload = {});
     static QByteArray pongFrame(const QByteArray& payload);
-    // RFC 6455 section 7.4.1: "no status code"; never sent as a code.
-    static constexpr quint16 kNoStatusCode = 1005;
-    // `reason` is cut to fit a control frame (123 bytes after the code); kNoStatusCode: empty close.
+    // `reason` is cut to fit a control frame (123 bytes after the code); ws::kNoStatusCode: empty close.
     static QByteArray closeFrame(quint16 code, const QByteArray& reason);
 
     enum class FlushResult

@@ -1,18 +1,16 @@
 #include "transport/WsFrameParser.h"
 
+#include "protocol/Protocol.h"
+#include "transport/WsProtocol.h"
+
 namespace forgewire {
 
-namespace {
+using namespace ws;
+using protocol::CloseCode::InvalidPayload;
+using protocol::CloseCode::ProtocolError;
+using protocol::CloseCode::TooBig;
 
-enum : quint8
-{
-    kOpContinuation = 0x0,
-    kOpText = 0x1,
-    kOpBinary = 0x2,
-    kOpClose = 0x8,
-    kOpPing = 0x9,
-    kOpPong = 0xA,
-};
+namespace {
 
 // Close codes a peer may send (RFC 6455 section 7.4 and the IANA registry); 1005, 1006 and 1015
 // are reserved for reporting and never appear on the wire.
@@ -39,30 +37,30 @@ void WsFrameParser::feed(QByteArray& buffer, QList<Event>* events)
         if (available < 2)
             break;
         const uchar* head = bytes + pos;
-        const bool fin = head[0] & 0x80;
+        const bool fin = head[0] & kFinBit;
         const quint8 opcode = head[0] & 0x0F;
         const bool masked = head[1] & 0x80;
         const quint8 length7 = head[1] & 0x7F;
         const bool isControl = opcode & 0x08;
         if (head[0] & 0x70) {
-            fail(1002, "reserved bits set; no extension was negotiated", events);
+            fail(ProtocolError, "reserved bits set; no extension was negotiated", events);
             break;
         }
         if (!masked) {
-            fail(1002, "client frames must be masked", events);
+            fail(ProtocolError, "client frames must be masked", events);
             break;
         }
         if (isControl) {
             if (opcode != kOpClose && opcode != kOpPing && opcode != kOpPong) {
-                fail(1002, "unknown control opcode", events);
+                fail(ProtocolError, "unknown control opcode", events);
                 break;
             }
-            if (!fin || length7 > 125) {
-                fail(1002, "control frames are unfragmented and at most 125 bytes", events);
+            if (!fin || length7 > kMaxControlPayload) {
+                fail(ProtocolError, "control frames are unfragmented and at most 125 bytes", events);
                 break;
             }
         } else if (opcode != kOpContinuation && opcode != kOpText && opcode != kOpBinary) {
-            fail(1002, "unknown data opcode", events);
+            fail(ProtocolError, "unknown data opcode", events);
             break;
         }
         qsizetype headerSize = 2;
@@ -80,22 +78,22 @@ void WsFrameParser::feed(QByteArray& buffer, QList<Event>* events)
                 length = (length << 8) | head[2 + i];
             headerSize = 10;
             if (length >> 63) {
-                fail(1002, "frame length has its most significant bit set", events);
+                fail(ProtocolError, "frame length has its most significant bit set", events);
                 break;
             }
         }
         if (!isControl) {
             if (opcode == kOpContinuation && m_messageOpcode == 0) {
-                fail(1002, "continuation frame without a message to continue", events);
+                fail(ProtocolError, "continuation frame without a message to continue", events);
                 break;
             }
             if (opcode != kOpContinuation && m_messageOpcode != 0) {
-                fail(1002, "new message before the fragmented one finished", events);
+                fail(ProtocolError, "new message before the fragmented one finished", events);
                 break;
             }
             // Refused from the header: the payload is never buffered.
             if (length > quint64(m_maxMessageBytes - m_message.size())) {
-                fail(1009, "message too big", events);
+                fail(TooBig, "message too big", events);
                 break;
             }
         }
@@ -120,7 +118,7 @@ void WsFrameParser::feed(QByteArray& buffer, QList<Event>* events)
         case kOpClose: {
             m_finished = true;
             if (payload.size() == 1) {
-                fail(1002, "close frame with a one-byte payload", events);
+                fail(ProtocolError, "close frame with a one-byte payload", events);
                 break;
             }
             quint16 code = kNoStatusCode;
@@ -129,11 +127,11 @@ void WsFrameParser::feed(QByteArray& buffer, QList<Event>* events)
                 code = quint16((quint8(payload[0]) << 8) | quint8(payload[1]));
                 reason = payload.mid(2);
                 if (!isValidCloseCode(code)) {
-                    fail(1002, "invalid close code", events);
+                    fail(ProtocolError, "invalid close code", events);
                     break;
                 }
                 if (!reason.isValidUtf8()) {
-                    fail(1007, "close reason is not valid UTF-8", events);
+                    fail(InvalidPayload, "close reason is not valid UTF-8", events);
                     break;
                 }
             }
@@ -155,7 +153,7 @@ void WsFrameParser::feed(QByteArray& buffer, QList<Event>* events)
             m_messageOpcode = 0;
             QByteArray message = std::exchange(m_message, {});
             if (isText && !message.isValidUtf8()) {
-                fail(1007, "text message is not valid UTF-8", events);
+                fail(InvalidPayload, "text message is not valid UTF-8", events);
                 break;
             }
             events->append(

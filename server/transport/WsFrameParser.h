@@ -22,17 +22,14 @@ public:
             Binary, // payload: a complete message
             Ping,   // payload: the application data to echo in the pong
             Pong,
-            Close, // code (1005 when the frame carried none) and reason
-            Error  // the connection must close with code and reason (1002, 1007 or 1009)
+            Close, // code (ws::kNoStatusCode when the frame carried none) and reason
+            Error  // the connection must close with code (a protocol::CloseCode) and reason
         };
         Kind kind;
         QByteArray payload;
         quint16 code = 0;
         QByteArray reason;
     };
-
-    // RFC 6455 section 7.4.1: the code a close frame reports when it carries none.
-    static constexpr quint16 kNoStatusCode = 1005;
 
     explicit WsFrameParser(qint64 maxMessageBytes) : m_maxMessageBytes(maxMessageBytes) {}
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace forgewire::protocol {
 
@@ -209,36 +210,6 @@ QStringList boardEventNames()
     return names;
 }
 
-QString typeName(const ServerMessage& message)
-{
-    struct V
-    {
-        QString operator()(const Hello&) const { return u"hello"_s; }
-        QString operator()(const NotificationCount&) const { return u"notification-count"_s; }
-        QString operator()(const Stopwatches&) const { return u"stopwatches"_s; }
-        QString operator()(const Logout&) const { return u"logout"_s; }
-        QString operator()(const BoardEvent&) const { return u"board"_s; }
-        QString operator()(const Subscribed&) const { return u"subscribed"_s; }
-        QString operator()(const Unsubscribed&) const { return u"unsubscribed"_s; }
-        QString operator()(const Error&) const { return u"error"_s; }
-        QString operator()(const Ping&) const { return u"ping"_s; }
-        QString operator()(const Pong&) const { return u"pong"_s; }
-    };
-    return std::visit(V{}, message);
-}
-
-QString typeName(const ClientMessage& message)
-{
-    struct V
-    {
-        QString operator()(const Subscribe&) const { return u"subscribe"_s; }
-        QString operator()(const Unsubscribe&) const { return u"unsubscribe"_s; }
-        QString operator()(const Ping&) const { return u"ping"_s; }
-        QString operator()(const Pong&) const { return u"pong"_s; }
-    };
-    return std::visit(V{}, message);
-}
-
 QJsonObject stopwatchToJson(const Stopwatch& s)
 {
     return QJsonObject{
@@ -284,61 +255,295 @@ Stopwatch stopwatchFromJson(const QJsonObject& o, QString* error)
     return s;
 }
 
+namespace {
+
+// The fields of each message besides `type`.
+void writeFields(const Hello& m, QJsonObject& o)
+{
+    o.insert(u"user"_s, m.user ? QJsonValue(QJsonObject{{u"id"_s, m.user->id}, {u"login"_s, m.user->login}})
+                               : QJsonValue(QJsonValue::Null));
+    o.insert(u"session"_s, m.session);
+    o.insert(u"heartbeat"_s, m.heartbeat);
+}
+
+void writeFields(const NotificationCount& m, QJsonObject& o)
+{
+    o.insert(u"count"_s, m.count);
+}
+
+void writeFields(const Stopwatches& m, QJsonObject& o)
+{
+    QJsonArray data;
+    for (const Stopwatch& s : m.data)
+        data.append(stopwatchToJson(s));
+    o.insert(u"data"_s, data);
+}
+
+void writeFields(const Logout& m, QJsonObject& o)
+{
+    o.insert(u"data"_s, m.data);
+}
+
+void writeFields(const BoardEvent& m, QJsonObject& o)
+{
+    o.insert(u"topic"_s, m.topic);
+    o.insert(u"event"_s, m.event);
+    o.insert(u"data"_s, m.data);
+    if (!m.sessionTag.isEmpty())
+        o.insert(u"session_tag"_s, m.sessionTag);
+}
+
+void writeFields(const Error& m, QJsonObject& o)
+{
+    o.insert(u"code"_s, errorCodeName(m.code));
+    o.insert(u"message"_s, m.message);
+    if (!m.topic.isEmpty())
+        o.insert(u"topic"_s, m.topic);
+}
+
+void writeFields(const Subscribed& m, QJsonObject& o)
+{
+    o.insert(u"topic"_s, m.topic);
+}
+
+void writeFields(const Unsubscribed& m, QJsonObject& o)
+{
+    o.insert(u"topic"_s, m.topic);
+}
+
+void writeFields(const Subscribe& m, QJsonObject& o)
+{
+    o.insert(u"topic"_s, m.topic);
+}
+
+void writeFields(const Unsubscribe& m, QJsonObject& o)
+{
+    o.insert(u"topic"_s, m.topic);
+}
+
+void writeFields(const Ping&, QJsonObject&)
+{}
+void writeFields(const Pong&, QJsonObject&)
+{}
+
+// The readers: each checks and reads the fields of its message, whose `type` already matched.
+Decoded<ServerMessage> readHello(const QJsonObject& o)
+{
+    Hello m;
+    const QJsonValue user = o.value("user"_L1);
+    if (user.isObject()) {
+        const QJsonObject u = user.toObject();
+        if (!isInteger(u.value("id"_L1)) || !u.value("login"_L1).isString())
+            return failure<ServerMessage>(u"hello 'user' needs an integer id and a login"_s);
+        m.user = UserInfo{u.value("id"_L1).toInteger(), u.value("login"_L1).toString()};
+    } else if (!user.isNull()) {
+        return failure<ServerMessage>(u"hello 'user' must be an object or null"_s);
+    }
+    QString error;
+    const auto session = requireString(o, "session"_L1, &error);
+    if (!session)
+        return failure<ServerMessage>(error);
+    m.session = *session;
+    if (!isInteger(o.value("heartbeat"_L1)))
+        return failure<ServerMessage>(u"hello 'heartbeat' must be an integer"_s);
+    m.heartbeat = o.value("heartbeat"_L1).toInt();
+    return success<ServerMessage>(m);
+}
+
+Decoded<ServerMessage> readNotificationCount(const QJsonObject& o)
+{
+    const QJsonValue count = o.value("count"_L1);
+    if (!isInteger(count) || count.toInteger() < 0)
+        return failure<ServerMessage>(u"'count' must be a non-negative integer"_s);
+    return success<ServerMessage>(NotificationCount{count.toInteger()});
+}
+
+Decoded<ServerMessage> readStopwatches(const QJsonObject& o)
+{
+    const QJsonValue data = o.value("data"_L1);
+    if (!data.isArray())
+        return failure<ServerMessage>(u"stopwatches 'data' must be an array ([] when none)"_s);
+    Stopwatches m;
+    QString error;
+    for (const QJsonValue& item : data.toArray()) {
+        if (!item.isObject())
+            return failure<ServerMessage>(u"stopwatches 'data' items must be objects"_s);
+        Stopwatch s = stopwatchFromJson(item.toObject(), &error);
+        if (!error.isEmpty())
+            return failure<ServerMessage>(error);
+        m.data.append(s);
+    }
+    return success<ServerMessage>(m);
+}
+
+Decoded<ServerMessage> readLogout(const QJsonObject& o)
+{
+    QString error;
+    const auto data = requireString(o, "data"_L1, &error);
+    if (!data)
+        return failure<ServerMessage>(u"logout "_s + error);
+    return success<ServerMessage>(Logout{*data});
+}
+
+Decoded<ServerMessage> readBoard(const QJsonObject& o)
+{
+    BoardEvent m;
+    QString error;
+    const auto topic = requireString(o, "topic"_L1, &error);
+    if (!topic)
+        return failure<ServerMessage>(u"board "_s + error);
+    const auto event = requireString(o, "event"_L1, &error);
+    if (!event)
+        return failure<ServerMessage>(u"board "_s + error);
+    const QJsonValue data = o.value("data"_L1);
+    if (!data.isObject())
+        return failure<ServerMessage>(u"board 'data' must be an object"_s);
+    error = validateBoardData(*event, data.toObject());
+    if (!error.isEmpty())
+        return failure<ServerMessage>(error);
+    const QJsonValue tag = o.value("session_tag"_L1);
+    if (!tag.isUndefined() && !tag.isNull() && !tag.isString())
+        return failure<ServerMessage>(u"board 'session_tag' must be a string"_s);
+    m.topic = *topic;
+    m.event = *event;
+    m.data = data.toObject();
+    m.sessionTag = tag.toString();
+    return success<ServerMessage>(m);
+}
+
+Decoded<ServerMessage> readError(const QJsonObject& o)
+{
+    const auto code = errorCodeFromName(o.value("code"_L1).toString());
+    if (!code)
+        return failure<ServerMessage>(u"error 'code' is not one of the known codes"_s);
+    if (!o.value("message"_L1).isString())
+        return failure<ServerMessage>(u"error 'message' must be a string"_s);
+    return success<ServerMessage>(
+        Error{*code, o.value("message"_L1).toString(), o.value("topic"_L1).toString()});
+}
+
+// Messages whose only field is `topic`; a client's error names its message type.
+template<typename T, typename Message, bool namesType>
+Decoded<Message> readTopic(const QJsonObject& o)
+{
+    QString error;
+    const auto topic = requireString(o, "topic"_L1, &error);
+    if (!topic)
+        return failure<Message>(namesType ? o.value("type"_L1).toString() + u" "_s + error : error);
+    return success<Message>(T{*topic});
+}
+
+template<typename T, typename Message>
+Decoded<Message> readNothing(const QJsonObject&)
+{
+    return success<Message>(T{});
+}
+
+template<typename T, typename... Ts>
+constexpr std::size_t alternativeIndex(const std::variant<Ts...>*)
+{
+    constexpr bool matches[] = {std::is_same_v<T, Ts>...};
+    for (std::size_t i = 0; i < sizeof...(Ts); ++i) {
+        if (matches[i])
+            return i;
+    }
+    return sizeof...(Ts);
+}
+
+// One message type: its name on the wire, its place in the variant, its writer and its reader.
+template<typename Message>
+struct Codec
+{
+    QLatin1StringView type;
+    std::size_t alternative;
+    void (*write)(const Message&, QJsonObject&);
+    Decoded<Message> (*read)(const QJsonObject&);
+};
+
+template<typename T, typename Message>
+constexpr Codec<Message> codec(QLatin1StringView type, Decoded<Message> (*read)(const QJsonObject&))
+{
+    return {type, alternativeIndex<T>(static_cast<const Message*>(nullptr)),
+            [](const Message& m, QJsonObject& o) { writeFields(std::get<T>(m), o); }, read};
+}
+
+// Every codec in the order of the variant's alternatives, so a message's index() finds its own.
+template<typename Message, std::size_t N>
+constexpr bool inVariantOrder(const Codec<Message> (&codecs)[N])
+{
+    if (N != std::variant_size_v<Message>)
+        return false;
+    for (std::size_t i = 0; i < N; ++i) {
+        if (codecs[i].alternative != i)
+            return false;
+    }
+    return true;
+}
+
+template<typename Message, std::size_t N>
+const Codec<Message>* findCodec(const Codec<Message> (&codecs)[N], const QString& type)
+{
+    for (const Codec<Message>& c : codecs) {
+        if (c.type == type)
+            return &c;
+    }
+    return nullptr;
+}
+
+// The one table of the messages a server sends: name <-> struct, writer and reader.
+constexpr Codec<ServerMessage> kServerCodecs[] = {
+    codec<Hello, ServerMessage>(MessageType::Hello, readHello),
+    codec<NotificationCount, ServerMessage>(MessageType::NotificationCount, readNotificationCount),
+    codec<Stopwatches, ServerMessage>(MessageType::Stopwatches, readStopwatches),
+    codec<Logout, ServerMessage>(MessageType::Logout, readLogout),
+    codec<BoardEvent, ServerMessage>(MessageType::Board, readBoard),
+    codec<Subscribed, ServerMessage>(MessageType::Subscribed, readTopic<Subscribed, ServerMessage, false>),
+    codec<Unsubscribed, ServerMessage>(MessageType::Unsubscribed,
+                                       readTopic<Unsubscribed, ServerMessage, false>),
+    codec<Error, ServerMessage>(MessageType::Error, readError),
+    codec<Ping, ServerMessage>(MessageType::Ping, readNothing<Ping, ServerMessage>),
+    codec<Pong, ServerMessage>(MessageType::Pong, readNothing<Pong, ServerMessage>),
+};
+static_assert(inVariantOrder(kServerCodecs), "one codec per ServerMessage alternative, in order");
+
+// And of the messages a client sends.
+constexpr Codec<ClientMessage> kClientCodecs[] = {
+    codec<Subscribe, ClientMessage>(MessageType::Subscribe, readTopic<Subscribe, ClientMessage, true>),
+    codec<Unsubscribe, ClientMessage>(MessageType::Unsubscribe, readTopic<Unsubscribe, ClientMessage, true>),
+    codec<Ping, ClientMessage>(MessageType::Ping, readNothing<Ping, ClientMessage>),
+    codec<Pong, ClientMessage>(MessageType::Pong, readNothing<Pong, ClientMessage>),
+};
+static_assert(inVariantOrder(kClientCodecs), "one codec per ClientMessage alternative, in order");
+
+template<typename Message, std::size_t N>
+QJsonObject toJsonWith(const Codec<Message> (&codecs)[N], const Message& message)
+{
+    const Codec<Message>& c = codecs[message.index()];
+    QJsonObject o{{u"type"_s, QString(c.type)}};
+    c.write(message, o);
+    return o;
+}
+
+} // namespace
+
+QString typeName(const ServerMessage& message)
+{
+    return kServerCodecs[message.index()].type;
+}
+
+QString typeName(const ClientMessage& message)
+{
+    return kClientCodecs[message.index()].type;
+}
+
 QJsonObject toJson(const ServerMessage& message)
 {
-    QJsonObject o{{u"type"_s, typeName(message)}};
-    struct V
-    {
-        QJsonObject& o;
-        void operator()(const Hello& m)
-        {
-            o.insert(u"user"_s,
-                     m.user ? QJsonValue(QJsonObject{{u"id"_s, m.user->id}, {u"login"_s, m.user->login}})
-                            : QJsonValue(QJsonValue::Null));
-            o.insert(u"session"_s, m.session);
-            o.insert(u"heartbeat"_s, m.heartbeat);
-        }
-        void operator()(const NotificationCount& m) { o.insert(u"count"_s, m.count); }
-        void operator()(const Stopwatches& m)
-        {
-            QJsonArray data;
-            for (const Stopwatch& s : m.data)
-                data.append(stopwatchToJson(s));
-            o.insert(u"data"_s, data);
-        }
-        void operator()(const Logout& m) { o.insert(u"data"_s, m.data); }
-        void operator()(const BoardEvent& m)
-        {
-            o.insert(u"topic"_s, m.topic);
-            o.insert(u"event"_s, m.event);
-            o.insert(u"data"_s, m.data);
-            if (!m.sessionTag.isEmpty())
-                o.insert(u"session_tag"_s, m.sessionTag);
-        }
-        void operator()(const Subscribed& m) { o.insert(u"topic"_s, m.topic); }
-        void operator()(const Unsubscribed& m) { o.insert(u"topic"_s, m.topic); }
-        void operator()(const Error& m)
-        {
-            o.insert(u"code"_s, errorCodeName(m.code));
-            o.insert(u"message"_s, m.message);
-            if (!m.topic.isEmpty())
-                o.insert(u"topic"_s, m.topic);
-        }
-        void operator()(const Ping&) {}
-        void operator()(const Pong&) {}
-    };
-    std::visit(V{o}, message);
-    return o;
+    return toJsonWith(kServerCodecs, message);
 }
 
 QJsonObject toJson(const ClientMessage& message)
 {
-    QJsonObject o{{u"type"_s, typeName(message)}};
-    if (const auto* s = std::get_if<Subscribe>(&message))
-        o.insert(u"topic"_s, s->topic);
-    else if (const auto* u = std::get_if<Unsubscribe>(&message))
-        o.insert(u"topic"_s, u->topic);
-    return o;
+    return toJsonWith(kClientCodecs, message);
 }
 
 QByteArray encode(const ServerMessage& message)
@@ -370,99 +575,8 @@ Decoded<ServerMessage> decodeServerMessage(const QJsonObject& o)
     if (!typeValue.isString())
         return failure<ServerMessage>(u"'type' must be a string"_s);
     const QString type = typeValue.toString();
-    QString error;
-
-    if (type == "hello"_L1) {
-        Hello m;
-        const QJsonValue user = o.value("user"_L1);
-        if (user.isObject()) {
-            const QJsonObject u = user.toObject();
-            if (!isInteger(u.value("id"_L1)) || !u.value("login"_L1).isString())
-                return failure<ServerMessage>(u"hello 'user' needs an integer id and a login"_s);
-            m.user = UserInfo{u.value("id"_L1).toInteger(), u.value("login"_L1).toString()};
-        } else if (!user.isNull()) {
-            return failure<ServerMessage>(u"hello 'user' must be an object or null"_s);
-        }
-        const auto session = requireString(o, "session"_L1, &error);
-        if (!session)
-            return failure<ServerMessage>(error);
-        m.session = *session;
-        if (!isInteger(o.value("heartbeat"_L1)))
-            return failure<ServerMessage>(u"hello 'heartbeat' must be an integer"_s);
-        m.heartbeat = o.value("heartbeat"_L1).toInt();
-        return success<ServerMessage>(m);
-    }
-    if (type == "notification-count"_L1) {
-        const QJsonValue count = o.value("count"_L1);
-        if (!isInteger(count) || count.toInteger() < 0)
-            return failure<ServerMessage>(u"'count' must be a non-negative integer"_s);
-        return success<ServerMessage>(NotificationCount{count.toInteger()});
-    }
-    if (type == "stopwatches"_L1) {
-        const QJsonValue data = o.value("data"_L1);
-        if (!data.isArray())
-            return failure<ServerMessage>(u"stopwatches 'data' must be an array ([] when none)"_s);
-        Stopwatches m;
-        for (const QJsonValue& item : data.toArray()) {
-            if (!item.isObject())
-                return failure<ServerMessage>(u"stopwatches 'data' items must be objects"_s);
-            Stopwatch s = stopwatchFromJson(item.toObject(), &error);
-            if (!error.isEmpty())
-                return failure<ServerMessage>(error);
-            m.data.append(s);
-        }
-        return success<ServerMessage>(m);
-    }
-    if (type == "logout"_L1) {
-        const auto data = requireString(o, "data"_L1, &error);
-        if (!data)
-            return failure<ServerMessage>(u"logout "_s + error);
-        return success<ServerMessage>(Logout{*data});
-    }
-    if (type == "board"_L1) {
-        BoardEvent m;
-        const auto topic = requireString(o, "topic"_L1, &error);
-        if (!topic)
-            return failure<ServerMessage>(u"board "_s + error);
-        const auto event = requireString(o, "event"_L1, &error);
-        if (!event)
-            return failure<ServerMessage>(u"board "_s + error);
-        const QJsonValue data = o.value("data"_L1);
-        if (!data.isObject())
-            return failure<ServerMessage>(u"board 'data' must be an object"_s);
-        error = validateBoardData(*event, data.toObject());
-        if (!error.isEmpty())
-            return failure<ServerMessage>(error);
-        const QJsonValue tag = o.value("session_tag"_L1);
-        if (!tag.isUndefined() && !tag.isNull() && !tag.isString())
-            return failure<ServerMessage>(u"board 'session_tag' must be a string"_s);
-        m.topic = *topic;
-        m.event = *event;
-        m.data = data.toObject();
-        m.sessionTag = tag.toString();
-        return success<ServerMessage>(m);
-    }
-    if (type == "subscribed"_L1 || type == "unsubscribed"_L1) {
-        const auto topic = requireString(o, "topic"_L1, &error);
-        if (!topic)
-            return failure<ServerMessage>(error);
-        if (type == "subscribed"_L1)
-            return success<ServerMessage>(Subscribed{*topic});
-        return success<ServerMessage>(Unsubscribed{*topic});
-    }
-    if (type == "error"_L1) {
-        const auto code = errorCodeFromName(o.value("code"_L1).toString());
-        if (!code)
-            return failure<ServerMessage>(u"error 'code' is not one of the known codes"_s);
-        if (!o.value("message"_L1).isString())
-            return failure<ServerMessage>(u"error 'message' must be a string"_s);
-        return success<ServerMessage>(
-            Error{*code, o.value("message"_L1).toString(), o.value("topic"_L1).toString()});
-    }
-    if (type == "ping"_L1)
-        return success<ServerMessage>(Ping{});
-    if (type == "pong"_L1)
-        return success<ServerMessage>(Pong{});
+    if (const auto* c = findCodec(kServerCodecs, type))
+        return c->read(o);
     return failure<ServerMessage>(u"unknown message type '%1'"_s.arg(type));
 }
 
@@ -484,19 +598,8 @@ Decoded<ClientMessage> decodeClientMessage(const QByteArray& bytes)
     if (!typeValue.isString())
         return failure<ClientMessage>(u"'type' must be a string"_s);
     const QString type = typeValue.toString();
-    QString error;
-    if (type == "subscribe"_L1 || type == "unsubscribe"_L1) {
-        const auto topic = requireString(o, "topic"_L1, &error);
-        if (!topic)
-            return failure<ClientMessage>(type + u" "_s + error);
-        if (type == "subscribe"_L1)
-            return success<ClientMessage>(Subscribe{*topic});
-        return success<ClientMessage>(Unsubscribe{*topic});
-    }
-    if (type == "ping"_L1)
-        return success<ClientMessage>(Ping{});
-    if (type == "pong"_L1)
-        return success<ClientMessage>(Pong{});
+    if (const auto* c = findCodec(kClientCodecs, type))
+        return c->read(o);
     return failure<ClientMessage>(
         u"unknown message type '%1' (expected subscribe, unsubscribe or ping)"_s.arg(type));
 }

@@ -6,6 +6,7 @@
 #include <QByteArray>
 #include <QDateTime>
 #include <QJsonObject>
+#include <QLatin1StringView>
 #include <QList>
 #include <QString>
 
@@ -14,11 +15,36 @@
 
 namespace forgewire::protocol {
 
-// Frames larger than this are refused (the server closes with 1009).
+// Frames larger than this are refused (the server closes with 1009). The server's default limit
+// (limits::kMaxMessageBytes) is this one.
 constexpr qint64 kMaxMessageBytes = 64 * 1024;
 
+// The `type` of every message, as on the wire. The routes of the publish API use the same names.
+namespace MessageType {
+// Server to client.
+constexpr QLatin1StringView Hello{"hello"};
+constexpr QLatin1StringView NotificationCount{"notification-count"};
+constexpr QLatin1StringView Stopwatches{"stopwatches"};
+constexpr QLatin1StringView Logout{"logout"};
+constexpr QLatin1StringView Board{"board"};
+constexpr QLatin1StringView Subscribed{"subscribed"};
+constexpr QLatin1StringView Unsubscribed{"unsubscribed"};
+constexpr QLatin1StringView Error{"error"};
+// Client to server.
+constexpr QLatin1StringView Subscribe{"subscribe"};
+constexpr QLatin1StringView Unsubscribe{"unsubscribe"};
+// Both ways.
+constexpr QLatin1StringView Ping{"ping"};
+constexpr QLatin1StringView Pong{"pong"};
+} // namespace MessageType
+
+// Close codes (RFC 6455 section 7.4.1 and PROTOCOL.md); the only place they are spelled as numbers.
 namespace CloseCode {
 constexpr quint16 GoingAway = 1001;
+// The peer broke RFC 6455 framing (unmasked frame, bad opcode, bad close frame, ...).
+constexpr quint16 ProtocolError = 1002;
+// A text message or close reason that is not valid UTF-8.
+constexpr quint16 InvalidPayload = 1007;
 constexpr quint16 TooBig = 1009;
 constexpr quint16 Unauthorized = 4001;
 constexpr quint16 SlowConsumer = 4008;

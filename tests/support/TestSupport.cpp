@@ -6,6 +6,7 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QTest>
 #include <QTimer>
 
@@ -350,6 +351,49 @@ bool waitForPeerClose(QTcpSocket& socket, int timeoutMs)
             return socket.state() != QAbstractSocket::ConnectedState;
         },
         timeoutMs);
+}
+
+QByteArrayList metricShape(const QByteArray& text, QString* error)
+{
+    QByteArrayList shape;
+    QSet<QByteArray> seen;
+    QByteArray family;
+    QByteArray helpOf;
+    auto fail = [&](const QByteArray& line, const char* why) {
+        *error = u"%1: %2"_s.arg(QString::fromLatin1(why), QString::fromUtf8(line));
+        return QByteArrayList{};
+    };
+    if (!text.endsWith('\n'))
+        return fail(text.right(40), "the text does not end with a newline");
+    for (const QByteArray& line : text.chopped(1).split('\n')) {
+        if (line.startsWith("# HELP ")) {
+            const QByteArray name = line.mid(7).split(' ').value(0);
+            if (seen.contains(name))
+                return fail(line, "second HELP for a family");
+            seen.insert(name);
+            helpOf = name;
+            family.clear();
+        } else if (line.startsWith("# TYPE ")) {
+            const QList<QByteArray> parts = line.mid(7).split(' ');
+            if (parts.size() != 2 || parts[0] != helpOf)
+                return fail(line, "TYPE without the HELP line of its family before it");
+            family = parts[0];
+            helpOf.clear();
+            shape.append(parts[0] + ' ' + parts[1]);
+        } else {
+            const qsizetype space = line.lastIndexOf(' ');
+            const QByteArray key = line.left(space);
+            const QByteArray name = key.split('{').first();
+            if (space <= 0 || family.isEmpty() || name != family)
+                return fail(line, "sample outside its family");
+            bool ok = false;
+            line.mid(space + 1).toLongLong(&ok);
+            if (!ok)
+                return fail(line, "sample value is not an integer");
+            shape.append(key);
+        }
+    }
+    return shape;
 }
 
 } // namespace forgewire::test

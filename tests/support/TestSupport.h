@@ -136,4 +136,9 @@ bool waitFor(const std::function<bool()>& predicate, int timeoutMs = kWaitMs);
 // Reads and discards until the peer ends the connection; false if it is still open at `timeoutMs`.
 bool waitForPeerClose(QTcpSocket& socket, int timeoutMs = kWaitMs);
 
+// The shape of a /metrics answer without its values: per family "name type" (its TYPE line), then
+// the name and labels of each of its samples. Empty, with `error` set, when the text breaks the
+// Prometheus text format as we write it (HELP then TYPE once per family, samples grouped under it).
+QByteArrayList metricShape(const QByteArray& text, QString* error);
+
 } // namespace forgewire::test

@@ -4,6 +4,7 @@
 #include "client/SharedConnection.h"
 #include "forge/ForgeActions.h"
 #include "forge/ForgeHttp.h"
+#include "protocol/Protocol.h"
 #include "protocol/Topic.h"
 
 #include <QHostAddress>
@@ -15,8 +16,10 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-const QStringList kTypes{u"hello"_s, u"notification-count"_s, u"stopwatches"_s,  u"logout"_s,
-                         u"board"_s, u"subscribed"_s,         u"unsubscribed"_s, u"error"_s};
+namespace Type = protocol::MessageType;
+// The server messages the tray acts on; pings and pongs are the connection's own business.
+const QStringList kTypes{Type::Hello, Type::NotificationCount, Type::Stopwatches,  Type::Logout,
+                         Type::Board, Type::Subscribed,        Type::Unsubscribed, Type::Error};
 
 } // namespace
 

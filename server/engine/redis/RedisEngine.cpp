@@ -2,6 +2,7 @@
 
 #include "config/ServerLogging.h"
 #include "engine/redis/RedisConnection.h"
+#include "metrics/PrometheusWriter.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -34,16 +35,6 @@ QString replyText(const redisReply* reply)
     if (!reply)
         return u"connection to Redis lost"_s;
     return QString::fromUtf8(reply->str, qsizetype(reply->len));
-}
-
-// Retained messages are sent in this order: the count first, as clients expect it first.
-int retainedRank(const QString& type)
-{
-    if (type == "notification-count"_L1)
-        return 0;
-    if (type == "stopwatches"_L1)
-        return 1;
-    return 2;
 }
 
 } // namespace
@@ -474,11 +465,7 @@ void RedisEngine::readRetained(const QString& topic, std::function<void(QList<Re
                     messages.append({QString::fromUtf8(r->element[i]->str, qsizetype(r->element[i]->len)),
                                      QByteArray(r->element[i + 1]->str, qsizetype(r->element[i + 1]->len))});
             }
-            std::stable_sort(messages.begin(), messages.end(),
-                             [](const RetainedMessage& a, const RetainedMessage& b) {
-                                 const int ra = retainedRank(a.type), rb = retainedRank(b.type);
-                                 return ra != rb ? ra < rb : a.type < b.type;
-                             });
+            std::stable_sort(messages.begin(), messages.end(), RetainedMessage::sendsBefore);
             reply(messages);
         });
     if (!sent) {
@@ -550,27 +537,23 @@ void RedisEngine::unwatchTopic(const QString& topic)
         lost(u"cannot unsubscribe"_s);
 }
 
-QByteArray RedisEngine::metrics() const
+void RedisEngine::writeMetrics(PrometheusWriter& out) const
 {
-    QByteArray out;
-    auto family = [&out](const char* name, const char* type, const char* help, qint64 value) {
-        out += "# HELP "_ba + name + ' ' + help + "\n# TYPE "_ba + name + ' ' + type + '\n' + name + ' ' +
-               QByteArray::number(value) + '\n';
-    };
-    family("forgewire_redis_connected", "gauge",
-           "1 while both Redis connections are up and every watched topic is subscribed.", m_ready ? 1 : 0);
-    family("forgewire_redis_reconnects_total", "counter",
-           "Times Redis came back after a loss or a failed start-up attempt.", m_reconnects);
-    family("forgewire_redis_publish_failures_total", "counter",
-           "Publish batches Redis did not take (not connected, too slow, timed out, error).",
-           m_publishFailures);
-    family("forgewire_redis_watched_topics", "gauge",
-           "Topics with local subscribers, each one Redis subscription.", m_watched.size());
-    family("forgewire_redis_malformed_messages_total", "counter",
-           "Messages on forgewire channels that did not decode.", m_malformed);
-    family("forgewire_redis_mismatched_messages_total", "counter",
-           "Messages dropped because the topic in them differs from the channel they came on.", m_mismatched);
-    return out;
+    out.gauge("forgewire_redis_connected",
+              "1 while both Redis connections are up and every watched topic is subscribed.",
+              m_ready ? 1 : 0);
+    out.counter("forgewire_redis_reconnects_total",
+                "Times Redis came back after a loss or a failed start-up attempt.", m_reconnects);
+    out.counter("forgewire_redis_publish_failures_total",
+                "Publish batches Redis did not take (not connected, too slow, timed out, error).",
+                m_publishFailures);
+    out.gauge("forgewire_redis_watched_topics", "Topics with local subscribers, each one Redis subscription.",
+              m_watched.size());
+    out.counter("forgewire_redis_malformed_messages_total",
+                "Messages on forgewire channels that did not decode.", m_malformed);
+    out.counter("forgewire_redis_mismatched_messages_total",
+                "Messages dropped because the topic in them differs from the channel they came on.",
+                m_mismatched);
 }
 
 } // namespace forgewire

@@ -66,7 +66,7 @@ public:
     void setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done) override;
     void watchTopic(const QString& topic) override;
     void unwatchTopic(const QString& topic) override;
-    QByteArray metrics() const override;
+    void writeMetrics(PrometheusWriter& out) const override;
 
     // Key and channel names, public for tests and operators.
     static QByteArray topicChannel(const QString& topic);

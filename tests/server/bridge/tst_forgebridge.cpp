@@ -129,6 +129,7 @@ private Q_SLOTS:
     void revokedTokenClosesWith4001();
     void resubscribeRepollsAtOnce();
     void forgeActions();
+    void metricsKeepEveryFamily();
 
     // Security: header injection (token syntax), per-token verification, live re-checks, flood bounds.
     void tokenSyntax_data();
@@ -591,6 +592,91 @@ void TestForgeBridge::forgeActions()
     r = runAction([&](auto done) { actions.markAllRead(done); });
     QVERIFY(!r.ok);
     QCOMPARE(r.httpStatus, 0);
+}
+
+// /metrics in bridge mode: the server's own families, then the bridge's, each name as before the
+// Prometheus writer was shared (dashboards and alerts use them), in valid exposition format.
+void TestForgeBridge::metricsKeepEveryFamily()
+{
+    QVERIFY(startServer());
+    auto client = connectReady(kAliceToken);
+    QVERIFY(client);
+    QString error;
+    const QByteArrayList shape = metricShape(metrics(), &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QByteArrayList expected = {
+        "forgewire_connections gauge",
+        "forgewire_connections",
+        "forgewire_connections_total counter",
+        "forgewire_connections_total",
+        "forgewire_subscriptions gauge",
+        "forgewire_subscriptions{kind=\"user\"}",
+        "forgewire_subscriptions{kind=\"project_board\"}",
+        "forgewire_subscriptions{kind=\"public\"}",
+        "forgewire_messages_published_total counter",
+        "forgewire_messages_published_total",
+        "forgewire_messages_delivered_total counter",
+        "forgewire_messages_delivered_total",
+        "forgewire_messages_dropped_total counter",
+        "forgewire_messages_dropped_total{reason=\"no_subscribers\"}",
+        "forgewire_messages_dropped_total{reason=\"forbidden\"}",
+        "forgewire_messages_dropped_total{reason=\"slow_consumer\"}",
+        "forgewire_slow_consumer_disconnects_total counter",
+        "forgewire_slow_consumer_disconnects_total",
+        "forgewire_auth_failures_total counter",
+        "forgewire_auth_failures_total",
+        "forgewire_handshake_timeouts_total counter",
+        "forgewire_handshake_timeouts_total",
+        "forgewire_pong_timeouts_total counter",
+        "forgewire_pong_timeouts_total",
+        "forgewire_connections_rejected_total counter",
+        "forgewire_connections_rejected_total",
+        "forgewire_connections_refused_total counter",
+        "forgewire_connections_refused_total{reason=\"per_address\"}",
+        "forgewire_connections_refused_total{reason=\"pending_handshakes\"}",
+        "forgewire_queued_bytes gauge",
+        "forgewire_queued_bytes",
+        "forgewire_queue_budget_evictions_total counter",
+        "forgewire_queue_budget_evictions_total",
+        "forgewire_deferred_overflow_total counter",
+        "forgewire_deferred_overflow_total",
+        "forgewire_client_errors_total counter",
+        "forgewire_client_errors_total",
+        "forgewire_publish_rejected_total counter",
+        "forgewire_publish_rejected_total",
+        "forgewire_publish_failed_total counter",
+        "forgewire_publish_failed_total",
+        "forgewire_engine_ready gauge",
+        "forgewire_engine_ready",
+        "forgewire_forge_up gauge",
+        "forgewire_forge_up",
+        "forgewire_forge_pollers gauge",
+        "forgewire_forge_pollers",
+        "forgewire_forge_consecutive_failures gauge",
+        "forgewire_forge_consecutive_failures",
+        "forgewire_forge_requests_total counter",
+        "forgewire_forge_requests_total{result=\"ok\"}",
+        "forgewire_forge_requests_total{result=\"unauthorized\"}",
+        "forgewire_forge_requests_total{result=\"rate_limited\"}",
+        "forgewire_forge_requests_total{result=\"error\"}",
+        "forgewire_forge_token_checks_total counter",
+        "forgewire_forge_token_checks_total{source=\"forge\"}",
+        "forgewire_forge_token_checks_total{source=\"cache\"}",
+        "forgewire_forge_token_checks_total{source=\"refused_cache\"}",
+        "forgewire_forge_token_checks_total{source=\"rejected_busy\"}",
+        "forgewire_forge_token_checks_total{source=\"rate_limited\"}",
+        "forgewire_forge_token_checks_total{source=\"recheck\"}",
+        "forgewire_forge_token_checks_queued gauge",
+        "forgewire_forge_token_checks_queued",
+        "forgewire_forge_live_tokens gauge",
+        "forgewire_forge_live_tokens",
+        "forgewire_forge_revocations_total counter",
+        "forgewire_forge_revocations_total",
+        "forgewire_forge_pushes_total counter",
+        "forgewire_forge_pushes_total",
+    };
+    QCOMPARE(shape, expected);
+    QVERIFY(metrics().contains("\nforgewire_forge_live_tokens 1\n"));
 }
 
 void TestForgeBridge::tokenSyntax_data()

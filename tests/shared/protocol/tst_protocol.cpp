@@ -153,6 +153,7 @@ private Q_SLOTS:
     void parseObject_data();
     void parseObject();
     void names();
+    void messageTypes();
 };
 
 // `json` is what encode() must produce (as an object: same keys, same values).
@@ -818,10 +819,63 @@ void TestProtocol::names()
     QCOMPARE(errorCodeName(ErrorCode::RateLimited), u"rate_limited"_s);
 
     QCOMPARE(CloseCode::GoingAway, 1001);
+    QCOMPARE(CloseCode::ProtocolError, 1002);
+    QCOMPARE(CloseCode::InvalidPayload, 1007);
     QCOMPARE(CloseCode::TooBig, 1009);
     QCOMPARE(CloseCode::Unauthorized, 4001);
     QCOMPARE(CloseCode::SlowConsumer, 4008);
     QCOMPARE(kMaxMessageBytes, 64 * 1024);
+}
+
+// The named types are the wire's, and the one table maps each to its struct both ways.
+void TestProtocol::messageTypes()
+{
+    namespace Type = MessageType;
+    const QList<std::pair<ServerMessage, QLatin1StringView>> server = {
+        {Hello{}, Type::Hello},
+        {NotificationCount{}, Type::NotificationCount},
+        {Stopwatches{}, Type::Stopwatches},
+        {Logout{u"here"_s}, Type::Logout},
+        {BoardEvent{u"project-board-1"_s, u"project.deleted"_s, {}, {}}, Type::Board},
+        {Subscribed{u"public"_s}, Type::Subscribed},
+        {Unsubscribed{u"public"_s}, Type::Unsubscribed},
+        {Error{ErrorCode::Forbidden, u"no"_s, {}}, Type::Error},
+        {Ping{}, Type::Ping},
+        {Pong{}, Type::Pong},
+    };
+    QCOMPARE(server.size(), qsizetype(std::variant_size_v<ServerMessage>));
+    const QStringList serverNames = {
+        u"hello"_s,      u"notification-count"_s, u"stopwatches"_s, u"logout"_s, u"board"_s,
+        u"subscribed"_s, u"unsubscribed"_s,       u"error"_s,       u"ping"_s,   u"pong"_s};
+    for (qsizetype i = 0; i < server.size(); ++i) {
+        const auto& [message, type] = server[i];
+        QCOMPARE(QString(type), serverNames[i]);
+        QCOMPARE(typeName(message), QString(type));
+        QCOMPARE(toJson(message).value("type"_L1).toString(), QString(type));
+        Hello session; // hello needs a session to decode
+        session.session = u"s"_s;
+        const ServerMessage sent = i == 0 ? ServerMessage(session) : message;
+        const auto decoded = decodeServerMessage(encode(sent));
+        QVERIFY2(decoded, qPrintable(decoded.error));
+        QCOMPARE(decoded.value->index(), message.index());
+    }
+
+    const QList<std::pair<ClientMessage, QLatin1StringView>> client = {
+        {Subscribe{u"public"_s}, Type::Subscribe},
+        {Unsubscribe{u"public"_s}, Type::Unsubscribe},
+        {Ping{}, Type::Ping},
+        {Pong{}, Type::Pong},
+    };
+    QCOMPARE(client.size(), qsizetype(std::variant_size_v<ClientMessage>));
+    const QStringList clientNames = {u"subscribe"_s, u"unsubscribe"_s, u"ping"_s, u"pong"_s};
+    for (qsizetype i = 0; i < client.size(); ++i) {
+        const auto& [message, type] = client[i];
+        QCOMPARE(QString(type), clientNames[i]);
+        QCOMPARE(typeName(message), QString(type));
+        const auto decoded = decodeClientMessage(encode(message));
+        QVERIFY2(decoded, qPrintable(decoded.error));
+        QCOMPARE(decoded.value->index(), message.index());
+    }
 }
 
 QTEST_APPLESS_MAIN(TestProtocol)

@@ -499,6 +499,25 @@ void TestRedisEngine::redisDownAtStart()
     QVERIFY(metrics.contains("\nforgewire_redis_connected 1\n"));
     QVERIFY(metrics.contains("\nforgewire_redis_reconnects_total 1\n"));
     QVERIFY(metrics.contains("\nforgewire_redis_publish_failures_total 1\n"));
+    // The engine's families follow the server's, each name as before the writer was shared.
+    QString error;
+    const QByteArrayList shape = metricShape(metrics, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QByteArrayList redisFamilies = {
+        "forgewire_redis_connected gauge",
+        "forgewire_redis_connected",
+        "forgewire_redis_reconnects_total counter",
+        "forgewire_redis_reconnects_total",
+        "forgewire_redis_publish_failures_total counter",
+        "forgewire_redis_publish_failures_total",
+        "forgewire_redis_watched_topics gauge",
+        "forgewire_redis_watched_topics",
+        "forgewire_redis_malformed_messages_total counter",
+        "forgewire_redis_malformed_messages_total",
+        "forgewire_redis_mismatched_messages_total counter",
+        "forgewire_redis_mismatched_messages_total",
+    };
+    QCOMPARE(shape.mid(shape.indexOf("forgewire_engine_ready") + 1), redisFamilies);
 }
 
 void TestRedisEngine::redisRestartMidRun()
