@@ -167,8 +167,8 @@ bool Server::start(QString* error)
     m_broker = new Broker(m_engine, &m_metrics, this);
     m_broker->setRevokedSessionTtl(m_config.revokedSessionTtlSeconds);
     m_engine->start();
-    if (auto* local = qobject_cast<LocalEngine*>(m_engine); local && !local->isReady()) {
-        *error = local->startError();
+    if (const QString why = m_engine->startError(); !why.isEmpty()) {
+        *error = why;
         return false;
     }
     m_metrics.setExtraSource([engine = m_engine] { return engine->metrics(); });

@@ -17,7 +17,7 @@ public:
     QString name() const override { return QStringLiteral("memory"); }
     void start() override;
     bool isReady() const override { return m_ready; }
-    QString startError() const { return m_startError; }
+    QString startError() const override { return m_startError; }
 
     void publish(const QList<Publication>& batch, Done done) override;
     void retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply) override;

@@ -3,6 +3,8 @@
 #include "engine/LocalEngine.h"
 #include "engine/StateStore.h"
 
+#include "TestSupport.h"
+
 #include <QDateTime>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -20,6 +22,7 @@ private Q_SLOTS:
     void retainedOrderAndReplace();
     void accessSurvivesReopen();
     void unwritablePathIsAnError();
+    void unwritablePathStopsTheServer();
     void engineDeliversAfterStoring();
     void revokedSessionsSurviveReopenUntilTheyEnd();
 
@@ -95,6 +98,17 @@ void TestStateStore::unwritablePathIsAnError()
     engine.publish({retained(u"user-1"_s, u"notification-count"_s, "a")},
                    [&](const QString& e) { error = e; });
     QVERIFY(!error.isEmpty()); // reported, not silently lost
+    // Through the Engine interface, which is all the Server knows of its engine.
+    const Engine& asEngine = engine;
+    QCOMPARE(asEngine.startError(), store.open());
+}
+
+void TestStateStore::unwritablePathStopsTheServer()
+{
+    test::ServerFixture fixture(test::testConfig(u"/proc/forgewire/state.sqlite"_s));
+    QVERIFY(!fixture.start());
+    StateStore store(u"/proc/forgewire/state.sqlite"_s);
+    QCOMPARE(fixture.error(), store.open());
 }
 
 void TestStateStore::engineDeliversAfterStoring()
