@@ -255,7 +255,7 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
         u"state"_s, u"SQLite file for retained state and ACLs (:memory: = none)."_s, u"file"_s);
     const QCommandLineOption engine(
         u"engine"_s,
-        u"'memory' (default) or redis://[[user]:password@]host:port/db (percent-encoded credentials)."_s,
+        u"'embedded' (default) or redis://[[user]:password@]host:port/db (percent-encoded credentials)."_s,
         u"url"_s);
     const QCommandLineOption logLevel(u"log-level"_s, u"debug, info (default), warning or critical."_s,
                                       u"level"_s);
@@ -401,8 +401,10 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
     if (error.isEmpty() &&
         !QStringList{u"debug"_s, u"info"_s, u"warning"_s, u"critical"_s}.contains(cfg.logLevel))
         error = u"unknown log level '%1' (debug, info, warning, critical)"_s.arg(cfg.logLevel);
-    if (error.isEmpty() && cfg.engine != "memory"_L1 && !cfg.engine.startsWith("redis://"_L1))
-        error = u"unknown engine '%1' (memory or redis://host:port/db)"_s.arg(cfg.engine);
+    if (cfg.engine == "memory"_L1) // the embedded engine's name before 1.1; existing configs use it
+        cfg.engine = u"embedded"_s;
+    if (error.isEmpty() && cfg.engine != "embedded"_L1 && !cfg.engine.startsWith("redis://"_L1))
+        error = u"unknown engine '%1' (embedded or redis://host:port/db)"_s.arg(cfg.engine);
     if (!error.isEmpty()) {
         result.error = error;
         return result;

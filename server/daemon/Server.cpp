@@ -4,7 +4,7 @@
 #include "admin/AdminServer.h"
 #include "bridge/ForgeBridge.h"
 #include "broker/Broker.h"
-#include "engine/LocalEngine.h"
+#include "engine/EmbeddedEngine.h"
 #include "transport/ClientListener.h"
 #ifdef FORGEWIRE_WITH_REDIS
 #include "engine/redis/RedisEngine.h"
@@ -126,8 +126,8 @@ Server::~Server()
 
 Engine* Server::createEngine(const ServerConfig& config, QObject* parent, QString* error)
 {
-    if (config.engine == "memory"_L1)
-        return new LocalEngine(config.statePath, parent);
+    if (config.engine == "embedded"_L1)
+        return new EmbeddedEngine(config.statePath, parent);
 #ifdef FORGEWIRE_WITH_REDIS
     // Redis being down is not an error here: the engine reports not ready and keeps retrying.
     if (config.engine.startsWith("redis://"_L1)) {

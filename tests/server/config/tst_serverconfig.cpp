@@ -1,6 +1,8 @@
 // Command line and INI parsing of forgewire-server.
 
 #include "config/ServerConfig.h"
+#include "daemon/Server.h"
+#include "engine/Engine.h"
 
 #include <QTemporaryFile>
 #include <QTest>
@@ -22,6 +24,8 @@ private Q_SLOTS:
     void helpAndVersion();
     void shippedConfigsParse_data();
     void shippedConfigsParse();
+    void embeddedEngineNames_data();
+    void embeddedEngineNames();
 
 private:
     // The files live until the test ends; QSettings reads them by name.
@@ -51,7 +55,7 @@ void TestServerConfig::defaults()
     QCOMPARE(c.adminAddress, QHostAddress(QHostAddress::LocalHost)); // the publish API is private by default
     QCOMPARE(c.listenAddress, QHostAddress(QHostAddress::Any));
     QCOMPARE(c.wsPath(), u"/-/ws"_s);
-    QCOMPARE(c.engine, u"memory"_s);
+    QCOMPARE(c.engine, u"embedded"_s);
     QCOMPARE(c.revokedSessionTtlSeconds, 30LL * 24 * 3600); // PROTOCOL.md v1.1: 30 days
     QVERIFY(c.effectiveWorkers() >= 1);
 }
@@ -252,6 +256,32 @@ void TestServerConfig::shippedConfigsParse()
     QCOMPARE(parsed.config->listenAddress, QHostAddress(QHostAddress::Any));
     QCOMPARE(parsed.config->adminAddress, QHostAddress(QHostAddress::LocalHost));
     QCOMPARE(parsed.config->port, quint16(8080));
+}
+
+void TestServerConfig::embeddedEngineNames_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::newRow("default") << QStringList{};
+    QTest::newRow("flag embedded") << QStringList{u"--engine"_s, u"embedded"_s};
+    QTest::newRow("flag memory") << QStringList{u"--engine"_s, u"memory"_s};
+    QTest::newRow("ini embedded") << QStringList{u"--config"_s, writeIni("[server]\nengine=embedded\n")};
+    QTest::newRow("ini memory") << QStringList{u"--config"_s, writeIni("[server]\nengine=memory\n")};
+}
+
+void TestServerConfig::embeddedEngineNames()
+{
+    // One engine, one name: `memory` (the name before 1.1) is read as `embedded`, so configs written
+    // for it keep working and logs and metrics still say `embedded`.
+    QFETCH(QStringList, arguments);
+    const auto parsed = parseServerArguments(QStringList{u"forgewire-server"_s} + arguments);
+    QVERIFY2(parsed.config, qPrintable(parsed.error));
+    QCOMPARE(parsed.config->engine, u"embedded"_s);
+    ServerConfig config = *parsed.config;
+    config.statePath = u":memory:"_s;
+    QString error;
+    std::unique_ptr<Engine> engine(Server::createEngine(config, nullptr, &error));
+    QVERIFY2(engine, qPrintable(error));
+    QCOMPARE(engine->name(), u"embedded"_s);
 }
 
 QTEST_GUILESS_MAIN(TestServerConfig)

@@ -1,6 +1,6 @@
 // The embedded engine's SQLite state: retained messages and ACLs, across reopen.
 
-#include "engine/LocalEngine.h"
+#include "engine/EmbeddedEngine.h"
 #include "engine/StateStore.h"
 
 #include "TestSupport.h"
@@ -91,7 +91,7 @@ void TestStateStore::unwritablePathIsAnError()
 {
     StateStore store(u"/proc/forgewire/state.sqlite"_s);
     QVERIFY(!store.open().isEmpty());
-    LocalEngine engine(u"/proc/forgewire/state.sqlite"_s);
+    EmbeddedEngine engine(u"/proc/forgewire/state.sqlite"_s);
     engine.start();
     QVERIFY(!engine.isReady());
     QString error;
@@ -113,7 +113,7 @@ void TestStateStore::unwritablePathStopsTheServer()
 
 void TestStateStore::engineDeliversAfterStoring()
 {
-    LocalEngine engine(u":memory:"_s);
+    EmbeddedEngine engine(u":memory:"_s);
     engine.start();
     QVERIFY(engine.isReady());
     QSignalSpy delivered(&engine, &Engine::delivered);
@@ -160,7 +160,7 @@ void TestStateStore::revokedSessionsSurviveReopenUntilTheyEnd()
     QCOMPARE(again.revokedSessions(), (QHash<QString, qint64>{{u"long"_s, now + 60'000}}));
     {
         // The engine reports the stored ones at start, before it reports ready.
-        LocalEngine engine(path);
+        EmbeddedEngine engine(path);
         QSignalSpy revoked(&engine, &Engine::sessionsRevoked);
         QSignalSpy ready(&engine, &Engine::readyChanged);
         engine.start();
