@@ -126,11 +126,11 @@ void AdminServer::process(QTcpSocket* socket)
 
     if (!connection.head) {
         // One byte past the head limit at most: enough to tell a head that is too large.
-        const qint64 room = limits::kMaxAdminHeadBytes + 1 - connection.buffer.size();
+        const qint64 room = limits::kMaxRequestHeadBytes + 1 - connection.buffer.size();
         if (room > 0)
             connection.buffer += socket->read(room);
         HttpRequestHead head;
-        switch (parseHttpHead(connection.buffer, limits::kMaxAdminHeadBytes, &head)) {
+        switch (parseHttpHead(connection.buffer, limits::kMaxRequestHeadBytes, &head)) {
         case HttpParseStatus::Incomplete:
             return;
         case HttpParseStatus::TooLarge:

@@ -21,7 +21,7 @@ namespace forgewire {
 // later) and must bound request bodies before buffering them; both are missing from that preview.
 //
 // Bounds (ServerLimits.h): at most maxConnections open connections (one more gets 503), a head of
-// kMaxAdminHeadBytes, a body of kMaxPublishBodyBytes, requestTimeoutMs from a request's start to its
+// kMaxRequestHeadBytes, a body of kMaxPublishBodyBytes, requestTimeoutMs from a request's start to its
 // last body byte, idleTimeoutMs between requests. A Guard sees every head before its body is read.
 class AdminServer : public QObject
 {
@@ -54,7 +54,6 @@ public:
 
     void setGuard(Guard guard) { m_guard = std::move(guard); }
     // The limits default to ServerLimits.h; tests shorten them.
-    void setMaxConnections(int count) { m_maxConnections = count; }
     void setRequestTimeoutMs(int ms) { m_requestTimeoutMs = ms; }
     void setIdleTimeoutMs(int ms) { m_idleTimeoutMs = ms; }
     int openConnections() const { return m_open; }

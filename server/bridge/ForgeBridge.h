@@ -64,7 +64,6 @@ public:
     void writeMetrics(PrometheusWriter& out) const;
 
     int pollerCount() const { return int(m_pollers.size()); }
-    bool isForgeUp() const { return m_forgeUp; }
     // Distinct forge tokens with a connection on this node (re-checked on a schedule).
     int liveTokenCount() const;
 

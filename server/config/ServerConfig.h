@@ -43,8 +43,9 @@ struct ServerConfig
 
     // SQLite file of the embedded engine; ":memory:" keeps nothing across restarts.
     QString statePath = QStringLiteral("forgewire-state.sqlite");
-    // `memory` (embedded: in-memory fan-out + SQLite state) or `redis://[[user]:password@]host:port/db`.
-    QString engine = QStringLiteral("memory");
+    // `embedded` (in-process fan-out + SQLite state; `memory` is read as it) or
+    // `redis://[[user]:password@]host:port/db`.
+    QString engine = QStringLiteral("embedded");
     QString logLevel = QStringLiteral("info");
 
     qint64 maxMessageBytes = limits::kMaxMessageBytes;

@@ -13,7 +13,8 @@ namespace forgewire::limits {
 constexpr qint64 kMaxMessageBytes = protocol::kMaxMessageBytes;
 // From TCP accept to a ready session (request head read, upgrade done, token checked).
 constexpr int kHandshakeTimeoutMs = 10'000;
-// Largest HTTP request head on the WebSocket port; a browser's upgrade is far below it.
+// Largest HTTP request head, on the WebSocket port and the admin listener alike; a browser's upgrade
+// and a publisher's request are far below it.
 constexpr qint64 kMaxRequestHeadBytes = 16 * 1024;
 // PROTOCOL.md keepalive: ping every 25 s, drop a peer whose pong is 10 s late.
 constexpr int kPingIntervalMs = 25'000;
@@ -49,8 +50,6 @@ constexpr int kMaxPublishBatch = 10'000;
 // Admin listener: open connections; one more is answered 503 and closed. With the head and body
 // bounds this caps the listener's buffers at 64 x (16 KiB + 4 MiB), about 257 MiB.
 constexpr int kMaxAdminConnections = 64;
-// Admin listener: largest request head.
-constexpr qint64 kMaxAdminHeadBytes = 16 * 1024;
 // Admin listener: from the accept (first request) or a request's first byte (later ones) until its
 // body is complete. Bytes arriving do not extend it, so a slow drip cannot hold a slot; past it 408.
 constexpr int kAdminRequestTimeoutMs = 10'000;

@@ -132,6 +132,21 @@ Codec checkedText(Field field, Check check)
             }};
 }
 
+// The embedded engine was called `memory` before 1.1: configs written for it keep working, and the
+// config then says `embedded`, the one name logs and metrics use.
+Codec engineName()
+{
+    return {[](ServerConfig& c, const QString&, const QString& v) {
+                if (v != "embedded"_L1 && v != "memory"_L1 && !v.startsWith("redis://"_L1))
+                    return u"unknown engine '%1' (embedded or redis://host:port/db)"_s.arg(v);
+                c.engine = v == "memory"_L1 ? u"embedded"_s : v;
+                return QString();
+            },
+            [](const ServerConfig& c) {
+                return c.engine;
+            }};
+}
+
 Codec pathPrefix()
 {
     // The one place the prefix is normalised: `/push/` serves the same `/push/-/ws` as `/push`.
@@ -217,13 +232,9 @@ QList<ServerSetting> buildSettings()
                 u"SQLite file for retained state and ACLs (:memory: = none)"_s,
                 text([](auto& c) -> auto& { return c.statePath; })),
         setting("server/engine"_L1, "engine"_L1, "url"_L1,
-                u"'memory' or redis://[[user]:password@]host:port/db (percent-encoded credentials)"_s,
-                checkedText([](auto& c) -> auto& { return c.engine; },
-                            [](const QString&, const QString& v) {
-                                return v == "memory"_L1 || v.startsWith("redis://"_L1)
-                                    ? QString()
-                                    : u"unknown engine '%1' (memory or redis://host:port/db)"_s.arg(v);
-                            })),
+                u"'embedded' (in-process fan-out + SQLite state) or redis://[[user]:password@]host:port/db "
+                "(percent-encoded credentials)"_s,
+                engineName()),
         setting("server/log_level"_L1, "log-level"_L1, "level"_L1, u"debug, info, warning or critical"_s,
                 checkedText([](auto& c) -> auto& { return c.logLevel; },
                             [](const QString&, const QString& v) {

@@ -5,7 +5,7 @@
 #include "auth/TokenVerifier.h"
 #include "bridge/ForgeBridge.h"
 #include "broker/Broker.h"
-#include "engine/LocalEngine.h"
+#include "engine/EmbeddedEngine.h"
 #include "transport/ClientListener.h"
 #ifdef FORGEWIRE_WITH_REDIS
 #include "engine/redis/RedisEngine.h"
@@ -127,8 +127,8 @@ Server::~Server()
 
 Engine* Server::createEngine(const ServerConfig& config, QObject* parent, QString* error)
 {
-    if (config.engine == "memory"_L1)
-        return new LocalEngine(config.statePath, parent);
+    if (config.engine == "embedded"_L1)
+        return new EmbeddedEngine(config.statePath, parent);
 #ifdef FORGEWIRE_WITH_REDIS
     // Redis being down is not an error here: the engine reports not ready and keeps retrying.
     if (config.engine.startsWith("redis://"_L1)) {
@@ -168,8 +168,8 @@ bool Server::start(QString* error)
     m_broker = new Broker(m_engine, &m_metrics, this);
     m_broker->setRevokedSessionTtl(m_config.revokedSessionTtlSeconds);
     m_engine->start();
-    if (auto* local = qobject_cast<LocalEngine*>(m_engine); local && !local->isReady()) {
-        *error = local->startError();
+    if (const QString why = m_engine->startError(); !why.isEmpty()) {
+        *error = why;
         return false;
     }
     m_metrics.addSource([engine = m_engine](PrometheusWriter& out) { engine->writeMetrics(out); });

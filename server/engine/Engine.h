@@ -51,6 +51,9 @@ public:
     virtual QString name() const = 0;
     virtual void start() = 0;
     virtual bool isReady() const = 0;
+    // Why start() failed for good, so the server must not run; empty otherwise. Not being ready yet
+    // is no such failure (Redis: it keeps retrying).
+    virtual QString startError() const { return {}; }
 
     // Stores the retained ones and sends every publication to all nodes (this one included, through
     // delivered()). A logout with `revokeUntilMs` also revokes its session until then: stored, so it
@@ -72,6 +75,7 @@ public:
 Q_SIGNALS:
     // A publication for the subscribers of this node.
     void delivered(const forgewire::Publication& publication);
+    // The Broker takes the first `true` as "the stored revocations are loaded" (/readyz asks isReady()).
     void readyChanged(bool ready);
     // Revoked sessions (`sid` -> end, ms since the epoch): those stored, once loaded at start (Redis:
     // on every reconnect, before ready), and each new one, from whichever node made it.

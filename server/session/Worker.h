@@ -44,7 +44,8 @@ public:
 
     int index() const { return m_index; }
 
-    // All of these run on the worker's thread (the Broker and the Server post them there).
+    // All of these run on the worker's thread (Server, ClientListener, Broker and QueueBudget post them
+    // there).
     void init();
     void adoptSocket(qintptr descriptor);
     QObject* hostContext() override { return this; }

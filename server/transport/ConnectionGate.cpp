@@ -69,16 +69,4 @@ void ConnectionGate::leave(const Address& address)
         m_perAddress.erase(it);
 }
 
-int ConnectionGate::connectionsFrom(const Address& address) const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_perAddress.value(address);
-}
-
-int ConnectionGate::pendingHandshakes() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_pending;
-}
-
 } // namespace forgewire

@@ -43,13 +43,10 @@ public:
     void handshakeDone();
     void leave(const Address& address);
 
-    int connectionsFrom(const Address& address) const;
-    int pendingHandshakes() const;
-
 private:
     const int m_maxPerAddress;
     const int m_maxPending;
-    mutable QMutex m_mutex;
+    QMutex m_mutex;
     QHash<Address, int> m_perAddress;
     int m_pending = 0;
 };

@@ -50,23 +50,6 @@ SharedConnection::~SharedConnection()
     dropSocket();
 }
 
-QString SharedConnection::stateName(State state)
-{
-    switch (state) {
-    case State::Idle:
-        return u"idle"_s;
-    case State::Connecting:
-        return u"connecting"_s;
-    case State::Connected:
-        return u"connected"_s;
-    case State::Reconnecting:
-        return u"reconnecting"_s;
-    case State::Unauthorized:
-        return u"unauthorized"_s;
-    }
-    return {};
-}
-
 void SharedConnection::setToken(const QByteArray& token)
 {
     if (token == m_token && m_schedule.state() != State::Unauthorized)

@@ -79,8 +79,6 @@ public:
     // Drops the socket and opens a new one now (after a network change, or on the user's request).
     void reconnectNow();
 
-    static QString stateName(State state);
-
 Q_SIGNALS:
     void stateChanged(forgewire::SharedConnection::State state);
     // "Reconnecting in N ms".

@@ -1,13 +1,11 @@
 #include "common/Logging.h"
 
+#include <QLoggingCategory>
 #include <QStringList>
 
 namespace forgewire {
 
 using namespace Qt::StringLiterals;
-
-Q_LOGGING_CATEGORY(lcProtocol, "forgewire.protocol", QtInfoMsg)
-Q_LOGGING_CATEGORY(lcAuth, "forgewire.auth", QtInfoMsg)
 
 bool applyLogLevel(const QString& level)
 {

@@ -2,11 +2,14 @@
 
 #include "app/HeadlessPrinter.h"
 #include "app/TrayLogging.h"
+#include "model/ResolvedConfig.h"
 #include "model/TrayController.h"
 #include "model/TraySettings.h"
 #include "platform/TokenStore.h"
 
 #include <QSettings>
+
+#include <memory>
 
 namespace forgewire {
 
@@ -24,38 +27,32 @@ HeadlessRunner::~HeadlessRunner() = default;
 QString HeadlessRunner::start()
 {
     QSettings settings;
-    TraySettings saved = TraySettings::load(settings);
-    TrayController::Config config;
-    config.serverUrl = m_options.serverUrl.value_or(saved.serverUrl);
-    config.forgeUrl = m_options.forgeUrl.value_or(saved.forgeUrl);
-    config.watchedBoards = m_options.watchedBoards.value_or(saved.watchedBoards);
-    config.boardNotifications = false; // nothing to show them on; json output carries the events
-    if (const QString problem = TraySettings::checkServerUrl(config.serverUrl); !problem.isEmpty())
-        return problem + u" Use --server or the tray's Settings."_s;
-    m_controller->configure(config);
-
-    QString error;
-    if (const std::optional<QByteArray> token = m_options.tokenOverride(&error)) {
-        run(*token);
-        return {};
-    }
-    if (!error.isEmpty())
-        return error;
     m_tokens = new TokenStore(this);
-    m_tokens->read(config.serverUrl, [this](const QByteArray& token, const QString& readError) {
-        if (!readError.isEmpty())
-            qCWarning(lcTray) << "no token from the keychain (" << readError << "); connecting anonymously";
-        run(token);
-    });
-    return {};
-}
-
-void HeadlessRunner::run(const QByteArray& token)
-{
-    TrayController::Config config = m_controller->config();
-    config.token = token;
-    m_controller->configure(config);
-    m_controller->start();
+    // Both problems are known before resolve() returns (see there), so start() can report them.
+    const auto error = std::make_shared<QString>();
+    ResolvedConfig::resolve(
+        m_options, TraySettings::load(settings),
+        [tokens = m_tokens](const QUrl& server, TokenStore::ReadDone done) {
+            tokens->read(server, std::move(done));
+        },
+        [this, error](const ResolvedConfig& resolved) {
+            if (!resolved.serverUrlProblem.isEmpty()) {
+                *error = resolved.serverUrlProblem + u" Use --server or the tray's Settings."_s;
+                return;
+            }
+            if (!resolved.tokenFileError.isEmpty()) {
+                *error = resolved.tokenFileError;
+                return;
+            }
+            if (!resolved.keychainError.isEmpty())
+                qCWarning(lcTray) << "no token from the keychain (" << resolved.keychainError
+                                  << "); connecting anonymously";
+            TrayController::Config config = resolved.config;
+            config.boardNotifications = false; // nothing to show them on; json output carries the events
+            m_controller->configure(config);
+            m_controller->start();
+        });
+    return *error;
 }
 
 } // namespace forgewire

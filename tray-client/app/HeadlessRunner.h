@@ -27,8 +27,6 @@ public:
     QString start();
 
 private:
-    void run(const QByteArray& token);
-
     TrayOptions m_options;
     std::unique_ptr<TrayController> m_controller;
     std::unique_ptr<HeadlessPrinter> m_printer;

@@ -167,7 +167,6 @@ void TrayState::setStatus(Status status)
     if (status == m_status)
         return;
     m_status = status;
-    Q_EMIT statusChanged(status);
     Q_EMIT changed();
 }
 

@@ -98,7 +98,6 @@ Q_SIGNALS:
     void changed();
     void countChanged(qint64 count);
     void stopwatchesChanged();
-    void statusChanged(forgewire::TrayState::Status status);
     // Once a second while a stopwatch runs.
     void ticked();
     void signedOut();

@@ -1,6 +1,7 @@
 #include "ui/TrayApplication.h"
 
 #include "app/TrayLogging.h"
+#include "model/ResolvedConfig.h"
 #include "platform/Autostart.h"
 #include "ui/SettingsDialog.h"
 #include "ui/TrayIcon.h"
@@ -38,16 +39,15 @@ bool TrayApplication::start()
     QSettings settings;
     m_settings = TraySettings::load(settings);
 
-    QString error;
-    if (const std::optional<QByteArray> token = m_options.tokenOverride(&error)) {
-        connectWithToken(*token);
-    } else if (!error.isEmpty()) {
-        qCWarning(lcTray).noquote() << error;
-        connectWithToken({});
-    } else {
-        m_tokens.read(configFor({}).serverUrl,
-                      [this](const QByteArray& token, const QString&) { connectWithToken(token); });
-    }
+    // A problem with the server URL opens the settings below; the keychain logged its own error.
+    ResolvedConfig::resolve(
+        m_options, m_settings,
+        [this](const QUrl& server, TokenStore::ReadDone done) { m_tokens.read(server, std::move(done)); },
+        [this](const ResolvedConfig& resolved) {
+            if (!resolved.tokenFileError.isEmpty())
+                qCWarning(lcTray).noquote() << resolved.tokenFileError;
+            connectWithToken(resolved.config.token);
+        });
     if (m_options.openSettings || !TraySettings::checkServerUrl(configFor({}).serverUrl).isEmpty())
         showSettings();
     return true;
@@ -55,11 +55,7 @@ bool TrayApplication::start()
 
 TrayController::Config TrayApplication::configFor(const QByteArray& token) const
 {
-    TrayController::Config config;
-    config.serverUrl = m_options.serverUrl.value_or(m_settings.serverUrl);
-    config.forgeUrl = m_options.forgeUrl.value_or(m_settings.forgeUrl);
-    config.watchedBoards = m_options.watchedBoards.value_or(m_settings.watchedBoards);
-    config.boardNotifications = m_settings.boardNotifications;
+    TrayController::Config config = ResolvedConfig::merge(m_options, m_settings);
     config.token = token;
     return config;
 }

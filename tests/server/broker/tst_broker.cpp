@@ -2,7 +2,7 @@
 // counting (what a Redis engine subscribes to), and users coming online / going offline.
 
 #include "broker/Broker.h"
-#include "engine/LocalEngine.h"
+#include "engine/EmbeddedEngine.h"
 #include "metrics/Metrics.h"
 
 #include <QSignalSpy>
@@ -13,11 +13,11 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// A LocalEngine that records which topics the Broker asked it to watch.
-class WatchingEngine : public LocalEngine
+// A EmbeddedEngine that records which topics the Broker asked it to watch.
+class WatchingEngine : public EmbeddedEngine
 {
 public:
-    WatchingEngine() : LocalEngine(u":memory:"_s) {}
+    WatchingEngine() : EmbeddedEngine(u":memory:"_s) {}
     void watchTopic(const QString& topic) override { watched.append(u"+"_s + topic); }
     void unwatchTopic(const QString& topic) override { watched.append(u"-"_s + topic); }
     QStringList watched;

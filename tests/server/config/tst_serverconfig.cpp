@@ -2,6 +2,8 @@
 
 #include "config/ServerConfig.h"
 #include "config/ServerSettings.h"
+#include "daemon/Server.h"
+#include "engine/Engine.h"
 
 #include <QFile>
 #include <QRegularExpression>
@@ -37,6 +39,8 @@ private Q_SLOTS:
     void pathPrefixNormalised();
     void exampleIniListsEverySetting();
     void helpMentionsEverySetting();
+    void embeddedEngineNames_data();
+    void embeddedEngineNames();
 
 private:
     // The files live until the test ends; QSettings reads them by name.
@@ -66,7 +70,7 @@ void TestServerConfig::defaults()
     QCOMPARE(c.adminAddress, QHostAddress(QHostAddress::LocalHost)); // the publish API is private by default
     QCOMPARE(c.listenAddress, QHostAddress(QHostAddress::Any));
     QCOMPARE(c.wsPath(), u"/-/ws"_s);
-    QCOMPARE(c.engine, u"memory"_s);
+    QCOMPARE(c.engine, u"embedded"_s);
     QCOMPARE(c.revokedSessionTtlSeconds, 30LL * 24 * 3600); // PROTOCOL.md v1.1: 30 days
     QCOMPARE(c.drainTimeoutMs, limits::kDrainTimeoutMs);
     QVERIFY(c.effectiveWorkers() >= 1);
@@ -515,6 +519,32 @@ void TestServerConfig::helpMentionsEverySetting()
         else
             QVERIFY2(help.contains(mention), qPrintable(mention));
     }
+}
+
+void TestServerConfig::embeddedEngineNames_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::newRow("default") << QStringList{};
+    QTest::newRow("flag embedded") << QStringList{u"--engine"_s, u"embedded"_s};
+    QTest::newRow("flag memory") << QStringList{u"--engine"_s, u"memory"_s};
+    QTest::newRow("ini embedded") << QStringList{u"--config"_s, writeIni("[server]\nengine=embedded\n")};
+    QTest::newRow("ini memory") << QStringList{u"--config"_s, writeIni("[server]\nengine=memory\n")};
+}
+
+void TestServerConfig::embeddedEngineNames()
+{
+    // One engine, one name: `memory` (the name before 1.1) is read as `embedded`, so configs written
+    // for it keep working and logs and metrics still say `embedded`.
+    QFETCH(QStringList, arguments);
+    const auto parsed = parseServerArguments(QStringList{u"forgewire-server"_s} + arguments);
+    QVERIFY2(parsed.config, qPrintable(parsed.error));
+    QCOMPARE(parsed.config->engine, u"embedded"_s);
+    ServerConfig config = *parsed.config;
+    config.statePath = u":memory:"_s;
+    QString error;
+    std::unique_ptr<Engine> engine(Server::createEngine(config, nullptr, &error));
+    QVERIFY2(engine, qPrintable(error));
+    QCOMPARE(engine->name(), u"embedded"_s);
 }
 
 QTEST_GUILESS_MAIN(TestServerConfig)

@@ -1,4 +1,6 @@
-// End to end over real loopback sockets: every message and error of PROTOCOL.md as a client sees it.
+// The client side of forgewire-server end to end (WebSocket upgrade, authentication, subscriptions,
+// delivery, client messages and close codes) over real loopback sockets: every message and error of
+// PROTOCOL.md as a client sees it.
 
 #include "TestSupport.h"
 

@@ -84,7 +84,7 @@ void TestLimits::defaultsAreTheNamedConstants()
     // A well-behaved burst (up to the rate limit's) is never refused for waiting on a lookup.
     QVERIFY(limits::kMaxDeferredMessages > limits::kClientMessageBurst);
     QCOMPARE(limits::kMaxAdminConnections, 64);
-    QCOMPARE(limits::kMaxAdminHeadBytes, 16 * 1024);
+    QCOMPARE(limits::kMaxRequestHeadBytes, 16 * 1024); // the WebSocket port and the admin listener
     QCOMPARE(limits::kAdminRequestTimeoutMs, 10'000);
     QCOMPARE(limits::kAdminIdleTimeoutMs, 30'000);
 }
@@ -649,7 +649,7 @@ void TestLimits::adminHeadTooLarge()
     QTcpSocket big;
     big.connectToHost(QHostAddress::LocalHost, fixture.server()->adminPort());
     QVERIFY(big.waitForConnected(kWaitMs));
-    big.write("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + QByteArray(limits::kMaxAdminHeadBytes, 'a') +
+    big.write("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + QByteArray(limits::kMaxRequestHeadBytes, 'a') +
               "\r\n\r\n");
     QVERIFY(readResponseHead(big).startsWith("HTTP/1.1 431"));
     QVERIFY(waitForPeerClose(big));

@@ -1,7 +1,9 @@
 // The embedded engine's SQLite state: retained messages and ACLs, across reopen.
 
-#include "engine/LocalEngine.h"
+#include "engine/EmbeddedEngine.h"
 #include "engine/StateStore.h"
+
+#include "TestSupport.h"
 
 #include <QDateTime>
 #include <QSignalSpy>
@@ -20,6 +22,7 @@ private Q_SLOTS:
     void retainedOrderAndReplace();
     void accessSurvivesReopen();
     void unwritablePathIsAnError();
+    void unwritablePathStopsTheServer();
     void engineDeliversAfterStoring();
     void revokedSessionsSurviveReopenUntilTheyEnd();
 
@@ -88,18 +91,29 @@ void TestStateStore::unwritablePathIsAnError()
 {
     StateStore store(u"/proc/forgewire/state.sqlite"_s);
     QVERIFY(!store.open().isEmpty());
-    LocalEngine engine(u"/proc/forgewire/state.sqlite"_s);
+    EmbeddedEngine engine(u"/proc/forgewire/state.sqlite"_s);
     engine.start();
     QVERIFY(!engine.isReady());
     QString error;
     engine.publish({retained(u"user-1"_s, u"notification-count"_s, "a")},
                    [&](const QString& e) { error = e; });
     QVERIFY(!error.isEmpty()); // reported, not silently lost
+    // Through the Engine interface, which is all the Server knows of its engine.
+    const Engine& asEngine = engine;
+    QCOMPARE(asEngine.startError(), store.open());
+}
+
+void TestStateStore::unwritablePathStopsTheServer()
+{
+    test::ServerFixture fixture(test::testConfig(u"/proc/forgewire/state.sqlite"_s));
+    QVERIFY(!fixture.start());
+    StateStore store(u"/proc/forgewire/state.sqlite"_s);
+    QCOMPARE(fixture.error(), store.open());
 }
 
 void TestStateStore::engineDeliversAfterStoring()
 {
-    LocalEngine engine(u":memory:"_s);
+    EmbeddedEngine engine(u":memory:"_s);
     engine.start();
     QVERIFY(engine.isReady());
     QSignalSpy delivered(&engine, &Engine::delivered);
@@ -146,7 +160,7 @@ void TestStateStore::revokedSessionsSurviveReopenUntilTheyEnd()
     QCOMPARE(again.revokedSessions(), (QHash<QString, qint64>{{u"long"_s, now + 60'000}}));
     {
         // The engine reports the stored ones at start, before it reports ready.
-        LocalEngine engine(path);
+        EmbeddedEngine engine(path);
         QSignalSpy revoked(&engine, &Engine::sessionsRevoked);
         QSignalSpy ready(&engine, &Engine::readyChanged);
         engine.start();

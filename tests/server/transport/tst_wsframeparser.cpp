@@ -7,7 +7,7 @@ using namespace forgewire;
 
 using Kind = WsFrameParser::Event::Kind;
 
-// What a client sends: RFC 6455 frames, masked (RawWsClient encodes them as the gateway tests do).
+// What a client sends: RFC 6455 frames, masked (RawWsClient encodes them as tst_gateway does).
 static QByteArray clientFrame(quint8 opcode, const QByteArray& payload, bool fin = true, bool masked = true,
                               quint8 rsv = 0)
 {

@@ -7,17 +7,18 @@
 
 namespace forgewire {
 
-// The embedded default: fan-out inside this process, state in a SQLite file. No Redis needed.
-class LocalEngine : public Engine
+// The embedded default (config `engine=embedded`): fan-out inside this process, state in a SQLite
+// file. No Redis needed.
+class EmbeddedEngine : public Engine
 {
     Q_OBJECT
 public:
-    explicit LocalEngine(const QString& statePath, QObject* parent = nullptr);
+    explicit EmbeddedEngine(const QString& statePath, QObject* parent = nullptr);
 
-    QString name() const override { return QStringLiteral("memory"); }
+    QString name() const override { return QStringLiteral("embedded"); }
     void start() override;
     bool isReady() const override { return m_ready; }
-    QString startError() const { return m_startError; }
+    QString startError() const override { return m_startError; }
 
     void publish(const QList<Publication>& batch, Done done) override;
     void retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply) override;

@@ -1,4 +1,4 @@
-#include "engine/LocalEngine.h"
+#include "engine/EmbeddedEngine.h"
 
 #include "config/ServerLogging.h"
 
@@ -15,20 +15,20 @@ constexpr int kPruneRevokedIntervalMs = 60 * 60 * 1000;
 
 } // namespace
 
-LocalEngine::LocalEngine(const QString& statePath, QObject* parent) : Engine(parent), m_store(statePath)
+EmbeddedEngine::EmbeddedEngine(const QString& statePath, QObject* parent) : Engine(parent), m_store(statePath)
 {
     m_pruneTimer.setInterval(kPruneRevokedIntervalMs);
-    connect(&m_pruneTimer, &QTimer::timeout, this, &LocalEngine::pruneRevoked);
+    connect(&m_pruneTimer, &QTimer::timeout, this, &EmbeddedEngine::pruneRevoked);
 }
 
-void LocalEngine::pruneRevoked()
+void EmbeddedEngine::pruneRevoked()
 {
     const QString error = m_store.pruneRevoked(QDateTime::currentMSecsSinceEpoch());
     if (!error.isEmpty())
         qCWarning(lcState).noquote() << error;
 }
 
-void LocalEngine::start()
+void EmbeddedEngine::start()
 {
     m_startError = m_store.open();
     m_ready = m_startError.isEmpty();
@@ -43,7 +43,7 @@ void LocalEngine::start()
     Q_EMIT readyChanged(m_ready);
 }
 
-void LocalEngine::publish(const QList<Publication>& batch, Done done)
+void EmbeddedEngine::publish(const QList<Publication>& batch, Done done)
 {
     if (!m_ready) {
         done(u"state store is not open"_s);
@@ -67,17 +67,17 @@ void LocalEngine::publish(const QList<Publication>& batch, Done done)
     done({});
 }
 
-void LocalEngine::retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)
+void EmbeddedEngine::retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)
 {
     reply(m_store.retained(topic));
 }
 
-void LocalEngine::projectAccess(qint64 projectId, std::function<void(std::optional<ProjectAccess>)> reply)
+void EmbeddedEngine::projectAccess(qint64 projectId, std::function<void(std::optional<ProjectAccess>)> reply)
 {
     reply(m_store.projectAccess(projectId));
 }
 
-void LocalEngine::setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done)
+void EmbeddedEngine::setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done)
 {
     done(m_store.storeProjectAccess(projectId, access));
 }
