@@ -201,9 +201,20 @@ bool Server::start(QString* error)
         m_threads.append(thread);
     }
     m_broker->setHosts(hosts);
-    m_budget->setWorkers(m_workers);
+    // The transport hands work to the workers through these, on the workers' threads.
+    QList<QueueBudget::Evictor> evictors;
+    QList<ClientListener::Adopt> adopters;
+    for (Worker* worker : std::as_const(m_workers)) {
+        evictors.append(
+            [worker] { QMetaObject::invokeMethod(worker, &Worker::evictForBudget, Qt::QueuedConnection); });
+        adopters.append([worker](qintptr descriptor) {
+            QMetaObject::invokeMethod(
+                worker, [worker, descriptor] { worker->adoptSocket(descriptor); }, Qt::QueuedConnection);
+        });
+    }
+    m_budget->setEvictors(evictors);
 
-    m_listener = new ClientListener(m_workers, &m_admitted, this);
+    m_listener = new ClientListener(adopters, &m_admitted, this);
     // The kernel's accept queue absorbs connect storms while the workers upgrade.
     m_listener->setMaxPendingConnections(qMax(kMinListenBacklog, m_config.maxConnections));
     // Qt's default kernel backlog of 50 drops SYNs in a storm, and each dropped client waits out a
@@ -280,7 +291,7 @@ void Server::stopWorkers()
     if (m_broker)
         m_broker->setHosts({});
     if (m_budget)
-        m_budget->setWorkers({});
+        m_budget->setEvictors({});
     for (Worker* worker : std::as_const(m_workers))
         QMetaObject::invokeMethod(
             worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);

@@ -1,10 +1,8 @@
 #include "transport/ClientListener.h"
 
-#include "session/Worker.h"
-
 namespace forgewire {
 
-ClientListener::ClientListener(QList<Worker*> workers, std::atomic<int>* admitted, QObject* parent)
+ClientListener::ClientListener(QList<Adopt> workers, std::atomic<int>* admitted, QObject* parent)
     : QTcpServer(parent), m_workers(std::move(workers)), m_admitted(admitted)
 {}
 
@@ -12,9 +10,7 @@ void ClientListener::incomingConnection(qintptr descriptor)
 {
     // Counted here, before the hand-over, so a connect storm cannot overshoot the cap between threads.
     ++*m_admitted;
-    Worker* worker = m_workers[m_next++ % m_workers.size()];
-    QMetaObject::invokeMethod(
-        worker, [worker, descriptor] { worker->adoptSocket(descriptor); }, Qt::QueuedConnection);
+    m_workers[m_next++ % m_workers.size()](descriptor);
 }
 
 } // namespace forgewire

@@ -4,10 +4,9 @@
 #include <QTcpServer>
 
 #include <atomic>
+#include <functional>
 
 namespace forgewire {
-
-class Worker;
 
 // Accepts client TCP connections and hands each descriptor to a worker thread, round robin.
 // The worker owns everything after accept(): HTTP, upgrade, session.
@@ -15,13 +14,15 @@ class ClientListener : public QTcpServer
 {
     Q_OBJECT
 public:
-    ClientListener(QList<Worker*> workers, std::atomic<int>* admitted, QObject* parent = nullptr);
+    // One per worker: hands it an accepted descriptor, on its own thread.
+    using Adopt = std::function<void(qintptr descriptor)>;
+    ClientListener(QList<Adopt> workers, std::atomic<int>* admitted, QObject* parent = nullptr);
 
 protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
-    QList<Worker*> m_workers;
+    QList<Adopt> m_workers;
     std::atomic<int>* m_admitted;
     qsizetype m_next = 0;
 };

@@ -1,7 +1,5 @@
 #include "transport/QueueBudget.h"
 
-#include "session/Worker.h"
-
 namespace forgewire {
 
 QueueBudget::QueueBudget(qint64 limit, int workers, std::atomic<qint64>* queued)
@@ -37,10 +35,10 @@ int QueueBudget::largestHolder(qint64* bytes) const
     return holder;
 }
 
-void QueueBudget::setWorkers(const QList<Worker*>& workers)
+void QueueBudget::setEvictors(const QList<Evictor>& evictors)
 {
     QMutexLocker lock(&m_mutex);
-    m_workers = workers;
+    m_evictors = evictors;
 }
 
 void QueueBudget::requestEviction(int index)
@@ -48,12 +46,11 @@ void QueueBudget::requestEviction(int index)
     if (m_requested[index].exchange(true, std::memory_order_relaxed))
         return;
     QMutexLocker lock(&m_mutex);
-    if (index >= m_workers.size()) {
+    if (index >= m_evictors.size()) {
         m_requested[index].store(false, std::memory_order_relaxed);
         return;
     }
-    Worker* worker = m_workers[index];
-    QMetaObject::invokeMethod(worker, &Worker::evictForBudget, Qt::QueuedConnection);
+    m_evictors[index]();
 }
 
 } // namespace forgewire

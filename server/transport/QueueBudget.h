@@ -4,11 +4,10 @@
 #include <QMutex>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace forgewire {
-
-class Worker;
 
 // The node-wide bound on bytes queued for clients (config max_queued_bytes): every outbox and every
 // deferred client message adds to one atomic counter at enqueue time (Metrics::queuedBytes, the
@@ -31,9 +30,11 @@ public:
     // The worker advertising the largest backlog, with it; -1 when every one is empty.
     int largestHolder(qint64* bytes) const;
 
-    // Workers that requestEviction() may post to; cleared before they are deleted.
-    void setWorkers(const QList<Worker*>& workers);
-    // Posts Worker::evictForBudget to worker `index` unless a request is already on its way.
+    // One per worker: asks that worker, on its own thread, to evict its largest backlogs (the
+    // transport does not know what a worker is). Cleared before the workers are deleted.
+    using Evictor = std::function<void()>;
+    void setEvictors(const QList<Evictor>& evictors);
+    // Calls worker `index`'s evictor unless a request is already on its way.
     void requestEviction(int index);
     // Called by the worker when it runs the request, so the next one is posted again.
     void evictionStarted(int index) { m_requested[index].store(false, std::memory_order_relaxed); }
@@ -45,7 +46,7 @@ private:
     std::unique_ptr<std::atomic<qint64>[]> m_largest;
     std::unique_ptr<std::atomic<bool>[]> m_requested;
     QMutex m_mutex;
-    QList<Worker*> m_workers;
+    QList<Evictor> m_evictors;
 };
 
 } // namespace forgewire
