@@ -22,11 +22,7 @@ ForgeBridge::ForgeBridge(const ServerConfig& config, Broker* broker, Authenticat
         [this](const QByteArray& token, const QString& peerAddress, std::function<void(AuthResult)> done) {
             verify(token, peerAddress, std::move(done));
         });
-    connect(m_broker, &Broker::userOnline, this, &ForgeBridge::onUserOnline);
-    connect(m_broker, &Broker::userOffline, this, &ForgeBridge::onUserOffline);
-    connect(m_broker, &Broker::refreshRequested, this, &ForgeBridge::onRefreshRequested);
-    connect(m_broker, &Broker::tokenOnline, this, &ForgeBridge::onTokenOnline);
-    connect(m_broker, &Broker::tokenOffline, this, &ForgeBridge::onTokenOffline);
+    m_broker->setPresenceObserver(this, this);
     auto* prune = new QTimer(this);
     connect(prune, &QTimer::timeout, this, &ForgeBridge::pruneCache);
     prune->start(int(kIdentityTtlMs));
@@ -317,7 +313,7 @@ void ForgeBridge::pollRefused(const QByteArray& key, const ForgeReply& refusal)
     refuseToken(key, refusal.error, refusalReason(refusal, true));
 }
 
-void ForgeBridge::onTokenOnline(const QByteArray& key)
+void ForgeBridge::tokenOnline(const QByteArray& key)
 {
     auto live = m_live.find(key);
     if (live == m_live.end()) {
@@ -330,7 +326,7 @@ void ForgeBridge::onTokenOnline(const QByteArray& key)
         poller->tokenAvailable();
 }
 
-void ForgeBridge::onTokenOffline(const QByteArray& key)
+void ForgeBridge::tokenOffline(const QByteArray& key)
 {
     auto live = m_live.find(key);
     if (live == m_live.end())
@@ -405,7 +401,7 @@ void ForgeBridge::recheckLiveTokens()
     }
 }
 
-void ForgeBridge::onUserOnline(qint64 userId)
+void ForgeBridge::userOnline(qint64 userId)
 {
     if (m_pollers.contains(userId) || pollingKey(userId, {}).isEmpty())
         return;
@@ -415,7 +411,7 @@ void ForgeBridge::onUserOnline(qint64 userId)
     poller->start();
 }
 
-void ForgeBridge::onUserOffline(qint64 userId)
+void ForgeBridge::userOffline(qint64 userId)
 {
     if (UserPoller* poller = m_pollers.take(userId)) {
         qCDebug(lcForge) << "stopped polling user" << userId;
@@ -424,7 +420,7 @@ void ForgeBridge::onUserOffline(qint64 userId)
     }
 }
 
-void ForgeBridge::onRefreshRequested(qint64 userId)
+void ForgeBridge::refreshRequested(qint64 userId)
 {
     if (UserPoller* poller = m_pollers.value(userId))
         poller->refresh();

@@ -3,6 +3,7 @@
 #include "auth/Authenticator.h"
 #include "bridge/IdentityCache.h"
 #include "bridge/UserPoller.h"
+#include "broker/PresenceObserver.h"
 #include "client/Clock.h"
 #include "config/ServerConfig.h"
 
@@ -40,7 +41,7 @@ struct ForgeReply;
 // as "poll me now": the tray calls the forge directly (ForgeActions), then sends that subscribe.
 //
 // Main thread only.
-class ForgeBridge : public QObject, private PollerHost
+class ForgeBridge : public QObject, private PollerHost, private PresenceObserver
 {
     Q_OBJECT
 public:
@@ -101,11 +102,12 @@ private:
     void expireQueue();
     AuthResult tryLater(const QByteArray& key, const QString& why);
     bool takeAddressToken(const QString& peerAddress);
-    void onUserOnline(qint64 userId);
-    void onUserOffline(qint64 userId);
-    void onRefreshRequested(qint64 userId);
-    void onTokenOnline(const QByteArray& key);
-    void onTokenOffline(const QByteArray& key);
+    // PresenceObserver: the Broker reports who is connected to this node.
+    void userOnline(qint64 userId) override;
+    void userOffline(qint64 userId) override;
+    void refreshRequested(qint64 userId) override;
+    void tokenOnline(const QByteArray& key) override;
+    void tokenOffline(const QByteArray& key) override;
     // What the user's poller authenticates with: `current` while it is live, else another live token
     // of the user (connections opened with it are online first); empty when none.
     QByteArray pollingKey(qint64 userId, const QByteArray& current) const;

@@ -186,10 +186,12 @@ void Broker::topicRefChanged(int workerIndex, const QString& topic, int delta)
             else
                 m_engine->unwatchTopic(topic);
             if (parsed.kind() == Topic::Kind::User) {
-                if (isWatched)
-                    Q_EMIT userOnline(parsed.id());
-                else
-                    Q_EMIT userOffline(parsed.id());
+                if (PresenceObserver* observer = presence()) {
+                    if (isWatched)
+                        observer->userOnline(parsed.id());
+                    else
+                        observer->userOffline(parsed.id());
+                }
             }
         },
         Qt::QueuedConnection);
@@ -212,10 +214,12 @@ void Broker::tokenRefChanged(int workerIndex, const QByteArray& tokenKey, int de
             const bool isLive = m_tokenRefs.contains(tokenKey);
             if (wasLive == isLive)
                 return;
-            if (isLive)
-                Q_EMIT tokenOnline(tokenKey);
-            else
-                Q_EMIT tokenOffline(tokenKey);
+            if (PresenceObserver* observer = presence()) {
+                if (isLive)
+                    observer->tokenOnline(tokenKey);
+                else
+                    observer->tokenOffline(tokenKey);
+            }
         },
         Qt::QueuedConnection);
 }
@@ -230,7 +234,23 @@ void Broker::closeToken(const QByteArray& tokenKey, quint16 code, const QString&
 void Broker::requestRefresh(qint64 userId)
 {
     QMetaObject::invokeMethod(
-        this, [this, userId] { Q_EMIT refreshRequested(userId); }, Qt::QueuedConnection);
+        this,
+        [this, userId] {
+            if (PresenceObserver* observer = presence())
+                observer->refreshRequested(userId);
+        },
+        Qt::QueuedConnection);
+}
+
+void Broker::setPresenceObserver(PresenceObserver* observer, QObject* lifetime)
+{
+    m_presence = observer;
+    m_presenceLifetime = lifetime;
+}
+
+PresenceObserver* Broker::presence() const
+{
+    return m_presenceLifetime ? m_presence : nullptr;
 }
 
 } // namespace forgewire

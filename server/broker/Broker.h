@@ -1,6 +1,7 @@
 #pragma once
 
 #include "auth/RevokedSessions.h"
+#include "broker/PresenceObserver.h"
 #include "broker/SubscriberHost.h"
 #include "broker/SubscriberHub.h"
 #include "engine/Engine.h"
@@ -51,17 +52,12 @@ public:
 
     bool hasLocalSubscribers(const QString& topic) const { return m_topicRefs.contains(topic); }
 
-Q_SIGNALS:
-    // A user got a first connection on this node / lost the last one (bridge mode polls meanwhile).
-    void userOnline(qint64 userId);
-    void userOffline(qint64 userId);
-    // Main thread. See requestRefresh().
-    void refreshRequested(qint64 userId);
-    // A forge token got a first connection on this node / lost the last one (see tokenRefChanged()).
-    void tokenOnline(const QByteArray& tokenKey);
-    void tokenOffline(const QByteArray& tokenKey);
+    // Main thread. Who is told of users and forge tokens coming and going on this node (bridge mode);
+    // `lifetime` is the observer as a QObject, so a gone observer is never called.
+    void setPresenceObserver(PresenceObserver* observer, QObject* lifetime);
 
 private:
+    PresenceObserver* presence() const;
     void onDelivered(const Publication& publication);
     void onSessionsRevoked(const QHash<QString, qint64>& revocations);
     void sendToWorkers();
@@ -69,6 +65,8 @@ private:
     Engine* m_engine;
     Metrics* m_metrics;
     QList<SubscriberHost*> m_hosts;
+    PresenceObserver* m_presence = nullptr;
+    QPointer<QObject> m_presenceLifetime;
     // Which workers hold subscribers of a topic: a publication goes only to those.
     QHash<QString, QSet<int>> m_topicRefs;
     // Which workers hold connections signed in with a forge token (by its key).

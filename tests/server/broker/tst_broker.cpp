@@ -13,6 +13,24 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
+// What the bridge would be told: users and forge tokens coming and going on this node.
+class PresenceRecorder : public QObject, public PresenceObserver
+{
+public:
+    QStringList events;
+    void userOnline(qint64 userId) override { events.append(u"+user %1"_s.arg(userId)); }
+    void userOffline(qint64 userId) override { events.append(u"-user %1"_s.arg(userId)); }
+    void tokenOnline(const QByteArray& key) override
+    {
+        events.append(u"+token "_s + QString::fromLatin1(key));
+    }
+    void tokenOffline(const QByteArray& key) override
+    {
+        events.append(u"-token "_s + QString::fromLatin1(key));
+    }
+    void refreshRequested(qint64 userId) override { events.append(u"refresh %1"_s.arg(userId)); }
+};
+
 // A EmbeddedEngine that records which topics the Broker asked it to watch.
 class WatchingEngine : public EmbeddedEngine
 {
@@ -42,6 +60,7 @@ private Q_SLOTS:
     void boardPublicationsCarryTheCurrentAcl();
     void topicReferenceCounting();
     void noSubscribersIsCountedAsDropped();
+    void tokensAndRefreshesReachThePresenceObserver();
 };
 
 void TestBroker::boardPublicationsCarryTheCurrentAcl()
@@ -80,23 +99,43 @@ void TestBroker::topicReferenceCounting()
     engine.start();
     Metrics metrics;
     Broker broker(&engine, &metrics);
-    QSignalSpy online(&broker, &Broker::userOnline);
-    QSignalSpy offline(&broker, &Broker::userOffline);
+    PresenceRecorder presence;
+    broker.setPresenceObserver(&presence, &presence);
     // Two workers each report their first subscriber, then their last one leaving.
     broker.topicRefChanged(0, u"user-7"_s, +1);
     broker.topicRefChanged(1, u"user-7"_s, +1);
     broker.topicRefChanged(0, u"public.a"_s, +1);
     QTRY_COMPARE(engine.watched, (QStringList{u"+user-7"_s, u"+public.a"_s}));
     QVERIFY(broker.hasLocalSubscribers(u"user-7"_s));
-    QCOMPARE(online.size(), 1);
-    QCOMPARE(online[0][0].toLongLong(), 7);
+    QCOMPARE(presence.events, QStringList{u"+user 7"_s});
     broker.topicRefChanged(0, u"user-7"_s, -1);
     QTest::qWait(20);
     QCOMPARE(engine.watched.size(), 2); // one worker still has a subscriber
     broker.topicRefChanged(1, u"user-7"_s, -1);
     QTRY_COMPARE(engine.watched.last(), u"-user-7"_s);
     QVERIFY(!broker.hasLocalSubscribers(u"user-7"_s));
-    QCOMPARE(offline.size(), 1);
+    QCOMPARE(presence.events, (QStringList{u"+user 7"_s, u"-user 7"_s}));
+}
+
+void TestBroker::tokensAndRefreshesReachThePresenceObserver()
+{
+    WatchingEngine engine;
+    engine.start();
+    Metrics metrics;
+    Broker broker(&engine, &metrics);
+    auto presence = std::make_unique<PresenceRecorder>();
+    broker.setPresenceObserver(presence.get(), presence.get());
+    // A token is live while any worker holds a connection signed in with it.
+    broker.tokenRefChanged(0, "k1", +1);
+    broker.tokenRefChanged(1, "k1", +1);
+    broker.tokenRefChanged(0, "k1", -1);
+    broker.requestRefresh(7);
+    broker.tokenRefChanged(1, "k1", -1);
+    QTRY_COMPARE(presence->events, (QStringList{u"+token k1"_s, u"refresh 7"_s, u"-token k1"_s}));
+    // An observer that is gone is not called (the bridge may go before the Broker's queued calls run).
+    broker.requestRefresh(7);
+    presence.reset();
+    QTest::qWait(20);
 }
 
 void TestBroker::noSubscribersIsCountedAsDropped()
