@@ -39,4 +39,19 @@ bool ClientSession::takeMessageToken(qint64 nowMs)
     return true;
 }
 
+bool ClientSession::hold(HeldFrame frame, qint64 maxBytes)
+{
+    if (m_heldBytes + frame.frame.size() > maxBytes)
+        return false;
+    m_heldBytes += frame.frame.size();
+    m_held.append(std::move(frame));
+    return true;
+}
+
+QList<ClientSession::HeldFrame> ClientSession::takeHeld()
+{
+    m_heldBytes = 0;
+    return std::exchange(m_held, {});
+}
+
 } // namespace forgewire

@@ -59,7 +59,12 @@ public:
         QByteArray frame;
         std::optional<ProjectAccess> access;
     };
-    QList<HeldFrame>& held() { return m_held; }
+    // Holds one; false (and nothing held) when that would put more than `maxBytes` on hold. They are
+    // all queued for the client once the lookup answers, so the send-queue cap bounds them too, and
+    // is checked here, as they arrive, not only when they are released.
+    bool hold(HeldFrame frame, qint64 maxBytes);
+    QList<HeldFrame> takeHeld();
+    qint64 heldBytes() const { return m_heldBytes; }
     bool isBusy() const { return m_state == State::Authenticating || !m_pendingTopic.isEmpty(); }
 
     // May this connection read `topic` given the board ACL (if any) as it is now?
@@ -85,6 +90,7 @@ private:
     QString m_pendingTopic;
     QList<DeferredMessage> m_deferred;
     QList<HeldFrame> m_held;
+    qint64 m_heldBytes = 0;
     qint64 m_createdAtMs;
     double m_tokens;
     qint64 m_tokensAtMs;

@@ -478,7 +478,7 @@ void Worker::completeSubscribe(ClientSession* session, const QString& topic, boo
     if (session->pendingTopic() != topic || session->state() != ClientSession::State::Ready)
         return;
     session->setPendingTopic({});
-    const QList<ClientSession::HeldFrame> held = std::exchange(session->held(), {});
+    const QList<ClientSession::HeldFrame> held = session->takeHeld();
     if (!allowed) {
         m_topics.remove(session, topic);
         sendError(session, ErrorCode::Forbidden, u"no access to this project board"_s, topic);
@@ -531,7 +531,8 @@ void Worker::deliver(const QList<Publication>& batch)
                 continue;
             }
             if (session->pendingTopic() == publication.topic) {
-                session->held().append({frame, publication.access});
+                if (!session->hold({frame, publication.access}, m_config.maxSendQueueBytes))
+                    closeSlow(session, "publications held during a topic lookup over the send-queue cap");
                 continue;
             }
             if (!session->mayRead(publication.topic, publication.access)) {
@@ -720,7 +721,7 @@ void Worker::closeSession(ClientSession* session, quint16 code, const QString& r
     // Stop delivering at once; the session itself goes when the connection does.
     m_topics.removeAllAfterDelivery(session);
     session->setPendingTopic({});
-    session->held().clear();
+    session->takeHeld();
     releaseDeferred(session);
     // The close handshake may not finish (a peer that stopped reading): the sweep cuts it later.
     session->pingSentAtMs = m_clock.elapsed();

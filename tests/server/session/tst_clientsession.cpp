@@ -18,6 +18,7 @@ private Q_SLOTS:
     void mayRead();
     void rateLimitBurstAndRefill();
     void busyWhileAuthenticatingOrResolving();
+    void heldPublicationsAreBounded();
 };
 
 namespace {
@@ -93,6 +94,23 @@ void TestClientSession::busyWhileAuthenticatingOrResolving()
     QVERIFY(session.isBusy());
     session.setPendingTopic({});
     QVERIFY(!session.isBusy());
+}
+
+void TestClientSession::heldPublicationsAreBounded()
+{
+    // Publications arriving during a topic lookup are held, and counted as they arrive against the
+    // bound the Worker gives (the send-queue cap): one over it is refused and nothing more is held.
+    ClientSession session(nullptr, 1, u"s"_s, 0);
+    const QByteArray frame(400, 'x');
+    QVERIFY(session.hold({frame, std::nullopt}, 1000));
+    QVERIFY(session.hold({frame, std::nullopt}, 1000));
+    QCOMPARE(session.heldBytes(), 800);
+    QVERIFY(!session.hold({frame, std::nullopt}, 1000));
+    QCOMPARE(session.heldBytes(), 800);
+    QCOMPARE(session.takeHeld().size(), 2);
+    QCOMPARE(session.heldBytes(), 0);
+    QVERIFY(session.takeHeld().isEmpty());
+    QVERIFY(session.hold({frame, std::nullopt}, 1000));
 }
 
 QTEST_GUILESS_MAIN(TestClientSession)
