@@ -23,8 +23,8 @@ constexpr qint64 kMaxControlPayload = 125;
 
 bool isValidCloseCode(quint16 code)
 {
-    return code == ws::kNoStatusCode || (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
-           (code >= 3000 && code <= 4999);
+    return code == forgewire::ws::kNoStatusCode || (code >= 1000 && code <= 1003) ||
+           (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
 void checkEvent(const WsFrameParser::Event& event, qint64 limit)
