@@ -61,8 +61,11 @@ void TestTopicIndex::reportsFirstAndLastMemberOnly()
     index.remove(&a, u"public.news"_s);
     QCOMPARE(recorder.changes.size(), 2); // b still reads it
     index.removeAll(&b);
-    QCOMPARE(recorder.changes,
-             (QStringList{u"+public.news"_s, u"+user-7"_s, u"-public.news"_s, u"-user-7"_s}));
+    // removeAll() walks a set of topics: the two last-member reports come in either order.
+    QCOMPARE(recorder.changes.size(), 4);
+    QStringList lastTwo = recorder.changes.mid(2);
+    lastTwo.sort();
+    QCOMPARE(lastTwo, (QStringList{u"-public.news"_s, u"-user-7"_s}));
     QCOMPARE(index.topicCount(), 0);
     QVERIFY(!index.members(u"public.news"_s));
 }
