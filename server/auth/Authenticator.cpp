@@ -52,7 +52,7 @@ AuthResult Authenticator::authenticate(const QByteArray& token) const
             return result;
         }
     }
-    if (!looksLikeJwt(token)) {
+    if (!Jwt::looksLikeJwt(token)) {
         result.error = u"unknown token"_s;
         return result;
     }

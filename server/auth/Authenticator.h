@@ -52,9 +52,6 @@ public:
     bool hasForgeVerifier() const { return static_cast<bool>(m_forgeVerifier); }
     const ForgeVerifier& forgeVerifier() const { return m_forgeVerifier; }
 
-    // True when the token has the shape of a JWT; the one test, shared with the tray.
-    static bool looksLikeJwt(const QByteArray& token) { return Jwt::looksLikeJwt(token); }
-
 private:
     QByteArray m_jwtSecret;
     QHash<QByteArray, StaticToken> m_staticTokens;

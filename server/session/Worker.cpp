@@ -274,7 +274,7 @@ void Worker::startSession(WsConnection* connection, const HttpRequestHead& head)
         result = m_authenticator->authenticate(token);
     }
     if (!result.ok && protocol::isWellFormedToken(token) && m_verifier &&
-        m_authenticator->hasForgeVerifier() && !Authenticator::looksLikeJwt(token)) {
+        m_authenticator->hasForgeVerifier() && !Jwt::looksLikeJwt(token)) {
         m_verifier->verify(this, token, connection->peerAddress(), [this, serial](const AuthResult& forge) {
             if (ClientSession* s = sessionFor(serial))
                 finishAuthentication(s, forge);

@@ -113,7 +113,7 @@ void TestAuthenticator::jwtAccepted()
 {
     const Authenticator auth(config());
     const QByteArray token = jwt(7, inAnHour(), kSecret, {u"project-board.3"_s});
-    QVERIFY(Authenticator::looksLikeJwt(token));
+    QVERIFY(Jwt::looksLikeJwt(token));
     const AuthResult r = auth.authenticate(token);
     QVERIFY2(r.ok, qPrintable(r.error));
     QCOMPARE(r.identity.userId, 7);
@@ -172,8 +172,8 @@ void TestAuthenticator::unknownToken()
     const AuthResult r = auth.authenticate("gitea-style-0123456789abcdef");
     QVERIFY(!r.ok);
     QCOMPARE(r.error, u"unknown token"_s);
-    QVERIFY(!Authenticator::looksLikeJwt("gitea-style-0123456789abcdef"));
-    QVERIFY(!Authenticator::looksLikeJwt("a.b.c"));
+    QVERIFY(!Jwt::looksLikeJwt("gitea-style-0123456789abcdef"));
+    QVERIFY(!Jwt::looksLikeJwt("a.b.c"));
 }
 
 void TestAuthenticator::forgeVerifierHook()
