@@ -14,6 +14,7 @@
 #include <fstream>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <queue>
 #include <random>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -36,6 +37,10 @@ constexpr int kDrainTimeoutMs = 10'000;
 constexpr int kOpenTimeoutMs = 120'000;
 constexpr int kTokenLifetimeSeconds = 3600;
 constexpr uint8_t kMaskKey[4] = {0x12, 0x34, 0x56, 0x78};
+// restart: PROTOCOL.md's client backoff, and how long the script may take to restart the server.
+constexpr int kBackoffFirstMs = 50;
+constexpr int kBackoffMaxMs = 10'000;
+constexpr int kRestartWaitMs = 120'000;
 
 int64_t parseNumberAfter(const char* data, size_t size, const char* key)
 {
@@ -126,6 +131,10 @@ bool LoadGenerator::run()
         return runIdle();
     if (m_options.scenario == "storm")
         return runStorm();
+    if (m_options.scenario == "latency")
+        return runLatency();
+    if (m_options.scenario == "restart")
+        return runRestart();
     std::fprintf(stderr, "unknown scenario %s\n", m_options.scenario.c_str());
     return false;
 }
@@ -178,11 +187,12 @@ void LoadGenerator::prepareClient(Client& client)
     claims.sessionId = QStringLiteral("s%1").arg(client.userId);
     claims.expires = QDateTime::currentDateTimeUtc().addSecs(kTokenLifetimeSeconds);
     const QByteArray token = Jwt::sign(claims, m_options.jwtSecret);
-    client.out = "GET " + m_options.wsPath + " HTTP/1.1\r\nHost: " + m_options.host + ":" +
-                 std::to_string(m_options.wsPort) +
-                 "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer " +
-                 token.toStdString() + "\r\n\r\n";
+    client.request = "GET " + m_options.wsPath + " HTTP/1.1\r\nHost: " + m_options.host + ":" +
+                     std::to_string(m_options.wsPort) +
+                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer " +
+                     token.toStdString() + "\r\n\r\n";
+    client.out = client.request;
 }
 
 bool LoadGenerator::startClient(int index)
@@ -190,9 +200,15 @@ bool LoadGenerator::startClient(int index)
     Client& client = m_clients[size_t(index)];
     bool inProgress = false;
     client.fd = connectNonBlocking(m_options.host, m_options.wsPort, &inProgress);
+    ++m_attempts;
     if (client.fd < 0) {
-        ++m_failed;
         client.state = State::Closed;
+        if (m_reconnect) {
+            ++m_connectFailed;
+            scheduleReconnect(index);
+            return false;
+        }
+        ++m_failed;
         std::perror("connect");
         return false;
     }
@@ -242,6 +258,8 @@ bool LoadGenerator::pumpUntil(const std::function<bool()>& done, int64_t timeout
 
 void LoadGenerator::pump(int timeoutMs)
 {
+    if (m_reconnect)
+        runDueReconnects();
     epoll_event events[kMaxEvents];
     const int n = epoll_wait(m_epoll, events, kMaxEvents, timeoutMs);
     for (int i = 0; i < n; ++i) {
@@ -256,6 +274,27 @@ void LoadGenerator::closeClient(Client& client, const char* why)
 {
     if (client.state == State::Closed)
         return;
+    if (m_reconnect) {
+        // A restart: every close is expected; the client comes back with its backoff.
+        if (client.hello) {
+            --m_helloCount;
+            if (m_firstCloseNs == 0)
+                m_firstCloseNs = nowNs();
+        } else {
+            --m_handshaking;
+            if (client.state == State::Connecting)
+                ++m_connectFailed;
+            else
+                ++m_refused;
+        }
+        client.state = State::Closed;
+        client.hello = false;
+        epoll_ctl(m_epoll, EPOLL_CTL_DEL, client.fd, nullptr);
+        ::close(client.fd);
+        client.fd = -1;
+        scheduleReconnect(int(&client - m_clients.data()));
+        return;
+    }
     if (!client.hello) {
         ++m_failed;
         --m_handshaking;
@@ -379,6 +418,8 @@ void LoadGenerator::parseFrames(Client& client)
             const std::string body(payload, size_t(length));
             sendFrame(client, 0xA, body.data(), body.size());
         } else if (opcode == 0x8) {
+            // Answer the close (RFC 6455 5.5.1) so a peer that waits for the handshake can finish.
+            sendFrame(client, 0x8, payload, std::min<size_t>(2, size_t(length)));
             closeClient(client, "close frame");
             return;
         }
@@ -392,6 +433,7 @@ void LoadGenerator::onText(Client& client, const char* data, size_t size)
         if (!contains(data, size, "\"hello\""))
             return;
         client.hello = true;
+        client.delayMs = 0; // PROTOCOL.md v1.1: the backoff resets on hello, not on the upgrade
         ++m_helloCount;
         --m_handshaking;
         m_lastHelloNs = nowNs();
@@ -538,6 +580,7 @@ bool LoadGenerator::runBroadcast()
     m_latencyUs.reserve(size_t(n) * 2000);
     const int64_t window = int64_t(m_options.window) * n;
     int64_t published = 0;
+    const int64_t cpuBefore = serverCpuUs();
     const int64_t start = nowNs();
     const int64_t end = start + int64_t(m_options.durationMs) * 1'000'000;
     while (nowNs() < end) {
@@ -548,14 +591,17 @@ bool LoadGenerator::runBroadcast()
         pump(m_publisher.busy ? 1 : 0);
     }
     pumpUntil([&] { return m_delivered >= published * n; }, kDrainTimeoutMs);
+    const int64_t cpuAfter = serverCpuUs();
     const double seconds = double(std::max(m_lastDeliveryNs, start + 1) - start) / 1e9;
     std::printf("RESULT scenario=broadcast connections=%d deliveries_per_s=%.0f p50_us=%u p99_us=%u "
                 "load_p50_us=%u load_p99_us=%u published=%lld delivered=%lld expected=%lld "
-                "latency_delivered=%lld/%lld errors=%lld\n",
+                "latency_delivered=%lld/%lld cpu_us_per_delivery=%.3f errors=%lld\n",
                 n, double(m_delivered) / seconds, percentile(idleLatency, 0.50),
                 percentile(idleLatency, 0.99), percentile(m_latencyUs, 0.50), percentile(m_latencyUs, 0.99),
                 (long long)published, (long long)m_delivered, (long long)(published * n),
-                (long long)latencyDelivered, (long long)latencyExpected, (long long)m_errors);
+                (long long)latencyDelivered, (long long)latencyExpected,
+                cpuBefore < 0 || m_delivered == 0 ? -1.0 : double(cpuAfter - cpuBefore) / double(m_delivered),
+                (long long)m_errors);
     return m_delivered == published * n && m_errors == 0;
 }
 
@@ -570,6 +616,7 @@ bool LoadGenerator::runUnicast()
     const int64_t window = int64_t(m_options.window) * m_options.batch;
     int64_t published = 0;
     m_latencyUs.reserve(size_t(m_options.batch) * 20000);
+    const int64_t cpuBefore = serverCpuUs();
     const int64_t start = nowNs();
     const int64_t end = start + int64_t(m_options.durationMs) * 1'000'000;
     while (nowNs() < end) {
@@ -589,11 +636,13 @@ bool LoadGenerator::runUnicast()
         pump(m_publisher.busy ? 1 : 0);
     }
     pumpUntil([&] { return m_delivered >= published; }, kDrainTimeoutMs);
+    const int64_t cpuAfter = serverCpuUs();
     const double seconds = double(std::max(m_lastDeliveryNs, start + 1) - start) / 1e9;
     std::printf("RESULT scenario=unicast connections=%d deliveries_per_s=%.0f p50_us=%u p99_us=%u "
-                "published=%lld delivered=%lld errors=%lld\n",
+                "published=%lld delivered=%lld cpu_us_per_delivery=%.3f errors=%lld\n",
                 n, double(m_delivered) / seconds, percentile(m_latencyUs, 0.50),
                 percentile(m_latencyUs, 0.99), (long long)published, (long long)m_delivered,
+                cpuBefore < 0 || m_delivered == 0 ? -1.0 : double(cpuAfter - cpuBefore) / double(m_delivered),
                 (long long)m_errors);
     return m_delivered == published && m_errors == 0;
 }
@@ -624,6 +673,130 @@ bool LoadGenerator::runStorm()
     std::printf("RESULT scenario=storm connections=%d seconds=%.3f hellos=%d failed=%d\n", n, seconds,
                 m_helloCount, m_failed);
     return ok;
+}
+
+} // namespace forgewire
+
+namespace forgewire {
+
+int64_t LoadGenerator::serverCpuUs() const
+{
+    if (m_options.serverPid <= 0)
+        return -1;
+    std::ifstream stat("/proc/" + std::to_string(m_options.serverPid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line))
+        return -1;
+    // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos)
+        return -1;
+    std::vector<std::string> fields;
+    size_t pos = close + 2;
+    while (pos < line.size()) {
+        const size_t space = line.find(' ', pos);
+        fields.push_back(line.substr(pos, space == std::string::npos ? std::string::npos : space - pos));
+        if (space == std::string::npos)
+            break;
+        pos = space + 1;
+    }
+    if (fields.size() < 13)
+        return -1;
+    const int64_t ticks = std::stoll(fields[11]) + std::stoll(fields[12]);
+    return ticks * 1'000'000 / sysconf(_SC_CLK_TCK);
+}
+
+void LoadGenerator::scheduleReconnect(int index)
+{
+    Client& client = m_clients[size_t(index)];
+    if (client.waiting)
+        return;
+    client.waiting = true;
+    const int delay = client.delayMs == 0 ? kBackoffFirstMs : client.delayMs;
+    client.delayMs = std::min(delay * 2, kBackoffMaxMs);
+    m_reconnectQueue.emplace_back(nowNs() + int64_t(delay) * 1'000'000, index);
+    std::push_heap(m_reconnectQueue.begin(), m_reconnectQueue.end(), std::greater<>());
+}
+
+void LoadGenerator::runDueReconnects()
+{
+    const int64_t now = nowNs();
+    while (!m_reconnectQueue.empty() && m_reconnectQueue.front().first <= now) {
+        std::pop_heap(m_reconnectQueue.begin(), m_reconnectQueue.end(), std::greater<>());
+        const int index = m_reconnectQueue.back().second;
+        m_reconnectQueue.pop_back();
+        Client& client = m_clients[size_t(index)];
+        client.waiting = false;
+        client.in.clear();
+        client.out = client.request;
+        startClient(index);
+    }
+}
+
+bool LoadGenerator::runLatency()
+{
+    // A forge's steady load: `rate` broadcasts per second to every subscriber, far below saturation;
+    // the figure is the latency a user sees, not the throughput.
+    const int n = m_options.connections;
+    m_subscribeOnHello = true;
+    if (!openClients(n, m_options.maxInFlight, kOpenTimeoutMs))
+        return false;
+    if (!pumpUntil([&] { return m_subscribedCount >= n; }, kOpenTimeoutMs)) {
+        std::fprintf(stderr, "only %d of %d subscribed\n", m_subscribedCount, n);
+        return false;
+    }
+    pumpUntil([] { return false; }, kSettleMs);
+    const int64_t intervalNs = 1'000'000'000 / std::max(1, m_options.rate);
+    const int64_t start = nowNs();
+    const int64_t end = start + int64_t(m_options.durationMs) * 1'000'000;
+    const int64_t cpuBefore = serverCpuUs();
+    int64_t published = 0;
+    int64_t due = start;
+    int seq = 0;
+    while (nowNs() < end) {
+        if (!m_publisher.busy && nowNs() >= due) {
+            publish(R"({"topic":"public.bench","message":{"type":"board","event":"project.updated","data":)"
+                    R"({"title":"x","description":"","is_closed":false,"seq":)" +
+                    std::to_string(++seq) + R"(,"ts":)" + std::to_string(nowNs()) + "}}}");
+            ++published;
+            due += intervalNs;
+        }
+        pump(1);
+    }
+    pumpUntil([&] { return m_delivered >= published * n; }, kDrainTimeoutMs);
+    const int64_t cpuAfter = serverCpuUs();
+    std::printf("RESULT scenario=latency connections=%d rate=%d p50_us=%u p99_us=%u max_us=%u published=%lld "
+                "delivered=%lld expected=%lld cpu_us_per_delivery=%.3f errors=%lld\n",
+                n, m_options.rate, percentile(m_latencyUs, 0.50), percentile(m_latencyUs, 0.99),
+                percentile(m_latencyUs, 1.0), (long long)published, (long long)m_delivered,
+                (long long)(published * n),
+                cpuBefore < 0 || m_delivered == 0 ? -1.0 : double(cpuAfter - cpuBefore) / double(m_delivered),
+                (long long)m_errors);
+    return m_delivered == published * n && m_errors == 0;
+}
+
+bool LoadGenerator::runRestart()
+{
+    // Every client connected; the bench script restarts the server after READY; each client comes
+    // back with PROTOCOL.md's backoff. The figure: first close until the last hello again.
+    const int n = m_options.connections;
+    if (!openClients(n, m_options.maxInFlight, kOpenTimeoutMs))
+        return false;
+    m_reconnect = true;
+    std::printf("READY\n");
+    std::fflush(stdout);
+    if (!pumpUntil([&] { return m_firstCloseNs != 0; }, kRestartWaitMs)) {
+        std::fprintf(stderr, "the server never closed a connection\n");
+        return false;
+    }
+    const bool back = pumpUntil([&] { return m_helloCount >= n; }, m_options.restartTimeoutMs);
+    const double seconds = double((back ? m_lastHelloNs : nowNs()) - m_firstCloseNs) / 1e9;
+    std::printf(
+        "RESULT scenario=restart connections=%d seconds=%.3f back=%d attempts=%lld connect_failed=%lld "
+        "refused=%lld\n",
+        n, seconds, m_helloCount, (long long)(m_attempts - n), (long long)m_connectFailed,
+        (long long)m_refused);
+    return back;
 }
 
 } // namespace forgewire

@@ -17,13 +17,15 @@ struct BenchOptions
     std::string wsPath = "/-/ws";
     QByteArray jwtSecret;
     std::string publisherSecret;
-    std::string scenario; // broadcast | unicast | idle | storm
+    std::string scenario; // broadcast | unicast | latency | idle | storm | restart
     int connections = 0;
     int durationMs = 5000;
     int serverPid = 0;
-    int batch = 200;       // unicast: publications per POST
-    int window = 4;        // publications (broadcast) or batches (unicast) not yet fully received
-    int maxInFlight = 200; // connections handshaking at once outside the storm
+    int batch = 200;               // unicast: publications per POST
+    int window = 4;                // publications (broadcast) or batches (unicast) not yet fully received
+    int maxInFlight = 200;         // connections handshaking at once outside the storm
+    int rate = 20;                 // latency: broadcasts per second
+    int restartTimeoutMs = 60'000; // restart: how long to wait for every client to be back
 };
 
 // A single-threaded epoll WebSocket client farm: one process holds every connection, so it costs the
@@ -56,6 +58,10 @@ private:
         bool subscribed = false;
         std::string in;
         std::string out;
+        std::string request; // the upgrade request, kept for reconnects
+        // restart: the reconnect backoff of PROTOCOL.md (50 ms doubling to 10 s, reset on hello)
+        int delayMs = 0;
+        bool waiting = false;
     };
     struct Publisher
     {
@@ -70,6 +76,13 @@ private:
     bool runUnicast();
     bool runIdle();
     bool runStorm();
+    bool runLatency();
+    bool runRestart();
+    // restart: schedules the client's next attempt with its backoff, then doubles the backoff.
+    void scheduleReconnect(int index);
+    void runDueReconnects();
+    // user+system CPU time of the server process so far, in microseconds (-1 without --pid).
+    int64_t serverCpuUs() const;
 
     // Starts `count` clients (ids from 1), at most `maxInFlight` handshaking at once, and waits
     // until each has its `hello`.
@@ -115,6 +128,13 @@ private:
     int64_t m_errors = 0;
     bool m_subscribeOnHello = false;
     std::vector<uint32_t> m_latencyUs;
+    // restart
+    bool m_reconnect = false;
+    int64_t m_firstCloseNs = 0;
+    int64_t m_attempts = 0;
+    int64_t m_connectFailed = 0; // TCP refused/reset: the server was not listening
+    int64_t m_refused = 0;       // the server answered but refused (not 101, or closed before hello)
+    std::vector<std::pair<int64_t, int>> m_reconnectQueue; // min-heap of (due ns, client index)
 };
 
 } // namespace forgewire

@@ -25,7 +25,8 @@ int main(int argc, char* argv[])
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Forgewire load generator: broadcast, unicast, idle and connect-storm scenarios against any server "
+        "Forgewire load generator: broadcast, unicast, latency, idle, connect-storm and restart scenarios "
+        "against any server "
         "speaking the Forgewire protocol subset (hello, user topics, public topics, publish API)."));
     parser.addHelpOption();
     auto option = [&](const char* name, const char* help, const char* value) {
@@ -34,7 +35,8 @@ int main(int argc, char* argv[])
         parser.addOption(o);
         return o;
     };
-    const auto scenario = option("scenario", "broadcast | unicast | idle | storm", "name");
+    const auto scenario =
+        option("scenario", "broadcast | unicast | latency | idle | storm | restart", "name");
     const auto port = option("port", "WebSocket port", "port");
     const auto adminPort = option("admin-port", "Publish API port", "port");
     const auto path = option("path", "WebSocket path (default /-/ws)", "path");
@@ -42,7 +44,8 @@ int main(int argc, char* argv[])
     const auto publisherSecret = option("publisher-secret", "Bearer secret of the publish API", "secret");
     const auto connections = option("connections", "Client connections", "n");
     const auto duration = option("duration-ms", "Measured phase length (broadcast, unicast)", "ms");
-    const auto pid = option("pid", "Server process id (idle: RSS is read from /proc)", "pid");
+    const auto pid = option("pid", "Server process id (RSS and CPU time are read from /proc)", "pid");
+    const auto rate = option("rate", "latency: broadcasts per second (default 20)", "n");
     const auto batch = option("batch", "Unicast publications per POST (default 200)", "n");
     const auto window = option("window", "Publications/batches in flight (default 4)", "n");
     parser.process(app);
@@ -62,6 +65,8 @@ int main(int argc, char* argv[])
     options.serverPid = parser.value(pid).toInt();
     if (parser.isSet(batch))
         options.batch = parser.value(batch).toInt();
+    if (parser.isSet(rate))
+        options.rate = parser.value(rate).toInt();
     if (parser.isSet(window))
         options.window = parser.value(window).toInt();
     if (options.scenario.empty() || options.wsPort == 0 || options.adminPort == 0 ||

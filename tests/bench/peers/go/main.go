@@ -18,10 +18,13 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"nhooyr.io/websocket"
@@ -145,6 +148,8 @@ type server struct {
 	jwtSecret       []byte
 	publisherSecret string
 	nextID          atomic.Int64
+	connsMu         sync.Mutex
+	conns           map[*websocket.Conn]struct{} // for the drain on SIGTERM
 }
 
 func mustJSON(v any) []byte {
@@ -158,6 +163,14 @@ func (s *server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	conn.SetReadLimit(maxMessageBytes)
+	s.connsMu.Lock()
+	s.conns[conn] = struct{}{}
+	s.connsMu.Unlock()
+	defer func() {
+		s.connsMu.Lock()
+		delete(s.conns, conn)
+		s.connsMu.Unlock()
+	}()
 	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if token == "" {
 		token = r.URL.Query().Get("access_token")
@@ -336,7 +349,7 @@ func main() {
 	publisherSecret := flag.String("publisher-secret", "", "publish API bearer secret")
 	flag.Parse()
 	s := &server{broker: &broker{topics: map[string]map[*client]struct{}{}}, jwtSecret: []byte(*jwtSecret),
-		publisherSecret: *publisherSecret}
+		publisherSecret: *publisherSecret, conns: map[*websocket.Conn]struct{}{}}
 
 	wsMux := http.NewServeMux()
 	wsMux.HandleFunc("/-/ws", s.serveWS)
@@ -353,6 +366,35 @@ func main() {
 		log.Fatal(err)
 	}
 	go func() { log.Fatal(http.Serve(adminListener, adminMux)) }()
+	// The same drain as forgewire-server's on SIGTERM: stop accepting, close every connection with
+	// 1001 so clients reconnect with their backoff, then exit (the bench's restart scenario).
+	go func() {
+		signals := make(chan os.Signal, 1)
+		signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+		<-signals
+		wsListener.Close()
+		adminListener.Close()
+		s.connsMu.Lock()
+		conns := make([]*websocket.Conn, 0, len(s.conns))
+		for c := range s.conns {
+			conns = append(conns, c)
+		}
+		s.connsMu.Unlock()
+		var wg sync.WaitGroup
+		for _, c := range conns {
+			wg.Add(1)
+			go func(c *websocket.Conn) { defer wg.Done(); c.Close(websocket.StatusGoingAway, "server restart") }(c)
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+		os.Exit(0)
+	}()
 	log.Printf("go peer: ws on %d, admin on %d", *port, *adminPort)
-	log.Fatal(http.Serve(wsListener, wsMux))
+	if err := http.Serve(wsListener, wsMux); err != nil {
+		select {} // the listener closed for the drain above, which exits the process
+	}
 }

@@ -174,3 +174,21 @@ const admin = http.createServer((req, res) => {
 httpServer.listen({ port, host: '127.0.0.1', backlog: BACKLOG });
 admin.listen({ port: adminPort, host: '127.0.0.1' }, () =>
   console.log(`node peer: ws on ${port}, admin on ${adminPort}`));
+
+// The same drain as forgewire-server's on SIGTERM: stop accepting, close every connection with 1001 so
+// clients reconnect with their backoff, then exit (the bench's restart scenario). ws waits up to
+// 30 s for each closing handshake; like forgewire's drain timeout, this one gives them 1 s.
+function drain() {
+  httpServer.close();
+  admin.close();
+  for (const ws of wss.clients) ws.close(1001, 'server restart');
+  const started = Date.now();
+  const check = setInterval(() => {
+    if (wss.clients.size === 0 || Date.now() - started > 1000) {
+      clearInterval(check);
+      process.exit(0);
+    }
+  }, 20);
+}
+process.on('SIGTERM', drain);
+process.on('SIGINT', drain);
