@@ -388,6 +388,11 @@ void RedisEngine::publish(const QList<Publication>& batch, Done done)
         done(u"Redis at %1 is not connected"_s.arg(where()));
         return;
     }
+    if (m_commands->pendingCount() + 1 + rest.size() > kMaxPendingCommands) {
+        ++m_publishFailures;
+        done(u"Redis is too slow: %1 commands waiting"_s.arg(m_commands->pendingCount()));
+        return;
+    }
     QByteArrayList args{"EVAL", redisboard::applyEventsScript(), "0", QByteArray::number(boardEvents.size())};
     for (const Publication& p : std::as_const(boardEvents))
         args << QByteArray::number(Topic::parse(p.topic).id()) << p.payload << p.serialize()
@@ -606,6 +611,22 @@ void RedisEngine::redeliverRetained()
                 p.payload = message.payload;
                 Q_EMIT delivered(p);
             }
+        });
+        // A live board's events published meanwhile are a gap to its readers: a fresh snapshot closes
+        // it without each client asking for a resync.
+        const Topic parsed = Topic::parse(topic);
+        if (parsed.kind() != Topic::Kind::ProjectBoard)
+            continue;
+        board(parsed.id(), [this, topic](const std::optional<BoardState>& state) {
+            if (!state || !m_watched.contains(topic))
+                return;
+            Publication p;
+            p.topic = topic;
+            p.type = BoardModel::kSnapshotType;
+            p.payload = BoardModel::snapshotMessage(topic, state->seq, state->board);
+            p.access = state->access.value_or(ProjectAccess{});
+            p.seq = state->seq;
+            Q_EMIT delivered(p);
         });
     }
 }
