@@ -267,6 +267,7 @@ private Q_SLOTS:
     void revocationReachesEveryNodeAndSurvivesRestarts();
     void boardScriptFollowsTheModelRules();
     void boardEventsFromTwoNodesGapFree();
+    void boardSnapshotRedeliveredAfterSubscriberLoss();
 
 private:
     std::unique_ptr<RedisServer> m_redis;
@@ -956,6 +957,37 @@ void TestRedisEngine::boardEventsFromTwoNodesGapFree()
     }
     QCOMPARE(a->admin("GET", u"/api/v1/projects/42/board"_s).json().value("seq"_L1).toInt(),
              2 * kPerNode + 1);
+}
+
+void TestRedisEngine::boardSnapshotRedeliveredAfterSubscriberLoss()
+{
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"users":[7]})").status, 200);
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/42/board"_s, baseBoard()).status, 200);
+    auto onB = connectAndSubscribe(*b, u"project-board.42"_s);
+    QVERIFY(onB);
+    QCOMPARE(onB->nextOfType(u"board-snapshot"_s).value("seq"_L1).toInt(), 1);
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:project-board.42") == 1; }));
+    // B's subscriber: node channel, fw:revoked, user-7 and the board (as in the test above).
+    const qint64 subscriberOfB = m_redis->subscriberWith(4);
+    QVERIFY2(subscriberOfB >= 0, m_redis->command({"CLIENT", "LIST", "TYPE", "pubsub"}).constData());
+    QCOMPARE(m_redis->command({"CONFIG", "SET", "maxclients", "1"}), QByteArray("OK"));
+    QCOMPARE(m_redis->command({"CLIENT", "KILL", "ID", QByteArray::number(subscriberOfB)}), QByteArray("1"));
+    QVERIFY(waitFor([&] { return !b->server()->isReady(); }));
+    // Seq 2 is published while B cannot hear it.
+    QVERIFY(a->publish(u"/api/v1/projects/42/events"_s,
+                       R"({"event":"card.unlinked","data":{"issue_id":12,"column_id":1}})"));
+    QCOMPARE(m_redis->command({"CONFIG", "SET", "maxclients", "10000"}), QByteArray("OK"));
+    QVERIFY(waitReady(*b));
+    const QJsonObject snapshot = onB->nextOfType(u"board-snapshot"_s);
+    QCOMPARE(snapshot.value("seq"_L1).toInt(), 2);
+    QCOMPARE(layout(snapshot.value("board"_L1).toObject()), u"Roadmap|1 To do*:11|2 Doing:13|3 Done:"_s);
+    QVERIFY(a->publish(u"/api/v1/projects/42/events"_s,
+                       R"({"event":"card.unlinked","data":{"issue_id":11,"column_id":1}})"));
+    QCOMPARE(onB->nextOfType(u"board"_s).value("seq"_L1).toInt(), 3);
 }
 
 QTEST_MAIN(TestRedisEngine)
