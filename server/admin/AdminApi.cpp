@@ -1,6 +1,7 @@
 #include "admin/AdminApi.h"
 
 #include "admin/PublishRequest.h"
+#include "broker/BoardModel.h"
 #include "broker/Broker.h"
 #include "config/ServerLogging.h"
 #include "metrics/Metrics.h"
@@ -71,8 +72,18 @@ const QRegularExpression& userRoute()
 
 const QRegularExpression& projectRoute()
 {
-    static const QRegularExpression route(u"^/api/v1/projects/([1-9][0-9]{0,17})/(events|access)$"_s);
+    // No second part: the project itself (DELETE).
+    static const QRegularExpression route(
+        u"^/api/v1/projects/([1-9][0-9]{0,17})(?:/(events|access|board))?$"_s);
     return route;
+}
+
+// The method each project route is written with; access and board are read with GET too.
+QByteArray projectMethod(const QString& what)
+{
+    if (what.isEmpty())
+        return "DELETE";
+    return what == "events"_L1 ? "POST" : "PUT";
 }
 
 bool isOpenRoute(const QString& path)
@@ -99,11 +110,10 @@ std::optional<AdminServer::Response> AdminApi::refuse(const HttpRequestHead& hea
     else if (userMatch.hasMatch())
         expectedMethod = userMatch.captured(2) == protocol::MessageType::Logout ? "POST" : "PUT";
     else if (projectMatch.hasMatch())
-        expectedMethod = projectMatch.captured(2) == "events"_L1 ? "POST" : "PUT";
+        expectedMethod = projectMethod(projectMatch.captured(2));
     else
         return error(404, u"no route %1 %2"_s.arg(QString::fromLatin1(method), path));
-    const bool readAccess =
-        projectMatch.hasMatch() && projectMatch.captured(2) == "access"_L1 && method == "GET";
+    const bool readAccess = projectMatch.hasMatch() && expectedMethod == "PUT" && method == "GET";
     if (method != expectedMethod && !readAccess) {
         return AdminServer::Response{
             405,
@@ -147,6 +157,18 @@ void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body,
     const bool readAccess =
         projectMatch.hasMatch() && projectMatch.captured(2) == "access"_L1 && method == "GET";
 
+    if (projectMatch.hasMatch() && projectMatch.captured(2) == "board"_L1) {
+        const qint64 projectId = projectMatch.captured(1).toLongLong();
+        if (method == "GET")
+            getBoard(projectId, respond);
+        else
+            putBoard(projectId, body, respond);
+        return;
+    }
+    if (projectMatch.hasMatch() && projectMatch.captured(2).isEmpty()) {
+        deleteProject(projectMatch.captured(1).toLongLong(), respond);
+        return;
+    }
     if (readAccess) {
         getAccess(projectMatch.captured(1).toLongLong(), respond);
         return;
@@ -209,6 +231,12 @@ void AdminApi::publish(QList<Publication> publications, const AdminServer::Respo
 {
     const qsizetype count = publications.size();
     m_broker->publish(std::move(publications), [this, respond, count](const QString& failure) {
+        if (Engine::isConflict(failure)) {
+            // The forge's view of the board differs from the model: it PUTs a fresh snapshot.
+            ++m_metrics->publishRejected;
+            respond(error(409, u"not published, the board's model differs: "_s + failure));
+            return;
+        }
         if (!failure.isEmpty()) {
             ++m_metrics->publishFailed;
             respond(error(503, u"not published: "_s + failure));
@@ -242,6 +270,51 @@ void AdminApi::setAccess(qint64 projectId, const QByteArray& body, const AdminSe
                                              o.insert(u"project"_s, projectId);
                                              respond(json(200, o));
                                          });
+}
+
+void AdminApi::putBoard(qint64 projectId, const QByteArray& body, const AdminServer::Respond& respond)
+{
+    QJsonObject board;
+    const BoardModel::Result parsed = BoardModel::parseSnapshot(body, &board);
+    if (!parsed.ok()) {
+        ++m_metrics->publishRejected;
+        respond(error(parsed.status == BoardModel::Status::TooLarge ? 413 : 400, parsed.error));
+        return;
+    }
+    m_broker->storeBoard(projectId, board, [respond, projectId](qint64 seq, const QString& failure) {
+        if (!failure.isEmpty()) {
+            respond(error(503, u"board not stored: "_s + failure));
+            return;
+        }
+        respond(json(200, {{u"project"_s, projectId}, {u"seq"_s, seq}}));
+    });
+}
+
+void AdminApi::getBoard(qint64 projectId, const AdminServer::Respond& respond)
+{
+    m_broker->engine()->board(projectId, [respond, projectId](const std::optional<BoardState>& state) {
+        if (!state) {
+            respond(error(404, u"no board model for project %1 (PUT a snapshot first)"_s.arg(projectId)));
+            return;
+        }
+        respond(json(200, {{u"project"_s, projectId}, {u"seq"_s, state->seq}, {u"board"_s, state->board}}));
+    });
+}
+
+void AdminApi::deleteProject(qint64 projectId, const AdminServer::Respond& respond)
+{
+    const QString topic = Topic::projectBoard(projectId);
+    const publish::Result result = publish::build(topic,
+                                                  {{u"type"_s, QString(protocol::MessageType::Board)},
+                                                   {u"topic"_s, topic},
+                                                   {u"event"_s, QString(BoardModel::kProjectDeleted)},
+                                                   {u"data"_s, QJsonObject()}},
+                                                  false);
+    if (!result.error.isEmpty()) {
+        respond(error(500, result.error));
+        return;
+    }
+    publish(result.publications, respond);
 }
 
 void AdminApi::getAccess(qint64 projectId, const AdminServer::Respond& respond)

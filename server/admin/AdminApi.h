@@ -27,6 +27,10 @@ private:
     void publish(QList<struct Publication> publications, const AdminServer::Respond& respond);
     void setAccess(qint64 projectId, const QByteArray& body, const AdminServer::Respond& respond);
     void getAccess(qint64 projectId, const AdminServer::Respond& respond);
+    // Live boards (PROTOCOL.md v1.1).
+    void putBoard(qint64 projectId, const QByteArray& body, const AdminServer::Respond& respond);
+    void getBoard(qint64 projectId, const AdminServer::Respond& respond);
+    void deleteProject(qint64 projectId, const AdminServer::Respond& respond);
 
     QByteArray m_secret;
     Broker* m_broker;

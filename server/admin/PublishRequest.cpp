@@ -76,6 +76,9 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
     // PROTOCOL.md: a user's latest notification-count and stopwatches are always kept, so a publisher
     // that leaves `retain` out cannot leave an older value to greet the next connection.
     p.retain = retain || (isState && topic.kind() == Topic::Kind::User);
+    // PROTOCOL.md v1.1: project.deleted removes the board's model and ACL and unsubscribes its readers.
+    p.endsTopic = isBoard && topic.kind() == Topic::Kind::ProjectBoard &&
+                  std::get<protocol::BoardEvent>(message).event == "project.deleted"_L1;
     if (isLogout) {
         // The session id never goes out: each connection learns only whether it was its own session.
         p.logoutSession = std::get<protocol::Logout>(message).data;

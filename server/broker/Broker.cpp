@@ -1,5 +1,6 @@
 #include "broker/Broker.h"
 
+#include "broker/BoardModel.h"
 #include "config/ServerLogging.h"
 #include "protocol/Topic.h"
 #include "transport/Outbox.h"
@@ -89,6 +90,71 @@ void Broker::publish(QList<Publication> batch, Engine::Done done)
     finishOne();
 }
 
+void Broker::storeBoard(qint64 projectId, const QJsonObject& board, Engine::StoreBoardDone done)
+{
+    m_engine->projectAccess(projectId, [this, projectId, board, done](std::optional<ProjectAccess> access) {
+        m_engine->storeBoard(projectId, board, access.value_or(ProjectAccess{}), done);
+    });
+}
+
+namespace {
+
+// Runs `reply` on `context`'s thread, if `context` still exists.
+SubscriberHub::BoardsReply onThreadOf(QObject* context, SubscriberHub::BoardsReply reply)
+{
+    QPointer<QObject> guard(context);
+    return [guard, reply](const QList<SubscriberHub::BoardEntry>& boards) {
+        if (guard)
+            QMetaObject::invokeMethod(
+                guard, [reply, boards] { reply(boards); }, Qt::QueuedConnection);
+    };
+}
+
+} // namespace
+
+void Broker::boardSnapshot(QObject* context, const QString& topic, BoardsReply reply)
+{
+    BoardsReply answer = onThreadOf(context, std::move(reply));
+    QMetaObject::invokeMethod(
+        this,
+        [this, topic, answer] {
+            const Topic parsed = Topic::parse(topic);
+            if (parsed.kind() != Topic::Kind::ProjectBoard) {
+                answer({});
+                return;
+            }
+            m_engine->board(parsed.id(), [topic, answer](const std::optional<BoardState>& state) {
+                if (!state) {
+                    answer({});
+                    return;
+                }
+                answer({BoardEntry{
+                    topic, BoardModel::snapshotMessage(topic, state->seq, state->board), {}, state->access}});
+            });
+        },
+        Qt::QueuedConnection);
+}
+
+void Broker::listBoards(QObject* context, BoardsReply reply)
+{
+    BoardsReply answer = onThreadOf(context, std::move(reply));
+    QMetaObject::invokeMethod(
+        this,
+        [this, answer] {
+            m_engine->boards([answer](const QList<BoardState>& states) {
+                QList<BoardEntry> entries;
+                for (const BoardState& state : states) {
+                    const QString topic = Topic::projectBoard(state.projectId);
+                    entries.append({topic, {}, BoardModel::summary(topic, state.board), state.access});
+                }
+                std::sort(entries.begin(), entries.end(),
+                          [](const BoardEntry& a, const BoardEntry& b) { return a.topic < b.topic; });
+                answer(entries);
+            });
+        },
+        Qt::QueuedConnection);
+}
+
 void Broker::setHosts(const QList<SubscriberHost*>& hosts)
 {
     m_hosts = hosts;
@@ -141,11 +207,24 @@ void Broker::resolveTopic(QObject* context, qint64 userId, bool checkAccess, con
         this,
         [this, userId, checkAccess, topic, answer] {
             auto fetchRetained = [this, topic, answer] {
-                m_engine->retained(topic, [answer](const QList<RetainedMessage>& messages) {
+                m_engine->retained(topic, [this, topic, answer](const QList<RetainedMessage>& messages) {
                     QList<QByteArray> payloads;
                     for (const RetainedMessage& m : messages)
                         payloads.append(m.payload);
-                    answer(true, payloads);
+                    const Topic parsed = Topic::parse(topic);
+                    if (parsed.kind() != Topic::Kind::ProjectBoard) {
+                        answer(true, payloads);
+                        return;
+                    }
+                    // A board with a live model greets its new subscriber with the snapshot, right after
+                    // `subscribed`, like retained state (PROTOCOL.md v1.1).
+                    m_engine->board(
+                        parsed.id(), [topic, answer, payloads](const std::optional<BoardState>& state) {
+                            QList<QByteArray> all = payloads;
+                            if (state)
+                                all.append(BoardModel::snapshotMessage(topic, state->seq, state->board));
+                            answer(true, all);
+                        });
                 });
             };
             if (!checkAccess) {

@@ -35,14 +35,20 @@ public:
     // Thread-safe: workers check new connections against it.
     const RevokedSessions& revokedSessions() const override { return m_revoked; }
 
-    // Main thread. `done` gets an empty error when the engine took the whole batch.
+    // Main thread. `done` gets an empty error when the engine took the whole batch
+    // (Engine::isConflict(error): a board event did not fit its board's model).
     void publish(QList<Publication> batch, Engine::Done done);
+    // Main thread. Stores a snapshot (BoardModel::validateSnapshot's output) as the board's model and
+    // sends it, with the ACL as it is now, to the board's subscribers on every node.
+    void storeBoard(qint64 projectId, const QJsonObject& board, Engine::StoreBoardDone done);
 
     // SubscriberHub, thread-safe (see there).
     void resolveTopic(QObject* context, qint64 userId, bool checkAccess, const QString& topic,
                       TopicReply reply) override;
     void topicRefChanged(int workerIndex, const QString& topic, int delta) override;
     void tokenRefChanged(int workerIndex, const QByteArray& tokenKey, int delta) override;
+    void boardSnapshot(QObject* context, const QString& topic, BoardsReply reply) override;
+    void listBoards(QObject* context, BoardsReply reply) override;
 
     // Main thread. Closes every connection signed in with the forge token `tokenKey`, on every worker.
     void closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason);

@@ -1,5 +1,7 @@
 #include "broker/Publication.h"
 
+#include "broker/BoardModel.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -51,6 +53,9 @@ QByteArray Publication::serialize() const
         o.insert(u"ls"_s, logoutSession);
     if (access)
         o.insert(u"a"_s, access->toJson());
+    if (endsTopic)
+        o.insert(u"e"_s, true);
+    // No "s": seq is given by the engine that applies the event, after this (see Publication::seq).
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
@@ -72,8 +77,12 @@ std::optional<Publication> Publication::deserialize(const QByteArray& bytes)
         if (!p.access)
             return std::nullopt;
     }
-    if (p.topic.isEmpty() || p.payload.isEmpty())
+    if (p.topic.isEmpty() || p.payload.isEmpty() || !p.payload.endsWith('}'))
         return std::nullopt;
+    p.endsTopic = o.value("e"_L1).toBool();
+    p.seq = qint64(o.value("s"_L1).toDouble(0));
+    if (p.seq > 0)
+        p.payload = BoardModel::withSeq(p.payload, p.seq);
     return p;
 }
 

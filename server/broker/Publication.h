@@ -41,6 +41,14 @@ struct Publication
     // Board topics: the ACL as it was at publish time (revocation applies to the next event).
     std::optional<ProjectAccess> access;
 
+    // Live boards: `project.deleted` ends the topic: after this publication every subscriber is
+    // unsubscribed (PROTOCOL.md v1.1).
+    bool endsTopic = false;
+    // The board model's seq this event got (0: none), already in payload. serialize() leaves it out:
+    // the Redis engine's script appends "s" to the serialized publication once it knows the seq, and
+    // deserialize() splices that into the payload.
+    qint64 seq = 0;
+
     // On this node only (never serialized): the WebSocket frame of payload, encoded once by the
     // Broker and shared by every recipient.
     QByteArray frame;

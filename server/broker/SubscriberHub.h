@@ -1,10 +1,14 @@
 #pragma once
 
+#include "broker/Publication.h"
+
 #include <QByteArray>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 
 #include <functional>
+#include <optional>
 
 class QObject;
 
@@ -31,6 +35,20 @@ public:
     virtual void tokenRefChanged(int hostIndex, const QByteArray& tokenKey, int delta) = 0;
     // Bridge mode: a client re-subscribed to its own user topic, which asks for fresh state.
     virtual void requestRefresh(qint64 userId) = 0;
+    // Live boards (PROTOCOL.md v1.1). `access` is the project's ACL (nullopt: none set), for the host
+    // to check with ClientSession::mayRead as it does for each board event.
+    struct BoardEntry
+    {
+        QString topic;
+        QByteArray snapshot; // boardSnapshot(): the `board-snapshot` message
+        QJsonObject summary; // listBoards(): the entry of `boards`
+        std::optional<ProjectAccess> access;
+    };
+    using BoardsReply = std::function<void(const QList<BoardEntry>& boards)>;
+    // The board-snapshot of one board topic (no entry: no model). `reply` runs on `context`'s thread.
+    virtual void boardSnapshot(QObject* context, const QString& topic, BoardsReply reply) = 0;
+    // Every board with a model, as list-boards lists them. `reply` runs on `context`'s thread.
+    virtual void listBoards(QObject* context, BoardsReply reply) = 0;
     // Sessions logged out: a new connection carrying one is refused.
     virtual const RevokedSessions& revokedSessions() const = 0;
 };

@@ -47,6 +47,13 @@ constexpr qint64 kMaxDeferredBytes = 256 * 1024;
 // Admin listener: largest request body and batch of the publish API.
 constexpr qint64 kMaxPublishBodyBytes = 4 * 1024 * 1024;
 constexpr int kMaxPublishBatch = 10'000;
+// Live boards (PROTOCOL.md v1.1): the largest snapshot body of PUT /api/v1/projects/{id}/board (413
+// past it), and the cards and columns it may hold (400 past them). Half the per-client send-queue cap,
+// so a subscriber's board-snapshot plus a burst of events never makes it a slow consumer; 2,000 cards
+// of a real board (about 150 bytes each) fit well inside.
+constexpr qint64 kMaxBoardSnapshotBytes = kMaxSendQueueBytes / 2;
+constexpr int kMaxBoardCards = 2'000;
+constexpr int kMaxBoardColumns = 100;
 // Admin listener: open connections; one more is answered 503 and closed. With the head and body
 // bounds this caps the listener's buffers at 64 x (16 KiB + 4 MiB), about 257 MiB.
 constexpr int kMaxAdminConnections = 64;

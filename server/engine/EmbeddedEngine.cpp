@@ -1,6 +1,8 @@
 #include "engine/EmbeddedEngine.h"
 
+#include "broker/BoardModel.h"
 #include "config/ServerLogging.h"
+#include "protocol/Topic.h"
 
 #include <QDateTime>
 
@@ -49,7 +51,35 @@ void EmbeddedEngine::publish(const QList<Publication>& batch, Done done)
         done(u"state store is not open"_s);
         return;
     }
-    const QString error = m_store.storeRetained(batch);
+    // Board events are applied to copies first: one that does not fit rejects the whole batch before
+    // anything is stored or sent. Runs on the main thread only, so nothing interleaves.
+    QList<Publication> out = batch;
+    QHash<qint64, std::optional<BoardState>> boards;
+    QSet<qint64> removedAccess;
+    for (Publication& p : out) {
+        const Topic topic = Topic::parse(p.topic);
+        if (p.type != protocol::MessageType::Board || topic.kind() != Topic::Kind::ProjectBoard)
+            continue;
+        const qint64 id = topic.id();
+        std::optional<BoardState> model = boards.contains(id) ? boards.value(id) : m_store.board(id);
+        if (model) {
+            if (!p.endsTopic) {
+                const BoardModel::Result applied = BoardModel::applyMessage(model->board, p.payload);
+                if (!applied.ok()) {
+                    done(conflictError(applied.error));
+                    return;
+                }
+            }
+            p.seq = ++model->seq;
+            p.payload = BoardModel::withSeq(p.payload, p.seq);
+            boards.insert(id, model);
+        }
+        if (p.endsTopic) {
+            boards.insert(id, std::nullopt);
+            removedAccess.insert(id);
+        }
+    }
+    const QString error = m_store.storeRetained(out, boards, removedAccess);
     if (!error.isEmpty()) {
         qCWarning(lcState).noquote() << logSafe(error);
         done(error);
@@ -62,9 +92,50 @@ void EmbeddedEngine::publish(const QList<Publication>& batch, Done done)
     }
     if (!revoked.isEmpty())
         Q_EMIT sessionsRevoked(revoked);
-    for (const Publication& p : batch)
+    for (const Publication& p : std::as_const(out))
         Q_EMIT delivered(p);
     done({});
+}
+
+void EmbeddedEngine::storeBoard(qint64 projectId, const QJsonObject& board, const ProjectAccess& access,
+                                StoreBoardDone done)
+{
+    if (!m_ready) {
+        done(0, u"state store is not open"_s);
+        return;
+    }
+    const std::optional<BoardState> previous = m_store.board(projectId);
+    const BoardState state{projectId, previous ? previous->seq + 1 : 1, board, std::nullopt};
+    const QString error = m_store.storeRetained({}, {{projectId, state}});
+    if (!error.isEmpty()) {
+        qCWarning(lcState).noquote() << logSafe(error);
+        done(0, error);
+        return;
+    }
+    Publication p;
+    p.topic = Topic::projectBoard(projectId);
+    p.type = BoardModel::kSnapshotType;
+    p.payload = BoardModel::snapshotMessage(p.topic, state.seq, board);
+    p.access = access;
+    p.seq = state.seq;
+    Q_EMIT delivered(p);
+    done(state.seq, {});
+}
+
+void EmbeddedEngine::board(qint64 projectId, std::function<void(std::optional<BoardState>)> reply)
+{
+    std::optional<BoardState> state = m_store.board(projectId);
+    if (state)
+        state->access = m_store.projectAccess(projectId);
+    reply(state);
+}
+
+void EmbeddedEngine::boards(std::function<void(QList<BoardState>)> reply)
+{
+    QList<BoardState> all = m_store.boards();
+    for (BoardState& state : all)
+        state.access = m_store.projectAccess(state.projectId);
+    reply(all);
 }
 
 void EmbeddedEngine::retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)

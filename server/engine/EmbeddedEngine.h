@@ -24,6 +24,10 @@ public:
     void retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply) override;
     void projectAccess(qint64 projectId, std::function<void(std::optional<ProjectAccess>)> reply) override;
     void setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done) override;
+    void storeBoard(qint64 projectId, const QJsonObject& board, const ProjectAccess& access,
+                    StoreBoardDone done) override;
+    void board(qint64 projectId, std::function<void(std::optional<BoardState>)> reply) override;
+    void boards(std::function<void(QList<BoardState>)> reply) override;
 
 private:
     void pruneRevoked();

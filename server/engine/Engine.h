@@ -4,6 +4,7 @@
 #include "protocol/Protocol.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 
 #include <functional>
@@ -37,6 +38,15 @@ private:
     }
 };
 
+// A project board's live model (PROTOCOL.md v1.1) as an engine holds it.
+struct BoardState
+{
+    qint64 projectId = 0;
+    qint64 seq = 0;
+    QJsonObject board;                   // BoardModel's normalised snapshot shape
+    std::optional<ProjectAccess> access; // the project's ACL, if one is set
+};
+
 // Where publications travel between nodes and where state lives. Lives on the main thread;
 // callbacks run on the main thread too, possibly before the call returns.
 class Engine : public QObject
@@ -59,11 +69,32 @@ public:
     // delivered()). A logout with `revokeUntilMs` also revokes its session until then: stored, so it
     // survives a restart, and announced to every node through sessionsRevoked(). All or nothing: on
     // error nothing was stored or sent.
+    //
+    // Live boards (v1.1): a `board` publication on project-board.{id} whose board has a model is
+    // applied to it (BoardModel rules) and gets the next seq, spliced into its payload as "seq":N;
+    // all of a batch's board events are applied, or none. One that does not fit the model fails the
+    // whole batch with an error for which isConflict() is true (the API answers 409). A
+    // `project.deleted` (Publication::endsTopic) removes the model and the project's ACL.
     virtual void publish(const QList<Publication>& batch, Done done) = 0;
     // Retained messages of a topic, in a stable order (notification-count before stopwatches).
     virtual void retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply) = 0;
     virtual void projectAccess(qint64 projectId, std::function<void(std::optional<ProjectAccess>)> reply) = 0;
     virtual void setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done) = 0;
+
+    // Live boards. storeBoard() keeps a validated snapshot as project's model with seq = previous + 1
+    // (1 for a new model) and delivers it on every node as a `board-snapshot` publication carrying
+    // `access`; `done` gets the new seq. board() reads one model with its seq and ACL (nullopt: no
+    // model); boards() lists every model (the model's summary fields are what list-boards needs).
+    // Removing a model is publishing `project.deleted` (see publish()).
+    using StoreBoardDone = std::function<void(qint64 seq, const QString& error)>;
+    virtual void storeBoard(qint64 projectId, const QJsonObject& board, const ProjectAccess& access,
+                            StoreBoardDone done) = 0;
+    virtual void board(qint64 projectId, std::function<void(std::optional<BoardState>)> reply) = 0;
+    virtual void boards(std::function<void(QList<BoardState>)> reply) = 0;
+
+    // Errors of publish() that mean "does not fit the board's model" (409), not "engine failed" (503).
+    static QString conflictError(const QString& why) { return QStringLiteral("conflict: ") + why; }
+    static bool isConflict(const QString& error) { return error.startsWith(QStringLiteral("conflict: ")); }
 
     // A topic got its first / lost its last subscriber on this node.
     virtual void watchTopic(const QString& topic) { Q_UNUSED(topic) }

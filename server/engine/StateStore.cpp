@@ -1,5 +1,6 @@
 #include "engine/StateStore.h"
 
+#include "broker/BoardModel.h"
 #include "config/ServerLogging.h"
 
 #include <QDateTime>
@@ -64,7 +65,9 @@ QString StateStore::open()
          u"CREATE TABLE IF NOT EXISTS retained (topic TEXT NOT NULL, type TEXT NOT NULL, "
          "payload BLOB NOT NULL, PRIMARY KEY (topic, type))"_s,
          u"CREATE TABLE IF NOT EXISTS project_access (project_id INTEGER PRIMARY KEY, acl TEXT NOT NULL)"_s,
-         u"CREATE TABLE IF NOT EXISTS revoked_sessions (sid TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)"_s}) {
+         u"CREATE TABLE IF NOT EXISTS revoked_sessions (sid TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)"_s,
+         u"CREATE TABLE IF NOT EXISTS boards (project_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, "
+         "model BLOB NOT NULL)"_s}) {
         if (!q.exec(statement))
             return u"cannot prepare state file '%1': %2"_s.arg(m_path, q.lastError().text());
     }
@@ -83,6 +86,13 @@ QString StateStore::open()
         else
             qCWarning(lcState) << "ignoring a corrupt ACL of project" << q.value(0).toLongLong() << error;
     }
+    if (!q.exec(u"SELECT project_id, seq, model FROM boards"_s))
+        return u"cannot read board models: %1"_s.arg(q.lastError().text());
+    while (q.next()) {
+        const qint64 id = q.value(0).toLongLong();
+        m_boards.insert(id, BoardState{id, q.value(1).toLongLong(),
+                                       BoardModel::fromStored(q.value(2).toByteArray()), std::nullopt});
+    }
     if (const QString error = pruneRevoked(QDateTime::currentMSecsSinceEpoch()); !error.isEmpty())
         return error;
     if (!q.exec(u"SELECT sid, expires_at FROM revoked_sessions"_s))
@@ -91,7 +101,7 @@ QString StateStore::open()
         m_revoked.insert(q.value(0).toString(), q.value(1).toLongLong());
     qCInfo(lcState).noquote() << "state" << m_path << "loaded:" << m_retained.size()
                               << "topics with retained state," << m_access.size() << "project ACLs,"
-                              << m_revoked.size() << "revoked sessions";
+                              << m_revoked.size() << "revoked sessions," << m_boards.size() << "board models";
     return {};
 }
 
@@ -108,7 +118,22 @@ std::optional<ProjectAccess> StateStore::projectAccess(qint64 projectId) const
     return *it;
 }
 
-QString StateStore::storeRetained(const QList<Publication>& batch)
+std::optional<BoardState> StateStore::board(qint64 projectId) const
+{
+    const auto it = m_boards.constFind(projectId);
+    if (it == m_boards.cend())
+        return std::nullopt;
+    return *it;
+}
+
+QList<BoardState> StateStore::boards() const
+{
+    return m_boards.values();
+}
+
+QString StateStore::storeRetained(const QList<Publication>& batch,
+                                  const QHash<qint64, std::optional<BoardState>>& boards,
+                                  const QSet<qint64>& removedAccess)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     if (!db.transaction())
@@ -137,11 +162,45 @@ QString StateStore::storeRetained(const QList<Publication>& batch)
             return u"cannot store retained state: %1"_s.arg(error);
         }
     }
+    QSqlQuery boardQuery(db);
+    for (auto it = boards.cbegin(); it != boards.cend(); ++it) {
+        if (it.value()) {
+            boardQuery.prepare(u"INSERT OR REPLACE INTO boards (project_id, seq, model) VALUES (?, ?, ?)"_s);
+            boardQuery.addBindValue(it.key());
+            boardQuery.addBindValue(it.value()->seq);
+            boardQuery.addBindValue(QJsonDocument(it.value()->board).toJson(QJsonDocument::Compact));
+        } else {
+            boardQuery.prepare(u"DELETE FROM boards WHERE project_id = ?"_s);
+            boardQuery.addBindValue(it.key());
+        }
+        if (!boardQuery.exec()) {
+            const QString error = boardQuery.lastError().text();
+            db.rollback();
+            return u"cannot store the board model: %1"_s.arg(error);
+        }
+    }
+    for (qint64 projectId : removedAccess) {
+        boardQuery.prepare(u"DELETE FROM project_access WHERE project_id = ?"_s);
+        boardQuery.addBindValue(projectId);
+        if (!boardQuery.exec()) {
+            const QString error = boardQuery.lastError().text();
+            db.rollback();
+            return u"cannot remove the ACL: %1"_s.arg(error);
+        }
+    }
     if (!db.commit()) {
         const QString error = db.lastError().text();
         db.rollback();
         return u"cannot store retained state: %1"_s.arg(error);
     }
+    for (auto it = boards.cbegin(); it != boards.cend(); ++it) {
+        if (it.value())
+            m_boards.insert(it.key(), *it.value());
+        else
+            m_boards.remove(it.key());
+    }
+    for (qint64 projectId : removedAccess)
+        m_access.remove(projectId);
     // Only after the commit, so memory never holds what the disk does not.
     for (const Publication& p : batch) {
         if (p.retain)

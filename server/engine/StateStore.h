@@ -3,12 +3,13 @@
 #include "engine/Engine.h"
 
 #include <QHash>
+#include <QSet>
 #include <QString>
 
 namespace forgewire {
 
-// The embedded engine's durable state: retained messages, project ACLs and revoked sessions in one
-// SQLite file,
+// The embedded engine's durable state: retained messages, project ACLs, revoked sessions and live
+// board models (with their seq) in one SQLite file,
 // mirrored in memory so reads never touch the disk.
 class StateStore
 {
@@ -24,12 +25,20 @@ public:
     QList<RetainedMessage> retained(const QString& topic) const;
     std::optional<ProjectAccess> projectAccess(qint64 projectId) const;
 
+    // Live board models (BoardState::access is not set here: the ACL is projectAccess()).
+    std::optional<BoardState> board(qint64 projectId) const;
+    QList<BoardState> boards() const;
+
     // Unexpired revoked sessions: `sid` -> end (ms since the epoch).
     QHash<QString, qint64> revokedSessions() const { return m_revoked; }
 
     // One transaction for the whole batch: all are stored, or none. Stores the revocations of its
     // logouts (revokeUntilMs) too.
-    QString storeRetained(const QList<Publication>& batch);
+    // In the same transaction: the board models changed by the batch (nullopt: removed) and the
+    // ACLs it removed (project.deleted).
+    QString storeRetained(const QList<Publication>& batch,
+                          const QHash<qint64, std::optional<BoardState>>& boards = {},
+                          const QSet<qint64>& removedAccess = {});
     // Deletes the revocations ended by `nowMs`, on disk and in memory.
     QString pruneRevoked(qint64 nowMs);
     QString storeProjectAccess(qint64 projectId, const ProjectAccess& access);
@@ -39,6 +48,7 @@ private:
     QString m_connectionName;
     QHash<QString, QList<RetainedMessage>> m_retained;
     QHash<qint64, ProjectAccess> m_access;
+    QHash<qint64, BoardState> m_boards;
     QHash<QString, qint64> m_revoked;
 };
 

@@ -2,6 +2,7 @@
 
 #include "auth/RevokedSessions.h"
 #include "auth/TokenVerifier.h"
+#include "broker/BoardModel.h"
 #include "broker/SubscriberHub.h"
 #include "config/ServerLogging.h"
 #include "http/HttpMessage.h"
@@ -11,6 +12,8 @@
 #include "transport/QueueBudget.h"
 #include "transport/WsHandshake.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QTimer>
 #include <QUuid>
 
@@ -399,6 +402,8 @@ void Worker::handleClientMessage(ClientSession* session, const ClientSession::De
                   u"binary frames are not supported; send JSON text frames"_s);
         return;
     }
+    if (handleBoardRequest(session, message.payload))
+        return;
     const auto decoded = protocol::decodeClientMessage(message.payload);
     if (!decoded) {
         sendError(session, ErrorCode::BadRequest, decoded.error);
@@ -509,11 +514,70 @@ void Worker::unsubscribe(ClientSession* session, const QString& name)
     sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Unsubscribed{name})));
 }
 
+bool Worker::handleBoardRequest(ClientSession* session, const QByteArray& payload)
+{
+    // Most messages are neither: no second JSON parse for them.
+    const QByteArrayView resync(BoardModel::kResyncType.data(), BoardModel::kResyncType.size());
+    const QByteArrayView listBoards(BoardModel::kListBoardsType.data(), BoardModel::kListBoardsType.size());
+    if (!payload.contains(resync) && !payload.contains(listBoards))
+        return false;
+    const auto parsed = protocol::parseObject(payload);
+    if (!parsed)
+        return false;
+    const QString type = parsed.value->value("type"_L1).toString();
+    const quint64 serial = session->serial();
+    if (type == BoardModel::kListBoardsType) {
+        // The same rule as subscribe and delivery: the project's ACL or the token's topics.
+        m_hub->listBoards(this, [this, serial](const QList<SubscriberHub::BoardEntry>& boards) {
+            ClientSession* s = sessionFor(serial);
+            if (!s || s->state() != ClientSession::State::Ready)
+                return;
+            QJsonArray readable;
+            for (const SubscriberHub::BoardEntry& board : boards) {
+                if (s->mayRead(board.topic, board.access.value_or(ProjectAccess{})))
+                    readable.append(board.summary);
+            }
+            sendMessage(s, QJsonDocument(QJsonObject{{u"type"_s, QString(BoardModel::kBoardsType)},
+                                                     {u"boards"_s, readable}})
+                               .toJson(QJsonDocument::Compact));
+        });
+        return true;
+    }
+    if (type != BoardModel::kResyncType)
+        return false;
+    const QString topic = parsed.value->value("topic"_L1).toString();
+    if (Topic::parse(topic).kind() != Topic::Kind::ProjectBoard) {
+        sendError(session, ErrorCode::UnknownTopic, u"resync needs a project-board.{id} topic"_s,
+                  topic.left(Topic::kMaxLength));
+        return true;
+    }
+    if (!session->subscriptions().contains(topic)) {
+        sendError(session, ErrorCode::BadRequest, u"subscribe to the board before asking to resync it"_s,
+                  topic);
+        return true;
+    }
+    m_hub->boardSnapshot(this, topic, [this, serial, topic](const QList<SubscriberHub::BoardEntry>& boards) {
+        ClientSession* s = sessionFor(serial);
+        if (!s || s->state() != ClientSession::State::Ready || !s->subscriptions().contains(topic))
+            return;
+        if (boards.isEmpty())
+            sendError(s, ErrorCode::UnknownTopic,
+                      u"this board has no live model (no snapshot was published)"_s, topic);
+        else if (!s->mayRead(topic, boards.first().access.value_or(ProjectAccess{})))
+            sendError(s, ErrorCode::Forbidden, u"no access to this project board"_s, topic);
+        else
+            sendMessage(s, boards.first().snapshot);
+    });
+    return true;
+}
+
 void Worker::deliver(const QList<Publication>& batch)
 {
     // A session queueBytes() closes as slow stays in the member set being iterated until the end.
     m_topics.beginDelivery();
     QList<ClientSession*> revoked;
+    // project.deleted: its readers are unsubscribed once it is queued to them (PROTOCOL.md v1.1).
+    QList<std::pair<ClientSession*, QString>> ended;
     qint64 delivered = 0;
     for (const Publication& publication : batch) {
         const QSet<ClientSession*>* members = m_topics.members(publication.topic);
@@ -543,10 +607,16 @@ void Worker::deliver(const QList<Publication>& batch)
                 continue;
             if (queueBytes(session->connection(), frame))
                 ++delivered;
+            if (publication.endsTopic)
+                ended.append({session, publication.topic});
         }
     }
     m_metrics->delivered += delivered;
     m_topics.endDelivery();
+    for (const auto& [session, topic] : std::as_const(ended)) {
+        m_topics.remove(session, topic);
+        sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Unsubscribed{topic})));
+    }
     for (ClientSession* session : std::as_const(revoked))
         endRevokedSession(session);
 }

@@ -83,6 +83,9 @@ private:
     void completeSubscribe(ClientSession* session, const QString& topic, bool automatic, bool allowed,
                            const QList<QByteArray>& retained);
     void unsubscribe(ClientSession* session, const QString& topic);
+    // Live boards (PROTOCOL.md v1.1): `resync` and `list-boards`, answered through the hub. False when
+    // the message is neither (the v1 codec takes it).
+    bool handleBoardRequest(ClientSession* session, const QByteArray& payload);
     void sendError(ClientSession* session, protocol::ErrorCode code, const QString& message,
                    const QString& topic = {});
     // Queues one JSON message; false when the session is closing or was just closed as slow.

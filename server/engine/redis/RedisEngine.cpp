@@ -1,8 +1,11 @@
 #include "engine/redis/RedisEngine.h"
 
+#include "broker/BoardModel.h"
 #include "config/ServerLogging.h"
+#include "engine/redis/RedisBoardScripts.h"
 #include "engine/redis/RedisConnection.h"
 #include "metrics/PrometheusWriter.h"
+#include "protocol/Topic.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -27,6 +30,9 @@ constexpr auto kRetainedKeyPrefix = "fw:retained:";
 constexpr auto kAclKey = "fw:acl";
 constexpr auto kRevokedKey = "fw:revoked-sessions";
 constexpr auto kRevokedChannel = "fw:revoked";
+// Must match RedisBoardScripts.
+constexpr auto kBoardKeyPrefix = "fw:board:";
+constexpr auto kBoardSummariesKey = "fw:boards";
 // Each node's own channel, for the heartbeat that proves its subscriber connection alive.
 constexpr auto kNodeChannelPrefix = "fw:node:";
 
@@ -105,6 +111,16 @@ QByteArray RedisEngine::revokedKey()
 QByteArray RedisEngine::revokedChannel()
 {
     return kRevokedChannel;
+}
+
+QByteArray RedisEngine::boardKey(qint64 projectId)
+{
+    return kBoardKeyPrefix + QByteArray::number(projectId);
+}
+
+QByteArray RedisEngine::boardSummariesKey()
+{
+    return kBoardSummariesKey;
 }
 
 RedisEngine::RedisEngine(Address address, QObject* parent)
@@ -352,6 +368,154 @@ void RedisEngine::onRevokedMessage(const QByteArray& payload)
 
 void RedisEngine::publish(const QList<Publication>& batch, Done done)
 {
+    // Board events go through the script (applied to a model if their board has one, seq and PUBLISH
+    // in one atomic step), the rest through MULTI/EXEC once the script took them: a conflict rejects
+    // the whole batch before anything is published. (Only a Redis lost between the two steps can
+    // leave the board part published without the rest.)
+    QList<Publication> boardEvents;
+    QList<Publication> rest;
+    for (const Publication& p : batch) {
+        const bool isBoard = p.type == protocol::MessageType::Board &&
+                             Topic::parse(p.topic).kind() == Topic::Kind::ProjectBoard;
+        (isBoard ? boardEvents : rest).append(p);
+    }
+    if (boardEvents.isEmpty()) {
+        publishPlain(rest, std::move(done));
+        return;
+    }
+    if (!m_ready) {
+        ++m_publishFailures;
+        done(u"Redis at %1 is not connected"_s.arg(where()));
+        return;
+    }
+    if (m_commands->pendingCount() + 1 + rest.size() > kMaxPendingCommands) {
+        ++m_publishFailures;
+        done(u"Redis is too slow: %1 commands waiting"_s.arg(m_commands->pendingCount()));
+        return;
+    }
+    QByteArrayList args{"EVAL", redisboard::applyEventsScript(), "0", QByteArray::number(boardEvents.size())};
+    for (const Publication& p : std::as_const(boardEvents))
+        args << QByteArray::number(Topic::parse(p.topic).id()) << p.payload << p.serialize()
+             << (p.endsTopic ? "1" : "0");
+    const bool sent = m_commands->command(args, [this, rest, done](const redisReply* r) {
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+            r->element[0]->type != REDIS_REPLY_INTEGER) {
+            ++m_publishFailures;
+            done(u"Redis: "_s + replyText(r));
+            return;
+        }
+        if (r->element[0]->integer != 1) {
+            done(conflictError(r->elements > 1 ? replyText(r->element[1]) : u"does not fit the board"_s));
+            return;
+        }
+        if (rest.isEmpty())
+            done({});
+        else
+            publishPlain(rest, done);
+    });
+    if (!sent) {
+        ++m_publishFailures;
+        done(u"cannot send the board script to Redis"_s);
+    }
+}
+
+void RedisEngine::storeBoard(qint64 projectId, const QJsonObject& board, const ProjectAccess& access,
+                             StoreBoardDone done)
+{
+    Publication p;
+    p.topic = Topic::projectBoard(projectId);
+    p.type = BoardModel::kSnapshotType;
+    p.payload = BoardModel::snapshotMessage(p.topic, 0, board); // the script appends the seq
+    p.access = access;
+    const QByteArray model = QJsonDocument(board).toJson(QJsonDocument::Compact);
+    const bool sent = m_ready && m_commands->command({"EVAL", redisboard::storeSnapshotScript(), "0",
+                                                      QByteArray::number(projectId), model, p.serialize()},
+                                                     [this, done](const redisReply* r) {
+                                                         if (!r || r->type != REDIS_REPLY_INTEGER) {
+                                                             ++m_publishFailures;
+                                                             done(0, u"Redis: "_s + replyText(r));
+                                                             return;
+                                                         }
+                                                         done(r->integer, {});
+                                                     });
+    if (!sent)
+        done(0, u"Redis at %1 is not connected"_s.arg(where()));
+}
+
+void RedisEngine::board(qint64 projectId, std::function<void(std::optional<BoardState>)> reply)
+{
+    const bool sent =
+        commandsUp() &&
+        m_commands->command(
+            {"HMGET", boardKey(projectId), "model", "seq"}, [this, projectId, reply](const redisReply* r) {
+                if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+                    r->element[0]->type != REDIS_REPLY_STRING) {
+                    reply(std::nullopt);
+                    return;
+                }
+                BoardState state{
+                    projectId, QByteArray(r->element[1]->str, qsizetype(r->element[1]->len)).toLongLong(),
+                    BoardModel::fromStored(QByteArray(r->element[0]->str, qsizetype(r->element[0]->len))),
+                    std::nullopt};
+                projectAccess(projectId, [state, reply](std::optional<ProjectAccess> access) mutable {
+                    state.access = std::move(access);
+                    reply(state);
+                });
+            });
+    if (!sent)
+        reply(std::nullopt);
+}
+
+void RedisEngine::boards(std::function<void(QList<BoardState>)> reply)
+{
+    // Both in one transaction, so a board and its ACL are read as of the same moment.
+    const bool queued =
+        commandsUp() && m_commands->command({"MULTI"}) &&
+        m_commands->command({"HGETALL", boardSummariesKey()}) && m_commands->command({"HGETALL", aclKey()}) &&
+        m_commands->command({"EXEC"}, [reply](const redisReply* r) {
+            QList<BoardState> all;
+            if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+                reply(all);
+                return;
+            }
+            const redisReply* summaries = r->element[0];
+            const redisReply* acls = r->element[1];
+            QHash<qint64, ProjectAccess> access;
+            for (size_t i = 0; i + 1 < acls->elements; i += 2) {
+                QString error;
+                const auto acl = ProjectAccess::fromJson(
+                    QJsonDocument::fromJson(
+                        QByteArray(acls->element[i + 1]->str, qsizetype(acls->element[i + 1]->len)))
+                        .object(),
+                    &error);
+                if (acl)
+                    access.insert(
+                        QByteArray(acls->element[i]->str, qsizetype(acls->element[i]->len)).toLongLong(),
+                        *acl);
+            }
+            for (size_t i = 0; i + 1 < summaries->elements; i += 2) {
+                BoardState state;
+                state.projectId =
+                    QByteArray(summaries->element[i]->str, qsizetype(summaries->element[i]->len))
+                        .toLongLong();
+                state.board = QJsonDocument::fromJson(QByteArray(summaries->element[i + 1]->str,
+                                                                 qsizetype(summaries->element[i + 1]->len)))
+                                  .object();
+                if (access.contains(state.projectId))
+                    state.access = access.value(state.projectId);
+                all.append(state);
+            }
+            reply(all);
+        });
+    if (!queued) {
+        reply({});
+        if (commandsUp())
+            lost(u"cannot queue commands"_s); // a half-queued MULTI must not swallow other commands
+    }
+}
+
+void RedisEngine::publishPlain(const QList<Publication>& batch, Done done)
+{
     auto fail = [this, &done](const QString& error) {
         ++m_publishFailures;
         done(error);
@@ -447,6 +611,22 @@ void RedisEngine::redeliverRetained()
                 p.payload = message.payload;
                 Q_EMIT delivered(p);
             }
+        });
+        // A live board's events published meanwhile are a gap to its readers: a fresh snapshot closes
+        // it without each client asking for a resync.
+        const Topic parsed = Topic::parse(topic);
+        if (parsed.kind() != Topic::Kind::ProjectBoard)
+            continue;
+        board(parsed.id(), [this, topic](const std::optional<BoardState>& state) {
+            if (!state || !m_watched.contains(topic))
+                return;
+            Publication p;
+            p.topic = topic;
+            p.type = BoardModel::kSnapshotType;
+            p.payload = BoardModel::snapshotMessage(topic, state->seq, state->board);
+            p.access = state->access.value_or(ProjectAccess{});
+            p.seq = state->seq;
+            Q_EMIT delivered(p);
         });
     }
 }

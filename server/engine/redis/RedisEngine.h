@@ -64,6 +64,11 @@ public:
     void retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply) override;
     void projectAccess(qint64 projectId, std::function<void(std::optional<ProjectAccess>)> reply) override;
     void setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done) override;
+    void storeBoard(qint64 projectId, const QJsonObject& board, const ProjectAccess& access,
+                    StoreBoardDone done) override;
+    void board(qint64 projectId, std::function<void(std::optional<BoardState>)> reply) override;
+    // Each BoardState's board holds the summary fields only (title, owner, repo): what list-boards needs.
+    void boards(std::function<void(QList<BoardState>)> reply) override;
     void watchTopic(const QString& topic) override;
     void unwatchTopic(const QString& topic) override;
     void writeMetrics(PrometheusWriter& out) const override;
@@ -76,6 +81,9 @@ public:
     // epoch), and the channel that tells every node of a new one.
     static QByteArray revokedKey();
     static QByteArray revokedChannel();
+    // Live boards: hash of one model (fields `model`, `seq`), and the hash of every model's summary.
+    static QByteArray boardKey(qint64 projectId);
+    static QByteArray boardSummariesKey();
 
 private:
     void connectToRedis();
@@ -85,6 +93,8 @@ private:
     void onRevokedMessage(const QByteArray& payload);
     void loadRevocations();
     void updateReady();
+    // The publications of `batch` that need no board model (MULTI/EXEC).
+    void publishPlain(const QList<Publication>& batch, Done done);
     void lost(const QString& reason);
     void readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply);
     void releaseRetainedReads(const QString& topic);

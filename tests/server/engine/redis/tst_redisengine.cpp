@@ -4,12 +4,17 @@
 // turn into readyz 503 / publish 503 and recover by themselves; a node that was away gets the
 // retained state other nodes stored meanwhile.
 
+#include "../../broker/BoardCases.h"
 #include "TestSupport.h"
+#include "broker/BoardModel.h"
 #include "engine/redis/RedisEngine.h"
+#include "protocol/Topic.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -260,6 +265,9 @@ private Q_SLOTS:
     void aclUserFromUrl();
     void channelNotPayloadNamesTheTopic();
     void revocationReachesEveryNodeAndSurvivesRestarts();
+    void boardScriptFollowsTheModelRules();
+    void boardEventsFromTwoNodesGapFree();
+    void boardSnapshotRedeliveredAfterSubscriberLoss();
 
 private:
     std::unique_ptr<RedisServer> m_redis;
@@ -848,6 +856,138 @@ void TestRedisEngine::revocationReachesEveryNodeAndSurvivesRestarts()
     auto fresh = std::make_unique<WsClient>();
     QVERIFY(fresh->open(b->wsUrl(), makeToken(7, u"alice"_s, u"sess-T"_s)));
     QVERIFY(!fresh->nextOfType(u"hello"_s).isEmpty());
+}
+
+void TestRedisEngine::boardScriptFollowsTheModelRules()
+{
+    // The Lua script against the very cases BoardModel passes (tst_boardmodel).
+    QString error;
+    const auto address = RedisEngine::parseUrl(m_redis->url(), &error);
+    QVERIFY2(address, qPrintable(error));
+    RedisEngine engine(*address);
+    engine.start();
+    QVERIFY(waitFor([&] { return engine.isReady(); }));
+    QJsonObject base;
+    QVERIFY(BoardModel::parseSnapshot(baseBoard(), &base).ok());
+    qint64 projectId = 1000;
+    for (const BoardCase& c : boardCases()) {
+        ++projectId;
+        qint64 seq = 0;
+        engine.storeBoard(projectId, base, ProjectAccess{}, [&](qint64 s, const QString&) { seq = s; });
+        QVERIFY(waitFor([&] { return seq == 1; }));
+        Publication p;
+        p.topic = Topic::projectBoard(projectId);
+        p.type = u"board"_s;
+        p.payload = QByteArray(R"({"type":"board","topic":")") + p.topic.toUtf8() + R"(","event":")" +
+                    c.event + R"(","data":)" + c.data + '}';
+        std::optional<QString> published;
+        engine.publish({p}, [&](const QString& e) { published = e; });
+        QVERIFY(waitFor([&] { return published.has_value(); }));
+        std::optional<BoardState> state;
+        bool answered = false;
+        engine.board(projectId, [&](std::optional<BoardState> s) {
+            state = s;
+            answered = true;
+        });
+        QVERIFY(waitFor([&] { return answered; }));
+        QVERIFY2(state, c.name);
+        if (c.conflict) {
+            QVERIFY2(Engine::isConflict(*published),
+                     qPrintable(u"%1: %2"_s.arg(QLatin1StringView(c.name), *published)));
+            QCOMPARE(state->seq, 1);
+            QCOMPARE(layout(state->board), layout(base));
+        } else {
+            QVERIFY2(published->isEmpty(),
+                     qPrintable(u"%1: %2"_s.arg(QLatin1StringView(c.name), *published)));
+            QCOMPARE(state->seq, 2);
+            QCOMPARE(layout(state->board), QString::fromLatin1(c.layout));
+        }
+    }
+    // list-boards' source: a summary per model.
+    std::optional<QList<BoardState>> all;
+    engine.boards([&](QList<BoardState> states) { all = states; });
+    QVERIFY(waitFor([&] { return all.has_value(); }));
+    QCOMPARE(all->size(), boardCases().size());
+    QCOMPARE(all->first().board.value("owner"_L1).toString(), u"alice"_s);
+}
+
+void TestRedisEngine::boardEventsFromTwoNodesGapFree()
+{
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"users":[7]})").status, 200);
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/42/board"_s, baseBoard()).status, 200);
+    QCOMPARE(b->admin("GET", u"/api/v1/projects/42/board"_s).json().value("seq"_L1).toInt(), 1);
+    auto onA = connectAndSubscribe(*a, u"project-board.42"_s);
+    auto onB = connectAndSubscribe(*b, u"project-board.42"_s);
+    QVERIFY(onA && onB);
+    QCOMPARE(onA->nextOfType(u"board-snapshot"_s).value("seq"_L1).toInt(), 1);
+    QCOMPARE(onB->nextOfType(u"board-snapshot"_s).value("seq"_L1).toInt(), 1);
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:project-board.42") == 2; }));
+
+    // Both nodes publish at once, without waiting for each other's answers.
+    constexpr int kPerNode = 40;
+    QNetworkAccessManager manager;
+    int finished = 0;
+    int accepted = 0;
+    for (int i = 0; i < kPerNode; ++i) {
+        for (ServerFixture* node : {a.get(), b.get()}) {
+            QNetworkRequest request(node->adminUrl(u"/api/v1/projects/42/events"_s));
+            request.setRawHeader("Authorization", "Bearer " + kPublisherSecret);
+            request.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
+            QNetworkReply* reply = manager.post(
+                request, QByteArray(R"({"event":"project.updated","data":{"title":"t)") +
+                             QByteArray::number(i) + R"(","description":"","is_closed":false}})");
+            QObject::connect(reply, &QNetworkReply::finished, reply, [&, reply] {
+                ++finished;
+                accepted += reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 202 ? 1 : 0;
+                reply->deleteLater();
+            });
+        }
+    }
+    QVERIFY(waitFor([&] { return finished == 2 * kPerNode; }, 20000));
+    QCOMPARE(accepted, 2 * kPerNode);
+    for (WsClient* client : {onA.get(), onB.get()}) {
+        // Every client: 2 .. 2N+1, each once, in order.
+        for (int expected = 2; expected <= 2 * kPerNode + 1; ++expected)
+            QCOMPARE(client->nextOfType(u"board"_s).value("seq"_L1).toInt(), expected);
+        QCOMPARE(countOfType(*client, u"board"_s, 100), 0);
+    }
+    QCOMPARE(a->admin("GET", u"/api/v1/projects/42/board"_s).json().value("seq"_L1).toInt(),
+             2 * kPerNode + 1);
+}
+
+void TestRedisEngine::boardSnapshotRedeliveredAfterSubscriberLoss()
+{
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"users":[7]})").status, 200);
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/42/board"_s, baseBoard()).status, 200);
+    auto onB = connectAndSubscribe(*b, u"project-board.42"_s);
+    QVERIFY(onB);
+    QCOMPARE(onB->nextOfType(u"board-snapshot"_s).value("seq"_L1).toInt(), 1);
+    QVERIFY(waitFor([&] { return m_redis->numsub("fw:topic:project-board.42") == 1; }));
+    // B's subscriber: node channel, fw:revoked, user-7 and the board (as in the test above).
+    const qint64 subscriberOfB = m_redis->subscriberWith(4);
+    QVERIFY2(subscriberOfB >= 0, m_redis->command({"CLIENT", "LIST", "TYPE", "pubsub"}).constData());
+    QCOMPARE(m_redis->command({"CONFIG", "SET", "maxclients", "1"}), QByteArray("OK"));
+    QCOMPARE(m_redis->command({"CLIENT", "KILL", "ID", QByteArray::number(subscriberOfB)}), QByteArray("1"));
+    QVERIFY(waitFor([&] { return !b->server()->isReady(); }));
+    // Seq 2 is published while B cannot hear it.
+    QVERIFY(a->publish(u"/api/v1/projects/42/events"_s,
+                       R"({"event":"card.unlinked","data":{"issue_id":12,"column_id":1}})"));
+    QCOMPARE(m_redis->command({"CONFIG", "SET", "maxclients", "10000"}), QByteArray("OK"));
+    QVERIFY(waitReady(*b));
+    const QJsonObject snapshot = onB->nextOfType(u"board-snapshot"_s);
+    QCOMPARE(snapshot.value("seq"_L1).toInt(), 2);
+    QCOMPARE(layout(snapshot.value("board"_L1).toObject()), u"Roadmap|1 To do*:11|2 Doing:13|3 Done:"_s);
+    QVERIFY(a->publish(u"/api/v1/projects/42/events"_s,
+                       R"({"event":"card.unlinked","data":{"issue_id":11,"column_id":1}})"));
+    QCOMPARE(onB->nextOfType(u"board"_s).value("seq"_L1).toInt(), 3);
 }
 
 QTEST_MAIN(TestRedisEngine)
