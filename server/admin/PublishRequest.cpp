@@ -1,6 +1,7 @@
 #include "admin/PublishRequest.h"
 
 #include "config/ServerLimits.h"
+#include "protocol/ApplicationEvent.h"
 #include "protocol/Protocol.h"
 #include "protocol/Topic.h"
 
@@ -20,6 +21,29 @@ Result reject(const QString& error)
     return r;
 }
 
+Result single(Publication p)
+{
+    if (p.payload.size() > limits::kMaxMessageBytes)
+        return reject(u"message is %1 bytes encoded; the limit is %2"_s.arg(p.payload.size())
+                          .arg(limits::kMaxMessageBytes));
+    Result r;
+    r.publications.append(std::move(p));
+    return r;
+}
+
+// PROTOCOL.md v1.1: a type of the forge's own goes out as the object it is, on any topic (board
+// topics keep their access check); the server gives it no meaning, so it never touches a board model.
+Result applicationEvent(const QString& topicName, const QString& type, const QJsonObject& message,
+                        bool retain)
+{
+    Publication p;
+    p.topic = topicName;
+    p.type = type;
+    p.retain = retain;
+    p.payload = QJsonDocument(message).toJson(QJsonDocument::Compact);
+    return single(std::move(p));
+}
+
 } // namespace
 
 Result build(const QString& topicName, const QJsonObject& messageObject, bool retain)
@@ -28,6 +52,20 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
     if (!topic.isValid())
         return reject(u"unknown topic '%1' (expected user-{id}, project-board.{id} or public.<name>)"_s.arg(
             topicName.left(Topic::kMaxLength)));
+
+    const QJsonValue typeValue = messageObject.value("type"_L1);
+    if (typeValue.isString()) {
+        const QString typeName = typeValue.toString();
+        if (protocol::ApplicationEvent::isApplicationType(typeName))
+            return applicationEvent(topicName, typeName, messageObject, retain);
+        if (protocol::ApplicationEvent::isReserved(typeName))
+            return reject(u"messages of type '%1' cannot be published: the name is reserved"_s.arg(typeName));
+        if (!protocol::isPublishableType(typeName))
+            return reject(
+                u"unknown message type '%1': an application event's type is [a-z0-9._-], at most %2 "
+                "characters"_s.arg(typeName.left(protocol::ApplicationEvent::kMaxTypeLength))
+                    .arg(protocol::ApplicationEvent::kMaxTypeLength));
+    }
 
     QJsonObject object = messageObject;
     // A board message's topic is the envelope's; a publisher may leave it out.
@@ -68,7 +106,9 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
         return reject(u"the message's topic '%1' differs from the envelope's '%2'"_s.arg(
             std::get<protocol::BoardEvent>(message).topic, topicName));
     if (retain && !isState)
-        return reject(u"only notification-count and stopwatches can be retained, not '%1'"_s.arg(type));
+        return reject(
+            u"only notification-count, stopwatches and application events can be retained, not '%1'"_s.arg(
+                type));
 
     Publication p;
     p.topic = topicName;
@@ -86,12 +126,7 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
     } else {
         p.payload = protocol::encode(message);
     }
-    if (p.payload.size() > limits::kMaxMessageBytes)
-        return reject(u"message is %1 bytes encoded; the limit is %2"_s.arg(p.payload.size())
-                          .arg(limits::kMaxMessageBytes));
-    Result r;
-    r.publications.append(p);
-    return r;
+    return single(std::move(p));
 }
 
 Result fromEnvelope(const QJsonValue& envelope, int index)

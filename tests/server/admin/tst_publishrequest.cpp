@@ -21,6 +21,8 @@ private Q_SLOTS:
     void logoutNeverCarriesTheSession();
     void boardTopicFilledIn();
     void batchAllOrNothing();
+    void applicationEvents_data();
+    void applicationEvents();
 };
 
 void TestPublishRequest::accepted_data()
@@ -101,6 +103,24 @@ void TestPublishRequest::rejected_data()
     QTest::newRow("retain logout")
         << QByteArray(R"({"topic":"user-1","message":{"type":"logout","data":"s"},"retain":true})")
         << u"only notification-count"_s;
+    // PROTOCOL.md v1.1: reserved names cannot be application events, whatever their shape.
+    for (const char* reserved : {"hello", "subscribed", "unsubscribed", "pong", "boards", "board-snapshot"}) {
+        QTest::newRow(qPrintable(u"reserved "_s + QLatin1StringView(reserved)))
+            << (R"({"topic":"user-1","message":{"type":")" + QByteArray(reserved) + R"(","data":1}})")
+            << u"cannot be published"_s;
+    }
+    QTest::newRow("event type upper case")
+        << QByteArray(R"({"topic":"user-1","message":{"type":"Deploy","data":1}})")
+        << u"unknown message type"_s;
+    QTest::newRow("event type with a space")
+        << QByteArray(R"({"topic":"user-1","message":{"type":"de ploy"}})") << u"[a-z0-9._-]"_s;
+    QTest::newRow("event type too long")
+        << (R"({"topic":"user-1","message":{"type":")" + QByteArray(65, 'a') + R"("}})") << u"at most 64"_s;
+    QTest::newRow("event type empty")
+        << QByteArray(R"({"topic":"user-1","message":{"type":""}})") << u"unknown message type"_s;
+    QTest::newRow("event too large") << (R"({"topic":"user-1","message":{"type":"ci.log","text":")" +
+                                         QByteArray(70000, 'x') + R"("}})")
+                                     << u"the limit is"_s;
     QTest::newRow("too large")
         << QByteArray(
                R"({"topic":"public.a","message":{"type":"board","event":"project.updated","data":{"title":")" +
@@ -144,6 +164,46 @@ void TestPublishRequest::batchAllOrNothing()
     const publish::Result r = publish::fromEnvelopeBody(body);
     QVERIFY(r.publications.isEmpty());
     QVERIFY(r.error.startsWith(u"item 2: "_s));
+}
+
+void TestPublishRequest::applicationEvents_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<bool>("retain");
+    QTest::newRow("user topic") << QByteArray(
+                                       R"({"topic":"user-7","message":{"type":"ci.status","state":"ok"}})")
+                                << u"ci.status"_s << false;
+    QTest::newRow("retained")
+        << QByteArray(R"({"topic":"user-7","message":{"type":"deploy-done","env":"prod"},"retain":true})")
+        << u"deploy-done"_s << true;
+    QTest::newRow("public topic, nested data")
+        << QByteArray(
+               R"({"topic":"public.news","message":{"type":"release_1.2","data":{"tags":["a","b"],"n":1}}})")
+        << u"release_1.2"_s << false;
+    QTest::newRow("board topic")
+        << QByteArray(R"({"topic":"project-board.4","message":{"type":"board.viewers","count":2}})")
+        << u"board.viewers"_s << false;
+    QTest::newRow("64 characters") << (R"({"topic":"user-7","message":{"type":")" + QByteArray(64, 'z') +
+                                       R"("}})")
+                                   << QString(64, u'z') << false;
+}
+
+void TestPublishRequest::applicationEvents()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, type);
+    QFETCH(bool, retain);
+    const publish::Result r = publish::fromEnvelopeBody(body);
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    QCOMPARE(r.publications.size(), 1);
+    const Publication& p = r.publications.first();
+    QCOMPARE(p.type, type);
+    QCOMPARE(p.retain, retain);
+    QVERIFY(!p.endsTopic);
+    // Delivered as the JSON object it is: the message, nothing added or taken away.
+    const QJsonObject sent = QJsonDocument::fromJson(body).object().value("message"_L1).toObject();
+    QCOMPARE(QJsonDocument::fromJson(p.payload).object(), sent);
 }
 
 QTEST_APPLESS_MAIN(TestPublishRequest)
