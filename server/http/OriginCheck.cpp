@@ -16,7 +16,10 @@ QString normalize(const QString& text)
         return {};
     const int defaultPort = scheme == "https"_L1 ? 443 : 80;
     const int port = url.port(defaultPort);
-    QString out = scheme + "://"_L1 + url.host(QUrl::FullyEncoded).toLower();
+    QString host = url.host(QUrl::FullyEncoded).toLower();
+    if (host.contains(u':'))
+        host = u'[' + host + u']'; // an IPv6 literal, bracketed as browsers send it
+    QString out = scheme + "://"_L1 + host;
     if (port != defaultPort)
         out += u':' + QString::number(port);
     return out;
