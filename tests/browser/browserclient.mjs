@@ -144,7 +144,8 @@ class Server {
 
   async metric(name) {
     const text = (await request('GET', `${this.admin}/metrics`)).body;
-    const match = text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const match = text.match(new RegExp(`^${escaped} (\\d+)$`, 'm'));
     if (!match)
       throw new Error(`metric ${name} missing`);
     return Number(match[1]);
@@ -168,7 +169,7 @@ async function openDemo(context, url) {
 }
 
 async function stateOf(page) {
-  return page.getAttribute('#state', 'data-state');
+  return page.getAttribute('#state', 'data-state', {timeout: 1000}).catch(() => null);
 }
 
 async function waitState(page, state) {
@@ -177,7 +178,7 @@ async function waitState(page, state) {
 
 async function waitText(page, selector, text) {
   await waitFor(`${selector} to read ${text}`, async () => {
-    const current = await page.textContent(selector).catch(() => null);
+    const current = await page.textContent(selector, {timeout: 1000}).catch(() => null);
     return current !== null && current.includes(text);
   });
 }
@@ -292,6 +293,58 @@ const scenarios = {
       await server.publish('PUT', '/users/7/notification-count', {count: 8 + round});
       await waitText(page, '#count', String(8 + round));
     }
+    await context.close();
+  },
+
+  // Subscriptions are counted across tabs, and a tab that dies without pagehide (its renderer
+  // crashed) is noticed by the worker's liveness check, which releases what it held.
+  async tabsCountedAndDeadTabReleased(browser, server) {
+    const context = await browser.newContext();
+    const publicSubscriptions = () => server.metric('forgewire_subscriptions{kind="public"}');
+    // Plain pages of the server's origin, each importing client.js as a forge page would; the
+    // worker's liveness ping every 200 ms instead of 5 s keeps this quick.
+    const tabs = [];
+    for (let i = 0; i < 2; ++i) {
+      const page = await context.newPage();
+      page.on('pageerror', (e) => log('page error:', e.message));
+      await page.goto(`${server.base}/-/forgewire/client.js`);
+      await page.evaluate(async (token) => {
+        const {connect} = await import('/-/forgewire/client.js');
+        const fw = window.fw = connect({token, workerUrl: '/-/forgewire/sharedworker.js?liveness_ms=200'});
+        window.got = [];
+        fw.on('*', (m) => { if (m.type) window.got.push(m); });
+        fw.subscribe('public.news');
+      }, kToken);
+      tabs.push(page);
+    }
+    const received = (page, type) => page.evaluate((t) => window.got.filter((m) => m.type === t).length, type);
+    await waitFor('both tabs subscribed', async () =>
+      (await received(tabs[0], 'subscribed')) >= 1 && (await received(tabs[1], 'subscribed')) >= 1);
+    assertEq(await server.metric('forgewire_connections'), 1, 'connections');
+    assertEq(await publicSubscriptions(), 1, 'public subscriptions with two tabs on one topic');
+
+    // One tab leaves the topic: the other still holds it and still gets its messages.
+    await tabs[0].evaluate(() => window.fw.unsubscribe('public.news'));
+    await new Promise((r) => setTimeout(r, 300));
+    assertEq(await publicSubscriptions(), 1, 'public subscriptions after one tab unsubscribed');
+    const news = {type: 'board', topic: 'public.news', event: 'project.updated',
+                  data: {title: 'News', description: '', is_closed: false}};
+    assertEq((await server.publish('POST', '/publish', {topic: 'public.news', message: news})).status, 202,
+             'publish to public.news');
+    await waitFor('the subscribed tab to get the news', async () => (await received(tabs[1], 'board')) === 1);
+    assertEq(await received(tabs[0], 'board'), 0, 'news in the tab that left the topic');
+
+    // The subscribed tab's renderer dies: no pagehide, only the liveness check can tell.
+    const cdp = await context.newCDPSession(tabs[1]);
+    cdp.send('Page.crash').catch(() => {});
+    const crashedAt = Date.now();
+    await waitFor('the dead tab\'s subscription to be released', async () => (await publicSubscriptions()) === 0,
+                  5000);
+    log(`dead tab released ${Date.now() - crashedAt} ms after the crash`);
+    assertEq(await server.metric('forgewire_connections'), 1, 'connections while one tab lives');
+    await server.publish('PUT', '/users/7/notification-count', {count: 6});
+    await waitFor('the live tab to get the count', async () =>
+      (await tabs[0].evaluate(() => window.got.some((m) => m.type === 'notification-count' && m.count === 6))));
     await context.close();
   },
 

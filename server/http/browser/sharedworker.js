@@ -13,7 +13,10 @@ const kFirstDelayMs = 50;
 const kMaxDelayMs = 10000;
 // A tab that misses this many liveness pings in a row is taken for dead (closed without pagehide,
 // crashed, killed): its subscriptions are released and, if it was the last, the socket closes.
-const kLivenessIntervalMs = 5000;
+// The worker's URL may shorten it (`sharedworker.js?liveness_ms=200`, at least 50), for a page that
+// wants dead tabs noticed sooner, and for the tests.
+const kLivenessIntervalMs = Math.max(50, Number(new URL(self.location.href).searchParams.get('liveness_ms')) ||
+                                             5000);
 const kMissedPingsAllowed = 3;
 // Board events kept after the latest snapshot for a tab that joins later; past it the worker asks
 // the server for a fresh snapshot instead of keeping more.

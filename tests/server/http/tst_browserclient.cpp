@@ -26,6 +26,9 @@ private Q_SLOTS:
     void boardEvent() { check(u"boardEvent"_s); }
     // Two server restarts: reconnect delays 50, 100, 200 ms ..., reset after hello; state comes back.
     void serverRestart() { check(u"serverRestart"_s); }
+    // Two tabs on one topic hold one server subscription until both leave it; a tab whose renderer
+    // crashes (no pagehide) is released by the worker's liveness check.
+    void tabsCountedAndDeadTabReleased() { check(u"tabsCountedAndDeadTabReleased"_s); }
     // A refused token: one 4001, no further connection attempt.
     void badTokenStops() { check(u"badTokenStops"_s); }
     // allowed_origins: a foreign page's upgrades get 403 and no connection is made.
