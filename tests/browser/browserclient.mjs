@@ -348,6 +348,26 @@ const scenarios = {
     await context.close();
   },
 
+  // A logout of the tabs' session: `logout` `here` reaches every tab, then the 4001 stops them all.
+  async logoutReachesEveryTab(browser, server) {
+    const context = await browser.newContext();
+    const tabs = [await openDemo(context, server.demoUrl({token: kToken}))];
+    await waitState(tabs[0], 'open');
+    tabs.push(await openDemo(context, server.demoUrl({token: kToken})));
+    await waitState(tabs[1], 'open');
+    assertEq((await server.publish('POST', '/users/7/logout', {session_id: 's1'})).status, 202, 'logout');
+    for (const tab of tabs) {
+      await waitState(tab, 'unauthorized');
+      const logouts = await tab.evaluate(() =>
+        window.forgewireDemo.messages.filter((m) => m.type === 'logout').map((m) => m.data));
+      assertEq(logouts.join(), 'here', 'logout messages of a tab');
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    assertEq(await server.metric('forgewire_connections_total'), 1, 'connections ever accepted');
+    assertEq(await server.metric('forgewire_connections'), 0, 'open connections');
+    await context.close();
+  },
+
   // A token the server refuses: one 4001, no further attempt.
   async badTokenStops(browser, server) {
     const context = await browser.newContext();

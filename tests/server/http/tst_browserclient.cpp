@@ -29,6 +29,8 @@ private Q_SLOTS:
     // Two tabs on one topic hold one server subscription until both leave it; a tab whose renderer
     // crashes (no pagehide) is released by the worker's liveness check.
     void tabsCountedAndDeadTabReleased() { check(u"tabsCountedAndDeadTabReleased"_s); }
+    // A logout of the tabs' session: every tab gets `logout` `here`, then 4001 stops them all.
+    void logoutReachesEveryTab() { check(u"logoutReachesEveryTab"_s); }
     // A refused token: one 4001, no further connection attempt.
     void badTokenStops() { check(u"badTokenStops"_s); }
     // allowed_origins: a foreign page's upgrades get 403 and no connection is made.
