@@ -40,12 +40,10 @@ int sweepIntervalMs(const ServerConfig& config)
 Worker::Worker(int index, const ServerConfig& config, const Authenticator* authenticator,
                TokenVerifier* verifier, Metrics* metrics, std::atomic<int>* admitted, SubscriberHub* hub,
                QueueBudget* budget, ConnectionGate* gate)
-    : m_index(index), m_config(config),
-      m_assets(BrowserAssets::fromResources(config.pathPrefix, config.demoPage)),
-      m_authenticator(authenticator), m_verifier(verifier), m_metrics(metrics), m_admitted(admitted),
-      m_hub(hub), m_budget(budget), m_gate(gate), m_topics(metrics, [this](const QString& topic, int delta) {
-          m_hub->topicRefChanged(m_index, topic, delta);
-      })
+    : m_index(index), m_config(config), m_authenticator(authenticator), m_verifier(verifier),
+      m_metrics(metrics), m_admitted(admitted), m_hub(hub), m_budget(budget), m_gate(gate),
+      m_topics(metrics,
+               [this](const QString& topic, int delta) { m_hub->topicRefChanged(m_index, topic, delta); })
 {}
 
 Worker::~Worker()

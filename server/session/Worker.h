@@ -119,7 +119,8 @@ private:
 
     int m_index;
     const ServerConfig m_config;
-    const BrowserAssets m_assets;
+    // Built from m_config, declared above it.
+    const BrowserAssets m_assets = BrowserAssets::fromResources(m_config.pathPrefix, m_config.demoPage);
     const Authenticator* m_authenticator;
     TokenVerifier* m_verifier;
     Metrics* m_metrics;
