@@ -339,7 +339,7 @@ const scenarios = {
     cdp.send('Page.crash').catch(() => {});
     const crashedAt = Date.now();
     await waitFor('the dead tab\'s subscription to be released', async () => (await publicSubscriptions()) === 0,
-                  5000);
+                  10000);
     log(`dead tab released ${Date.now() - crashedAt} ms after the crash`);
     assertEq(await server.metric('forgewire_connections'), 1, 'connections while one tab lives');
     await server.publish('PUT', '/users/7/notification-count', {count: 6});
@@ -396,7 +396,9 @@ const scenarios = {
       const states = await page.evaluate(() => window.forgewireDemo.states);
       return states.filter((s) => s.state === 'reconnecting').length >= 2;
     });
-    assertEq(await stateOf(page), 'reconnecting', 'state of the foreign page');
+    const now = await stateOf(page);
+    if (now !== 'reconnecting' && now !== 'connecting')
+      throw new Error(`the foreign page is ${now}, not retrying`);
     const states = await page.evaluate(() => window.forgewireDemo.states);
     if (states.some((s) => s.state === 'open'))
       throw new Error('the foreign page got a connection');
