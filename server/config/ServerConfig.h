@@ -27,6 +27,11 @@ struct ServerConfig
     quint16 port = 8080;
     // Prepended to `/-/ws`, e.g. `/push` serves `/push/-/ws` (for a reverse proxy sub-path).
     QString pathPrefix;
+    // Origins (`https://git.example.org`, normalised by origin::normalize) whose pages may open the
+    // WebSocket; an upgrade with another Origin gets 403. Empty: any page (the check is off).
+    QStringList allowedOrigins;
+    // Serve the demo page `<prefix>/-/forgewire/demo` (the SharedWorker and client.js are always served).
+    bool demoPage = false;
     QHostAddress adminAddress = QHostAddress::LocalHost;
     quint16 adminPort = 8081;
     // Threads that own client connections; 0 = one per core.

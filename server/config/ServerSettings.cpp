@@ -1,7 +1,9 @@
 #include "config/ServerSettings.h"
 
 #include "config/ServerConfig.h"
+#include "http/OriginCheck.h"
 
+#include <QRegularExpression>
 #include <QUrl>
 
 #include <limits>
@@ -162,6 +164,45 @@ Codec pathPrefix()
             }};
 }
 
+Codec allowedOrigins()
+{
+    // Space-separated, as a comma would make QSettings read a list (commas work inside quotes).
+    return {[](ServerConfig& c, const QString& name, const QString& v) {
+                QStringList origins;
+                for (const QString& item : v.split(QRegularExpression(u"[\\s,]+"_s), Qt::SkipEmptyParts)) {
+                    const QString normalized = origin::normalize(item);
+                    if (normalized.isEmpty())
+                        return u"%1: '%2' is not an origin like https://git.example.org (scheme, host, "
+                               "optional port, no path)"_s.arg(name, item);
+                    if (!origins.contains(normalized))
+                        origins.append(normalized);
+                }
+                c.allowedOrigins = origins;
+                return QString();
+            },
+            [](const ServerConfig& c) {
+                return c.allowedOrigins.join(u' ');
+            }};
+}
+
+template<typename Field>
+Codec boolean(Field field)
+{
+    return {[field](ServerConfig& c, const QString& name, const QString& v) {
+                const QString lower = v.toLower();
+                if (lower == "true"_L1 || lower == "1"_L1 || lower == "yes"_L1 || lower == "on"_L1)
+                    field(c) = true;
+                else if (lower == "false"_L1 || lower == "0"_L1 || lower == "no"_L1 || lower == "off"_L1)
+                    field(c) = false;
+                else
+                    return u"%1 must be true or false, got '%2'"_s.arg(name, v);
+                return QString();
+            },
+            [field](const ServerConfig& c) {
+                return field(c) ? u"true"_s : u"false"_s;
+            }};
+}
+
 Codec revokedSessionTtl()
 {
     return {[](ServerConfig& c, const QString& name, const QString& v) {
@@ -221,6 +262,13 @@ QList<ServerSetting> buildSettings()
                 port([](auto& c) -> auto& { return c.port; })),
         setting("server/path_prefix"_L1, "path-prefix"_L1, "path"_L1,
                 u"Path before /-/ws for a reverse proxy sub-path: /push serves /push/-/ws"_s, pathPrefix()),
+        setting("server/allowed_origins"_L1, "allowed-origins"_L1, "origins"_L1,
+                u"Space-separated origins (https://git.example.org) whose pages may open the WebSocket; another "
+                "Origin gets HTTP 403, none (native clients) is always let in; empty = any"_s,
+                allowedOrigins()),
+        setting("server/demo_page"_L1, "demo-page"_L1, "bool"_L1,
+                u"Serve the demo page <path_prefix>/-/forgewire/demo (built on client.js)"_s,
+                boolean([](auto& c) -> auto& { return c.demoPage; })),
         setting("server/admin_listen"_L1, "admin-listen"_L1, "addr"_L1,
                 u"Admin/publish API address (publish, /healthz, /readyz, /metrics); keep it private"_s,
                 address([](auto& c) -> auto& { return c.adminAddress; })),

@@ -6,6 +6,7 @@
 #include "broker/SubscriberHub.h"
 #include "config/ServerLogging.h"
 #include "http/HttpMessage.h"
+#include "http/OriginCheck.h"
 #include "protocol/Topic.h"
 #include "transport/ConnectionGate.h"
 #include "transport/Poller.h"
@@ -174,6 +175,18 @@ void Worker::onRequestData(WsConnection* connection)
     const HttpParseStatus parsed = parseHttpHead(connection->input(), limits::kMaxRequestHeadBytes, &head);
     if (parsed == HttpParseStatus::Incomplete)
         return;
+    if (parsed == HttpParseStatus::Complete) {
+        // The browser files, then the Origin check of an upgrade (PROTOCOL.md v1.1).
+        if (const std::optional<QByteArray> asset = m_assets.respond(head)) {
+            answerHttp(connection, *asset);
+            return;
+        }
+        if (!origin::isAllowed(m_config.allowedOrigins, head)) {
+            rejectHttp(connection, 403,
+                       R"({"error":"this page's origin may not connect; see allowed_origins"})");
+            return;
+        }
+    }
     const WsHandshake handshake = parsed == HttpParseStatus::Complete
                                       ? WsHandshake::evaluate(head, m_config.wsPath())
                                       : WsHandshake::forParseStatus(parsed);
@@ -195,13 +208,18 @@ void Worker::onRequestData(WsConnection* connection)
 void Worker::rejectHttp(WsConnection* connection, int status, const QByteArray& body,
                         const QByteArray& extraHeaders)
 {
+    answerHttp(connection, httpResponse(status, body, "application/json", extraHeaders));
+}
+
+void Worker::answerHttp(WsConnection* connection, const QByteArray& response)
+{
     connection->setPhase(WsConnection::Phase::Lingering);
     connection->input().clear();
     leaveHandshake(connection);
     connection->deadlineMs = m_clock.elapsed() + m_config.handshakeTimeoutMs;
     connection->closeWhenFlushed = true;
     m_unupgraded.insert(connection);
-    queueBytes(connection, httpResponse(status, body, "application/json", extraHeaders));
+    queueBytes(connection, response);
     flushConnection(connection);
 }
 

@@ -4,6 +4,7 @@
 #include "broker/Publication.h"
 #include "broker/SubscriberHost.h"
 #include "config/ServerConfig.h"
+#include "http/BrowserAssets.h"
 #include "http/HttpMessage.h"
 #include "metrics/Metrics.h"
 #include "session/ClientSession.h"
@@ -69,6 +70,8 @@ private:
     void onRequestData(WsConnection* connection);
     void rejectHttp(WsConnection* connection, int status, const QByteArray& body,
                     const QByteArray& extraHeaders = {});
+    // Sends one whole HTTP response and closes the connection once it is out.
+    void answerHttp(WsConnection* connection, const QByteArray& response);
     void onFrameData(WsConnection* connection);
     void startSession(WsConnection* connection, const HttpRequestHead& head);
     void finishAuthentication(ClientSession* session, const AuthResult& result);
@@ -119,6 +122,8 @@ private:
 
     int m_index;
     const ServerConfig m_config;
+    // Built from m_config, declared above it.
+    const BrowserAssets m_assets = BrowserAssets::fromResources(m_config.pathPrefix, m_config.demoPage);
     const Authenticator* m_authenticator;
     TokenVerifier* m_verifier;
     Metrics* m_metrics;

@@ -1,0 +1,453 @@
+// Drives Debian's Chromium (headless, through playwright-core) against the real forgewire-server:
+// the demo page, client.js and the SharedWorker as a forge's pages would use them.
+//
+//   FORGEWIRE_SERVER_BIN=build/test/server/forgewire-server node tests/browser/browserclient.mjs [scenario...]
+//
+// Each scenario gets its own server (free ports, its own state file) and browser context, and prints
+// one line `RESULT <scenario> PASS|FAIL|SKIP <why>`; tests/server/http/tst_browserclient.cpp runs this
+// once and turns each line into a test function. Exit code 0 when nothing failed.
+// Env: FORGEWIRE_SERVER_BIN (required), CHROMIUM (default /usr/bin/chromium), ARTIFACTS (screenshots).
+
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {chromium} from 'playwright-core';
+
+const kServerBin = process.env.FORGEWIRE_SERVER_BIN;
+const kChromium = process.env.CHROMIUM || '/usr/bin/chromium';
+const kArtifacts = process.env.ARTIFACTS || path.join(os.tmpdir(), 'forgewire-browser-artifacts');
+const kPublisher = 'browser-test-publisher';
+const kToken = 'browser-alice'; // a static token of the test INI: user 7 (alice), session s1
+const kWaitMs = 20000;
+
+class Skip extends Error {}
+
+function log(...args) {
+  console.log('#', ...args);
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(what, predicate, timeoutMs = kWaitMs) {
+  const start = Date.now();
+  let last;
+  while (Date.now() - start < timeoutMs) {
+    last = await predicate();
+    if (last)
+      return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+function request(method, url, {body, headers = {}} = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {method, headers}, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { data += chunk; });
+      res.on('end', () => resolve({status: res.statusCode, body: data, headers: res.headers}));
+    });
+    req.on('error', reject);
+    if (body !== undefined)
+      req.end(typeof body === 'string' ? body : JSON.stringify(body));
+    else
+      req.end();
+  });
+}
+
+// A raw upgrade request: the status line the server answers with, nothing else.
+function upgradeStatus(port, origin) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(`GET /-/ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+                   'Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
+                   'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+                   (origin ? `Origin: ${origin}\r\n` : '') + '\r\n');
+    });
+    let data = '';
+    socket.on('data', (chunk) => {
+      data += chunk;
+      if (data.includes('\r\n')) {
+        socket.destroy();
+        resolve(Number(data.split(' ')[1]));
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+// One forgewire-server process; restart() keeps its ports and state file.
+class Server {
+  static async create(name) {
+    const server = new Server();
+    server.dir = fs.mkdtempSync(path.join(os.tmpdir(), `fw-browser-${name}-`));
+    server.port = await freePort();
+    server.adminPort = await freePort();
+    server.base = `http://127.0.0.1:${server.port}`;
+    server.admin = `http://127.0.0.1:${server.adminPort}`;
+    server.ini = path.join(server.dir, 'forgewire.ini');
+    fs.writeFileSync(server.ini, [
+      '[server]', 'listen=127.0.0.1', `port=${server.port}`, 'admin_listen=127.0.0.1',
+      `admin_port=${server.adminPort}`, `state=${path.join(server.dir, 'state.sqlite')}`, 'demo_page=true',
+      `allowed_origins=${server.base}`, 'log_level=warning', '[auth]', 'jwt_secret=browser-test-jwt',
+      `publisher_secret=${kPublisher}`, '[static_tokens]', `${kToken}=7:alice:s1`, '',
+    ].join('\n'));
+    await server.start();
+    return server;
+  }
+
+  async start() {
+    this.output = '';
+    this.process = spawn(kServerBin, ['--config', this.ini], {stdio: ['ignore', 'pipe', 'pipe']});
+    this.process.stdout.on('data', (d) => { this.output += d; });
+    this.process.stderr.on('data', (d) => { this.output += d; });
+    this.exited = new Promise((resolve) => this.process.once('exit', resolve));
+    await waitFor('the server to be ready', async () => {
+      try {
+        return (await request('GET', `${this.admin}/readyz`)).status === 200;
+      } catch (e) {
+        return false;
+      }
+    });
+  }
+
+  async stop() {
+    if (!this.process || this.process.exitCode !== null)
+      return;
+    this.process.kill('SIGTERM');
+    await this.exited;
+  }
+
+  async restart(downMs) {
+    await this.stop();
+    await new Promise((r) => setTimeout(r, downMs));
+    await this.start();
+  }
+
+  publish(method, apiPath, body) {
+    return request(method, `${this.admin}/api/v1${apiPath}`,
+                   {body, headers: {Authorization: `Bearer ${kPublisher}`}});
+  }
+
+  async metric(name) {
+    const text = (await request('GET', `${this.admin}/metrics`)).body;
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const match = text.match(new RegExp(`^${escaped} (\\d+)$`, 'm'));
+    if (!match)
+      throw new Error(`metric ${name} missing`);
+    return Number(match[1]);
+  }
+
+  demoUrl(params, base = this.base) {
+    return `${base}/-/forgewire/demo#` + new URLSearchParams(params).toString();
+  }
+
+  async close() {
+    await this.stop();
+    fs.rmSync(this.dir, {recursive: true, force: true});
+  }
+}
+
+async function openDemo(context, url) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => log('page error:', e.message));
+  await page.goto(url);
+  return page;
+}
+
+async function stateOf(page) {
+  return page.getAttribute('#state', 'data-state', {timeout: 1000}).catch(() => null);
+}
+
+async function waitState(page, state) {
+  await waitFor(`connection state ${state}`, async () => (await stateOf(page)) === state);
+}
+
+async function waitText(page, selector, text) {
+  await waitFor(`${selector} to read ${text}`, async () => {
+    const current = await page.textContent(selector, {timeout: 1000}).catch(() => null);
+    return current !== null && current.includes(text);
+  });
+}
+
+const kSnapshot = {
+  title: 'Roadmap', description: '', is_closed: false, owner: 'alice', repo: 'proj',
+  columns: [
+    {column_id: 1, title: 'To do', color: '#3a87ad', sorting: 0, default: true,
+     cards: [{issue_id: 11, issue_index: 3, repo: 'alice/proj', title: 'Fix X', sorting: 0, is_closed: false},
+             {issue_id: 12, issue_index: 4, repo: 'alice/proj', title: 'Add Y', sorting: 1, is_closed: false}]},
+    {column_id: 2, title: 'Done', color: '#2da44e', sorting: 1, default: false, cards: []},
+  ],
+};
+
+async function cardColumn(page, issueId) {
+  return page.evaluate((id) => {
+    const card = document.querySelector(`.card[data-issue-id="${id}"]`);
+    return card ? Number(card.closest('.column').dataset.columnId) : null;
+  }, issueId);
+}
+
+const scenarios = {
+  // Two tabs share one WebSocket; counts and stopwatches reach both; closing one keeps the other
+  // working; closing both closes the socket.
+  async sharedConnection(browser, server) {
+    const context = await browser.newContext({viewport: {width: 900, height: 640}});
+    const first = await openDemo(context, server.demoUrl({token: kToken}));
+    await waitState(first, 'open');
+    assertEq((await server.publish('PUT', '/users/7/notification-count', {count: 3})).status, 202, 'publish');
+    await waitText(first, '#count', '3');
+
+    // A tab that joins late gets the retained count from the worker at once, and no new socket.
+    const second = await openDemo(context, server.demoUrl({token: kToken}));
+    await waitState(second, 'open');
+    await waitText(second, '#count', '3');
+    assertEq(await server.metric('forgewire_connections'), 1, 'open connections with two tabs');
+    assertEq(await server.metric('forgewire_connections_total'), 1, 'connections ever accepted');
+
+    await server.publish('PUT', '/users/7/notification-count', {count: 4});
+    await waitText(first, '#count', '4');
+    await waitText(second, '#count', '4');
+
+    await server.publish('PUT', '/users/7/stopwatches', [{created: '2026-01-05T10:00:00Z', seconds: 125,
+      issue_index: 7, issue_title: 'Fix X', repo_owner_name: 'alice', repo_name: 'proj'}]);
+    await waitText(second, '#stopwatches', 'alice/proj#7 Fix X');
+    const before = await second.textContent('#stopwatches');
+    await waitFor('the stopwatch to tick', async () => (await second.textContent('#stopwatches')) !== before,
+                  5000);
+    fs.mkdirSync(kArtifacts, {recursive: true});
+    await second.screenshot({path: path.join(kArtifacts, 'demo.png')});
+
+    await first.close();
+    await new Promise((r) => setTimeout(r, 300));
+    assertEq(await server.metric('forgewire_connections'), 1, 'open connections after closing one tab');
+    await server.publish('PUT', '/users/7/notification-count', {count: 5});
+    await waitText(second, '#count', '5');
+
+    const closedAt = Date.now();
+    await second.close();
+    await waitFor('the last tab to close the socket',
+                  async () => (await server.metric('forgewire_connections')) === 0);
+    log(`socket closed ${Date.now() - closedAt} ms after the last tab`);
+    await context.close();
+  },
+
+  // A live board: the snapshot renders, a card.moved moves the card, a late tab gets the current model.
+  async boardEvent(browser, server) {
+    await server.publish('PUT', '/projects/42/access', {public: false, users: [7]});
+    const put = await server.publish('PUT', '/projects/42/board', kSnapshot);
+    if (put.status >= 400)
+      throw new Skip(`this server has no board model (PUT /api/v1/projects/42/board answered ${put.status}): ` +
+                     'the live board of PROTOCOL.md v1.1 is not merged into this build');
+    const context = await browser.newContext({viewport: {width: 900, height: 640}});
+    const page = await openDemo(context, server.demoUrl({token: kToken, board: '42'}));
+    await waitFor('card 11 in column 1', async () => (await cardColumn(page, 11)) === 1);
+    const moved = await server.publish('POST', '/projects/42/events', {event: 'card.moved', data: {issue_id: 11,
+      issue_index: 3, repo: 'alice/proj', from_column_id: 1, to_column_id: 2, sorting: 0}});
+    assertEq(moved.status, 202, 'card.moved publish');
+    await waitFor('card 11 in column 2', async () => (await cardColumn(page, 11)) === 2);
+    fs.mkdirSync(kArtifacts, {recursive: true});
+    await page.screenshot({path: path.join(kArtifacts, 'demo-board.png')});
+
+    const late = await openDemo(context, server.demoUrl({token: kToken, board: '42'}));
+    await waitFor('the late tab to show card 11 in column 2', async () => (await cardColumn(late, 11)) === 2);
+    assertEq(await cardColumn(late, 12), 1, 'card 12 in the late tab');
+    await context.close();
+  },
+
+  // The server goes away twice: the tab reconnects with 50, 100, 200 ms ... and the delay starts
+  // over at 50 ms after a hello.
+  async serverRestart(browser, server) {
+    const context = await browser.newContext();
+    const page = await openDemo(context, server.demoUrl({token: kToken}));
+    await waitState(page, 'open');
+    await server.publish('PUT', '/users/7/notification-count', {count: 7});
+    await waitText(page, '#count', '7');
+
+    for (let round = 0; round < 2; ++round) {
+      const seen = (await page.evaluate(() => window.forgewireDemo.states.length));
+      await server.restart(1500);
+      await waitFor('the tab to be open again', async () => {
+        const states = await page.evaluate(() => window.forgewireDemo.states);
+        return states.length > seen && states[states.length - 1].state === 'open';
+      });
+      const states = (await page.evaluate(() => window.forgewireDemo.states)).slice(seen);
+      const delays = states.filter((s) => s.state === 'reconnecting').map((s) => s.delayMs);
+      log(`round ${round}: reconnect delays ${delays.join(', ')} ms`);
+      if (delays.length < 3)
+        throw new Error(`expected several attempts in 1.5 s of outage, got ${delays.join(', ')}`);
+      for (let i = 0; i < delays.length; ++i)
+        assertEq(delays[i], Math.min(50 * 2 ** i, 10000), `delay ${i} of round ${round}`);
+      await server.publish('PUT', '/users/7/notification-count', {count: 8 + round});
+      await waitText(page, '#count', String(8 + round));
+    }
+    await context.close();
+  },
+
+  // Subscriptions are counted across tabs, and a tab that dies without pagehide (its renderer
+  // crashed) is noticed by the worker's liveness check, which releases what it held.
+  async tabsCountedAndDeadTabReleased(browser, server) {
+    const context = await browser.newContext();
+    const publicSubscriptions = () => server.metric('forgewire_subscriptions{kind="public"}');
+    // Plain pages of the server's origin, each importing client.js as a forge page would; the
+    // worker's liveness ping every 200 ms instead of 5 s keeps this quick.
+    const tabs = [];
+    for (let i = 0; i < 2; ++i) {
+      const page = await context.newPage();
+      page.on('pageerror', (e) => log('page error:', e.message));
+      await page.goto(`${server.base}/-/forgewire/client.js`);
+      await page.evaluate(async (token) => {
+        const {connect} = await import('/-/forgewire/client.js');
+        const fw = window.fw = connect({token, workerUrl: '/-/forgewire/sharedworker.js?liveness_ms=200'});
+        window.got = [];
+        fw.on('*', (m) => { if (m.type) window.got.push(m); });
+        fw.subscribe('public.news');
+      }, kToken);
+      tabs.push(page);
+    }
+    const received = (page, type) => page.evaluate((t) => window.got.filter((m) => m.type === t).length, type);
+    await waitFor('both tabs subscribed', async () =>
+      (await received(tabs[0], 'subscribed')) >= 1 && (await received(tabs[1], 'subscribed')) >= 1);
+    assertEq(await server.metric('forgewire_connections'), 1, 'connections');
+    assertEq(await publicSubscriptions(), 1, 'public subscriptions with two tabs on one topic');
+
+    // One tab leaves the topic: the other still holds it and still gets its messages.
+    await tabs[0].evaluate(() => window.fw.unsubscribe('public.news'));
+    await new Promise((r) => setTimeout(r, 300));
+    assertEq(await publicSubscriptions(), 1, 'public subscriptions after one tab unsubscribed');
+    const news = {type: 'board', topic: 'public.news', event: 'project.updated',
+                  data: {title: 'News', description: '', is_closed: false}};
+    assertEq((await server.publish('POST', '/publish', {topic: 'public.news', message: news})).status, 202,
+             'publish to public.news');
+    await waitFor('the subscribed tab to get the news', async () => (await received(tabs[1], 'board')) === 1);
+    assertEq(await received(tabs[0], 'board'), 0, 'news in the tab that left the topic');
+
+    // The subscribed tab's renderer dies: no pagehide, only the liveness check can tell.
+    const cdp = await context.newCDPSession(tabs[1]);
+    cdp.send('Page.crash').catch(() => {});
+    const crashedAt = Date.now();
+    await waitFor('the dead tab\'s subscription to be released', async () => (await publicSubscriptions()) === 0,
+                  10000);
+    log(`dead tab released ${Date.now() - crashedAt} ms after the crash`);
+    assertEq(await server.metric('forgewire_connections'), 1, 'connections while one tab lives');
+    await server.publish('PUT', '/users/7/notification-count', {count: 6});
+    await waitFor('the live tab to get the count', async () =>
+      (await tabs[0].evaluate(() => window.got.some((m) => m.type === 'notification-count' && m.count === 6))));
+    await context.close();
+  },
+
+  // A logout of the tabs' session: `logout` `here` reaches every tab, then the 4001 stops them all.
+  async logoutReachesEveryTab(browser, server) {
+    const context = await browser.newContext();
+    const tabs = [await openDemo(context, server.demoUrl({token: kToken}))];
+    await waitState(tabs[0], 'open');
+    tabs.push(await openDemo(context, server.demoUrl({token: kToken})));
+    await waitState(tabs[1], 'open');
+    assertEq((await server.publish('POST', '/users/7/logout', {session_id: 's1'})).status, 202, 'logout');
+    for (const tab of tabs) {
+      await waitState(tab, 'unauthorized');
+      const logouts = await tab.evaluate(() =>
+        window.forgewireDemo.messages.filter((m) => m.type === 'logout').map((m) => m.data));
+      assertEq(logouts.join(), 'here', 'logout messages of a tab');
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    assertEq(await server.metric('forgewire_connections_total'), 1, 'connections ever accepted');
+    assertEq(await server.metric('forgewire_connections'), 0, 'open connections');
+    await context.close();
+  },
+
+  // A token the server refuses: one 4001, no further attempt.
+  async badTokenStops(browser, server) {
+    const context = await browser.newContext();
+    const page = await openDemo(context, server.demoUrl({token: 'not-a-valid-token'}));
+    await waitState(page, 'unauthorized');
+    await new Promise((r) => setTimeout(r, 2500));
+    const states = await page.evaluate(() => window.forgewireDemo.states);
+    const closes = states.filter((s) => s.code !== undefined);
+    assertEq(closes.length, 1, `closes seen (${JSON.stringify(states)})`);
+    assertEq(closes[0].code, 4001, 'close code');
+    assertEq(states[states.length - 1].state, 'unauthorized', 'final state');
+    assertEq(await server.metric('forgewire_connections_total'), 1, 'upgrades accepted');
+    await context.close();
+  },
+
+  // A page of an origin not in allowed_origins: every upgrade gets 403, no connection is made.
+  async foreignOriginRefused(browser, server) {
+    assertEq(await upgradeStatus(server.port, 'http://evil.example'), 403, 'upgrade from a foreign origin');
+    assertEq(await upgradeStatus(server.port, server.base), 101, 'upgrade from the allowed origin');
+    assertEq(await upgradeStatus(server.port, null), 101, 'upgrade without Origin (native client)');
+    const accepted = await server.metric('forgewire_connections_total');
+    const context = await browser.newContext();
+    const foreign = server.base.replace('127.0.0.1', 'localhost');
+    const page = await openDemo(context, server.demoUrl({token: kToken}, foreign));
+    await waitFor('two refused attempts', async () => {
+      const states = await page.evaluate(() => window.forgewireDemo.states);
+      return states.filter((s) => s.state === 'reconnecting').length >= 2;
+    });
+    const now = await stateOf(page);
+    if (now !== 'reconnecting' && now !== 'connecting')
+      throw new Error(`the foreign page is ${now}, not retrying`);
+    const states = await page.evaluate(() => window.forgewireDemo.states);
+    if (states.some((s) => s.state === 'open'))
+      throw new Error('the foreign page got a connection');
+    assertEq(await server.metric('forgewire_connections_total'), accepted, 'upgrades accepted');
+    await context.close();
+  },
+};
+
+function assertEq(actual, expected, what) {
+  if (actual !== expected)
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+async function main() {
+  if (!kServerBin) {
+    console.error('FORGEWIRE_SERVER_BIN is not set');
+    process.exit(2);
+  }
+  const wanted = process.argv.slice(2);
+  const names = wanted.length ? wanted : Object.keys(scenarios);
+  const args = process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [];
+  const browser = await chromium.launch({executablePath: kChromium, headless: true, args});
+  log(`chromium ${browser.version()}`);
+  let failed = 0;
+  for (const name of names) {
+    const started = Date.now();
+    let server;
+    try {
+      if (!scenarios[name])
+        throw new Error('no such scenario');
+      server = await Server.create(name);
+      await scenarios[name](browser, server);
+      console.log(`RESULT ${name} PASS ${Date.now() - started} ms`);
+    } catch (e) {
+      if (e instanceof Skip) {
+        console.log(`RESULT ${name} SKIP ${e.message}`);
+      } else {
+        ++failed;
+        console.log(`RESULT ${name} FAIL ${String(e && e.stack || e).replace(/\n/g, ' | ')}`);
+        if (server && server.output)
+          log(`server output: ${server.output.replace(/\n/g, '\n# ')}`);
+      }
+    } finally {
+      if (server)
+        await server.close();
+    }
+  }
+  await browser.close();
+  process.exit(failed ? 1 : 0);
+}
+
+await main();
