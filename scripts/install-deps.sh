@@ -7,6 +7,7 @@ packages=(
     libgl-dev libhiredis-dev redis-server
     xvfb trayer xauth x11-apps dbus-x11 imagemagick curl
     clang libclang-rt-14-dev llvm
+    dpkg-dev fakeroot lintian desktop-file-utils appstream file
 )
 missing=()
 for p in "${packages[@]}"; do
