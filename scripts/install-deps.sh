@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages forgewire needs to build, test and benchmark. Idempotent; run as root.
+# Installs the Debian packages forgewire needs to build, test, package and benchmark. Idempotent; run as root.
 set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config clang-format

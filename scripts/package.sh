@@ -15,6 +15,12 @@ if [[ ${SKIP_DEPS:-0} != 1 ]]; then
     bash scripts/install-deps.sh
 fi
 
+# Debian's hardening flags (stack protector, _FORTIFY_SOURCE, full RELRO, bind now), as a Debian
+# build would use them; -g is left out since CPack strips the binaries anyway.
+export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+cxxflags="$(dpkg-buildflags --get CXXFLAGS | sed 's/\(^\| \)-g\( \|$\)/ /') $(dpkg-buildflags --get CPPFLAGS)"
+ldflags=$(dpkg-buildflags --get LDFLAGS)
+
 launcher=()
 if command -v ccache >/dev/null; then
     launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
@@ -24,6 +30,7 @@ if [[ ${NO_TRAY:-0} == 1 ]]; then
     tray=OFF
 fi
 cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+    -DCMAKE_CXX_FLAGS="$cxxflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" \
     -DFORGEWIRE_BUILD_TRAY="$tray" -DFORGEWIRE_BUILD_TESTS=OFF -DFORGEWIRE_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
 cmake --build "$build_dir" -j "${JOBS:-$(nproc)}"
 rm -f "$build_dir"/*.deb

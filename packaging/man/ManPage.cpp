@@ -12,8 +12,9 @@ using namespace Qt::StringLiterals;
 
 ManPage::ManPage(const QString& name, int section, const QString& version, const QString& summary)
 {
-    // No date in .TH: the page is rebuilt with every build and must come out byte-identical.
-    m_text = u".TH %1 %2 \"\" \"%3\" \"User Commands\"\n.SH NAME\n%4 \\- %5\n"_s.arg(
+    // No date in .TH: the page is rebuilt with every build and must come out byte-identical. No
+    // hyphenation (.nh): a flag broken across lines could not be searched for or pasted.
+    m_text = u".TH %1 %2 \"\" \"%3\" \"User Commands\"\n.nh\n.SH NAME\n%4 \\- %5\n"_s.arg(
         escape(name.toUpper()), QString::number(section), escape(name + u' ' + version), escape(name),
         escape(summary));
 }

@@ -33,12 +33,12 @@ private Q_SLOTS:
         QCOMPARE(ManPage::escape(plain), roff);
     }
 
-    void headerHasNoDate()
+    void headerHasNoDateNorHyphenation()
     {
         const ManPage page(u"forgewire-server"_s, 1, u"0.1.0"_s, u"push server"_s);
         QCOMPARE(page.text(),
                  u".TH FORGEWIRE\\-SERVER 1 \"\" \"forgewire\\-server 0.1.0\" \"User Commands\"\n"
-                 ".SH NAME\nforgewire\\-server \\- push server\n"_s);
+                 ".nh\n.SH NAME\nforgewire\\-server \\- push server\n"_s);
     }
 
     // The options of a real QCommandLineParser help text, wrapped lines joined again.
