@@ -177,6 +177,14 @@ exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
 [[ $exec_start == "/usr/bin/forgewire-server --config /etc/forgewire/forgewire.ini" ]] ||
     fail "unexpected ExecStart: $exec_start"
 grep -q '^User=forgewire$' "$unit" && grep -q '^StateDirectory=forgewire$' "$unit" || fail "unit user/state"
+if command -v systemd-analyze >/dev/null; then
+    # Every directive known to this systemd (an unknown one, a typo in the hardening, would be
+    # silently ignored at run time): verify a copy whose ExecStart points into the scratch root.
+    sed "s|^ExecStart=/usr/bin/|ExecStart=$root/usr/bin/|" "$unit" >"$scratch/forgewire-server.service"
+    verify=$(systemd-analyze verify --man=no "$scratch/forgewire-server.service" 2>&1) ||
+        fail "systemd-analyze verify: $verify"
+    [[ -z $verify ]] || fail "systemd-analyze verify: $verify"
+fi
 read -r port admin_port < <(python3 -c '
 import socket
 socks = [socket.socket() for _ in range(2)]
