@@ -15,7 +15,7 @@ fail() {
 }
 step() { echo "--- $*"; }
 
-for tool in dpkg-deb dpkg-shlibdeps lintian desktop-file-validate curl python3 man; do
+for tool in dpkg-deb dpkg-shlibdeps dpkg-buildflags lintian desktop-file-validate curl man col; do
     command -v "$tool" >/dev/null || fail "$tool is missing: run scripts/install-deps.sh"
 done
 
@@ -185,11 +185,19 @@ if command -v systemd-analyze >/dev/null; then
         fail "systemd-analyze verify: $verify"
     [[ -z $verify ]] || fail "systemd-analyze verify: $verify"
 fi
-read -r port admin_port < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(2)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
+# A port no socket on this host uses (/proc/net/tcp lists them in hex): the config's 8080/8081 may be taken.
+free_port() {
+    local port
+    while :; do
+        port=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-)
+        if ! grep -qi ":$(printf '%04X' "$port") " /proc/net/tcp /proc/net/tcp6 2>/dev/null && [[ $port != "${1:-}" ]]; then
+            echo "$port"
+            return
+        fi
+    done
+}
+port=$(free_port)
+admin_port=$(free_port "$port")
 # Paths into the scratch root; loopback and free ports instead of the config's *:8080 / 8081.
 command=${exec_start//\/usr\/bin\//$root/usr/bin/}
 command=${command//\/etc\/forgewire\//$root/etc/forgewire/}
