@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages forgewire needs to build, test and benchmark. Idempotent; run as root.
+# Installs the Debian packages forgewire needs to build, test, package and benchmark. Idempotent; run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(
@@ -9,6 +9,7 @@ packages=(
     xvfb trayer xauth x11-apps dbus-x11 imagemagick curl
     clang libclang-rt-14-dev llvm
     chromium nodejs
+    dpkg-dev fakeroot lintian desktop-file-utils appstream file
 )
 # The browser test (tests/browser) drives Chromium with node; Debian's npm package is only needed
 # where node came without npm (a NodeSource nodejs ships its own and conflicts with it).
