@@ -80,6 +80,7 @@ expected=(
     usr/share/doc/forgewire-server/changelog.Debian.gz
     usr/bin/forgewire-tray
     usr/share/applications/forgewire-tray.desktop
+    etc/xdg/autostart/forgewire-tray.desktop
     usr/share/metainfo/org.codeberg.forgewire.tray.metainfo.xml
     usr/share/icons/hicolor/scalable/apps/forgewire-tray.svg
     usr/share/icons/hicolor/scalable/status/forgewire-tray-disconnected.svg
@@ -106,6 +107,9 @@ step "--version"
 
 step "desktop file and AppStream metadata"
 desktop-file-validate "$root/usr/share/applications/forgewire-tray.desktop"
+desktop-file-validate "$root/etc/xdg/autostart/forgewire-tray.desktop"
+dpkg-deb -I "$tray_deb" conffiles | grep -qx /etc/xdg/autostart/forgewire-tray.desktop ||
+    fail "the autostart entry is not a conffile"
 metainfo=$root/usr/share/metainfo/org.codeberg.forgewire.tray.metainfo.xml
 if command -v appstreamcli >/dev/null; then
     appstreamcli validate --no-net "$metainfo"

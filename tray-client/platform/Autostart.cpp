@@ -6,6 +6,8 @@
 #include <QSaveFile>
 #include <QStandardPaths>
 
+#include <algorithm>
+
 namespace forgewire {
 
 using namespace Qt::StringLiterals;
@@ -16,9 +18,38 @@ QString Autostart::desktopFilePath()
     return config + u"/autostart/"_s + kFileName;
 }
 
+QString Autostart::systemFilePath()
+{
+    // $XDG_CONFIG_DIRS (the package's /etc/xdg/autostart entry), never the user's own directory.
+    const QString user = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation);
+    for (const QString& dir : QStandardPaths::standardLocations(QStandardPaths::GenericConfigLocation)) {
+        if (dir == user)
+            continue;
+        const QString path = dir + u"/autostart/"_s + kFileName;
+        if (QFileInfo::exists(path))
+            return path;
+    }
+    return {};
+}
+
+bool Autostart::isHiddenEntry(const QString& path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return false;
+    // Desktop Entry Specification: Hidden=true means "deleted"; an entry of the same name in the
+    // user's directory hides the system one (XDG autostart, "Implementation notes").
+    const QList<QByteArray> lines = file.read(kMaxEntryBytes).split('\n');
+    return std::any_of(lines.cbegin(), lines.cend(),
+                       [](const QByteArray& line) { return line.trimmed() == "Hidden=true"; });
+}
+
 bool Autostart::isEnabled()
 {
-    return QFileInfo::exists(desktopFilePath());
+    const QString user = desktopFilePath();
+    if (QFileInfo::exists(user))
+        return !isHiddenEntry(user);
+    return !systemFilePath().isEmpty();
 }
 
 QString Autostart::quoteExecArgument(const QString& argument)
@@ -53,10 +84,16 @@ QByteArray Autostart::desktopEntry(const QString& executable)
         .toUtf8();
 }
 
+QByteArray Autostart::hiddenEntry()
+{
+    return QByteArrayLiteral("[Desktop Entry]\nType=Application\nName=Forgewire\nHidden=true\n");
+}
+
 bool Autostart::setEnabled(bool enabled, const QString& executable, QString* error)
 {
     const QString path = desktopFilePath();
-    if (!enabled) {
+    const bool systemEntry = !systemFilePath().isEmpty();
+    if (!enabled && !systemEntry) {
         if (QFile::exists(path) && !QFile::remove(path)) {
             *error = QObject::tr("Cannot remove %1.").arg(path);
             return false;
@@ -67,8 +104,10 @@ bool Autostart::setEnabled(bool enabled, const QString& executable, QString* err
         *error = QObject::tr("Cannot create %1.").arg(QFileInfo(path).absolutePath());
         return false;
     }
+    // Off while the package starts the tray for everyone: this user's hiding entry.
+    const QByteArray entry = enabled ? desktopEntry(executable) : hiddenEntry();
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(desktopEntry(executable)) < 0 || !file.commit()) {
+    if (!file.open(QIODevice::WriteOnly) || file.write(entry) < 0 || !file.commit()) {
         *error = QObject::tr("Cannot write %1: %2").arg(path, file.errorString());
         return false;
     }

@@ -2,6 +2,7 @@
 
 #include "platform/Autostart.h"
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -19,15 +20,21 @@ private Q_SLOTS:
     void disableRemovesIt();
     void quoteExecArgument_data();
     void quoteExecArgument();
+    void systemEntryTurnedOffPerUser();
 
 private:
     QTemporaryDir m_config;
+    QTemporaryDir m_systemConfig;
 };
 
 void TestAutostart::initTestCase()
 {
     QVERIFY(m_config.isValid());
     qputenv("XDG_CONFIG_HOME", m_config.path().toUtf8());
+    // No system entry until systemEntryTurnedOffPerUser() writes one (the host's /etc/xdg is not read).
+    QVERIFY(m_systemConfig.isValid());
+    qputenv("XDG_CONFIG_DIRS", m_systemConfig.path().toUtf8());
+    QVERIFY(Autostart::systemFilePath().isEmpty());
     QCOMPARE(Autostart::desktopFilePath(), m_config.filePath(u"autostart/forgewire-tray.desktop"_s));
 }
 
@@ -75,6 +82,33 @@ void TestAutostart::quoteExecArgument()
     QFETCH(QString, argument);
     QFETCH(QString, quoted);
     QCOMPARE(Autostart::quoteExecArgument(argument), quoted);
+}
+
+void TestAutostart::systemEntryTurnedOffPerUser()
+{
+    // The package's entry in $XDG_CONFIG_DIRS/autostart starts the tray for everyone.
+    QVERIFY(QDir().mkpath(m_systemConfig.filePath(u"autostart"_s)));
+    QFile system(m_systemConfig.filePath(u"autostart/forgewire-tray.desktop"_s));
+    QVERIFY(system.open(QIODevice::WriteOnly));
+    system.write("[Desktop Entry]\nType=Application\nName=Forgewire\nExec=forgewire-tray\n");
+    system.close();
+    QFile::remove(Autostart::desktopFilePath());
+    QCOMPARE(Autostart::systemFilePath(), system.fileName());
+    QVERIFY(Autostart::isEnabled());
+
+    // Off for this user: a Hidden=true entry of the same name, which the session's autostart honours.
+    QString error;
+    QVERIFY2(Autostart::setEnabled(false, {}, &error), qPrintable(error));
+    QVERIFY(QFile::exists(Autostart::desktopFilePath()));
+    QVERIFY(Autostart::isHiddenEntry(Autostart::desktopFilePath()));
+    QVERIFY(!Autostart::isEnabled());
+    QVERIFY(system.exists());
+
+    // And on again.
+    QVERIFY2(Autostart::setEnabled(true, u"/usr/bin/forgewire-tray"_s, &error), qPrintable(error));
+    QVERIFY(!Autostart::isHiddenEntry(Autostart::desktopFilePath()));
+    QVERIFY(Autostart::isEnabled());
+    QVERIFY(system.remove());
 }
 
 QTEST_GUILESS_MAIN(TestAutostart)
