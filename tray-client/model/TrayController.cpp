@@ -30,6 +30,15 @@ TrayController::TrayController(const Clock& clock, QObject* parent)
         if (m_config.boardNotifications)
             Q_EMIT boardNotification(n);
     });
+    connect(&m_state, &TrayState::countChanged, this, [this] {
+        if (forgeActionsAvailable())
+            m_notifications.refresh();
+    });
+    connect(&m_notifications, &NotificationList::arrived, this, &TrayController::notificationsArrived);
+    connect(&m_notifications, &NotificationList::markedRead, this, [this] { requestRefresh(); });
+    connect(&m_notifications, &NotificationList::markReadFailed, this, [this](const QString& message) {
+        Q_EMIT actionFailed(tr("Could not mark the notification read"), message);
+    });
     updateOwnTags();
 }
 
@@ -75,6 +84,11 @@ void TrayController::configure(const Config& config)
 {
     const Config old = std::exchange(m_config, config);
     m_boards.setForgeUrl(config.forgeUrl);
+    if (old.forgeUrl != config.forgeUrl || old.token != config.token || !m_actions) {
+        m_notifications.configure(config.forgeUrl, config.token);
+        if (forgeActionsAvailable() && m_state.hasReceivedState())
+            m_notifications.refresh();
+    }
     if (!m_actions || old.forgeUrl != config.forgeUrl) {
         delete std::exchange(m_actions, nullptr);
         m_actions = new ForgeActions(config.forgeUrl, config.token, this);
@@ -260,9 +274,59 @@ void TrayController::markAllRead()
             return;
         }
         m_state.clearUnreadCount();
+        m_notifications.clear();
         requestRefresh();
         Q_EMIT actionSucceeded();
     });
+}
+
+void TrayController::markNotificationRead(qint64 threadId)
+{
+    m_notifications.markRead(threadId);
+}
+
+void TrayController::startStopwatch(const ForgeIssue& issue)
+{
+    const QString title = tr("Could not start the stopwatch");
+    if (!forgeActionsAvailable()) {
+        Q_EMIT actionFailed(title, tr("Forge actions need the forge URL and a forge access token."));
+        return;
+    }
+    ForgeActions* actions = m_actions;
+    actions->startStopwatch(
+        issue.owner, issue.repo, issue.index, [this, actions, title](const ForgeActionResult& result) {
+            if (actions != m_actions)
+                return;
+            if (!result.ok) {
+                qCWarning(lcTray) << "forge action failed" << result.httpStatus << result.error;
+                Q_EMIT actionFailed(title, result.error);
+                return;
+            }
+            requestRefresh();
+            Q_EMIT actionSucceeded();
+        });
+}
+
+void TrayController::assignedIssues(std::function<void(const QList<ForgeIssue>&)> done)
+{
+    if (!forgeActionsAvailable()) {
+        Q_EMIT actionFailed(tr("Could not list your issues"),
+                            tr("Forge actions need the forge URL and a forge access token."));
+        done({});
+        return;
+    }
+    ForgeActions* actions = m_actions;
+    actions->assignedIssues(
+        kMaxAssignedIssues, [this, actions, done = std::move(done)](const ForgeActionResult& result,
+                                                                    const QList<ForgeIssue>& issues) {
+            if (actions != m_actions)
+                return;
+            if (!result.ok) {
+                qCWarning(lcTray) << "could not list assigned issues" << result.httpStatus << result.error;
+                Q_EMIT actionFailed(tr("Could not list your issues"), result.error);
+            }
+            done(issues);
+        });
 }
 
 bool TrayController::requestRefresh()

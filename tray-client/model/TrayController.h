@@ -3,6 +3,7 @@
 #include "client/Clock.h"
 #include "forge/ForgeActions.h"
 #include "model/BoardWatcher.h"
+#include "model/NotificationList.h"
 #include "model/TrayState.h"
 #include "protocol/Protocol.h"
 
@@ -35,11 +36,16 @@ public:
         bool boardNotifications = true;
     };
 
+    // Issues offered by "Start stopwatch…"; Gitea's own page size.
+    static constexpr int kMaxAssignedIssues = 50;
+
     explicit TrayController(const Clock& clock = Clock::system(), QObject* parent = nullptr);
     ~TrayController() override;
 
     TrayState& state() { return m_state; }
     BoardWatcher& boards() { return m_boards; }
+    // The latest unread notifications (needs forge actions); refreshed when the pushed count changes.
+    NotificationList& notifications() { return m_notifications; }
     const Config& config() const { return m_config; }
     SharedConnection* connection() const { return m_connection; }
     // Sent along with our own changes so their echoes can be recognised (PROTOCOL.md session_tag).
@@ -73,6 +79,13 @@ public:
     void stopStopwatch(const protocol::Stopwatch& stopwatch);
     void cancelStopwatch(const protocol::Stopwatch& stopwatch);
     void markAllRead();
+    // Starts the stopwatch on an issue (from assignedIssues()); the server's push shows it.
+    void startStopwatch(const ForgeIssue& issue);
+    // The user's open assigned issues, for "Start stopwatch…"; a failure reports through actionFailed()
+    // and calls `done` with an empty list.
+    void assignedIssues(std::function<void(const QList<ForgeIssue>&)> done);
+    // Opening a listed notification marks it read; the count follows from the server.
+    void markNotificationRead(qint64 threadId);
     // Re-subscribes to our own user topic, which a bridge-mode server reads as "poll the forge now".
     // False when not connected or anonymous.
     bool requestRefresh();
@@ -83,6 +96,8 @@ Q_SIGNALS:
     void messageReceived(const forgewire::protocol::ServerMessage& message);
     void boardNotification(const forgewire::BoardNotification& notification);
     void configChanged();
+    // Something worth a desktop notification: new unread notifications arrived on the forge.
+    void notificationsArrived(const QList<forgewire::ForgeNotification>& fresh);
     // A forge action succeeded.
     void actionSucceeded();
     // A forge action failed: `message` is a sentence for the user (the UI shows it as a notification).
@@ -104,6 +119,7 @@ private:
     Config m_config;
     TrayState m_state;
     BoardWatcher m_boards;
+    NotificationList m_notifications;
     QPointer<SharedConnection> m_connection;
     QString m_sessionTag;
     QString m_loggedWarning;

@@ -2,6 +2,7 @@
 // menu with the ticking stopwatch, the reconnecting look and the balloon fallback for notifications.
 // Screenshots go to FORGEWIRE_ARTIFACTS_DIR (build/artifacts).
 
+#include "model/AccountSet.h"
 #include "model/TrayController.h"
 #include "ui/TrayIcon.h"
 #include "ui/TrayIconPainter.h"
@@ -87,6 +88,7 @@ private:
     bool waitForIcon();
 
     TrayController m_controller;
+    AccountSet m_accounts;
     std::unique_ptr<TrayIcon> m_icon;
     QString m_artifacts;
 };
@@ -111,7 +113,8 @@ void TestTrayScreenshot::initTestCase()
     state.apply(protocol::NotificationCount{7});
     state.apply(protocol::Stopwatches{{stopwatch()}});
 
-    m_icon = std::make_unique<TrayIcon>(&m_controller);
+    m_accounts.add(&m_controller, u"Example"_s);
+    m_icon = std::make_unique<TrayIcon>(&m_accounts);
     m_icon->show();
     QVERIFY2(waitForIcon(), "the icon never got embedded in trayer");
 }
