@@ -103,7 +103,7 @@ void ForgeActions::send(const QByteArray& method, const QString& apiPath, const 
     QNetworkReply* reply = ForgeHttp::send(m_network, method, url, m_token, nullptr);
     if (!reply) {
         ForgeActionResult refused;
-        refused.error = u"the token contains a control character (a line break?); not sent to the forge"_s;
+        refused.error = tr("the token contains a control character (a line break?); not sent to the forge");
         QMetaObject::invokeMethod(
             this, [refused, done = std::move(done)] { done(refused, {}); }, Qt::QueuedConnection);
         return;
@@ -119,22 +119,22 @@ void ForgeActions::send(const QByteArray& method, const QString& apiPath, const 
             const QString message = body.object().value("message"_L1).toString();
             switch (result.httpStatus) {
             case 0:
-                result.error = u"cannot reach the forge: "_s + reply->errorString();
+                result.error = tr("cannot reach the forge: %1").arg(reply->errorString());
                 break;
             case 401:
-                result.error = u"the forge refused the token"_s;
+                result.error = tr("the forge refused the token");
                 break;
             case 403:
-                result.error = u"the forge refused the token: it lacks the scope %1"_s.arg(
-                    ForgeHttp::missingScope(result.httpStatus, apiPath, method));
+                result.error = tr("the forge refused the token: it lacks the scope %1")
+                                   .arg(ForgeHttp::missingScope(result.httpStatus, apiPath, method));
                 break;
             case 409:
                 result.nothingToDo = true;
-                result.error = message.isEmpty() ? u"no stopwatch is running on that issue"_s : message;
+                result.error = message.isEmpty() ? tr("no stopwatch is running on that issue") : message;
                 break;
             default:
                 result.error =
-                    message.isEmpty() ? u"the forge answered %1"_s.arg(result.httpStatus) : message;
+                    message.isEmpty() ? tr("the forge answered %1").arg(result.httpStatus) : message;
                 break;
             }
         }
