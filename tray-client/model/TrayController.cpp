@@ -34,6 +34,8 @@ TrayController::TrayController(const Clock& clock, QObject* parent)
         if (forgeActionsAvailable())
             m_notifications.refresh();
     });
+    connect(&m_state, &TrayState::ticked, this, &TrayController::checkReminders);
+    connect(&m_state, &TrayState::stopwatchesChanged, this, &TrayController::checkReminders);
     connect(&m_notifications, &NotificationList::arrived, this, &TrayController::notificationsArrived);
     connect(&m_notifications, &NotificationList::markedRead, this, [this] { requestRefresh(); });
     connect(&m_notifications, &NotificationList::markReadFailed, this, [this](const QString& message) {
@@ -168,6 +170,21 @@ void TrayController::unsubscribeBoards(const QList<qint64>& boards)
 {
     for (qint64 id : boards)
         m_connection->unsubscribe(this, Topic::projectBoard(id));
+}
+
+void TrayController::checkReminders()
+{
+    QList<StopwatchReminders::Running> running;
+    for (const TrayState::RunningStopwatch& entry : m_state.stopwatches())
+        running.append({entry.stopwatch, m_state.elapsedSeconds(entry)});
+    for (const StopwatchReminders::Running& due : m_reminders.due(running)) {
+        const QString reference = TrayState::issueReference(due.stopwatch);
+        Q_EMIT stopwatchReminder(
+            tr("Still running: %1").arg(reference),
+            tr("%1 has been running for %2")
+                .arg(due.stopwatch.issueTitle, TrayState::formatDuration(due.elapsedSeconds)),
+            TrayState::issueUrl(m_config.forgeUrl, due.stopwatch));
+    }
 }
 
 void TrayController::updateOwnTags()

@@ -4,6 +4,7 @@
 #include "forge/ForgeActions.h"
 #include "model/BoardWatcher.h"
 #include "model/NotificationList.h"
+#include "model/StopwatchReminders.h"
 #include "model/TrayState.h"
 #include "protocol/Protocol.h"
 
@@ -98,6 +99,8 @@ Q_SIGNALS:
     void configChanged();
     // Something worth a desktop notification: new unread notifications arrived on the forge.
     void notificationsArrived(const QList<forgewire::ForgeNotification>& fresh);
+    // A stopwatch has been running for another StopwatchReminders::kInterval.
+    void stopwatchReminder(const QString& title, const QString& body, const QUrl& url);
     // A forge action succeeded.
     void actionSucceeded();
     // A forge action failed: `message` is a sentence for the user (the UI shows it as a notification).
@@ -108,6 +111,7 @@ private:
     void subscribeBoards(const QList<qint64>& boards);
     void unsubscribeBoards(const QList<qint64>& boards);
     void updateOwnTags();
+    void checkReminders();
     // Stop and Cancel differ only in the forge call; both report failures the same way.
     using StopwatchAction = void (ForgeActions::*)(const QString& owner, const QString& repo,
                                                    qint64 issueIndex, ForgeActions::Done done);
@@ -120,6 +124,7 @@ private:
     TrayState m_state;
     BoardWatcher m_boards;
     NotificationList m_notifications;
+    StopwatchReminders m_reminders;
     QPointer<SharedConnection> m_connection;
     QString m_sessionTag;
     QString m_loggedWarning;

@@ -387,6 +387,14 @@
         <source>Could not list your issues</source>
         <translation>Deine Issues konnten nicht abgerufen werden</translation>
     </message>
+    <message>
+        <source>Still running: %1</source>
+        <translation>Läuft noch: %1</translation>
+    </message>
+    <message>
+        <source>%1 has been running for %2</source>
+        <translation>%1 läuft seit %2</translation>
+    </message>
 </context>
 <context>
     <name>forgewire::TrayIcon</name>

@@ -83,6 +83,11 @@ void TrayIcon::watch(TrayController* controller)
             [this](const QString& title, const QString& message) {
                 show(DoNotDisturb::Kind::ActionFailure, u"forge-action"_s, title, message, {});
             });
+    connect(controller, &TrayController::stopwatchReminder, this,
+            [this, controller](const QString& title, const QString& body, const QUrl& url) {
+                show(DoNotDisturb::Kind::StopwatchReminder, u"stopwatch-%1"_s.arg(quintptr(controller)),
+                     title, body, url);
+            });
     connect(controller, &TrayController::notificationsArrived, this,
             [this, controller](const QList<ForgeNotification>& fresh) {
                 if (fresh.isEmpty())

@@ -4,6 +4,7 @@
 
 #include "PrivateBus.h"
 #include "model/DoNotDisturb.h"
+#include "model/StopwatchReminders.h"
 #include "platform/NotificationGate.h"
 
 #include <QDBusConnection>
@@ -49,6 +50,7 @@ private Q_SLOTS:
     void perKindSwitches();
     void persisted();
     void gateKeepsNotificationsOffTheBus();
+    void stopwatchRemindersEveryInterval();
 
 private:
 };
@@ -178,6 +180,29 @@ void TestDoNotDisturb::gateKeepsNotificationsOffTheBus()
              (QStringList{u"Before"_s, u"Could not stop"_s, u"Morning reminder"_s, u"After"_s}));
     QCOMPARE(gate.silencedCount(), 4);
     serverBus.unregisterService(DesktopNotifier::kService);
+}
+
+void TestDoNotDisturb::stopwatchRemindersEveryInterval()
+{
+    const qint64 interval = StopwatchReminders::kInterval.count();
+    protocol::Stopwatch a;
+    a.repoOwnerName = u"alice"_s;
+    a.repoName = u"proj"_s;
+    a.issueIndex = 7;
+    protocol::Stopwatch b = a;
+    b.issueIndex = 8;
+    StopwatchReminders reminders;
+    // First seen after five intervals: noted, not reminded.
+    QVERIFY(reminders.due({{a, 5 * interval + 10}, {b, 10}}).isEmpty());
+    QVERIFY(reminders.due({{a, 6 * interval - 1}, {b, interval - 1}}).isEmpty());
+    const auto due = reminders.due({{a, 6 * interval}, {b, interval}});
+    QCOMPARE(due.size(), 2);
+    QCOMPARE(due.first().stopwatch.issueIndex, 7);
+    // Once per interval.
+    QVERIFY(reminders.due({{a, 6 * interval + 5}, {b, interval + 5}}).isEmpty());
+    // Stopped and started again: a new stopwatch, noted afresh.
+    QVERIFY(reminders.due({{b, interval + 6}}).isEmpty());
+    QVERIFY(reminders.due({{a, 7 * interval}, {b, interval + 7}}).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestDoNotDisturb)
