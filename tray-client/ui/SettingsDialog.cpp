@@ -143,7 +143,7 @@ SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, c
     layout->addWidget(m_autostart);
     layout->addWidget(m_error);
     layout->addWidget(buttons);
-    setMinimumWidth(640);
+    setMinimumWidth(720);
 
     if (m_forms.isEmpty())
         m_forms.append(Form{}); // a first start: one empty account to fill in
