@@ -31,7 +31,7 @@ TrayController::TrayController(const Clock& clock, QObject* parent)
             Q_EMIT boardNotification(n);
     });
     connect(&m_state, &TrayState::countChanged, this, [this] {
-        if (forgeActionsAvailable())
+        if (m_config.notificationList && forgeActionsAvailable())
             m_notifications.refresh();
     });
     connect(&m_state, &TrayState::ticked, this, &TrayController::checkReminders);
@@ -86,8 +86,9 @@ void TrayController::configure(const Config& config)
 {
     const Config old = std::exchange(m_config, config);
     m_boards.setForgeUrl(config.forgeUrl);
-    if (old.forgeUrl != config.forgeUrl || old.token != config.token || !m_actions) {
-        m_notifications.configure(config.forgeUrl, config.token);
+    if (old.forgeUrl != config.forgeUrl || old.token != config.token ||
+        old.notificationList != config.notificationList || !m_actions) {
+        m_notifications.configure(config.notificationList ? config.forgeUrl : QUrl(), config.token);
         if (forgeActionsAvailable() && m_state.hasReceivedState())
             m_notifications.refresh();
     }

@@ -35,6 +35,8 @@ public:
         QUrl forgeUrl;
         QList<qint64> watchedBoards;
         bool boardNotifications = true;
+        // Fetch the latest unread notifications for the menu (--headless has no menu to show them).
+        bool notificationList = true;
     };
 
     // Issues offered by "Start stopwatch…"; Gitea's own page size.
