@@ -233,6 +233,7 @@ void SettingsDialog::refreshList()
 void SettingsDialog::selectAccount(int index)
 {
     storeForm();
+    refreshList(); // names set programmatically (no textEdited) show too
     m_current = m_forms.isEmpty() ? -1 : std::clamp(index, 0, int(m_forms.size()) - 1);
     loadForm();
     const QSignalBlocker blocker(m_list);
