@@ -43,7 +43,6 @@ ConnectionSchedule::Step ConnectionSchedule::opened()
     if (m_state != State::Connecting)
         return {};
     m_state = State::Connected;
-    m_backoff.reset();
     m_heartbeat = kDefaultHeartbeat;
     m_lastReceived = m_lastPing = now();
     return {};
@@ -51,6 +50,12 @@ ConnectionSchedule::Step ConnectionSchedule::opened()
 
 void ConnectionSchedule::helloReceived(std::chrono::milliseconds heartbeat)
 {
+    if (m_state != State::Connected)
+        return;
+    // Only a hello proves the server will keep us (PROTOCOL.md v1.1): one that upgrades and then
+    // closes (a drain, a forge outage, an auth timeout) must not reset the delay, or it would be
+    // retried every 50 ms for as long as it keeps doing that.
+    m_backoff.reset();
     if (heartbeat > std::chrono::milliseconds::zero())
         m_heartbeat = heartbeat;
 }

@@ -66,6 +66,7 @@ public:
     // The last consumer left.
     Step stop();
     Step opened();
+    // The server accepted us: resets the backoff (an upgrade alone does not).
     void helloReceived(std::chrono::milliseconds heartbeat);
     // Any frame or pong: the peer is alive.
     void received();

@@ -4,7 +4,8 @@
 
 namespace forgewire {
 
-// The reconnect schedule of Gitea's SharedWorker: 50 ms, doubling, capped at 10 s, reset on open.
+// The reconnect schedule of Gitea's SharedWorker: 50 ms, doubling, capped at 10 s, reset by the
+// owner once the server's hello arrives.
 class ReconnectBackoff
 {
 public:

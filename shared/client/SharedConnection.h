@@ -26,8 +26,8 @@ namespace forgewire {
 //
 // Consumers register for message types; the first one opens the socket, the last one leaving closes
 // it and cancels the retry timer. A lost connection is retried on the PROTOCOL.md backoff (50 ms
-// doubling to 10 s, reset on open) except after 4001, which waits for a new token. Topics consumers
-// subscribed to are subscribed again on every new socket. Malformed frames are logged and dropped,
+// doubling to 10 s, reset once `hello` arrives) except after 4001, which waits for a new token. Topics
+// consumers subscribed to are subscribed again on every new socket. Malformed frames are logged and dropped,
 // `ping` messages are answered, and a heartbeat that fires far too late (the machine slept) or a
 // silent peer forces a fresh socket.
 class SharedConnection : public QObject

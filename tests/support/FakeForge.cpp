@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QTimer>
+#include <QUrlQuery>
 
 namespace forgewire::test {
 
@@ -91,6 +92,47 @@ QList<qint64> FakeForge::times(const QString& path, qint64 sinceMs) const
     return result;
 }
 
+QJsonObject FakeForge::thread(qint64 id, const QString& type, const QString& title, qint64 index,
+                              const QString& repo) const
+{
+    const QString base = u"http://127.0.0.1:%1"_s.arg(m_port ? m_port : port());
+    const QString kind = type == "Pull"_L1 ? u"pulls"_s : u"issues"_s;
+    QString apiUrl = u"%1/api/v1/repos/%2/%3/%4"_s.arg(base, repo, kind).arg(index);
+    if (type == "Commit"_L1)
+        apiUrl = u"%1/api/v1/repos/%2/git/commits/abc%3"_s.arg(base, repo).arg(index);
+    else if (type == "Release"_L1)
+        apiUrl = u"%1/api/v1/repos/%2/releases/%3"_s.arg(base, repo).arg(index);
+    // Older Gitea sends no subject html_url: the client derives it from `url`.
+    return QJsonObject{
+        {u"id"_s, id},
+        {u"unread"_s, true},
+        {u"pinned"_s, false},
+        {u"updated_at"_s, QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
+        {u"url"_s, u"%1/api/v1/notifications/threads/%2"_s.arg(base).arg(id)},
+        {u"repository"_s, QJsonObject{{u"full_name"_s, repo}, {u"html_url"_s, base + u'/' + repo}}},
+        {u"subject"_s,
+         QJsonObject{{u"title"_s, title}, {u"type"_s, type}, {u"url"_s, apiUrl}, {u"state"_s, u"open"_s}}}};
+}
+
+void FakeForge::addThread(qint64 accountId, const QJsonObject& thread)
+{
+    Account& account = accounts[accountId];
+    account.threads.append(thread);
+    ++account.unread;
+}
+
+QJsonObject FakeForge::issue(qint64 index, const QString& title, const QString& owner, const QString& repo)
+{
+    return QJsonObject{{u"number"_s, index},
+                       {u"title"_s, title},
+                       {u"state"_s, u"open"_s},
+                       {u"pull_request"_s, QJsonValue::Null},
+                       {u"repository"_s, QJsonObject{{u"id"_s, 1},
+                                                     {u"name"_s, repo},
+                                                     {u"owner"_s, owner},
+                                                     {u"full_name"_s, owner + u'/' + repo}}}};
+}
+
 QJsonObject FakeForge::stopwatch(qint64 index, const QString& title, const QDateTime& created,
                                  const QString& owner, const QString& repo)
 {
@@ -159,11 +201,61 @@ AdminServer::Response FakeForge::handle(const HttpRequestHead& head)
     }
     if (method == "PUT" && path == "/api/v1/notifications"_L1) {
         account.unread = 0;
+        account.threads = {};
         return json(205, QJsonArray{});
     }
+    const QUrlQuery query(head.query);
+    if (method == "GET" && path == "/api/v1/notifications"_L1) {
+        if (query.queryItemValue(u"status-types"_s) != "unread"_L1)
+            return json(400, QJsonObject{{u"message"_s, u"the fake answers status-types=unread only"_s}});
+        const int limit = query.hasQueryItem(u"limit"_s) ? query.queryItemValue(u"limit"_s).toInt() : 50;
+        QJsonArray out;
+        for (qsizetype i = account.threads.size() - 1; i >= 0 && out.size() < limit; --i)
+            out.append(account.threads[i]);
+        return json(200, out);
+    }
+    static const QRegularExpression threadPath(uR"(^/api/v1/notifications/threads/(\d+)$)"_s);
+    if (const QRegularExpressionMatch t = threadPath.match(path); t.hasMatch()) {
+        if (method != "PATCH")
+            return json(405, QJsonObject{});
+        for (qsizetype i = 0; i < account.threads.size(); ++i) {
+            if (account.threads[i].toObject().value("id"_L1).toInteger() == t.captured(1).toLongLong()) {
+                account.threads.removeAt(i);
+                account.unread = std::max<qint64>(0, account.unread - 1);
+                return json(205, QJsonObject{});
+            }
+        }
+        return json(404, QJsonObject{{u"message"_s, u"thread not found"_s}});
+    }
+    if (method == "GET" && path == "/api/v1/repos/issues/search"_L1) {
+        if (query.queryItemValue(u"type"_s) != "assigned"_L1 || query.queryItemValue(u"state"_s) != "open"_L1)
+            return json(400,
+                        QJsonObject{{u"message"_s, u"the fake answers type=assigned&state=open only"_s}});
+        return json(200, account.assigned);
+    }
     static const QRegularExpression stopwatchPath(
-        uR"(^/api/v1/repos/([^/]+)/([^/]+)/issues/(\d+)/stopwatch/(stop|delete)$)"_s);
+        uR"(^/api/v1/repos/([^/]+)/([^/]+)/issues/(\d+)/stopwatch/(start|stop|delete)$)"_s);
     const QRegularExpressionMatch m = stopwatchPath.match(path);
+    if (m.hasMatch() && m.captured(4) == "start"_L1) {
+        if (method != "POST")
+            return json(405, QJsonObject{});
+        for (const QJsonValue& v : std::as_const(account.stopwatches)) {
+            const QJsonObject s = v.toObject();
+            if (s.value("repo_owner_name"_L1).toString() == m.captured(1) &&
+                s.value("repo_name"_L1).toString() == m.captured(2) &&
+                s.value("issue_index"_L1).toInteger() == m.captured(3).toLongLong())
+                return json(409, QJsonObject{{u"message"_s,
+                                              u"Cannot start a stopwatch again if it already exists"_s}});
+        }
+        QString title;
+        for (const QJsonValue& v : std::as_const(account.assigned)) {
+            if (v.toObject().value("number"_L1).toInteger() == m.captured(3).toLongLong())
+                title = v.toObject().value("title"_L1).toString();
+        }
+        account.stopwatches.append(stopwatch(m.captured(3).toLongLong(), title,
+                                             QDateTime::currentDateTimeUtc(), m.captured(1), m.captured(2)));
+        return empty(201);
+    }
     if (m.hasMatch()) {
         const bool stop = m.captured(4) == "stop"_L1;
         if ((stop && method != "POST") || (!stop && method != "DELETE"))

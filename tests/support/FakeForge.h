@@ -4,7 +4,9 @@
 // loopback following the documented API shapes and status codes (GET /user, /notifications/new,
 // /user/stopwatches; POST .../stopwatch/stop 201, DELETE .../stopwatch/delete 204, PUT
 // /notifications 205, 409 when no stopwatch runs, 401 for unknown tokens, 403 for a token without the
-// scope an endpoint needs; GET /users/{login}, a public profile, needs no token).
+// scope an endpoint needs; GET /users/{login}, a public profile, needs no token). For the tray's
+// lists: GET /notifications?status-types=unread&limit=N, PATCH /notifications/threads/{id} (205),
+// GET /repos/issues/search?type=assigned&state=open, POST .../stopwatch/start (201, 409 when running).
 
 #include "admin/AdminServer.h"
 
@@ -35,6 +37,8 @@ public:
         QString login;
         qint64 unread = 0;
         QJsonArray stopwatches; // without `seconds`/`duration`, which are computed per request
+        QJsonArray threads;     // notification threads, oldest first (see thread()); `unread` counts too
+        QJsonArray assigned;    // open issues assigned to the user (see issue())
     };
 
     QHash<QByteArray, qint64> tokens;
@@ -68,6 +72,16 @@ public:
     int count(const QString& path, qint64 sinceMs = 0) const;
     int count(const QByteArray& method, const QString& path) const;
     QList<qint64> times(const QString& path, qint64 sinceMs = 0) const;
+
+    // A notification thread as Gitea's GET /notifications answers it; `type` is Issue, Pull, Commit or
+    // Release. Added to the account's threads and counted as unread by addThread().
+    QJsonObject thread(qint64 id, const QString& type, const QString& title, qint64 index,
+                       const QString& repo = QStringLiteral("alice/proj")) const;
+    void addThread(qint64 accountId, const QJsonObject& thread);
+    // An issue as GET /repos/issues/search answers it.
+    static QJsonObject issue(qint64 index, const QString& title,
+                             const QString& owner = QStringLiteral("alice"),
+                             const QString& repo = QStringLiteral("proj"));
 
     static QJsonObject stopwatch(qint64 index, const QString& title, const QDateTime& created,
                                  const QString& owner = QStringLiteral("alice"),

@@ -51,12 +51,25 @@ bool ServerProcess::start(QString* error)
         }
         config.write("[static_tokens]\n" + kStaticToken + "=7:alice:" + kStaticSession.toUtf8() + "\n");
     }
-    m_process.start(binary(), {u"--config"_s, m_dir.filePath(u"forgewire.ini"_s), u"--listen"_s,
-                               u"127.0.0.1"_s, u"--port"_s, QString::number(m_port), u"--admin-port"_s,
-                               QString::number(m_adminPort), u"--state"_s, m_dir.filePath(u"state.sqlite"_s),
-                               u"--jwt-secret"_s, QString::fromLatin1(kJwtSecret), u"--publisher-secret"_s,
-                               QString::fromLatin1(kPublisherSecret), u"--workers"_s, u"1"_s,
-                               u"--log-level"_s, u"warning"_s});
+    QStringList arguments{u"--config"_s,
+                          m_dir.filePath(u"forgewire.ini"_s),
+                          u"--listen"_s,
+                          u"127.0.0.1"_s,
+                          u"--port"_s,
+                          QString::number(m_port),
+                          u"--admin-port"_s,
+                          QString::number(m_adminPort),
+                          u"--state"_s,
+                          m_dir.filePath(u"state.sqlite"_s),
+                          u"--jwt-secret"_s,
+                          QString::fromLatin1(kJwtSecret),
+                          u"--publisher-secret"_s,
+                          QString::fromLatin1(kPublisherSecret),
+                          u"--workers"_s,
+                          u"1"_s,
+                          u"--log-level"_s,
+                          u"warning"_s};
+    m_process.start(binary(), arguments + m_extraArguments);
     if (!m_process.waitForStarted(kWaitMs)) {
         *error = m_process.errorString();
         return false;

@@ -24,6 +24,9 @@ public:
     // The binary comes from FORGEWIRE_SERVER_BIN; an empty QString means it could not be found.
     static QString binary();
 
+    // Appended to the command line of every start (e.g. --forge-url for bridge mode).
+    void setExtraArguments(const QStringList& arguments) { m_extraArguments = arguments; }
+
     // Starts and waits for /readyz. Ports are picked on the first start and kept afterwards.
     bool start(QString* error);
     // SIGKILL: no close frames, no draining, like a crash or a power cut.
@@ -41,6 +44,7 @@ private:
     QProcess m_process;
     quint16 m_port = 0;
     quint16 m_adminPort = 0;
+    QStringList m_extraArguments;
 };
 
 } // namespace forgewire::test

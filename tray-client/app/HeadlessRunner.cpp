@@ -49,6 +49,7 @@ QString HeadlessRunner::start()
                                   << "); connecting anonymously";
             TrayController::Config config = resolved.config;
             config.boardNotifications = false; // nothing to show them on; json output carries the events
+            config.notificationList = false;   // no menu to list them in
             m_controller->configure(config);
             m_controller->start();
         });

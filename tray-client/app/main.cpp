@@ -1,6 +1,7 @@
 // forgewire-tray: the tray icon, or with --headless a printer for terminals and status bars.
 
 #include "app/HeadlessRunner.h"
+#include "app/Translations.h"
 #include "common/Logging.h"
 #include "model/TrayOptions.h"
 #include "ui/TrayApplication.h"
@@ -50,6 +51,9 @@ int main(int argc, char** argv)
         return app->exec();
     }
 
+    // Only the GUI is translated: --help, errors and --headless output are read by scripts and stay
+    // in English.
+    Translations::install(QLocale());
     qApp->setQuitOnLastWindowClosed(false);
     TrayApplication tray(options);
     if (!tray.start())

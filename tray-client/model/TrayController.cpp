@@ -30,6 +30,17 @@ TrayController::TrayController(const Clock& clock, QObject* parent)
         if (m_config.boardNotifications)
             Q_EMIT boardNotification(n);
     });
+    connect(&m_state, &TrayState::countChanged, this, [this] {
+        if (m_config.notificationList && forgeActionsAvailable())
+            m_notifications.refresh();
+    });
+    connect(&m_state, &TrayState::ticked, this, &TrayController::checkReminders);
+    connect(&m_state, &TrayState::stopwatchesChanged, this, &TrayController::checkReminders);
+    connect(&m_notifications, &NotificationList::arrived, this, &TrayController::notificationsArrived);
+    connect(&m_notifications, &NotificationList::markedRead, this, [this] { requestRefresh(); });
+    connect(&m_notifications, &NotificationList::markReadFailed, this, [this](const QString& message) {
+        Q_EMIT actionFailed(tr("Could not mark the notification read"), message);
+    });
     updateOwnTags();
 }
 
@@ -75,6 +86,12 @@ void TrayController::configure(const Config& config)
 {
     const Config old = std::exchange(m_config, config);
     m_boards.setForgeUrl(config.forgeUrl);
+    if (old.forgeUrl != config.forgeUrl || old.token != config.token ||
+        old.notificationList != config.notificationList || !m_actions) {
+        m_notifications.configure(config.notificationList ? config.forgeUrl : QUrl(), config.token);
+        if (forgeActionsAvailable() && m_state.hasReceivedState())
+            m_notifications.refresh();
+    }
     if (!m_actions || old.forgeUrl != config.forgeUrl) {
         delete std::exchange(m_actions, nullptr);
         m_actions = new ForgeActions(config.forgeUrl, config.token, this);
@@ -154,6 +171,21 @@ void TrayController::unsubscribeBoards(const QList<qint64>& boards)
 {
     for (qint64 id : boards)
         m_connection->unsubscribe(this, Topic::projectBoard(id));
+}
+
+void TrayController::checkReminders()
+{
+    QList<StopwatchReminders::Running> running;
+    for (const TrayState::RunningStopwatch& entry : m_state.stopwatches())
+        running.append({entry.stopwatch, m_state.elapsedSeconds(entry)});
+    for (const StopwatchReminders::Running& due : m_reminders.due(running)) {
+        const QString reference = TrayState::issueReference(due.stopwatch);
+        Q_EMIT stopwatchReminder(
+            tr("Still running: %1").arg(reference),
+            tr("%1 has been running for %2")
+                .arg(due.stopwatch.issueTitle, TrayState::formatDuration(due.elapsedSeconds)),
+            TrayState::issueUrl(m_config.forgeUrl, due.stopwatch));
+    }
 }
 
 void TrayController::updateOwnTags()
@@ -260,9 +292,59 @@ void TrayController::markAllRead()
             return;
         }
         m_state.clearUnreadCount();
+        m_notifications.clear();
         requestRefresh();
         Q_EMIT actionSucceeded();
     });
+}
+
+void TrayController::markNotificationRead(qint64 threadId)
+{
+    m_notifications.markRead(threadId);
+}
+
+void TrayController::startStopwatch(const ForgeIssue& issue)
+{
+    const QString title = tr("Could not start the stopwatch");
+    if (!forgeActionsAvailable()) {
+        Q_EMIT actionFailed(title, tr("Forge actions need the forge URL and a forge access token."));
+        return;
+    }
+    ForgeActions* actions = m_actions;
+    actions->startStopwatch(
+        issue.owner, issue.repo, issue.index, [this, actions, title](const ForgeActionResult& result) {
+            if (actions != m_actions)
+                return;
+            if (!result.ok) {
+                qCWarning(lcTray) << "forge action failed" << result.httpStatus << result.error;
+                Q_EMIT actionFailed(title, result.error);
+                return;
+            }
+            requestRefresh();
+            Q_EMIT actionSucceeded();
+        });
+}
+
+void TrayController::assignedIssues(std::function<void(const QList<ForgeIssue>&)> done)
+{
+    if (!forgeActionsAvailable()) {
+        Q_EMIT actionFailed(tr("Could not list your issues"),
+                            tr("Forge actions need the forge URL and a forge access token."));
+        done({});
+        return;
+    }
+    ForgeActions* actions = m_actions;
+    actions->assignedIssues(
+        kMaxAssignedIssues, [this, actions, done = std::move(done)](const ForgeActionResult& result,
+                                                                    const QList<ForgeIssue>& issues) {
+            if (actions != m_actions)
+                return;
+            if (!result.ok) {
+                qCWarning(lcTray) << "could not list assigned issues" << result.httpStatus << result.error;
+                Q_EMIT actionFailed(tr("Could not list your issues"), result.error);
+            }
+            done(issues);
+        });
 }
 
 bool TrayController::requestRefresh()

@@ -3,6 +3,8 @@
 #include "client/Clock.h"
 #include "forge/ForgeActions.h"
 #include "model/BoardWatcher.h"
+#include "model/NotificationList.h"
+#include "model/StopwatchReminders.h"
 #include "model/TrayState.h"
 #include "protocol/Protocol.h"
 
@@ -33,13 +35,20 @@ public:
         QUrl forgeUrl;
         QList<qint64> watchedBoards;
         bool boardNotifications = true;
+        // Fetch the latest unread notifications for the menu (--headless has no menu to show them).
+        bool notificationList = true;
     };
+
+    // Issues offered by "Start stopwatch…"; Gitea's own page size.
+    static constexpr int kMaxAssignedIssues = 50;
 
     explicit TrayController(const Clock& clock = Clock::system(), QObject* parent = nullptr);
     ~TrayController() override;
 
     TrayState& state() { return m_state; }
     BoardWatcher& boards() { return m_boards; }
+    // The latest unread notifications (needs forge actions); refreshed when the pushed count changes.
+    NotificationList& notifications() { return m_notifications; }
     const Config& config() const { return m_config; }
     SharedConnection* connection() const { return m_connection; }
     // Sent along with our own changes so their echoes can be recognised (PROTOCOL.md session_tag).
@@ -73,6 +82,13 @@ public:
     void stopStopwatch(const protocol::Stopwatch& stopwatch);
     void cancelStopwatch(const protocol::Stopwatch& stopwatch);
     void markAllRead();
+    // Starts the stopwatch on an issue (from assignedIssues()); the server's push shows it.
+    void startStopwatch(const ForgeIssue& issue);
+    // The user's open assigned issues, for "Start stopwatch…"; a failure reports through actionFailed()
+    // and calls `done` with an empty list.
+    void assignedIssues(std::function<void(const QList<ForgeIssue>&)> done);
+    // Opening a listed notification marks it read; the count follows from the server.
+    void markNotificationRead(qint64 threadId);
     // Re-subscribes to our own user topic, which a bridge-mode server reads as "poll the forge now".
     // False when not connected or anonymous.
     bool requestRefresh();
@@ -83,6 +99,10 @@ Q_SIGNALS:
     void messageReceived(const forgewire::protocol::ServerMessage& message);
     void boardNotification(const forgewire::BoardNotification& notification);
     void configChanged();
+    // Something worth a desktop notification: new unread notifications arrived on the forge.
+    void notificationsArrived(const QList<forgewire::ForgeNotification>& fresh);
+    // A stopwatch has been running for another StopwatchReminders::kInterval.
+    void stopwatchReminder(const QString& title, const QString& body, const QUrl& url);
     // A forge action succeeded.
     void actionSucceeded();
     // A forge action failed: `message` is a sentence for the user (the UI shows it as a notification).
@@ -93,6 +113,7 @@ private:
     void subscribeBoards(const QList<qint64>& boards);
     void unsubscribeBoards(const QList<qint64>& boards);
     void updateOwnTags();
+    void checkReminders();
     // Stop and Cancel differ only in the forge call; both report failures the same way.
     using StopwatchAction = void (ForgeActions::*)(const QString& owner, const QString& repo,
                                                    qint64 issueIndex, ForgeActions::Done done);
@@ -104,6 +125,8 @@ private:
     Config m_config;
     TrayState m_state;
     BoardWatcher m_boards;
+    NotificationList m_notifications;
+    StopwatchReminders m_reminders;
     QPointer<SharedConnection> m_connection;
     QString m_sessionTag;
     QString m_loggedWarning;

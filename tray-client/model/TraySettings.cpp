@@ -1,5 +1,7 @@
 #include "model/TraySettings.h"
 
+#include "model/SavedAccounts.h"
+
 #include <QRegularExpression>
 #include <QSettings>
 
@@ -7,31 +9,23 @@ namespace forgewire {
 
 using namespace Qt::StringLiterals;
 
-namespace {
-
-const QString kServerUrl = u"server/url"_s;
-const QString kForgeUrl = u"forge/url"_s;
-const QString kBoards = u"boards/watched"_s;
-const QString kBoardNotifications = u"boards/notifications"_s;
-
-} // namespace
-
 TraySettings TraySettings::load(QSettings& settings)
 {
-    TraySettings s;
-    s.serverUrl = QUrl(settings.value(kServerUrl).toString());
-    s.forgeUrl = QUrl(settings.value(kForgeUrl).toString());
-    s.watchedBoards = parseBoardList(settings.value(kBoards).toString());
-    s.boardNotifications = settings.value(kBoardNotifications, true).toBool();
-    return s;
+    return SavedAccounts::load(settings).accounts.value(0);
 }
 
 void TraySettings::save(QSettings& settings) const
 {
-    settings.setValue(kServerUrl, serverUrl.toString());
-    settings.setValue(kForgeUrl, forgeUrl.toString());
-    settings.setValue(kBoards, formatBoardList(watchedBoards));
-    settings.setValue(kBoardNotifications, boardNotifications);
+    SavedAccounts{{*this}}.save(settings);
+}
+
+QString TraySettings::displayName() const
+{
+    if (!name.trimmed().isEmpty())
+        return name.trimmed();
+    if (!serverUrl.host().isEmpty())
+        return serverUrl.host();
+    return QObject::tr("New account");
 }
 
 QString TraySettings::checkServerUrl(const QUrl& url)

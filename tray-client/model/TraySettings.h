@@ -8,21 +8,26 @@ class QSettings;
 
 namespace forgewire {
 
-// The tray's settings. The token is deliberately not here: it lives in the system keychain
-// (TokenStore), never in the plain-text settings file.
+// One account's settings (a server/forge pair). The token is deliberately not here: it lives in the
+// system keychain (TokenStore, keyed by the server URL), never in the plain-text settings file. All
+// accounts are in SavedAccounts.
 struct TraySettings
 {
+    QString name;                // the menu section's title; empty: the server's host
     QUrl serverUrl;              // ws:// or wss:// URL of forgewire-server's /-/ws
     QUrl forgeUrl;               // the forge's base URL, for links
     QList<qint64> watchedBoards; // project ids
     bool boardNotifications = true;
 
+    // The first account (what --headless and the command-line overrides use).
     static TraySettings load(QSettings& settings);
+    // As the only account.
     void save(QSettings& settings) const;
+    QString displayName() const;
     bool operator==(const TraySettings& o) const
     {
-        return serverUrl == o.serverUrl && forgeUrl == o.forgeUrl && watchedBoards == o.watchedBoards &&
-               boardNotifications == o.boardNotifications;
+        return name == o.name && serverUrl == o.serverUrl && forgeUrl == o.forgeUrl &&
+               watchedBoards == o.watchedBoards && boardNotifications == o.boardNotifications;
     }
 
     // Empty when `url` can be connected to, otherwise why not.

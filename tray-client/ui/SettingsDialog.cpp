@@ -1,34 +1,74 @@
 #include "ui/SettingsDialog.h"
 
+#include "model/SavedAccounts.h"
+
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QTimeEdit>
 #include <QVBoxLayout>
 
 namespace forgewire {
 
 using namespace Qt::StringLiterals;
 
+namespace {
+
+SettingsDialog::Account single(const TraySettings& settings, bool hasToken)
+{
+    SettingsDialog::Account account;
+    account.settings = settings;
+    account.hasToken = hasToken;
+    account.storedServer = settings.serverUrl;
+    return account;
+}
+
+} // namespace
+
 SettingsDialog::SettingsDialog(const TraySettings& settings, bool hasToken, bool autostart, QWidget* parent)
-    : QDialog(parent), m_server(new QLineEdit(settings.serverUrl.toString(), this)),
-      m_token(new QLineEdit(this)), m_forgetToken(new QCheckBox(tr("Forget the stored token"), this)),
-      m_forge(new QLineEdit(settings.forgeUrl.toString(), this)),
-      m_boards(new QLineEdit(TraySettings::formatBoardList(settings.watchedBoards), this)),
+    : SettingsDialog(QList<Account>{single(settings, hasToken)}, autostart, DoNotDisturb{}, parent)
+{}
+
+// The line edits are created first and in form order (server, token, forge, boards, name), and the
+// "Forget the stored token" box before any other check box: tests find them by that order.
+SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, const DoNotDisturb& quiet,
+                               QWidget* parent)
+    : QDialog(parent), m_quiet(quiet), m_server(new QLineEdit(this)), m_token(new QLineEdit(this)),
+      m_forgetToken(new QCheckBox(tr("Forget the stored token"), this)), m_forge(new QLineEdit(this)),
+      m_boards(new QLineEdit(this)), m_name(new QLineEdit(this)),
       m_boardNotifications(new QCheckBox(tr("Notify me about changes on these boards"), this)),
+      m_list(new QListWidget(this)), m_add(new QPushButton(tr("Add"), this)),
+      m_remove(new QPushButton(tr("Remove"), this)),
+      m_quietNow(new QCheckBox(tr("Do not disturb now"), this)),
+      m_scheduled(new QCheckBox(tr("Quiet every day from"), this)), m_from(new QTimeEdit(quiet.from, this)),
+      m_to(new QTimeEdit(quiet.to, this)),
+      m_notifyBoards(new QCheckBox(tr("Changes on watched boards"), this)),
+      m_notifyNotifications(new QCheckBox(tr("New notifications"), this)),
+      m_notifyReminders(new QCheckBox(tr("Stopwatch reminders"), this)),
       m_autostart(new QCheckBox(tr("Start Forgewire when I log in"), this)), m_error(new QLabel(this))
 {
     setWindowTitle(tr("Forgewire Settings"));
+    for (const Account& account : accounts)
+        m_forms.append(formFor(account));
+
     m_server->setPlaceholderText(u"wss://forge.example.org/-/ws"_s);
     m_token->setEchoMode(QLineEdit::Password);
-    m_token->setPlaceholderText(hasToken ? tr("Stored in the keychain; type to replace")
-                                         : tr("Forge token, JWT or static token"));
-    m_forgetToken->setVisible(hasToken);
     m_forge->setPlaceholderText(u"https://codeberg.org"_s);
     m_boards->setPlaceholderText(tr("Project ids, e.g. 42, 57"));
-    m_boardNotifications->setChecked(settings.boardNotifications);
+    m_name->setPlaceholderText(tr("Shown in the menu, e.g. Codeberg"));
     m_autostart->setChecked(autostart);
+    m_quietNow->setChecked(quiet.enabled);
+    m_scheduled->setChecked(quiet.scheduled);
+    m_from->setDisplayFormat(u"HH:mm"_s);
+    m_to->setDisplayFormat(u"HH:mm"_s);
+    m_notifyBoards->setChecked(quiet.boardEvents);
+    m_notifyNotifications->setChecked(quiet.newNotifications);
+    m_notifyReminders->setChecked(quiet.stopwatchReminders);
     m_error->setStyleSheet(u"color: #c62828"_s);
     m_error->setWordWrap(true);
     m_error->hide();
@@ -40,37 +80,207 @@ SettingsDialog::SettingsDialog(const TraySettings& settings, bool hasToken, bool
     form->addRow(tr("Forge URL:"), m_forge);
     form->addRow(tr("Watched boards:"), m_boards);
     form->addRow(QString(), m_boardNotifications);
-    form->addRow(QString(), m_autostart);
+    form->addRow(tr("Name:"), m_name);
+
+    auto* listButtons = new QHBoxLayout;
+    listButtons->addWidget(m_add);
+    listButtons->addWidget(m_remove);
+    auto* listColumn = new QVBoxLayout;
+    listColumn->addWidget(m_list);
+    listColumn->addLayout(listButtons);
+    m_list->setMaximumWidth(180);
+    auto* accountsRow = new QHBoxLayout;
+    accountsRow->addLayout(listColumn);
+    accountsRow->addLayout(form, 1);
+
+    auto* schedule = new QHBoxLayout;
+    schedule->addWidget(m_scheduled);
+    schedule->addWidget(m_from);
+    schedule->addWidget(new QLabel(tr("to"), this));
+    schedule->addWidget(m_to);
+    schedule->addStretch();
+    auto* quietLayout = new QVBoxLayout;
+    quietLayout->addWidget(m_quietNow);
+    quietLayout->addLayout(schedule);
+    quietLayout->addWidget(new QLabel(tr("Desktop notifications for:"), this));
+    quietLayout->addWidget(m_notifyBoards);
+    quietLayout->addWidget(m_notifyNotifications);
+    quietLayout->addWidget(m_notifyReminders);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &SettingsDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &SettingsDialog::reject);
+    connect(m_add, &QPushButton::clicked, this, &SettingsDialog::addAccount);
+    connect(m_remove, &QPushButton::clicked, this, &SettingsDialog::removeCurrentAccount);
+    connect(m_list, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0 && row != m_current)
+            selectAccount(row);
+    });
+    // The list shows the names as they are typed.
+    connect(m_name, &QLineEdit::textEdited, this, [this] {
+        storeForm();
+        refreshList();
+    });
+    connect(m_server, &QLineEdit::textEdited, this, [this] {
+        storeForm();
+        refreshList();
+    });
 
+    // Headings rather than group boxes: every field stays a direct child of the dialog, so the order
+    // tests and accessibility tools find them in is the order above.
+    const auto heading = [this](const QString& text) {
+        auto* label = new QLabel(text, this);
+        QFont font = label->font();
+        font.setBold(true);
+        label->setFont(font);
+        return label;
+    };
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(form);
+    layout->addWidget(heading(tr("Accounts")));
+    layout->addLayout(accountsRow);
+    layout->addWidget(heading(tr("Notifications")));
+    layout->addLayout(quietLayout);
+    layout->addWidget(m_autostart);
     layout->addWidget(m_error);
     layout->addWidget(buttons);
-    setMinimumWidth(480);
+    setMinimumWidth(720);
+
+    if (m_forms.isEmpty())
+        m_forms.append(Form{}); // a first start: one empty account to fill in
+    refreshList();
+    selectAccount(0);
+}
+
+SettingsDialog::Form SettingsDialog::formFor(const Account& account)
+{
+    Form f;
+    f.name = account.settings.name;
+    f.server = account.settings.serverUrl.toString();
+    f.forge = account.settings.forgeUrl.toString();
+    f.boards = TraySettings::formatBoardList(account.settings.watchedBoards);
+    f.boardNotifications = account.settings.boardNotifications;
+    f.hasToken = account.hasToken;
+    f.storedServer = account.storedServer;
+    if (account.newToken) {
+        f.token = QString::fromUtf8(*account.newToken);
+        f.forget = account.newToken->isEmpty();
+    }
+    return f;
+}
+
+SettingsDialog::Account SettingsDialog::accountFor(const Form& f)
+{
+    Account a;
+    a.settings.name = f.name.trimmed();
+    a.settings.serverUrl = QUrl(f.server.trimmed());
+    a.settings.forgeUrl = QUrl(f.forge.trimmed());
+    a.settings.watchedBoards = TraySettings::parseBoardList(f.boards);
+    a.settings.boardNotifications = f.boardNotifications;
+    a.hasToken = f.hasToken;
+    a.storedServer = f.storedServer;
+    const QByteArray typed = f.token.trimmed().toUtf8();
+    if (!typed.isEmpty())
+        a.newToken = typed;
+    else if (f.forget)
+        a.newToken = QByteArray();
+    return a;
+}
+
+void SettingsDialog::storeForm()
+{
+    if (m_current < 0 || m_current >= m_forms.size())
+        return;
+    Form& f = m_forms[m_current];
+    f.name = m_name->text();
+    f.server = m_server->text();
+    f.forge = m_forge->text();
+    f.boards = m_boards->text();
+    f.boardNotifications = m_boardNotifications->isChecked();
+    f.token = m_token->text();
+    f.forget = m_forgetToken->isChecked();
+}
+
+void SettingsDialog::loadForm()
+{
+    const bool any = m_current >= 0 && m_current < m_forms.size();
+    const Form f = any ? m_forms.at(m_current) : Form{};
+    for (QWidget* w : {static_cast<QWidget*>(m_server), static_cast<QWidget*>(m_token),
+                       static_cast<QWidget*>(m_forge), static_cast<QWidget*>(m_boards),
+                       static_cast<QWidget*>(m_name), static_cast<QWidget*>(m_boardNotifications)})
+        w->setEnabled(any);
+    m_remove->setEnabled(any);
+    m_name->setText(f.name);
+    m_server->setText(f.server);
+    m_forge->setText(f.forge);
+    m_boards->setText(f.boards);
+    m_boardNotifications->setChecked(f.boardNotifications);
+    m_token->setText(f.token);
+    m_token->setPlaceholderText(f.hasToken ? tr("Stored in the keychain; type to replace")
+                                           : tr("Forge token, JWT or static token"));
+    m_forgetToken->setChecked(f.forget);
+    m_forgetToken->setVisible(f.hasToken);
+}
+
+void SettingsDialog::refreshList()
+{
+    const QSignalBlocker blocker(m_list);
+    m_list->clear();
+    for (const Form& f : std::as_const(m_forms))
+        m_list->addItem(accountFor(f).settings.displayName());
+    m_list->setCurrentRow(m_current);
+}
+
+void SettingsDialog::selectAccount(int index)
+{
+    storeForm();
+    refreshList(); // names set programmatically (no textEdited) show too
+    m_current = m_forms.isEmpty() ? -1 : std::clamp(index, 0, int(m_forms.size()) - 1);
+    loadForm();
+    const QSignalBlocker blocker(m_list);
+    m_list->setCurrentRow(m_current);
+}
+
+void SettingsDialog::addAccount()
+{
+    storeForm();
+    m_forms.append(Form{});
+    refreshList();
+    selectAccount(int(m_forms.size()) - 1);
+    m_server->setFocus();
+}
+
+void SettingsDialog::removeCurrentAccount()
+{
+    if (m_current < 0 || m_current >= m_forms.size())
+        return;
+    const int at = m_current;
+    const Form removed = m_forms.takeAt(at);
+    if (!removed.storedServer.isEmpty())
+        m_removed.append(removed.storedServer);
+    m_current = -1; // nothing to store: the form showed the removed account
+    refreshList();
+    selectAccount(std::min(at, int(m_forms.size()) - 1));
+}
+
+QList<SettingsDialog::Account> SettingsDialog::accounts() const
+{
+    const_cast<SettingsDialog*>(this)->storeForm();
+    QList<Account> result;
+    for (const Form& f : m_forms)
+        result.append(accountFor(f));
+    return result;
 }
 
 TraySettings SettingsDialog::settings() const
 {
-    TraySettings s;
-    s.serverUrl = QUrl(m_server->text().trimmed());
-    s.forgeUrl = QUrl(m_forge->text().trimmed());
-    s.watchedBoards = TraySettings::parseBoardList(m_boards->text());
-    s.boardNotifications = m_boardNotifications->isChecked();
-    return s;
+    const QList<Account> all = accounts();
+    return m_current >= 0 && m_current < all.size() ? all.at(m_current).settings : TraySettings{};
 }
 
 std::optional<QByteArray> SettingsDialog::newToken() const
 {
-    const QByteArray typed = m_token->text().trimmed().toUtf8();
-    if (!typed.isEmpty())
-        return typed;
-    if (m_forgetToken->isChecked())
-        return QByteArray();
-    return std::nullopt;
+    const QList<Account> all = accounts();
+    return m_current >= 0 && m_current < all.size() ? all.at(m_current).newToken : std::nullopt;
 }
 
 bool SettingsDialog::autostart() const
@@ -78,16 +288,48 @@ bool SettingsDialog::autostart() const
     return m_autostart->isChecked();
 }
 
+DoNotDisturb SettingsDialog::doNotDisturb() const
+{
+    DoNotDisturb d = m_quiet;
+    d.enabled = m_quietNow->isChecked();
+    d.scheduled = m_scheduled->isChecked();
+    d.from = m_from->time();
+    d.to = m_to->time();
+    d.boardEvents = m_notifyBoards->isChecked();
+    d.newNotifications = m_notifyNotifications->isChecked();
+    d.stopwatchReminders = m_notifyReminders->isChecked();
+    return d;
+}
+
+void SettingsDialog::showError(const QString& problem)
+{
+    m_error->setText(problem);
+    m_error->show();
+}
+
 void SettingsDialog::accept()
 {
-    QString problem = TraySettings::checkServerUrl(QUrl(m_server->text().trimmed()));
-    if (problem.isEmpty())
-        problem = TraySettings::checkForgeUrl(QUrl(m_forge->text().trimmed()));
-    if (problem.isEmpty())
-        TraySettings::parseBoardList(m_boards->text(), &problem);
-    if (!problem.isEmpty()) {
-        m_error->setText(problem);
-        m_error->show();
+    storeForm();
+    // The first account with a problem is shown, so the user sees the field the message is about.
+    for (int i = 0; i < m_forms.size(); ++i) {
+        const Form& f = m_forms.at(i);
+        QString problem = TraySettings::checkServerUrl(QUrl(f.server.trimmed()));
+        if (problem.isEmpty())
+            problem = TraySettings::checkForgeUrl(QUrl(f.forge.trimmed()));
+        if (problem.isEmpty())
+            TraySettings::parseBoardList(f.boards, &problem);
+        if (!problem.isEmpty()) {
+            selectAccount(i);
+            showError(m_forms.size() > 1 ? tr("%1: %2").arg(accountFor(f).settings.displayName(), problem)
+                                         : problem);
+            return;
+        }
+    }
+    QList<TraySettings> all;
+    for (const Form& f : std::as_const(m_forms))
+        all.append(accountFor(f).settings);
+    if (const QString problem = SavedAccounts::check(all); !problem.isEmpty()) {
+        showError(problem);
         return;
     }
     QDialog::accept();

@@ -1,7 +1,9 @@
 #include "ui/TrayIcon.h"
 
 #include "app/TrayLogging.h"
+#include "model/AccountSet.h"
 #include "model/TrayController.h"
+#include "ui/AccountMenuSection.h"
 
 #include <QDesktopServices>
 
@@ -9,23 +11,26 @@ namespace forgewire {
 
 using namespace Qt::StringLiterals;
 
-TrayIcon::TrayIcon(TrayController* controller, QObject* parent) : QObject(parent), m_controller(controller)
+TrayIcon::TrayIcon(AccountSet* accounts, const QDBusConnection& bus, QObject* parent)
+    : QObject(parent), m_accounts(accounts), m_notifier(bus), m_gate(m_notifier)
 {
-    m_header = m_menu.addAction(QString());
-    m_header->setEnabled(false);
-    m_cleartextWarning = m_menu.addAction(QString());
-    m_cleartextWarning->setEnabled(false);
-    m_cleartextWarning->setVisible(false);
-    m_menu.addSeparator();
-    m_stopwatchEnd = m_menu.addSeparator();
-
-    // Forge section; the stopwatch actions are in each stopwatch's submenu.
-    m_markAllRead = m_menu.addAction(tr("Mark all as read"), this, [this] { m_controller->markAllRead(); });
-    m_openNotifications =
-        m_menu.addAction(tr("Open notifications"), this, [this] { open(m_controller->notificationsUrl()); });
-    m_signIn = m_menu.addAction(tr("Sign in again"), this, [this] { m_controller->signInAgain(); });
-    m_reconnect = m_menu.addAction(tr("Reconnect now"), this, [this] { m_controller->signInAgain(); });
-    m_menu.addSeparator();
+    m_sectionsEnd = m_menu.addSeparator();
+    m_sectionsEnd->setVisible(false); // each section ends with its own separator
+    m_doNotDisturb = m_menu.addAction(tr("Do not disturb"));
+    m_doNotDisturb->setCheckable(true);
+    m_doNotDisturb->setToolTip(tr("No desktop notifications; the badge still updates"));
+    connect(m_doNotDisturb, &QAction::toggled, this, [this](bool on) {
+        DoNotDisturb rules = m_gate.rules();
+        if (rules.enabled == on)
+            return;
+        rules.enabled = on;
+        m_gate.setRules(rules);
+        Q_EMIT doNotDisturbChanged(rules);
+    });
+    connect(&m_gate, &NotificationGate::rulesChanged, this, [this] {
+        m_doNotDisturb->setChecked(m_gate.rules().enabled);
+        refreshTexts();
+    });
     m_menu.addAction(tr("Settings…"), this, &TrayIcon::settingsRequested);
     m_menu.addAction(tr("Quit"), this, &TrayIcon::quitRequested);
     m_tray.setContextMenu(&m_menu);
@@ -39,38 +44,70 @@ TrayIcon::TrayIcon(TrayController* controller, QObject* parent) : QObject(parent
     connect(&m_notifier, &DesktopNotifier::openRequested, this, &TrayIcon::open);
     connect(&m_notifier, &DesktopNotifier::deliveryFailed, this, &TrayIcon::showBalloon);
 
-    TrayState& state = m_controller->state();
-    connect(&state, &TrayState::changed, this, [this] {
+    connect(m_accounts, &AccountSet::changed, this, [this] {
         refreshIcon();
-        refreshActions();
         refreshTexts();
     });
-    connect(&state, &TrayState::stopwatchesChanged, this, &TrayIcon::rebuildStopwatches);
-    connect(&state, &TrayState::ticked, this, &TrayIcon::refreshTexts);
-    connect(m_controller, &TrayController::configChanged, this, [this] {
-        // The stopwatch entries link with the forge URL, which may have changed.
-        rebuildStopwatches();
-        refreshActions();
-        refreshTexts(); // the clear-text token warning follows the URLs
-    });
-    connect(m_controller, &TrayController::boardNotification, this, &TrayIcon::notify);
-    connect(m_controller, &TrayController::actionFailed, this,
-            [this](const QString& title, const QString& message) {
-                if (!m_notifier.show(u"forge-action"_s, title, message, {}))
-                    showBalloon(title, message, {});
-            });
+    connect(m_accounts, &AccountSet::accountsChanged, this, &TrayIcon::rebuildSections);
+    rebuildSections();
+}
 
-    rebuildStopwatches();
+TrayIcon::~TrayIcon() = default;
+
+void TrayIcon::rebuildSections()
+{
+    m_sections.clear();
+    const bool several = m_accounts->size() > 1;
+    for (const AccountSet::Account& account : m_accounts->accounts()) {
+        if (!account.controller)
+            continue;
+        auto section = std::make_unique<AccountMenuSection>(
+            account.controller, several ? account.name : QString(), &m_menu, m_sectionsEnd);
+        connect(section.get(), &AccountMenuSection::openRequested, this, &TrayIcon::open);
+        m_sections.push_back(std::move(section));
+        watch(account.controller);
+    }
     refreshIcon();
-    refreshActions();
     refreshTexts();
+}
+
+void TrayIcon::watch(TrayController* controller)
+{
+    if (m_watched.contains(controller))
+        return;
+    m_watched.append(controller);
+    connect(controller, &QObject::destroyed, this, [this, controller] { m_watched.removeAll(controller); });
+    connect(controller, &TrayController::boardNotification, this, &TrayIcon::notify);
+    connect(controller, &TrayController::configChanged, this, &TrayIcon::refreshTexts);
+    connect(controller, &TrayController::actionFailed, this,
+            [this](const QString& title, const QString& message) {
+                show(DoNotDisturb::Kind::ActionFailure, u"forge-action"_s, title, message, {});
+            });
+    connect(controller, &TrayController::stopwatchReminder, this,
+            [this, controller](const QString& title, const QString& body, const QUrl& url) {
+                show(DoNotDisturb::Kind::StopwatchReminder, u"stopwatch-%1"_s.arg(quintptr(controller)),
+                     title, body, url);
+            });
+    connect(controller, &TrayController::notificationsArrived, this,
+            [this, controller](const QList<ForgeNotification>& fresh) {
+                if (fresh.isEmpty())
+                    return;
+                const ForgeNotification& first = fresh.first();
+                const QString title =
+                    fresh.size() == 1 ? first.repo : tr("%n new notifications", nullptr, int(fresh.size()));
+                QStringList lines;
+                for (const ForgeNotification& n : fresh)
+                    lines.append(fresh.size() == 1 ? n.title : u"• %1: %2"_s.arg(n.repo, n.title));
+                const QUrl url = fresh.size() == 1 ? first.htmlUrl : controller->notificationsUrl();
+                show(DoNotDisturb::Kind::NewNotification, u"notifications-%1"_s.arg(quintptr(controller)),
+                     title, lines.join(u'\n'), url);
+            });
 }
 
 void TrayIcon::refreshIcon()
 {
-    const TrayState& state = m_controller->state();
-    const TrayIconPainter::Look look = TrayIconPainter::lookFor(state.status());
-    const QString badge = TrayState::badgeText(state.unreadCount());
+    const TrayIconPainter::Look look = TrayIconPainter::lookFor(m_accounts->overallStatus());
+    const QString badge = TrayState::badgeText(m_accounts->totalUnread());
     if (m_iconSet && look == m_look && badge == m_badge)
         return;
     m_look = look;
@@ -81,89 +118,48 @@ void TrayIcon::refreshIcon()
 
 void TrayIcon::refreshTexts()
 {
-    const TrayState& state = m_controller->state();
-    const QString warning = m_controller->cleartextTokenWarning();
-    m_tray.setToolTip(warning.isEmpty() ? state.tooltip() : state.tooltip() + u"\n\u26a0 "_s + warning);
-    m_header->setText(headerText());
-    m_cleartextWarning->setText(u"\u26a0 "_s + warning);
-    m_cleartextWarning->setToolTip(warning);
-    m_cleartextWarning->setVisible(!warning.isEmpty());
-    const auto& stopwatches = state.stopwatches();
-    for (qsizetype i = 0; i < stopwatches.size() && i < m_stopwatchActions.size(); ++i)
-        m_stopwatchActions[i]->setText(state.stopwatchLabel(stopwatches[i]));
+    QString tooltip = m_accounts->tooltip();
+    for (const AccountSet::Account& account : m_accounts->accounts()) {
+        const QString warning = account.controller ? account.controller->cleartextTokenWarning() : QString();
+        if (!warning.isEmpty())
+            tooltip += u"\n\u26a0 "_s + warning;
+    }
+    if (m_gate.isQuietNow())
+        tooltip += u"\n"_s + tr("Do not disturb");
+    m_tray.setToolTip(tooltip);
 }
 
 QString TrayIcon::headerText() const
 {
-    const TrayState& state = m_controller->state();
-    if (!state.hasReceivedState())
-        return state.connectionText();
-    const QString count = state.unreadCount() == 1 ? tr("1 unread notification")
-                                                   : tr("%1 unread notifications").arg(state.unreadCount());
-    return count + u" · "_s + state.connectionText();
-}
-
-void TrayIcon::rebuildStopwatches()
-{
-    // A submenu owns its menuAction(): delete the menus, and only the plain actions directly.
-    for (QAction* action : std::as_const(m_stopwatchActions)) {
-        if (action->parent() == &m_menu)
-            delete action;
-    }
-    m_stopwatchActions.clear();
-    qDeleteAll(m_stopwatchMenus);
-    m_stopwatchMenus.clear();
-    const TrayState& state = m_controller->state();
-    const bool actions = m_controller->forgeActionsAvailable();
-    for (const TrayState::RunningStopwatch& entry : state.stopwatches()) {
-        const QUrl url = m_controller->issueUrl(entry);
-        const bool hasUrl = url.isValid() && !url.isEmpty();
-        if (!actions) {
-            auto* action = new QAction(state.stopwatchLabel(entry), &m_menu);
-            action->setEnabled(hasUrl);
-            action->setToolTip(tr("Open the issue in the browser"));
-            connect(action, &QAction::triggered, this, [url] { open(url); });
-            m_menu.insertAction(m_stopwatchEnd, action);
-            m_stopwatchActions.append(action);
-            continue;
-        }
-        auto* submenu = new QMenu(state.stopwatchLabel(entry), &m_menu);
-        QAction* openIssue = submenu->addAction(tr("Open issue"), this, [url] { open(url); });
-        openIssue->setEnabled(hasUrl);
-        const protocol::Stopwatch stopwatch = entry.stopwatch;
-        submenu->addAction(tr("Stop"), this, [this, stopwatch] { m_controller->stopStopwatch(stopwatch); });
-        submenu->addAction(tr("Cancel"), this,
-                           [this, stopwatch] { m_controller->cancelStopwatch(stopwatch); });
-        m_menu.insertMenu(m_stopwatchEnd, submenu);
-        m_stopwatchMenus.append(submenu);
-        m_stopwatchActions.append(submenu->menuAction());
-    }
-    m_stopwatchEnd->setVisible(!m_stopwatchActions.isEmpty());
-}
-
-void TrayIcon::refreshActions()
-{
-    const TrayState::Status status = m_controller->state().status();
-    const QUrl notifications = m_controller->notificationsUrl();
-    m_openNotifications->setVisible(notifications.isValid() && !notifications.isEmpty());
-    m_markAllRead->setVisible(m_controller->forgeActionsAvailable());
-    m_signIn->setVisible(status == TrayState::Status::SignedOut || status == TrayState::Status::Unauthorized);
-    m_reconnect->setVisible(status == TrayState::Status::Reconnecting);
+    return m_sections.empty() ? QString() : m_sections.front()->headerText();
 }
 
 QStringList TrayIcon::stopwatchTexts() const
 {
     QStringList texts;
-    for (const QAction* action : m_stopwatchActions)
-        texts.append(action->text());
+    for (const auto& section : m_sections)
+        texts += section->stopwatchTexts();
+    return texts;
+}
+
+QStringList TrayIcon::notificationTexts() const
+{
+    QStringList texts;
+    for (const auto& section : m_sections)
+        texts += section->notificationTexts();
     return texts;
 }
 
 void TrayIcon::notify(const BoardNotification& n)
 {
-    if (m_notifier.show(u"board-%1"_s.arg(n.projectId), n.title, n.body, n.url))
-        return;
-    showBalloon(n.title, n.body, n.url);
+    show(DoNotDisturb::Kind::BoardEvent, u"board-%1"_s.arg(n.projectId), n.title, n.body, n.url);
+}
+
+void TrayIcon::show(DoNotDisturb::Kind kind, const QString& key, const QString& title, const QString& body,
+                    const QUrl& url)
+{
+    if (m_gate.show(kind, key, title, body, url) == NotificationGate::Result::Unavailable)
+        showBalloon(title, body, url);
 }
 
 void TrayIcon::showBalloon(const QString& title, const QString& body, const QUrl& url)

@@ -2,6 +2,7 @@
 
 #include "model/BoardWatcher.h"
 #include "platform/DesktopNotifier.h"
+#include "platform/NotificationGate.h"
 #include "ui/TrayIconPainter.h"
 
 #include <QMenu>
@@ -9,12 +10,18 @@
 #include <QSystemTrayIcon>
 #include <QUrl>
 
+#include <memory>
+#include <vector>
+
 namespace forgewire {
 
+class AccountMenuSection;
+class AccountSet;
 class TrayController;
 
-// The icon in the system tray: badge with the unread count, a look per connection state, a tooltip,
-// and the menu with the running stopwatches ticking every second.
+// The icon in the system tray: badge with the total unread count of every account, a look per
+// connection state, a tooltip with the split, and the menu: a section per account (see
+// AccountMenuSection), then Do not disturb, Settings and Quit.
 class TrayIcon : public QObject
 {
     Q_OBJECT
@@ -22,45 +29,52 @@ public:
     // How long the fallback balloon stays when there is no notification server.
     static constexpr int kBalloonTimeoutMs = 10'000;
 
-    explicit TrayIcon(TrayController* controller, QObject* parent = nullptr);
+    explicit TrayIcon(AccountSet* accounts, const QDBusConnection& bus = QDBusConnection::sessionBus(),
+                      QObject* parent = nullptr);
+    ~TrayIcon() override;
 
     QSystemTrayIcon& systemTrayIcon() { return m_tray; }
     QMenu& menu() { return m_menu; }
+    NotificationGate& gate() { return m_gate; }
     void show() { m_tray.show(); }
-    // A desktop notification when a notification server runs, the tray's balloon otherwise.
+    // A desktop notification when a notification server runs, the tray's balloon otherwise; nothing
+    // while Do not disturb silences the kind.
     void notify(const BoardNotification& notification);
 
-    // Texts of the menu's stopwatch entries, in order (for tests and accessibility tools).
+    // Texts of the menu's stopwatch / notification entries over all accounts, in order (for tests and
+    // accessibility tools).
     QStringList stopwatchTexts() const;
+    QStringList notificationTexts() const;
+    // The first account's header.
     QString headerText() const;
+    const std::vector<std::unique_ptr<AccountMenuSection>>& sections() const { return m_sections; }
 
 Q_SIGNALS:
     void settingsRequested();
     void quitRequested();
+    // The menu's Do not disturb toggle changed the rules (to be saved).
+    void doNotDisturbChanged(const forgewire::DoNotDisturb& rules);
 
 private:
+    void rebuildSections();
+    void watch(TrayController* controller);
     void refreshIcon();
     void refreshTexts();
-    void rebuildStopwatches();
-    void refreshActions();
+    void show(DoNotDisturb::Kind kind, const QString& key, const QString& title, const QString& body,
+              const QUrl& url);
     void showBalloon(const QString& title, const QString& body, const QUrl& url);
     static void open(const QUrl& url);
 
-    TrayController* m_controller;
+    AccountSet* m_accounts;
     DesktopNotifier m_notifier;
+    NotificationGate m_gate;
     QSystemTrayIcon m_tray;
     QMenu m_menu;
-    QAction* m_header = nullptr;
-    QAction* m_cleartextWarning = nullptr; // shown while the token would travel unencrypted
-    QAction* m_stopwatchEnd = nullptr;
-    // One entry per running stopwatch: a plain link to the issue, or (with forge actions) the
-    // menuAction() of a submenu in m_stopwatchMenus with Open issue / Stop / Cancel.
-    QList<QAction*> m_stopwatchActions;
-    QList<QMenu*> m_stopwatchMenus;
-    QAction* m_markAllRead = nullptr;
-    QAction* m_openNotifications = nullptr;
-    QAction* m_signIn = nullptr;
-    QAction* m_reconnect = nullptr;
+    QAction* m_sectionsEnd = nullptr;
+    QAction* m_doNotDisturb = nullptr;
+    // Declared after m_menu: destroyed first, while the menu their actions are in still exists.
+    std::vector<std::unique_ptr<AccountMenuSection>> m_sections;
+    QList<TrayController*> m_watched;
     QUrl m_balloonUrl;
     // The icon is only re-rendered when what it shows changes, not on every stopwatch tick.
     TrayIconPainter::Look m_look = TrayIconPainter::Look::Disconnected;

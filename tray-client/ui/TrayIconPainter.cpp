@@ -101,4 +101,38 @@ QIcon TrayIconPainter::icon(Look look, const QString& badge)
     return icon;
 }
 
+QIcon TrayIconPainter::kindIcon(ForgeNotification::Kind kind)
+{
+    struct Style
+    {
+        QChar letter;
+        QColor colour;
+    };
+    // Gitea's own hues: open issue green, pull request purple, commit grey, release blue.
+    const Style style = kind == ForgeNotification::Kind::Issue     ? Style{u'I', QColor(0x21, 0xba, 0x45)}
+                        : kind == ForgeNotification::Kind::Pull    ? Style{u'P', QColor(0x8e, 0x44, 0xad)}
+                        : kind == ForgeNotification::Kind::Commit  ? Style{u'C', QColor(0x60, 0x60, 0x60)}
+                        : kind == ForgeNotification::Kind::Release ? Style{u'R', QColor(0x2f, 0x6f, 0xdb)}
+                                                                   : Style{u'•', QColor(0x90, 0x90, 0x90)};
+    QIcon icon;
+    for (const int size : {16, 22, 32}) {
+        QImage image(size, size, QImage::Format_ARGB32_Premultiplied);
+        image.fill(Qt::transparent);
+        QPainter painter(&image);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(style.colour);
+        painter.drawRoundedRect(QRectF(0.5, 0.5, size - 1, size - 1), size / 5.0, size / 5.0);
+        QFont font = painter.font();
+        font.setBold(true);
+        font.setPixelSize(int(size * 0.7));
+        painter.setFont(font);
+        painter.setPen(Qt::white);
+        painter.drawText(QRect(0, 0, size, size), Qt::AlignCenter, QString(style.letter));
+        painter.end();
+        icon.addPixmap(QPixmap::fromImage(image));
+    }
+    return icon;
+}
+
 } // namespace forgewire

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "forge/ForgeActions.h"
 #include "model/TrayState.h"
 
 #include <QColor>
@@ -31,6 +32,9 @@ public:
     // `badge` as from TrayState::badgeText(); empty: no badge.
     static QImage render(Look look, const QString& badge, int size, qreal devicePixelRatio = 1.0);
     static QIcon icon(Look look, const QString& badge);
+    // The menu icon of a listed notification: a tile with the kind's letter (I, P, C, R) in the kind's
+    // colour, drawn rather than taken from an icon theme, which a tray host may not have.
+    static QIcon kindIcon(ForgeNotification::Kind kind);
     // Where the badge goes on an icon of `size` pixels.
     static QRectF badgeRect(const QString& badge, int size);
 };

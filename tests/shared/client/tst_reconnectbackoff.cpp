@@ -1,4 +1,5 @@
-// The SharedWorker reconnect schedule of PROTOCOL.md: 50 ms, doubling, 10 s cap, reset on open.
+// The SharedWorker reconnect schedule of PROTOCOL.md: 50 ms, doubling, 10 s cap, reset by its owner
+// on hello.
 
 #include "client/ReconnectBackoff.h"
 

@@ -9,6 +9,7 @@
 #include <QPointer>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTest>
 #include <QWebSocket>
 #include <QWebSocketServer>
@@ -126,6 +127,7 @@ private Q_SLOTS:
     void pingIsAnswered();
     void tokenGoesInTheAuthorizationHeader();
     void backoffWhileTheServerIsDown();
+    void upgradeClosedBeforeHelloBacksOff();
     void unauthorizedStopsUntilANewToken();
     void subscriptionsAreCountedAndRenewed();
     void lateHeartbeatForcesAFreshSocket();
@@ -133,6 +135,7 @@ private Q_SLOTS:
     // Against the real forgewire-server binary.
     void recoversAfterServerRestart();
     void badTokenFromTheRealServer();
+    void forgeOutageBacksOffAgainstTheRealServer();
 };
 
 void TestSharedConnection::onePerUrl()
@@ -310,7 +313,38 @@ void TestSharedConnection::backoffWhileTheServerIsDown()
     QTRY_COMPARE_WITH_TIMEOUT(connection.state(), State::Connected, 10'000);
     QTRY_COMPARE(consumer.types().count(u"hello"_s), 2);
 
-    // A successful open reset the schedule.
+    // The hello of the new socket reset the schedule.
+    delays.clear();
+    server.peers.last()->socket->close(QWebSocketProtocol::CloseCodeGoingAway);
+    QTRY_COMPARE(delays.size(), 1);
+    QCOMPARE(delays.first().at(0).toInt(), 50);
+}
+
+void TestSharedConnection::upgradeClosedBeforeHelloBacksOff()
+{
+    // Like a draining server: every upgrade succeeds and is closed with 1001 before hello. Before
+    // PROTOCOL.md v1.1 each upgrade reset the backoff and the client came back every 50 ms forever.
+    ScriptedServer server;
+    server.onConnect = [](QWebSocket* socket) {
+        socket->close(QWebSocketProtocol::CloseCodeGoingAway);
+    };
+    QVERIFY(server.listen());
+    SharedConnection connection(server.url());
+    QSignalSpy delays(&connection, &SharedConnection::reconnectScheduled);
+    Recorder consumer;
+    consumer.attach(connection);
+    QTRY_COMPARE_WITH_TIMEOUT(delays.size(), 5, 10'000);
+    QList<int> seen;
+    for (const auto& args : std::as_const(delays))
+        seen.append(args.at(0).toInt());
+    QCOMPARE(seen, (QList<int>{50, 100, 200, 400, 800}));
+    QVERIFY(consumer.types().isEmpty());
+
+    // Once the server greets again, the next drop starts over at 50 ms.
+    server.onConnect = [](QWebSocket* socket) {
+        socket->sendTextMessage(kHello);
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(consumer.types(), QStringList{u"hello"_s}, 10'000);
     delays.clear();
     server.peers.last()->socket->close(QWebSocketProtocol::CloseCodeGoingAway);
     QTRY_COMPARE(delays.size(), 1);
@@ -470,6 +504,36 @@ void TestSharedConnection::badTokenFromTheRealServer()
     QTRY_COMPARE(connection.state(), State::Connected);
     QTRY_VERIFY(consumer.last<protocol::Hello>() && consumer.last<protocol::Hello>()->user);
     QCOMPARE(consumer.last<protocol::Hello>()->user->login, u"alice"_s);
+}
+
+void TestSharedConnection::forgeOutageBacksOffAgainstTheRealServer()
+{
+    // Bridge mode with the forge down: the real server upgrades, cannot verify the forge token and
+    // closes (1001, "try again later") before hello. The client must back off, not hammer it every 50 ms.
+    QTcpServer deadForge;
+    QVERIFY(deadForge.listen(QHostAddress::LocalHost));
+    const quint16 forgePort = deadForge.serverPort();
+    deadForge.close(); // nothing listens there any more: every forge call is refused
+
+    ServerProcess server;
+    server.setExtraArguments({u"--forge-url"_s, u"http://127.0.0.1:%1"_s.arg(forgePort)});
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    SharedConnection connection(server.wsUrl());
+    connection.setToken("0123456789abcdef0123456789abcdef01234567"); // a forge access token
+    QSignalSpy delays(&connection, &SharedConnection::reconnectScheduled);
+    QSignalSpy closes(&connection, &SharedConnection::closed);
+    Recorder consumer;
+    consumer.attach(connection);
+    QTRY_COMPARE_WITH_TIMEOUT(delays.size(), 4, 15'000);
+    const int code = closes.first().at(0).toInt();
+    QVERIFY2(code == protocol::CloseCode::GoingAway || code == protocol::CloseCode::TryAgainLater,
+             qPrintable(QString::number(code)));
+    QList<int> seen;
+    for (const auto& args : std::as_const(delays))
+        seen.append(args.at(0).toInt());
+    QCOMPARE(seen, (QList<int>{50, 100, 200, 400}));
+    QVERIFY(consumer.types().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestSharedConnection)

@@ -34,7 +34,8 @@ class TestConnectionSchedule : public QObject
 private Q_SLOTS:
     void firstConsumerOpensAtOnce();
     void failuresFollowTheBackoff();
-    void openResetsTheBackoff();
+    void helloResetsTheBackoff();
+    void upgradeClosedBeforeHelloKeepsBackingOff();
     void closeCodes_data();
     void closeCodes();
     void errorThenDisconnectCountsOnce();
@@ -85,7 +86,7 @@ void TestConnectionSchedule::failuresFollowTheBackoff()
     }
 }
 
-void TestConnectionSchedule::openResetsTheBackoff()
+void TestConnectionSchedule::helloResetsTheBackoff()
 {
     FakeClock clock;
     ConnectionSchedule schedule(clock);
@@ -96,7 +97,31 @@ void TestConnectionSchedule::openResetsTheBackoff()
     }
     QCOMPARE(schedule.nextDelay(), 800ms);
     schedule.opened();
+    // The upgrade alone proves nothing (PROTOCOL.md v1.1).
+    QCOMPARE(schedule.nextDelay(), 800ms);
+    schedule.helloReceived(25s);
+    QCOMPARE(schedule.nextDelay(), 50ms);
     QCOMPARE(schedule.closed(protocol::CloseCode::GoingAway), (Step{Kind::OpenLater, 50ms}));
+}
+
+void TestConnectionSchedule::upgradeClosedBeforeHelloKeepsBackingOff()
+{
+    // A draining server, a bridge whose forge is down, an auth timeout: every upgrade succeeds and is
+    // closed before hello. Each counts as a failure, so the delays grow instead of staying at 50 ms.
+    FakeClock clock;
+    ConnectionSchedule schedule(clock);
+    schedule.start();
+    const std::chrono::milliseconds expected[] = {50ms, 100ms, 200ms, 400ms, 800ms, 1600ms, 3200ms};
+    for (const auto delay : expected) {
+        QCOMPARE(schedule.opened(), Step{});
+        QCOMPARE(schedule.state(), State::Connected);
+        QCOMPARE(schedule.closed(protocol::CloseCode::GoingAway), (Step{Kind::OpenLater, delay}));
+        clock.advance(delay);
+        QCOMPARE(schedule.retryDue(), (Step{Kind::Open, 0ms}));
+    }
+    // A hello that arrives late (not on this socket) changes nothing either.
+    schedule.helloReceived(25s);
+    QCOMPARE(schedule.nextDelay(), 6400ms);
 }
 
 void TestConnectionSchedule::closeCodes_data()

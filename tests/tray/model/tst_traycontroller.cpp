@@ -73,6 +73,8 @@ private Q_SLOTS:
     void stopStopwatchThroughBridge();
     void cancelStopwatchThroughBridge();
     void markAllReadThroughBridge();
+    void notificationListFollowsThePushedCount();
+    void startStopwatchThroughBridge();
     void sendsTokenInClear_data();
     void sendsTokenInClear();
     void cleartextTokenWarning_data();
@@ -454,6 +456,69 @@ void TestTrayController::markAllReadThroughBridge()
 }
 
 QTEST_GUILESS_MAIN(TestTrayController)
+void TestTrayController::notificationListFollowsThePushedCount()
+{
+    Bridge bridge;
+    bridge.forge.addAccount(kForgeAliceId, u"alice"_s, kForgeAliceToken);
+    bridge.forge.addThread(kForgeAliceId, bridge.forge.thread(1, u"Issue"_s, u"Crash"_s, 7));
+    QVERIFY(startBridge(bridge));
+    TrayController& controller = *bridge.controller;
+    QSignalSpy arrived(&controller, &TrayController::notificationsArrived);
+    QTRY_COMPARE(controller.state().unreadCount(), 1);
+    // The pushed count changed from nothing to 1: the list was fetched.
+    QTRY_COMPARE(controller.notifications().entries().size(), 1);
+    QCOMPARE(controller.notifications().entries().first().title, u"Crash"_s);
+    QCOMPARE(arrived.size(), 0); // the backlog is no news
+
+    // A new one on the forge; the bridge sees it when asked to poll, pushes the count, the list follows.
+    bridge.forge.addThread(kForgeAliceId, bridge.forge.thread(2, u"Pull"_s, u"Fix"_s, 8));
+    QVERIFY(controller.requestRefresh());
+    QTRY_COMPARE(controller.state().unreadCount(), 2);
+    QTRY_COMPARE(arrived.size(), 1);
+    QCOMPARE(controller.notifications().entries().size(), 2);
+
+    // Opening one marks it read on the forge; the count follows through the server.
+    controller.markNotificationRead(2);
+    QTRY_COMPARE(controller.state().unreadCount(), 1);
+    QCOMPARE(bridge.forge.count("PATCH", u"/api/v1/notifications/threads/2"_s), 1);
+    QTRY_COMPARE(controller.notifications().entries().size(), 1);
+
+    // Mark all as read empties the list.
+    controller.markAllRead();
+    QTRY_COMPARE(controller.state().unreadCount(), 0);
+    QVERIFY(controller.notifications().entries().isEmpty());
+}
+
+void TestTrayController::startStopwatchThroughBridge()
+{
+    Bridge bridge;
+    bridge.forge.addAccount(kForgeAliceId, u"alice"_s, kForgeAliceToken);
+    bridge.forge.accounts[kForgeAliceId].assigned = {FakeForge::issue(7, u"Fix X"_s)};
+    QVERIFY(startBridge(bridge));
+    TrayController& controller = *bridge.controller;
+    QTRY_COMPARE(controller.state().status(), Status::Connected);
+    QVERIFY(controller.forgeActionsAvailable());
+    std::optional<QList<ForgeIssue>> issues;
+    controller.assignedIssues([&issues](const QList<ForgeIssue>& list) { issues = list; });
+    QTRY_VERIFY(issues);
+    QCOMPARE(issues->size(), 1);
+    QCOMPARE(issues->first().reference(), u"alice/proj#7"_s);
+
+    QSignalSpy succeeded(&controller, &TrayController::actionSucceeded);
+    controller.startStopwatch(issues->first());
+    QTRY_COMPARE(succeeded.size(), 1);
+    QCOMPARE(bridge.forge.count("POST", u"/api/v1/repos/alice/proj/issues/7/stopwatch/start"_s), 1);
+    // The server's push (after the re-subscribe) shows it running.
+    QTRY_COMPARE(controller.state().stopwatches().size(), 1);
+    QCOMPARE(controller.state().stopwatches().first().stopwatch.issueTitle, u"Fix X"_s);
+
+    // Starting it again: the forge's 409 is reported.
+    QSignalSpy failed(&controller, &TrayController::actionFailed);
+    controller.startStopwatch(issues->first());
+    QTRY_COMPARE(failed.size(), 1);
+    QVERIFY(failed.first().at(1).toString().contains(u"already exists"_s));
+}
+
 void TestTrayController::sendsTokenInClear_data()
 {
     QTest::addColumn<QString>("url");

@@ -3,6 +3,8 @@
 // when Settings changes its URL.
 
 #include "PrivateBus.h"
+#include "model/SavedAccounts.h"
+#include "model/TrayController.h"
 #include "model/TrayOptions.h"
 #include "model/TraySettings.h"
 #include "platform/TokenStore.h"
@@ -151,6 +153,7 @@ private Q_SLOTS:
     void moveTakesTheTokenToTheNewUrl();
     void settingsKeepTheTokenWithTheServer_data();
     void settingsKeepTheTokenWithTheServer();
+    void severalAccountsEachKeepTheirToken();
 
 private:
     QTemporaryDir m_runtimeDir;
@@ -331,6 +334,66 @@ void TestTokenStore::settingsKeepTheTokenWithTheServer()
     QCOMPARE(saved, server);
     TokenStore store;
     QCOMPARE(readToken(store, saved), stored.value(TokenStore::keyFor(server)));
+}
+
+// Two saved accounts, each with its own token; in Settings a third is added with a token and the
+// second removed: the keychain follows, and each running account connects with its own token.
+void TestTokenStore::severalAccountsEachKeepTheirToken()
+{
+    const QUrl third(u"ws://127.0.0.1:3/-/ws"_s);
+    m_wallet->setEntries(
+        {{TokenStore::keyFor(kOldServer), "codeberg-token"}, {TokenStore::keyFor(kNewServer), "work-token"}});
+    {
+        QSettings settings;
+        TraySettings codeberg, work;
+        codeberg.name = u"Codeberg"_s;
+        codeberg.serverUrl = kOldServer;
+        work.name = u"Work"_s;
+        work.serverUrl = kNewServer;
+        SavedAccounts{{codeberg, work}}.save(settings);
+    }
+    TrayOptions options;
+    options.openSettings = true;
+    TrayApplication tray(options);
+    QVERIFY(tray.start());
+    QCOMPARE(tray.accounts().size(), 2);
+    QTRY_COMPARE(tray.accounts().accounts().at(0).controller->config().token, QByteArray("codeberg-token"));
+    QTRY_COMPARE(tray.accounts().accounts().at(1).controller->config().token, QByteArray("work-token"));
+
+    SettingsDialog* dialog = nullptr;
+    for (QWidget* widget : QApplication::topLevelWidgets()) {
+        if (auto* found = qobject_cast<SettingsDialog*>(widget))
+            dialog = found;
+    }
+    QVERIFY(dialog);
+    QCOMPARE(dialog->accounts().size(), 2);
+    dialog->addAccount();
+    const QList<QLineEdit*> fields = dialog->findChildren<QLineEdit*>();
+    fields.at(0)->setText(third.toString());
+    fields.at(1)->setText(u"third-token"_s);
+    fields.at(4)->setText(u"Third"_s);
+    dialog->selectAccount(1);
+    dialog->removeCurrentAccount();
+    QCOMPARE(dialog->accounts().size(), 2);
+    dialog->accept();
+
+    QTRY_COMPARE(m_wallet->entries(), (Entries{{TokenStore::keyFor(kOldServer), "codeberg-token"},
+                                               {TokenStore::keyFor(third), "third-token"}}));
+    QTest::qWait(200);
+    QCOMPARE(m_wallet->entries(), (Entries{{TokenStore::keyFor(kOldServer), "codeberg-token"},
+                                           {TokenStore::keyFor(third), "third-token"}}));
+    QCOMPARE(tray.accounts().size(), 2);
+    QCOMPARE(tray.accounts().accounts().at(0).name, u"Codeberg"_s);
+    QCOMPARE(tray.accounts().accounts().at(0).controller->config().token, QByteArray("codeberg-token"));
+    QCOMPARE(tray.accounts().accounts().at(1).name, u"Third"_s);
+    QCOMPARE(tray.accounts().accounts().at(1).controller->config().token, QByteArray("third-token"));
+    QCOMPARE(tray.accounts().accounts().at(1).controller->config().serverUrl, third);
+
+    // The next start finds both.
+    QSettings settings;
+    const SavedAccounts saved = SavedAccounts::load(settings);
+    QCOMPARE(saved.accounts.size(), 2);
+    QCOMPARE(saved.accounts.at(1).serverUrl, third);
 }
 
 QTEST_MAIN(TestTokenStore)

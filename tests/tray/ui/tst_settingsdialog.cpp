@@ -5,6 +5,7 @@
 #include <QCheckBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QTest>
 
 using namespace forgewire;
@@ -37,6 +38,8 @@ private Q_SLOTS:
     void tokenIsKeptReplacedOrForgotten();
     void invalidInputIsRefused_data();
     void invalidInputIsRefused();
+    void addEditAndRemoveAccounts();
+    void doNotDisturbIsEdited();
 };
 
 // Field order in the form: server, token, forge, boards.
@@ -92,6 +95,83 @@ void TestSettingsDialog::invalidInputIsRefused()
     for (const QLabel* label : dialog.findChildren<QLabel*>())
         shown |= label->isVisible() && label->text().contains(message);
     QVERIFY2(shown, qPrintable(message));
+}
+
+// Field order: server, token, forge, boards, name.
+void TestSettingsDialog::addEditAndRemoveAccounts()
+{
+    SettingsDialog::Account first;
+    first.settings = sample();
+    first.settings.name = u"Codeberg"_s;
+    first.hasToken = true;
+    first.storedServer = first.settings.serverUrl;
+    SettingsDialog dialog({first}, false, DoNotDisturb{});
+    dialog.show();
+    auto* list = dialog.findChild<QListWidget*>();
+    QVERIFY(list);
+    QCOMPARE(list->count(), 1);
+
+    dialog.addAccount();
+    QCOMPARE(list->count(), 2);
+    QCOMPARE(dialog.currentAccount(), 1);
+    QVERIFY(field(dialog, 0)->text().isEmpty()); // a fresh form
+    // The same server as the first account is refused, naming the account.
+    field(dialog, 0)->setText(sample().serverUrl.toString());
+    field(dialog, 1)->setText(u"work-token"_s);
+    field(dialog, 4)->setText(u"Work"_s);
+    dialog.accept();
+    QCOMPARE(dialog.result(), int(QDialog::Rejected));
+    bool shown = false;
+    for (const QLabel* label : dialog.findChildren<QLabel*>())
+        shown |=
+            label->isVisible() && label->text().contains(u"another account already uses this server URL"_s);
+    QVERIFY(shown);
+
+    field(dialog, 0)->setText(u"wss://git.work.example/-/ws"_s);
+    // Switching accounts keeps what was typed in each.
+    dialog.selectAccount(0);
+    QCOMPARE(field(dialog, 4)->text(), u"Codeberg"_s);
+    QVERIFY(field(dialog, 1)->text().isEmpty());
+    dialog.selectAccount(1);
+    QCOMPARE(field(dialog, 1)->text(), u"work-token"_s);
+    QCOMPARE(list->item(1)->text(), u"Work"_s);
+
+    QList<SettingsDialog::Account> accounts = dialog.accounts();
+    QCOMPARE(accounts.size(), 2);
+    QVERIFY(!accounts[0].newToken);
+    QCOMPARE(accounts[1].newToken.value_or("unset"), QByteArray("work-token"));
+    QVERIFY(accounts[1].storedServer.isEmpty());
+
+    // Removing the stored account asks for its token to be forgotten.
+    dialog.selectAccount(0);
+    dialog.removeCurrentAccount();
+    QCOMPARE(dialog.removedServers(), QList<QUrl>{sample().serverUrl});
+    accounts = dialog.accounts();
+    QCOMPARE(accounts.size(), 1);
+    QCOMPARE(accounts[0].settings.name, u"Work"_s);
+    dialog.accept();
+    QCOMPARE(dialog.result(), int(QDialog::Accepted));
+}
+
+void TestSettingsDialog::doNotDisturbIsEdited()
+{
+    DoNotDisturb quiet;
+    quiet.scheduled = true;
+    quiet.from = QTime(21, 0);
+    SettingsDialog dialog({}, false, quiet);
+    QCOMPARE(dialog.doNotDisturb(), quiet);
+    // Check boxes after "Forget the stored token" and the board one: now, schedule, three kinds, autostart.
+    const QList<QCheckBox*> boxes = dialog.findChildren<QCheckBox*>();
+    QCheckBox* now = boxes.at(2);
+    QCheckBox* newNotifications = boxes.at(5);
+    now->setChecked(true);
+    newNotifications->setChecked(false);
+    const DoNotDisturb edited = dialog.doNotDisturb();
+    QVERIFY(edited.enabled);
+    QVERIFY(!edited.newNotifications);
+    QCOMPARE(edited.from, QTime(21, 0));
+    // No account yet: the dialog offers an empty one to fill in.
+    QCOMPARE(dialog.accounts().size(), 1);
 }
 
 QTEST_MAIN(TestSettingsDialog)

@@ -1,14 +1,22 @@
 // The tray icon in a real XEmbed tray (trayer on Xvfb, see run-under-xvfb.sh): the badge, the open
 // menu with the ticking stopwatch, the reconnecting look and the balloon fallback for notifications.
+// Also two accounts with the unread notification list (from FakeForge), the settings dialog in
+// English and German, and Do not disturb keeping the balloon away.
 // Screenshots go to FORGEWIRE_ARTIFACTS_DIR (build/artifacts).
 
+#include "FakeForge.h"
+#include "app/Translations.h"
+#include "model/AccountSet.h"
 #include "model/TrayController.h"
+#include "ui/AccountMenuSection.h"
+#include "ui/SettingsDialog.h"
 #include "ui/TrayIcon.h"
 #include "ui/TrayIconPainter.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QScreen>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace forgewire;
@@ -81,12 +89,16 @@ private Q_SLOTS:
     void badgeAndOpenMenu();
     void reconnectingLook();
     void balloonWhenNoNotificationServer();
+    void severalAccountsWithNotifications();
+    void settingsDialog();
+    void doNotDisturbKeepsTheBalloonAway();
 
 private:
     QImage screenshot(const QString& name);
     bool waitForIcon();
 
     TrayController m_controller;
+    AccountSet m_accounts;
     std::unique_ptr<TrayIcon> m_icon;
     QString m_artifacts;
 };
@@ -111,7 +123,8 @@ void TestTrayScreenshot::initTestCase()
     state.apply(protocol::NotificationCount{7});
     state.apply(protocol::Stopwatches{{stopwatch()}});
 
-    m_icon = std::make_unique<TrayIcon>(&m_controller);
+    m_accounts.add(&m_controller, u"Example"_s);
+    m_icon = std::make_unique<TrayIcon>(&m_accounts);
     m_icon->show();
     QVERIFY2(waitForIcon(), "the icon never got embedded in trayer");
 }
@@ -204,6 +217,112 @@ void TestTrayScreenshot::balloonWhenNoNotificationServer()
     }()));
     const QImage image = screenshot(u"tray-notification.png"_s);
     QVERIFY(distinctColours(image, balloon->geometry()) > 8);
+}
+
+void TestTrayScreenshot::severalAccountsWithNotifications()
+{
+    // The second account talks to a fake Gitea: its list of unread notifications is real HTTP.
+    test::FakeForge forge;
+    const QByteArray token = "0123456789abcdef0123456789abcdef01234567";
+    forge.addAccount(42, u"alice"_s, token);
+    QVERIFY(forge.start());
+    forge.rememberPort();
+    forge.addThread(42, forge.thread(1, u"Issue"_s, u"Crash on start"_s, 7));
+    forge.addThread(42, forge.thread(2, u"Pull"_s, u"Fix the crash"_s, 8, u"bob/lib"_s));
+    forge.addThread(42, forge.thread(3, u"Release"_s, u"v1.0"_s, 3));
+
+    TrayController work;
+    TrayController::Config config;
+    config.forgeUrl = forge.url();
+    config.token = token;
+    work.configure(config);
+    work.state().setConnectionState(SharedConnection::State::Connected);
+    work.state().apply(protocol::Hello{protocol::UserInfo{42, u"alice"_s}, u"w"_s, 25});
+    work.state().apply(protocol::NotificationCount{3});
+    m_accounts.add(&work, u"Work Gitea"_s);
+    QTRY_COMPARE(m_icon->notificationTexts().size(), 3);
+    QCOMPARE(m_icon->notificationTexts().first(), u"alice/proj: v1.0"_s);
+    QCOMPARE(m_icon->sections().size(), std::size_t(2));
+    QVERIFY(m_icon->sections().front()->headerText().startsWith(u"Example — 7 unread"_s));
+    QVERIFY(m_icon->sections().back()->headerText().startsWith(u"Work Gitea — 3 unread"_s));
+    // The badge shows the total, the tooltip the split.
+    const QString tooltip = m_icon->systemTrayIcon().toolTip();
+    QVERIFY2(tooltip.contains(u"10 unread notifications in total"_s), qPrintable(tooltip));
+    QVERIFY(tooltip.contains(u"Work Gitea: 3 unread"_s));
+
+    QMenu& menu = m_icon->menu();
+    menu.popup(QPoint(QGuiApplication::primaryScreen()->geometry().width() - 10, kTrayHeight + 2));
+    QTRY_VERIFY(menu.isVisible());
+    const QImage image = screenshot(u"tray-menu-accounts.png"_s);
+    QVERIFY(distinctColours(image, menu.geometry()) > 8);
+    // The kind icons: Gitea's pull-request purple is somewhere in the menu.
+    QVERIFY(pixelsNear(image, menu.geometry(), QColor(0x8e, 0x44, 0xad)) > 0);
+    menu.hide();
+    m_accounts.remove(&work);
+}
+
+void TestTrayScreenshot::settingsDialog()
+{
+    SettingsDialog::Account codeberg;
+    codeberg.settings.name = u"Codeberg"_s;
+    codeberg.settings.serverUrl = QUrl(u"wss://push.codeberg.example/-/ws"_s);
+    codeberg.settings.forgeUrl = QUrl(u"https://codeberg.example"_s);
+    codeberg.hasToken = true;
+    SettingsDialog::Account work;
+    work.settings.name = u"Work Gitea"_s;
+    work.settings.serverUrl = QUrl(u"wss://git.work.example/push/-/ws"_s);
+    work.settings.watchedBoards = {42};
+    DoNotDisturb quiet;
+    quiet.scheduled = true;
+    for (const bool german : {false, true}) {
+        if (german)
+            QVERIFY(Translations::install(QLocale(QLocale::German, QLocale::Germany)));
+        SettingsDialog dialog({codeberg, work}, true, quiet);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QCOMPARE(dialog.windowTitle(), german ? u"Forgewire-Einstellungen"_s : u"Forgewire Settings"_s);
+        const QString name = german ? u"tray-settings-de.png"_s : u"tray-settings.png"_s;
+        QVERIFY(dialog.grab().save(m_artifacts + u'/' + name));
+        qInfo("screenshot: %s", qPrintable(m_artifacts + u'/' + name));
+        dialog.selectAccount(1);
+        QCOMPARE(dialog.settings().name, u"Work Gitea"_s);
+    }
+    Translations::install(QLocale(QLocale::English));
+}
+
+void TestTrayScreenshot::doNotDisturbKeepsTheBalloonAway()
+{
+    // Let the balloon of the earlier test go.
+    const auto balloonVisible = [] {
+        for (QWidget* w : QApplication::topLevelWidgets()) {
+            if (w->isVisible() && QByteArray(w->metaObject()->className()) == "QBalloonTip")
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!balloonVisible(), TrayIcon::kBalloonTimeoutMs + 2000);
+    QAction* toggle = nullptr;
+    for (QAction* action : m_icon->menu().actions()) {
+        if (action->text() == u"Do not disturb"_s)
+            toggle = action;
+    }
+    QVERIFY(toggle && toggle->isCheckable());
+    QSignalSpy saved(m_icon.get(), &TrayIcon::doNotDisturbChanged);
+    toggle->trigger();
+    QCOMPARE(saved.size(), 1);
+    QVERIFY(m_icon->gate().rules().enabled);
+    QVERIFY(m_icon->systemTrayIcon().toolTip().endsWith(u"Do not disturb"_s));
+
+    BoardNotification n;
+    n.projectId = 42;
+    n.title = u"Quiet please"_s;
+    n.body = u"1 change"_s;
+    m_icon->notify(n);
+    QTest::qWait(500);
+    QVERIFY(!balloonVisible());
+    QCOMPARE(m_icon->gate().silencedCount(), 1);
+    toggle->trigger();
+    QVERIFY(!m_icon->gate().rules().enabled);
 }
 
 QTEST_MAIN(TestTrayScreenshot)
