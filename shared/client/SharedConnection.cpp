@@ -1,5 +1,7 @@
 #include "client/SharedConnection.h"
 
+#include "protocol/ApplicationEvent.h"
+
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QNetworkRequest>
@@ -288,6 +290,15 @@ void SharedConnection::onTextMessage(const QString& text)
     m_schedule.received();
     const protocol::Decoded<protocol::ServerMessage> decoded = protocol::decodeServerMessage(text.toUtf8());
     if (!decoded) {
+        // PROTOCOL.md v1.1: a forge may publish events of its own type; they are not ours to read,
+        // and not malformed either.
+        const auto object = protocol::parseObject(text.toUtf8());
+        if (object &&
+            protocol::ApplicationEvent::isApplicationType(object.value->value("type"_L1).toString())) {
+            qCDebug(lcConnection) << "ignoring the application event"
+                                  << object.value->value("type"_L1).toString();
+            return;
+        }
         qCWarning(lcConnection) << "dropping a malformed message from" << displayUrl(m_url) << "-"
                                 << decoded.error;
         return;

@@ -124,6 +124,7 @@ private Q_SLOTS:
     void lastConsumerLeavingClosesAndCancelsRetry();
     void consumersGetTheTypesTheyAskedFor();
     void malformedFramesAreLoggedAndDropped();
+    void applicationEventsAreNotMalformed();
     void pingIsAnswered();
     void tokenGoesInTheAuthorizationHeader();
     void backoffWhileTheServerIsDown();
@@ -243,7 +244,7 @@ void TestSharedConnection::malformedFramesAreLoggedAndDropped()
     QTRY_COMPARE(connection.state(), State::Connected);
     QTRY_COMPARE(consumer.messages.size(), 1);
 
-    const QStringList garbage{u"{not json"_s, u"[1,2]"_s, uR"({"type":"no-such-type"})"_s,
+    const QStringList garbage{u"{not json"_s, u"[1,2]"_s, uR"({"type":"No Such Type"})"_s,
                               uR"({"type":"notification-count","count":"three"})"_s};
     for (qsizetype i = 0; i < garbage.size(); ++i)
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"dropping a malformed message"_s));
@@ -256,6 +257,25 @@ void TestSharedConnection::malformedFramesAreLoggedAndDropped()
     QCOMPARE(connection.state(), State::Connected);
     QCOMPARE(server.peers.size(), 1);
     QCOMPARE(server.openPeers(), 1);
+}
+
+void TestSharedConnection::applicationEventsAreNotMalformed()
+{
+    ScriptedServer server;
+    QVERIFY(server.listen());
+    SharedConnection connection(server.url());
+    Recorder consumer;
+    consumer.attach(connection);
+    QTRY_COMPARE(connection.state(), State::Connected);
+    QTRY_COMPARE(consumer.messages.size(), 1);
+
+    // PROTOCOL.md v1.1: a forge's own event type goes by quietly; the connection carries on.
+    QTest::failOnWarning(QRegularExpression(u"malformed"_s));
+    server.peers.first()->socket->sendTextMessage(uR"({"type":"ci.status","state":"failed"})"_s);
+    server.peers.first()->socket->sendTextMessage(uR"({"type":"notification-count","count":4})"_s);
+    QTRY_COMPARE(consumer.messages.size(), 2);
+    QCOMPARE(consumer.last<protocol::NotificationCount>()->count, 4);
+    QCOMPARE(connection.state(), State::Connected);
 }
 
 void TestSharedConnection::pingIsAnswered()
