@@ -2,6 +2,7 @@
 
 #include "app/TrayLogging.h"
 #include "model/TrayController.h"
+#include "ui/BoardsMenu.h"
 
 #include <QDesktopServices>
 
@@ -26,6 +27,10 @@ TrayIcon::TrayIcon(TrayController* controller, QObject* parent) : QObject(parent
     m_signIn = m_menu.addAction(tr("Sign in again"), this, [this] { m_controller->signInAgain(); });
     m_reconnect = m_menu.addAction(tr("Reconnect now"), this, [this] { m_controller->signInAgain(); });
     m_menu.addSeparator();
+    // Live boards (issue #13): the submenu owns its windows.
+    m_boardsMenu = new BoardsMenu(m_controller, &m_menu);
+    connect(m_boardsMenu, &BoardsMenu::openRequested, this, &TrayIcon::open);
+    m_menu.addMenu(m_boardsMenu);
     m_menu.addAction(tr("Settings…"), this, &TrayIcon::settingsRequested);
     m_menu.addAction(tr("Quit"), this, &TrayIcon::quitRequested);
     m_tray.setContextMenu(&m_menu);

@@ -11,6 +11,7 @@
 
 namespace forgewire {
 
+class BoardsMenu;
 class TrayController;
 
 // The icon in the system tray: badge with the unread count, a look per connection state, a tooltip,
@@ -26,6 +27,7 @@ public:
 
     QSystemTrayIcon& systemTrayIcon() { return m_tray; }
     QMenu& menu() { return m_menu; }
+    BoardsMenu* boardsMenu() const { return m_boardsMenu; }
     void show() { m_tray.show(); }
     // A desktop notification when a notification server runs, the tray's balloon otherwise.
     void notify(const BoardNotification& notification);
@@ -61,6 +63,7 @@ private:
     QAction* m_openNotifications = nullptr;
     QAction* m_signIn = nullptr;
     QAction* m_reconnect = nullptr;
+    BoardsMenu* m_boardsMenu = nullptr;
     QUrl m_balloonUrl;
     // The icon is only re-rendered when what it shows changes, not on every stopwatch tick.
     TrayIconPainter::Look m_look = TrayIconPainter::Look::Disconnected;
