@@ -34,7 +34,9 @@ void HeadlessPrinter::setBoards(LiveBoards* boards)
     connect(boards, &LiveBoards::boardChanged, this, [this](qint64 id) { printBoard(id); });
     // Going live again is followed by the snapshot, printed then; losing the board is news by itself.
     connect(boards, &LiveBoards::boardStatusChanged, this, [this](qint64 id) {
-        if (m_boards && (!m_boards->isLive(id) || !m_boards->refusal(id).isEmpty()))
+        const BoardState* board = m_boards ? m_boards->board(id) : nullptr;
+        if (board && ((!m_boards->isConnected() && board->hasSnapshot() && !board->isDeleted()) ||
+                      !m_boards->refusal(id).isEmpty()))
             printBoard(id);
     });
 }

@@ -49,8 +49,12 @@ void LiveBoards::setConnected(bool connected)
     if (connected == m_connected)
         return;
     m_connected = connected;
-    if (connected)
+    if (connected) {
+        // Still waiting for the boards' snapshots, but no longer for a connection.
+        for (auto it = m_boards.cbegin(); it != m_boards.cend(); ++it)
+            Q_EMIT boardStatusChanged(it.key());
         return;
+    }
     // A resync asked on the old socket is answered on none; the new socket's snapshots replace it.
     m_resyncing.clear();
     for (auto it = m_boards.cbegin(); it != m_boards.cend(); ++it) {

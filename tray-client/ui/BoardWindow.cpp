@@ -140,8 +140,10 @@ void BoardWindow::refreshStatus()
         status = tr("This project was deleted. The board no longer updates.");
     else if (const QString refusal = live.refusal(m_projectId); !refusal.isEmpty())
         status = tr("The server refused this board: %1").arg(refusal);
-    else if (!live.isConnected())
+    else if (!live.isConnected() && board && board->hasSnapshot())
         status = tr("Reconnecting… the board shows what it was and catches up once connected.");
+    else if (!live.isConnected())
+        status = tr("Connecting…");
     else if (!live.isLive(m_projectId))
         status = tr("Loading…");
     else if (board && !board->hasSnapshot())
