@@ -23,6 +23,7 @@ namespace {
 // Wide enough for "owner/repo#123" and a short title; the board scrolls sideways past the window.
 constexpr int kColumnWidth = 240;
 constexpr int kColorStripeHeight = 5;
+constexpr int kCardSpacing = 3;
 constexpr int kIssueIdRole = Qt::UserRole;
 constexpr int kIssueUrlRole = Qt::UserRole + 1;
 
@@ -215,6 +216,7 @@ void BoardWindow::rebuild()
         list->setAccessibleName(tr("Column %1").arg(column.title));
         list->setWordWrap(true);
         list->setAlternatingRowColors(true);
+        list->setSpacing(kCardSpacing);
         header->setBuddy(list);
         for (const BoardCard& card : column.cards) {
             const QString text =

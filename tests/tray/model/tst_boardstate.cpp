@@ -2,10 +2,12 @@
 // every board event kind, seq order (stale ignored, gaps resynced), snapshots replacing the model,
 // deletion, reconnecting, the project and issue links and the text rendering.
 
+#include "app/HeadlessPrinter.h"
 #include "model/BoardState.h"
 #include "model/LiveBoards.h"
 #include "protocol/Protocol.h"
 
+#include <QBuffer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
@@ -147,6 +149,8 @@ private Q_SLOTS:
     void liveBoardsDeletion();
     void liveBoardsRefusalAndList();
     void liveBoardsIgnoresUntracked();
+    void headlessBoardFormat();
+    void headlessJsonFormat();
 };
 
 void TestBoardState::snapshotIsOrdered()
@@ -569,6 +573,50 @@ void TestBoardState::liveBoardsIgnoresUntracked()
     live.untrack(42);
     QVERIFY(!live.board(42));
     QVERIFY(!live.handle(protocol::NotificationCount{3}));
+}
+
+void TestBoardState::headlessBoardFormat()
+{
+    QBuffer out;
+    out.open(QIODevice::WriteOnly);
+    LiveBoards live;
+    HeadlessPrinter printer(TrayOptions::Format::Board, &out, nullptr);
+    printer.setBoards(&live);
+    live.track(42);
+    live.setConnected(true);
+    live.handle(protocol::Subscribed{kTopic});
+    QCOMPARE(out.data(), QByteArray()); // nothing to show before the snapshot
+    live.handle(snapshotMessage(17));
+    const QByteArray first = out.data();
+    QVERIFY2(first.startsWith("== Roadmap — alice/proj [seq 17]\nWhat comes next\n-- To do (2) *\n"),
+             first.constData());
+    QVERIFY(first.endsWith("   [x] alice/proj#5 Ship it\n\n")); // an empty line after each board
+    live.handle(moved(13, 3, 1, 2, 0, 18));
+    const QByteArray second = out.data().mid(first.size());
+    QVERIFY2(second.contains("-- To do (1) *\n   [ ] alice/proj#4 Write docs\n-- Done (2)\n   [x] "
+                             "alice/proj#5 Ship it\n   [ ] alice/proj#3 Fix X"),
+             second.constData());
+    live.setConnected(false);
+    QVERIFY(out.data().endsWith("(reconnecting…)\n\n"));
+    live.setConnected(true);
+    live.handle(protocol::Subscribed{kTopic});
+    live.handle(snapshotMessage(18));
+    live.handle(boardEvent(u"project.deleted"_s, {}, 19));
+    QVERIFY(out.data().endsWith("[seq 19]\n(this project was deleted)\n\n"));
+}
+
+void TestBoardState::headlessJsonFormat()
+{
+    QBuffer out;
+    out.open(QIODevice::WriteOnly);
+    HeadlessPrinter printer(TrayOptions::Format::Json, &out, nullptr);
+    printer.print(snapshotMessage(17, QJsonObject{{u"title"_s, u"R"_s}, {u"columns"_s, QJsonArray()}}));
+    printer.print(moved(13, 3, 1, 2, 0, 18));
+    const QList<QByteArray> lines = out.data().split('\n');
+    QCOMPARE(lines.size(), 3);
+    QCOMPARE(protocol::parseObject(lines.at(0)).value->value(u"type"_s).toString(), u"board-snapshot"_s);
+    QCOMPARE(protocol::parseObject(lines.at(0)).value->value(u"seq"_s).toInteger(), 17);
+    QCOMPARE(protocol::parseObject(lines.at(1)).value->value(u"seq"_s).toInteger(), 18);
 }
 
 QTEST_GUILESS_MAIN(TestBoardState)
