@@ -68,8 +68,11 @@ BoardWindow::BoardWindow(TrayController* controller, qint64 projectId, QWidget* 
     scroll->setWidget(m_columnsArea);
     layout->addWidget(scroll, 1);
 
-    auto* close = new QShortcut(QKeySequence::Close, this);
-    connect(close, &QShortcut::activated, this, &QWidget::close);
+    // A viewer window: Escape closes it, as Ctrl+W does.
+    for (const QKeySequence& keys : {QKeySequence(QKeySequence::Close), QKeySequence(Qt::Key_Escape)}) {
+        auto* close = new QShortcut(keys, this);
+        connect(close, &QShortcut::activated, this, &QWidget::close);
+    }
 
     m_highlightTimer.setSingleShot(true);
     m_highlightTimer.setInterval(kHighlightTime);

@@ -200,6 +200,10 @@ void TestBoardWindow::enterOpensTheIssue()
     // The project link of a repository project.
     window.findChild<QPushButton*>()->click();
     QCOMPARE(opened.last().at(0).toUrl(), QUrl(u"https://forge.example.org/alice/proj/projects/42"_s));
+
+    // Escape closes the window.
+    QTest::keyClick(window.columnLists().at(0), Qt::Key_Escape);
+    QTRY_VERIFY(!window.isVisible());
 }
 
 void TestBoardWindow::projectLinkForUserProjects()
