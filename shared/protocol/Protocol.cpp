@@ -291,7 +291,37 @@ void writeFields(const BoardEvent& m, QJsonObject& o)
     o.insert(u"data"_s, m.data);
     if (!m.sessionTag.isEmpty())
         o.insert(u"session_tag"_s, m.sessionTag);
+    if (m.seq)
+        o.insert(u"seq"_s, *m.seq);
 }
+
+void writeFields(const BoardSnapshot& m, QJsonObject& o)
+{
+    o.insert(u"topic"_s, m.topic);
+    o.insert(u"seq"_s, m.seq);
+    o.insert(u"board"_s, m.board);
+}
+
+void writeFields(const Boards& m, QJsonObject& o)
+{
+    QJsonArray boards;
+    for (const BoardInfo& b : m.boards) {
+        boards.append(
+            QJsonObject{{u"topic"_s, b.topic},
+                        {u"title"_s, b.title},
+                        {u"owner"_s, b.owner},
+                        {u"repo"_s, b.repo.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(b.repo)}});
+    }
+    o.insert(u"boards"_s, boards);
+}
+
+void writeFields(const Resync& m, QJsonObject& o)
+{
+    o.insert(u"topic"_s, m.topic);
+}
+
+void writeFields(const ListBoards&, QJsonObject&)
+{}
 
 void writeFields(const Error& m, QJsonObject& o)
 {
@@ -404,10 +434,53 @@ Decoded<ServerMessage> readBoard(const QJsonObject& o)
     const QJsonValue tag = o.value("session_tag"_L1);
     if (!tag.isUndefined() && !tag.isNull() && !tag.isString())
         return failure<ServerMessage>(u"board 'session_tag' must be a string"_s);
+    const QJsonValue seq = o.value("seq"_L1);
+    if (!seq.isUndefined()) {
+        if (!isInteger(seq) || seq.toInteger() < 0)
+            return failure<ServerMessage>(u"board 'seq' must be a non-negative integer"_s);
+        m.seq = seq.toInteger();
+    }
     m.topic = *topic;
     m.event = *event;
     m.data = data.toObject();
     m.sessionTag = tag.toString();
+    return success<ServerMessage>(m);
+}
+
+Decoded<ServerMessage> readBoardSnapshot(const QJsonObject& o)
+{
+    BoardSnapshot m;
+    QString error;
+    const auto topic = requireString(o, "topic"_L1, &error);
+    if (!topic)
+        return failure<ServerMessage>(u"board-snapshot "_s + error);
+    const QJsonValue seq = o.value("seq"_L1);
+    if (!isInteger(seq) || seq.toInteger() < 0)
+        return failure<ServerMessage>(u"board-snapshot 'seq' must be a non-negative integer"_s);
+    if (!o.value("board"_L1).isObject())
+        return failure<ServerMessage>(u"board-snapshot 'board' must be an object"_s);
+    m.topic = *topic;
+    m.seq = seq.toInteger();
+    m.board = o.value("board"_L1).toObject();
+    return success<ServerMessage>(m);
+}
+
+Decoded<ServerMessage> readBoards(const QJsonObject& o)
+{
+    const QJsonValue boards = o.value("boards"_L1);
+    if (!boards.isArray())
+        return failure<ServerMessage>(u"boards 'boards' must be an array"_s);
+    Boards m;
+    for (const QJsonValue& item : boards.toArray()) {
+        const QJsonObject b = item.toObject();
+        const QJsonValue repo = b.value("repo"_L1);
+        if (!item.isObject() || !b.value("topic"_L1).isString() || !b.value("title"_L1).isString() ||
+            !b.value("owner"_L1).isString() || !(repo.isString() || repo.isNull()))
+            return failure<ServerMessage>(
+                u"boards 'boards' items need topic, title and owner as strings and repo as a string or null"_s);
+        m.boards.append(BoardInfo{b.value("topic"_L1).toString(), b.value("title"_L1).toString(),
+                                  b.value("owner"_L1).toString(), repo.toString()});
+    }
     return success<ServerMessage>(m);
 }
 
@@ -503,6 +576,8 @@ constexpr Codec<ServerMessage> kServerCodecs[] = {
     codec<Error, ServerMessage>(MessageType::Error, readError),
     codec<Ping, ServerMessage>(MessageType::Ping, readNothing<Ping, ServerMessage>),
     codec<Pong, ServerMessage>(MessageType::Pong, readNothing<Pong, ServerMessage>),
+    codec<BoardSnapshot, ServerMessage>(MessageType::BoardSnapshot, readBoardSnapshot),
+    codec<Boards, ServerMessage>(MessageType::Boards, readBoards),
 };
 static_assert(inVariantOrder(kServerCodecs), "one codec per ServerMessage alternative, in order");
 
@@ -512,6 +587,8 @@ constexpr Codec<ClientMessage> kClientCodecs[] = {
     codec<Unsubscribe, ClientMessage>(MessageType::Unsubscribe, readTopic<Unsubscribe, ClientMessage, true>),
     codec<Ping, ClientMessage>(MessageType::Ping, readNothing<Ping, ClientMessage>),
     codec<Pong, ClientMessage>(MessageType::Pong, readNothing<Pong, ClientMessage>),
+    codec<Resync, ClientMessage>(MessageType::Resync, readTopic<Resync, ClientMessage, true>),
+    codec<ListBoards, ClientMessage>(MessageType::ListBoards, readNothing<ListBoards, ClientMessage>),
 };
 static_assert(inVariantOrder(kClientCodecs), "one codec per ClientMessage alternative, in order");
 

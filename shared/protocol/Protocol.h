@@ -30,9 +30,14 @@ constexpr QLatin1StringView Board{"board"};
 constexpr QLatin1StringView Subscribed{"subscribed"};
 constexpr QLatin1StringView Unsubscribed{"unsubscribed"};
 constexpr QLatin1StringView Error{"error"};
+// v1.1 live boards.
+constexpr QLatin1StringView BoardSnapshot{"board-snapshot"};
+constexpr QLatin1StringView Boards{"boards"};
 // Client to server.
 constexpr QLatin1StringView Subscribe{"subscribe"};
 constexpr QLatin1StringView Unsubscribe{"unsubscribe"};
+constexpr QLatin1StringView Resync{"resync"};
+constexpr QLatin1StringView ListBoards{"list-boards"};
 // Both ways.
 constexpr QLatin1StringView Ping{"ping"};
 constexpr QLatin1StringView Pong{"pong"};
@@ -135,10 +140,45 @@ struct BoardEvent
     QString event;
     QJsonObject data;
     QString sessionTag; // empty: absent
+    // v1.1: the board model's sequence number; absent for boards without a snapshot (v1 behaviour).
+    std::optional<qint64> seq;
     bool operator==(const BoardEvent& o) const
     {
-        return topic == o.topic && event == o.event && data == o.data && sessionTag == o.sessionTag;
+        return topic == o.topic && event == o.event && data == o.data && sessionTag == o.sessionTag &&
+               seq == o.seq;
     }
+};
+
+// v1.1: the whole board of a topic at `seq`; `board` has the shape of the publish API's
+// `PUT /api/v1/projects/{id}/board` body (checked by the client's board model, not here).
+struct BoardSnapshot
+{
+    QString topic;
+    qint64 seq = 0;
+    QJsonObject board;
+    bool operator==(const BoardSnapshot& o) const
+    {
+        return topic == o.topic && seq == o.seq && board == o.board;
+    }
+};
+
+// One entry of the v1.1 `boards` answer to `list-boards`.
+struct BoardInfo
+{
+    QString topic;
+    QString title;
+    QString owner;
+    QString repo; // empty: null (a user or org project)
+    bool operator==(const BoardInfo& o) const
+    {
+        return topic == o.topic && title == o.title && owner == o.owner && repo == o.repo;
+    }
+};
+
+struct Boards
+{
+    QList<BoardInfo> boards;
+    bool operator==(const Boards& o) const { return boards == o.boards; }
 };
 
 struct Subscribed
@@ -186,9 +226,22 @@ struct Unsubscribe
     bool operator==(const Unsubscribe& o) const { return topic == o.topic; }
 };
 
+// v1.1: asks for a fresh board-snapshot of a topic after a seq gap.
+struct Resync
+{
+    QString topic;
+    bool operator==(const Resync& o) const { return topic == o.topic; }
+};
+
+// v1.1: asks for the `boards` this connection may read.
+struct ListBoards
+{
+    bool operator==(const ListBoards&) const { return true; }
+};
+
 using ServerMessage = std::variant<Hello, NotificationCount, Stopwatches, Logout, BoardEvent, Subscribed,
-                                   Unsubscribed, Error, Ping, Pong>;
-using ClientMessage = std::variant<Subscribe, Unsubscribe, Ping, Pong>;
+                                   Unsubscribed, Error, Ping, Pong, BoardSnapshot, Boards>;
+using ClientMessage = std::variant<Subscribe, Unsubscribe, Ping, Pong, Resync, ListBoards>;
 
 // The `type` string of a message, e.g. "notification-count".
 QString typeName(const ServerMessage& message);

@@ -1,5 +1,6 @@
 #include "app/HeadlessPrinter.h"
 
+#include "model/LiveBoards.h"
 #include "model/TrayState.h"
 
 #include <QFileDevice>
@@ -23,6 +24,36 @@ void HeadlessPrinter::print(const protocol::ServerMessage& message)
     if (m_format != TrayOptions::Format::Json)
         return;
     writeLine(QJsonDocument(protocol::toJson(message)).toJson(QJsonDocument::Compact));
+}
+
+void HeadlessPrinter::setBoards(LiveBoards* boards)
+{
+    if (m_format != TrayOptions::Format::Board)
+        return;
+    m_boards = boards;
+    connect(boards, &LiveBoards::boardChanged, this, [this](qint64 id) { printBoard(id); });
+    // Going live again is followed by the snapshot, printed then; losing the board is news by itself.
+    connect(boards, &LiveBoards::boardStatusChanged, this, [this](qint64 id) {
+        const BoardState* board = m_boards ? m_boards->board(id) : nullptr;
+        if (board && ((!m_boards->isConnected() && board->hasSnapshot() && !board->isDeleted()) ||
+                      !m_boards->refusal(id).isEmpty()))
+            printBoard(id);
+    });
+}
+
+void HeadlessPrinter::printBoard(qint64 projectId)
+{
+    const BoardState* board = m_boards ? m_boards->board(projectId) : nullptr;
+    if (m_format != TrayOptions::Format::Board || !board)
+        return;
+    QString text = board->renderText();
+    if (const QString refusal = m_boards->refusal(projectId); !refusal.isEmpty())
+        text += tr("(not readable: %1)").arg(refusal) + u'\n';
+    else if (!board->isDeleted() && !m_boards->isLive(projectId))
+        text += tr("(reconnecting…)") + u'\n';
+    else if (!board->hasSnapshot())
+        text += tr("(no live model of this board on the server)") + u'\n';
+    writeLine(text.toUtf8());
 }
 
 void HeadlessPrinter::refreshStatus()

@@ -20,6 +20,7 @@ HeadlessRunner::HeadlessRunner(const TrayOptions& options, QIODevice* out, QObje
       m_printer(std::make_unique<HeadlessPrinter>(options.format, out, &m_controller->state()))
 {
     connect(m_controller.get(), &TrayController::messageReceived, m_printer.get(), &HeadlessPrinter::print);
+    m_printer->setBoards(&m_controller->liveBoards());
 }
 
 HeadlessRunner::~HeadlessRunner() = default;

@@ -53,7 +53,7 @@ QStringList BoardWatcher::topics() const
     return result;
 }
 
-bool BoardWatcher::handle(const protocol::BoardEvent& event)
+bool BoardWatcher::handle(const protocol::BoardEvent& event, const BoardState* model)
 {
     const Topic topic = Topic::parse(event.topic);
     if (topic.kind() != Topic::Kind::ProjectBoard || !m_watched.contains(topic.id()))
@@ -63,6 +63,10 @@ bool BoardWatcher::handle(const protocol::BoardEvent& event)
         return false;
     }
     // Titles first, so "column.created" already names the column it announces.
+    if (m_issues.size() >= kMaxRememberedIssues)
+        m_issues.clear();
+    if (model)
+        learnModel(*model, event);
     learn(topic.id(), event);
     auto it = std::find_if(m_pending.begin(), m_pending.end(),
                            [&](const auto& entry) { return entry.first == topic.id(); });
@@ -107,8 +111,40 @@ void BoardWatcher::learn(qint64 projectId, const protocol::BoardEvent& event)
         m_columnTitles.insert(idField(d, "column_id"_L1), d.value("title"_L1).toString());
     else if (event.event == "project.updated"_L1)
         m_projectTitles.insert(projectId, d.value("title"_L1).toString());
-    else if (event.event == "card.moved"_L1 && d.value("repo"_L1).isString())
-        m_projectRepos.insert(projectId, d.value("repo"_L1).toString());
+    if ((event.event == "card.moved"_L1 || event.event == "card.linked"_L1) &&
+        d.value("repo"_L1).isString() && d.value("issue_index"_L1).isDouble()) {
+        BoardCard card;
+        card.issueId = idField(d, "issue_id"_L1);
+        card.issueIndex = idField(d, "issue_index"_L1);
+        card.repo = d.value("repo"_L1).toString();
+        Issue& issue = m_issues[card.issueId];
+        issue.reference = card.reference();
+        issue.url = BoardState::issueUrl(m_forgeUrl, card);
+        if (d.value("title"_L1).isString())
+            issue.title = d.value("title"_L1).toString();
+    }
+}
+
+void BoardWatcher::learnModel(const BoardState& model, const protocol::BoardEvent& event)
+{
+    if (!model.title().isEmpty())
+        m_projectTitles.insert(model.projectId(), model.title());
+    if (const QUrl url = model.projectUrl(m_forgeUrl); !url.isEmpty())
+        m_projectUrls.insert(model.projectId(), url);
+    for (const BoardColumn& column : model.columns())
+        m_columnTitles.insert(column.id, column.title);
+    // Only the event's own card: an unlinked card is gone from the model once the event is applied.
+    if (const BoardCard* card = model.card(idField(event.data, "issue_id"_L1)))
+        m_issues.insert(card->issueId,
+                        Issue{card->reference(), card->title, BoardState::issueUrl(m_forgeUrl, *card)});
+}
+
+QString BoardWatcher::issueName(const protocol::BoardEvent& event) const
+{
+    const auto it = m_issues.constFind(idField(event.data, "issue_id"_L1));
+    if (it == m_issues.cend())
+        return {};
+    return it->title.isEmpty() ? it->reference : u"%1 “%2”"_s.arg(it->reference, it->title);
 }
 
 QString BoardWatcher::boardTitle(qint64 projectId) const
@@ -125,10 +161,13 @@ QUrl BoardWatcher::linkFor(qint64 projectId, const protocol::BoardEvent& event) 
     if (event.event == "card.moved"_L1 && !repo.isEmpty())
         return ForgeHttp::join(
             m_forgeUrl, u"/%1/issues/%2"_s.arg(repoPath(repo)).arg(idField(event.data, "issue_index"_L1)));
-    const QString knownRepo = m_projectRepos.value(projectId);
-    if (!knownRepo.isEmpty())
-        return ForgeHttp::join(m_forgeUrl, u"/%1/projects/%2"_s.arg(repoPath(knownRepo)).arg(projectId));
-    return m_forgeUrl;
+    if (event.event == "card.linked"_L1 || event.event == "card.unlinked"_L1) {
+        if (const QUrl url = m_issues.value(idField(event.data, "issue_id"_L1)).url; !url.isEmpty())
+            return url;
+    }
+    // Only the board's model knows whether it is a repository or a user/org project; a card's repo
+    // is its issue's, which for a user or org project gives a page that does not exist.
+    return m_projectUrls.value(projectId, m_forgeUrl);
 }
 
 QString BoardWatcher::describe(const protocol::BoardEvent& event) const
@@ -145,10 +184,16 @@ QString BoardWatcher::describe(const protocol::BoardEvent& event) const
             .arg(idField(d, "issue_index"_L1))
             .arg(column(idField(d, "to_column_id"_L1)));
     }
-    if (e == "card.linked"_L1)
-        return tr("A card was added to %1").arg(column(idField(d, "column_id"_L1)));
-    if (e == "card.unlinked"_L1)
-        return tr("A card was removed from %1").arg(column(idField(d, "column_id"_L1)));
+    if (e == "card.linked"_L1 || e == "card.unlinked"_L1) {
+        const bool linked = e == "card.linked"_L1;
+        const QString where = column(idField(d, "column_id"_L1));
+        const QString issue = issueName(event);
+        if (issue.isEmpty())
+            return linked ? tr("A card was added to %1").arg(where)
+                          : tr("A card was removed from %1").arg(where);
+        return linked ? tr("%1 was added to %2").arg(issue, where)
+                      : tr("%1 was removed from %2").arg(issue, where);
+    }
     if (e == "column.created"_L1)
         return tr("Column “%1” added").arg(d.value("title"_L1).toString());
     if (e == "column.updated"_L1)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/BoardState.h"
 #include "protocol/Protocol.h"
 
 #include <QHash>
@@ -34,6 +35,8 @@ public:
     static constexpr std::chrono::milliseconds kCoalesceWindow{2000};
     // A burst's notification lists this many changes and counts the rest.
     static constexpr int kMaxListedChanges = 3;
+    // Issues remembered for naming them; past this the memory starts over (the models name them again).
+    static constexpr int kMaxRememberedIssues = 10'000;
 
     explicit BoardWatcher(QObject* parent = nullptr);
 
@@ -47,8 +50,10 @@ public:
     void setForgeUrl(const QUrl& forgeUrl) { m_forgeUrl = forgeUrl; }
     void setCoalesceWindow(std::chrono::milliseconds window) { m_flushTimer.setInterval(window); }
 
-    // False when the event was dropped (unwatched board, own echo, not a board topic).
-    bool handle(const protocol::BoardEvent& event);
+    // False when the event was dropped (unwatched board, own echo, not a board topic). `model` is the
+    // board's live model before the event is applied, if there is one: it names the issues, columns
+    // and project, and tells where the project lives on the forge.
+    bool handle(const protocol::BoardEvent& event, const BoardState* model = nullptr);
     // Sends what is pending now instead of at the end of the window.
     void flush();
 
@@ -60,6 +65,9 @@ Q_SIGNALS:
 
 private:
     void learn(qint64 projectId, const protocol::BoardEvent& event);
+    void learnModel(const BoardState& model, const protocol::BoardEvent& event);
+    // "alice/proj#3 “Fix X”" for the event's issue, or empty when nothing names it.
+    QString issueName(const protocol::BoardEvent& event) const;
     QUrl linkFor(qint64 projectId, const protocol::BoardEvent& event) const;
     QString boardTitle(qint64 projectId) const;
 
@@ -72,7 +80,16 @@ private:
     // Names learned from events, so later notifications can say "moved to Done".
     QHash<qint64, QString> m_columnTitles;
     QHash<qint64, QString> m_projectTitles;
-    QHash<qint64, QString> m_projectRepos;
+    // The board's page, from its model (a card.moved's repo is the issue's, not the project's).
+    QHash<qint64, QUrl> m_projectUrls;
+    // Issues by issue_id, from the models and the events that carry them.
+    struct Issue
+    {
+        QString reference; // alice/proj#3
+        QString title;
+        QUrl url;
+    };
+    QHash<qint64, Issue> m_issues;
 };
 
 } // namespace forgewire

@@ -18,8 +18,9 @@ namespace {
 
 namespace Type = protocol::MessageType;
 // The server messages the tray acts on; pings and pongs are the connection's own business.
-const QStringList kTypes{Type::Hello, Type::NotificationCount, Type::Stopwatches,  Type::Logout,
-                         Type::Board, Type::Subscribed,        Type::Unsubscribed, Type::Error};
+const QStringList kTypes{
+    Type::Hello,      Type::NotificationCount, Type::Stopwatches, Type::Logout,        Type::Board,
+    Type::Subscribed, Type::Unsubscribed,      Type::Error,       Type::BoardSnapshot, Type::Boards};
 
 } // namespace
 
@@ -40,6 +41,10 @@ TrayController::TrayController(const Clock& clock, QObject* parent)
     connect(&m_notifications, &NotificationList::markedRead, this, [this] { requestRefresh(); });
     connect(&m_notifications, &NotificationList::markReadFailed, this, [this](const QString& message) {
         Q_EMIT actionFailed(tr("Could not mark the notification read"), message);
+    });
+    connect(&m_live, &LiveBoards::resyncNeeded, this, [this](const QString& topic) {
+        if (m_connection)
+            m_connection->send(protocol::Resync{topic});
     });
     updateOwnTags();
 }
@@ -102,18 +107,27 @@ void TrayController::configure(const Config& config)
     if (running && old.serverUrl != config.serverUrl) {
         stop();
         m_boards.setWatched(config.watchedBoards);
+        for (const qint64 id : old.watchedBoards) {
+            if (!wantsBoard(id))
+                m_live.untrack(id);
+        }
         start();
     } else {
         QList<qint64> removed, added;
+        // A board open in a window stays subscribed whether watched or not.
         for (qint64 id : old.watchedBoards) {
-            if (!config.watchedBoards.contains(id))
+            if (!config.watchedBoards.contains(id) && !m_viewedBoards.contains(id))
                 removed.append(id);
         }
         for (qint64 id : config.watchedBoards) {
-            if (!old.watchedBoards.contains(id))
+            if (!old.watchedBoards.contains(id) && !m_viewedBoards.contains(id))
                 added.append(id);
         }
         m_boards.setWatched(config.watchedBoards);
+        for (qint64 id : removed)
+            m_live.untrack(id);
+        for (qint64 id : added)
+            m_live.track(id);
         if (running) {
             unsubscribeBoards(removed);
             subscribeBoards(added);
@@ -135,11 +149,16 @@ void TrayController::start()
     m_connection = SharedConnection::forUrl(m_config.serverUrl);
     connect(m_connection, &SharedConnection::stateChanged, this, [this](SharedConnection::State s) {
         m_state.setConnectionState(s, m_connection ? m_connection->reconnectInMs() : 0);
+        m_live.setConnected(s == SharedConnection::State::Connected);
     });
     m_connection->setToken(m_config.token);
     m_connection->addConsumer(this, kTypes, [this](const protocol::ServerMessage& m) { handle(m); });
+    for (qint64 id : m_config.watchedBoards)
+        m_live.track(id);
     subscribeBoards(m_config.watchedBoards);
+    subscribeBoards(m_viewedBoards.keys());
     m_state.setConnectionState(m_connection->state(), m_connection->reconnectInMs());
+    m_live.setConnected(m_connection->state() == SharedConnection::State::Connected);
 }
 
 void TrayController::stop()
@@ -150,6 +169,7 @@ void TrayController::stop()
     m_connection->removeConsumer(this);
     m_connection = nullptr;
     m_state.setConnectionState(SharedConnection::State::Idle);
+    m_live.setConnected(false);
 }
 
 void TrayController::signInAgain()
@@ -196,13 +216,89 @@ void TrayController::updateOwnTags()
     m_boards.setOwnSessionTags(tags);
 }
 
-void TrayController::handle(const protocol::ServerMessage& message)
+bool TrayController::wantsBoard(qint64 projectId) const
 {
-    if (const auto* board = std::get_if<protocol::BoardEvent>(&message)) {
-        if (m_boards.handle(*board))
-            Q_EMIT messageReceived(message);
+    return m_config.watchedBoards.contains(projectId) || m_viewedBoards.contains(projectId);
+}
+
+void TrayController::openBoard(qint64 projectId)
+{
+    if (projectId <= 0)
+        return;
+    const bool wanted = wantsBoard(projectId);
+    ++m_viewedBoards[projectId];
+    if (wanted)
+        return;
+    m_live.track(projectId);
+    if (!m_connection)
+        return;
+    const QString topic = Topic::projectBoard(projectId);
+    if (m_connection->topics().contains(topic)) {
+        // Another consumer of the connection has it subscribed: no `subscribed` and no snapshot
+        // would come for us, so ask for the snapshot.
+        m_connection->subscribe(this, topic);
+        m_connection->send(protocol::Resync{topic});
         return;
     }
+    m_connection->subscribe(this, topic);
+}
+
+void TrayController::closeBoard(qint64 projectId)
+{
+    const auto it = m_viewedBoards.find(projectId);
+    if (it == m_viewedBoards.end())
+        return;
+    if (--it.value() > 0)
+        return;
+    m_viewedBoards.erase(it);
+    if (wantsBoard(projectId))
+        return;
+    m_live.untrack(projectId);
+    if (m_connection)
+        unsubscribeBoards({projectId});
+}
+
+bool TrayController::listBoards()
+{
+    return m_connection && m_connection->send(protocol::ListBoards{});
+}
+
+QUrl TrayController::boardUrl(qint64 projectId) const
+{
+    const BoardState* board = m_live.board(projectId);
+    const QUrl url = board ? board->projectUrl(m_config.forgeUrl) : QUrl();
+    return url.isEmpty() ? m_config.forgeUrl : url;
+}
+
+bool TrayController::handleBoardMessage(const protocol::ServerMessage& message)
+{
+    if (const auto* board = std::get_if<protocol::BoardEvent>(&message)) {
+        const Topic topic = Topic::parse(board->topic);
+        const BoardState* model =
+            topic.kind() == Topic::Kind::ProjectBoard ? m_live.board(topic.id()) : nullptr;
+        // An event the model already has (a duplicate after a resync) is no news.
+        const bool stale = model && board->seq && model->seq() && *board->seq <= *model->seq();
+        const bool notified = !stale && m_boards.handle(*board, model);
+        m_live.handle(message);
+        if (notified)
+            Q_EMIT messageReceived(message);
+        return true;
+    }
+    if (std::holds_alternative<protocol::BoardSnapshot>(message) ||
+        std::holds_alternative<protocol::Boards>(message)) {
+        m_live.handle(message);
+        Q_EMIT messageReceived(message);
+        return true;
+    }
+    // `subscribed` also tells the live model; it is the state's message too.
+    m_live.handle(message);
+    return false;
+}
+
+void TrayController::handle(const protocol::ServerMessage& message)
+{
+    if (handleBoardMessage(message))
+        return;
     if (const auto* error = std::get_if<protocol::Error>(&message)) {
         qCWarning(lcTray) << "server error" << protocol::errorCodeName(error->code) << error->topic
                           << error->message;

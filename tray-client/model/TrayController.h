@@ -3,6 +3,7 @@
 #include "client/Clock.h"
 #include "forge/ForgeActions.h"
 #include "model/BoardWatcher.h"
+#include "model/LiveBoards.h"
 #include "model/NotificationList.h"
 #include "model/StopwatchReminders.h"
 #include "model/TrayState.h"
@@ -49,6 +50,8 @@ public:
     BoardWatcher& boards() { return m_boards; }
     // The latest unread notifications (needs forge actions); refreshed when the pushed count changes.
     NotificationList& notifications() { return m_notifications; }
+    // The live models of the watched boards and of the boards open in a window.
+    LiveBoards& liveBoards() { return m_live; }
     const Config& config() const { return m_config; }
     SharedConnection* connection() const { return m_connection; }
     // Sent along with our own changes so their echoes can be recognised (PROTOCOL.md session_tag).
@@ -93,6 +96,16 @@ public:
     // False when not connected or anonymous.
     bool requestRefresh();
 
+    // A board window opened or closed: its board is subscribed (and modelled) while any window shows
+    // it or it is watched. Opening one counts; close it as often as it was opened.
+    void openBoard(qint64 projectId);
+    void closeBoard(qint64 projectId);
+    // Asks the server for the boards this connection may read (LiveBoards::boardsListed answers).
+    bool listBoards();
+    // The board's page on the forge (repository or user/org project), the forge itself while the
+    // board's model is not known.
+    QUrl boardUrl(qint64 projectId) const;
+
 Q_SIGNALS:
     // Every message the tray acted on: state messages, errors, and board events of watched boards
     // that are not our own echoes. The headless printer prints these.
@@ -110,6 +123,11 @@ Q_SIGNALS:
 
 private:
     void handle(const protocol::ServerMessage& message);
+    // The one place board messages go: notifications first (they name issues from the model as it
+    // was before the change), then the live model. True when `message` was a board message.
+    bool handleBoardMessage(const protocol::ServerMessage& message);
+    // Boards subscribed and modelled: the watched ones and those open in a window.
+    bool wantsBoard(qint64 projectId) const;
     void subscribeBoards(const QList<qint64>& boards);
     void unsubscribeBoards(const QList<qint64>& boards);
     void updateOwnTags();
@@ -127,6 +145,9 @@ private:
     BoardWatcher m_boards;
     NotificationList m_notifications;
     StopwatchReminders m_reminders;
+    LiveBoards m_live;
+    // Open board windows per board.
+    QHash<qint64, int> m_viewedBoards;
     QPointer<SharedConnection> m_connection;
     QString m_sessionTag;
     QString m_loggedWarning;

@@ -24,8 +24,9 @@ TrayOptions TrayOptions::parse(const QStringList& arguments)
     const QCommandLineOption headlessOption(u"headless"_s, u"No GUI: print events on standard output."_s);
     const QCommandLineOption formatOption(
         u"format"_s,
-        u"Headless output: 'json' (one JSON line per event, default) or 'status' (one line like "
-        "'3 unread | alice/proj#7 01:23:45', printed again when it changes)."_s,
+        u"Headless output: 'json' (one JSON line per event, default), 'status' (one line like "
+        "'3 unread | alice/proj#7 01:23:45', printed again when it changes) or 'board' (the boards "
+        "of --watch-board as text, printed again after each change)."_s,
         u"format"_s);
     const QCommandLineOption serverOption(
         u"server"_s, u"forgewire-server URL, e.g. wss://forge.example.org/-/ws."_s, u"url"_s);
@@ -61,8 +62,10 @@ TrayOptions TrayOptions::parse(const QStringList& arguments)
             options.format = Format::Json;
         } else if (format == "status"_L1) {
             options.format = Format::Status;
+        } else if (format == "board"_L1) {
+            options.format = Format::Board;
         } else {
-            options.error = u"Unknown format '%1' (json or status)."_s.arg(format);
+            options.error = u"Unknown format '%1' (json, status or board)."_s.arg(format);
             return options;
         }
         if (!options.headless) {
@@ -95,6 +98,11 @@ TrayOptions TrayOptions::parse(const QStringList& arguments)
             return options;
         }
         options.watchedBoards = boards;
+    }
+    // The saved boards would do too, but a terminal user names the board to show.
+    if (options.format == Format::Board && (!options.watchedBoards || options.watchedBoards->isEmpty())) {
+        options.error = u"--format board needs --watch-board ID."_s;
+        return options;
     }
     if (parser.isSet(logOption)) {
         options.logLevel = parser.value(logOption);

@@ -15,8 +15,9 @@ struct TrayOptions
 {
     enum class Format
     {
-        Json,  // one JSON object per received message
-        Status // one status line, printed again whenever it changes
+        Json,   // one JSON object per received message
+        Status, // one status line, printed again whenever it changes
+        Board   // the watched boards as text, printed again after each change
     };
 
     // The environment variable a token can come from (the command line would show it in `ps`).

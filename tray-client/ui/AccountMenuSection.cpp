@@ -1,6 +1,7 @@
 #include "ui/AccountMenuSection.h"
 
 #include "model/TrayController.h"
+#include "ui/BoardsMenu.h"
 #include "ui/TrayIconPainter.h"
 
 #include <QMenu>
@@ -35,6 +36,12 @@ AccountMenuSection::AccountMenuSection(TrayController* controller, const QString
     m_extrasEnd = addAction(QString());
     m_extrasEnd->setSeparator(true);
     m_extrasEnd->setVisible(false);
+    // Live boards (issue #13): this account's readable boards; the submenu owns their windows.
+    m_boardsMenu = new BoardsMenu(controller, m_menu);
+    if (!m_title.isEmpty())
+        m_boardsMenu->setTitle(tr("Boards — %1").arg(m_title));
+    m_menu->insertMenu(m_extrasEnd, m_boardsMenu);
+    connect(m_boardsMenu, &BoardsMenu::openRequested, this, &AccountMenuSection::openRequested);
     m_signIn = addAction(tr("Sign in again"));
     connect(m_signIn, &QAction::triggered, this, [this] { m_controller->signInAgain(); });
     m_reconnect = addAction(tr("Reconnect now"));
@@ -75,6 +82,7 @@ AccountMenuSection::~AccountMenuSection()
     qDeleteAll(m_stopwatchMenus);
     qDeleteAll(m_notificationActions);
     delete m_startMenu;
+    delete m_boardsMenu;
     for (QAction* action : std::as_const(m_own)) {
         if (action->parent() == m_menu)
             delete action;

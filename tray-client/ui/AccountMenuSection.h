@@ -10,6 +10,7 @@ class QMenu;
 
 namespace forgewire {
 
+class BoardsMenu;
 class TrayController;
 
 // One account's part of the tray menu, inserted into the shared menu before `anchor`: a header (count
@@ -30,6 +31,8 @@ public:
     QStringList notificationTexts() const;
     // Insert per-account submenus (e.g. boards) before this action; it belongs to the section.
     QAction* extrasAnchor() const { return m_extrasEnd; }
+    // The account's "Boards" submenu (list-boards; one window per board).
+    BoardsMenu* boardsMenu() const { return m_boardsMenu; }
 
 Q_SIGNALS:
     void openRequested(const QUrl& url);
@@ -60,6 +63,7 @@ private:
     QAction* m_markAllRead = nullptr;
     QAction* m_openNotifications = nullptr;
     QMenu* m_startMenu = nullptr;
+    BoardsMenu* m_boardsMenu = nullptr;
     QAction* m_signIn = nullptr;
     QAction* m_reconnect = nullptr;
 };

@@ -842,11 +842,16 @@ void TestProtocol::messageTypes()
         {Error{ErrorCode::Forbidden, u"no"_s, {}}, Type::Error},
         {Ping{}, Type::Ping},
         {Pong{}, Type::Pong},
+        {BoardSnapshot{u"project-board.1"_s, 3, {}}, Type::BoardSnapshot},
+        {Boards{}, Type::Boards},
     };
     QCOMPARE(server.size(), qsizetype(std::variant_size_v<ServerMessage>));
-    const QStringList serverNames = {
-        u"hello"_s,      u"notification-count"_s, u"stopwatches"_s, u"logout"_s, u"board"_s,
-        u"subscribed"_s, u"unsubscribed"_s,       u"error"_s,       u"ping"_s,   u"pong"_s};
+    const QStringList serverNames = {u"hello"_s,          u"notification-count"_s,
+                                     u"stopwatches"_s,    u"logout"_s,
+                                     u"board"_s,          u"subscribed"_s,
+                                     u"unsubscribed"_s,   u"error"_s,
+                                     u"ping"_s,           u"pong"_s,
+                                     u"board-snapshot"_s, u"boards"_s};
     for (qsizetype i = 0; i < server.size(); ++i) {
         const auto& [message, type] = server[i];
         QCOMPARE(QString(type), serverNames[i]);
@@ -865,9 +870,12 @@ void TestProtocol::messageTypes()
         {Unsubscribe{u"public"_s}, Type::Unsubscribe},
         {Ping{}, Type::Ping},
         {Pong{}, Type::Pong},
+        {Resync{u"project-board.1"_s}, Type::Resync},
+        {ListBoards{}, Type::ListBoards},
     };
     QCOMPARE(client.size(), qsizetype(std::variant_size_v<ClientMessage>));
-    const QStringList clientNames = {u"subscribe"_s, u"unsubscribe"_s, u"ping"_s, u"pong"_s};
+    const QStringList clientNames = {u"subscribe"_s, u"unsubscribe"_s, u"ping"_s,
+                                     u"pong"_s,      u"resync"_s,      u"list-boards"_s};
     for (qsizetype i = 0; i < client.size(); ++i) {
         const auto& [message, type] = client[i];
         QCOMPARE(QString(type), clientNames[i]);

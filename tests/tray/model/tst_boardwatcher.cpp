@@ -42,6 +42,23 @@ protocol::BoardEvent columnCreated(qint64 project, qint64 column, const QString&
                        {u"default"_s, false}});
 }
 
+// "To do" (1) with alice/proj#3 "Fix X" and #4 "Write docs", owned by alice.
+QJsonObject roadmap(const QJsonValue& repo)
+{
+    const auto card = [](qint64 id, qint64 index, const QString& title) {
+        return QJsonObject{{u"issue_id"_s, id}, {u"issue_index"_s, index}, {u"repo"_s, u"alice/proj"_s},
+                           {u"title"_s, title}, {u"sorting"_s, index},     {u"is_closed"_s, false}};
+    };
+    return QJsonObject{
+        {u"title"_s, u"Roadmap"_s},
+        {u"owner"_s, u"alice"_s},
+        {u"repo"_s, repo},
+        {u"columns"_s, QJsonArray{QJsonObject{{u"column_id"_s, 1},
+                                              {u"title"_s, u"To do"_s},
+                                              {u"cards"_s, QJsonArray{card(13, 3, u"Fix X"_s),
+                                                                      card(14, 4, u"Write docs"_s)}}}}}};
+}
+
 BoardNotification take(QSignalSpy& spy, int index)
 {
     return spy.at(index).at(0).value<BoardNotification>();
@@ -62,6 +79,9 @@ private Q_SLOTS:
     void describe_data();
     void describe();
     void learnedNamesAndLinks();
+    void projectLinkFromTheModel_data();
+    void projectLinkFromTheModel();
+    void linkedAndUnlinkedNameTheIssue();
     void unwatchingDropsPending();
 };
 
@@ -202,11 +222,75 @@ void TestBoardWatcher::learnedNamesAndLinks()
     QCOMPARE(take(spy, 1).body, u"alice/proj#3 moved to “Done”"_s);
     QCOMPARE(take(spy, 1).title, u"Roadmap"_s);
 
-    // Now the board's repository is known.
+    // A card's repo is its issue's, not the board's: without the board's model the link stays on the
+    // forge rather than guessing /alice/proj/projects/42, a page a user or org project does not have.
     watcher.handle(cardMoved(42, 3, 9));
     watcher.handle(boardEvent(42, u"project.deleted"_s, {}));
     watcher.flush();
-    QCOMPARE(take(spy, 2).url, QUrl(u"https://git.example.org/sub/alice/proj/projects/42"_s));
+    QCOMPARE(take(spy, 2).url, QUrl(u"https://git.example.org/sub"_s));
+}
+
+void TestBoardWatcher::projectLinkFromTheModel_data()
+{
+    QTest::addColumn<QJsonValue>("repo");
+    QTest::addColumn<QUrl>("url");
+    QTest::newRow("repository project")
+        << QJsonValue(u"proj"_s) << QUrl(u"https://git.example.org/alice/proj/projects/42"_s);
+    QTest::newRow("user or org project")
+        << QJsonValue(QJsonValue::Null) << QUrl(u"https://git.example.org/alice/-/projects/42"_s);
+}
+
+void TestBoardWatcher::projectLinkFromTheModel()
+{
+    QFETCH(QJsonValue, repo);
+    QFETCH(QUrl, url);
+    QString error;
+    const auto model = BoardState::fromSnapshot(42, 1, roadmap(repo), &error);
+    QVERIFY2(model, qPrintable(error));
+    BoardWatcher watcher;
+    watcher.setWatched({42});
+    watcher.setForgeUrl(QUrl(u"https://git.example.org"_s));
+    QSignalSpy spy(&watcher, &BoardWatcher::notificationReady);
+    // Its cards are issues of alice/proj either way.
+    watcher.handle(cardMoved(42, 3, 9), &*model);
+    watcher.handle(cardMoved(42, 4, 9), &*model);
+    watcher.flush();
+    QCOMPARE(take(spy, 0).url, url);
+    QCOMPARE(take(spy, 0).title, u"Roadmap"_s);
+}
+
+void TestBoardWatcher::linkedAndUnlinkedNameTheIssue()
+{
+    QString error;
+    const auto model = BoardState::fromSnapshot(42, 1, roadmap(u"proj"_s), &error);
+    QVERIFY2(model, qPrintable(error));
+    BoardWatcher watcher;
+    watcher.setWatched({42});
+    watcher.setForgeUrl(QUrl(u"https://git.example.org"_s));
+    QSignalSpy spy(&watcher, &BoardWatcher::notificationReady);
+
+    // Unlinked: only the model before the change knows the card.
+    watcher.handle(boardEvent(42, u"card.unlinked"_s, {{u"issue_id"_s, 13}, {u"column_id"_s, 1}}), &*model);
+    watcher.flush();
+    QCOMPARE(take(spy, 0).body, u"alice/proj#3 “Fix X” was removed from “To do”"_s);
+    QCOMPARE(take(spy, 0).url, QUrl(u"https://git.example.org/alice/proj/issues/3"_s));
+
+    // Linked: the event names the new card (PROTOCOL.md v1.1 optional fields).
+    watcher.handle(boardEvent(42, u"card.linked"_s,
+                              {{u"issue_id"_s, 20},
+                               {u"column_id"_s, 1},
+                               {u"issue_index"_s, 9},
+                               {u"repo"_s, u"bob/x"_s},
+                               {u"title"_s, u"New thing"_s}}),
+                   &*model);
+    watcher.flush();
+    QCOMPARE(take(spy, 1).body, u"bob/x#9 “New thing” was added to “To do”"_s);
+    QCOMPARE(take(spy, 1).url, QUrl(u"https://git.example.org/bob/x/issues/9"_s));
+
+    // Linked without the fields, but the model has the card (linked again into another column).
+    watcher.handle(boardEvent(42, u"card.linked"_s, {{u"issue_id"_s, 14}, {u"column_id"_s, 1}}), &*model);
+    watcher.flush();
+    QCOMPARE(take(spy, 2).body, u"alice/proj#4 “Write docs” was added to “To do”"_s);
 }
 
 void TestBoardWatcher::unwatchingDropsPending()

@@ -45,6 +45,10 @@ void TestTrayOptions::everyFlag()
     QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
     QVERIFY(o.headless);
     QCOMPARE(o.format, TrayOptions::Format::Status);
+    const TrayOptions board = TrayOptions::parse(
+        {u"forgewire-tray"_s, u"--headless"_s, u"--format"_s, u"board"_s, u"--watch-board"_s, u"42"_s});
+    QVERIFY2(board.error.isEmpty(), qPrintable(board.error));
+    QCOMPARE(board.format, TrayOptions::Format::Board);
     QCOMPARE(*o.serverUrl, QUrl(u"ws://127.0.0.1:8080/-/ws"_s));
     QCOMPARE(*o.forgeUrl, QUrl(u"https://codeberg.org"_s));
     QCOMPARE(*o.watchedBoards, (QList<qint64>{42, 57}));
@@ -62,6 +66,8 @@ void TestTrayOptions::errors_data()
                                 << u"Unknown format"_s;
     QTest::newRow("format without headless")
         << QStringList{u"--format"_s, u"status"_s} << u"needs --headless"_s;
+    QTest::newRow("board format without a board") << QStringList{u"--headless"_s, u"--format"_s, u"board"_s}
+                                                  << u"--format board needs --watch-board ID."_s;
     QTest::newRow("http server") << QStringList{u"--server"_s, u"http://x/-/ws"_s} << u"ws://"_s;
     QTest::newRow("bad forge") << QStringList{u"--forge-url"_s, u"ftp://x"_s} << u"forge URL"_s;
     QTest::newRow("bad board") << QStringList{u"--watch-board"_s, u"abc"_s} << u"not a project id"_s;

@@ -5,18 +5,23 @@
 // Screenshots go to FORGEWIRE_ARTIFACTS_DIR (build/artifacts).
 
 #include "FakeForge.h"
+#include "SampleBoard.h"
 #include "app/Translations.h"
 #include "model/AccountSet.h"
+#include "model/LiveBoards.h"
 #include "model/TrayController.h"
 #include "ui/AccountMenuSection.h"
+#include "ui/BoardWindow.h"
 #include "ui/SettingsDialog.h"
 #include "ui/TrayIcon.h"
 #include "ui/TrayIconPainter.h"
 
 #include <QApplication>
 #include <QDir>
+#include <QListWidget>
 #include <QScreen>
 #include <QSignalSpy>
+#include <QStyleFactory>
 #include <QTest>
 
 using namespace forgewire;
@@ -92,6 +97,8 @@ private Q_SLOTS:
     void severalAccountsWithNotifications();
     void settingsDialog();
     void doNotDisturbKeepsTheBalloonAway();
+    void boardWindow_data();
+    void boardWindow();
 
 private:
     QImage screenshot(const QString& name);
@@ -323,6 +330,60 @@ void TestTrayScreenshot::doNotDisturbKeepsTheBalloonAway()
     QCOMPARE(m_icon->gate().silencedCount(), 1);
     toggle->trigger();
     QVERIFY(!m_icon->gate().rules().enabled);
+}
+
+void TestTrayScreenshot::boardWindow_data()
+{
+    QTest::addColumn<bool>("dark");
+    QTest::newRow("light") << false;
+    QTest::newRow("dark") << true;
+}
+
+void TestTrayScreenshot::boardWindow()
+{
+    QFETCH(bool, dark);
+    // The desktop's palette, as a light or a dark desktop theme would set it (Fusion follows it fully).
+    const QPalette original = QApplication::palette();
+    QApplication::setStyle(QStyleFactory::create(u"Fusion"_s));
+    QPalette palette = QApplication::style()->standardPalette();
+    if (dark) {
+        palette.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+        palette.setColor(QPalette::WindowText, QColor(0xee, 0xee, 0xee));
+        palette.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+        palette.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x26));
+        palette.setColor(QPalette::Text, QColor(0xee, 0xee, 0xee));
+        palette.setColor(QPalette::Button, QColor(0x3a, 0x3a, 0x3a));
+        palette.setColor(QPalette::ButtonText, QColor(0xee, 0xee, 0xee));
+        palette.setColor(QPalette::PlaceholderText, QColor(0x99, 0x99, 0x99));
+        palette.setColor(QPalette::Highlight, QColor(0x3d, 0x8e, 0xe6));
+        palette.setColor(QPalette::HighlightedText, Qt::white);
+        palette.setColor(QPalette::Disabled, QPalette::Text, QColor(0x77, 0x77, 0x77));
+    }
+    QApplication::setPalette(palette);
+
+    {
+        BoardWindow window(&m_controller, 42);
+        LiveBoards& live = m_controller.liveBoards();
+        live.setConnected(true);
+        live.handle(protocol::Subscribed{u"project-board.42"_s});
+        live.handle(protocol::BoardSnapshot{u"project-board.42"_s, 17, test::sampleBoard()});
+        live.handle(test::sampleMove(42, 13, 3, 1, 2, 5, 18));
+        window.setGeometry(40, 90, 700, 420);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.highlightedIssue(), 13);
+        QCOMPARE(window.statusText(), QString());
+        const QImage image = screenshot(dark ? u"board-window-dark.png"_s : u"board-window-light.png"_s);
+        const QRect area = window.frameGeometry();
+        // The window's background is the palette's, the moved card carries the highlight colour and
+        // each column its own colour stripe.
+        QVERIFY(pixelsNear(image, area, palette.color(QPalette::Window)) > area.width() * area.height() / 10);
+        QVERIFY(pixelsNear(image, area, palette.color(QPalette::Highlight)) > 200);
+        for (const char* stripe : {"#3a87ad", "#e8890c", "#2ecc71"})
+            QVERIFY2(pixelsNear(image, area, QColor::fromString(QLatin1StringView(stripe))) > 100, stripe);
+        window.close();
+    }
+    QApplication::setPalette(original);
 }
 
 QTEST_MAIN(TestTrayScreenshot)
