@@ -1,6 +1,7 @@
 #include "config/ServerSettings.h"
 
 #include "config/ServerConfig.h"
+#include "transport/Transport.h"
 
 #include <QUrl>
 
@@ -235,6 +236,15 @@ QList<ServerSetting> buildSettings()
                 u"'embedded' (in-process fan-out + SQLite state) or redis://[[user]:password@]host:port/db "
                 "(percent-encoded credentials)"_s,
                 engineName()),
+        setting("server/transport"_L1, "transport"_L1, "name"_L1,
+                u"Client transport: %1 (default %2)"_s.arg(Transport::available().join(u", "_s),
+                                                          Transport::defaultName()),
+                checkedText([](auto& c) -> auto& { return c.transport; },
+                            [](const QString&, const QString& v) {
+                                return Transport::available().contains(v)
+                                    ? QString()
+                                    : u"unknown transport '%1' (%2)"_s.arg(v, Transport::available().join(u", "_s));
+                            })),
         setting("server/log_level"_L1, "log-level"_L1, "level"_L1, u"debug, info, warning or critical"_s,
                 checkedText([](auto& c) -> auto& { return c.logLevel; },
                             [](const QString&, const QString& v) {
