@@ -203,6 +203,13 @@ void QtTransport::onRequestData(QTcpSocket* socket)
     }
     it->upgrading = true;
     it->head = head;
+    // Qt 6.4's handshake consumes whatever is buffered behind the head (frames a client sent right
+    // behind its request were lost, tst_gateway framesRightBehindTheUpgradeRequest): they are set
+    // aside here and handed back once the QWebSocket exists (see onNewConnection()).
+    const QByteArray all = socket->read(socket->bytesAvailable());
+    it->early = all.mid(head.length);
+    for (qsizetype i = head.length - 1; i >= 0; --i)
+        socket->ungetChar(all.at(i));
     leaveHandshake(*it);
     QObject::disconnect(socket, nullptr, this, nullptr);
     m_upgrading.insert({it->peer, it->peerPort}, socket);
@@ -271,6 +278,25 @@ void QtTransport::onNewConnection()
         auto* connection = new QtConnection(this, socket, pending.address);
         watch(connection);
         m_context.events->upgraded(connection, pending.head);
+        if (pending.socket) {
+            // QWebSocket answers pings itself, past queueText(): after each read it has processed
+            // (queued behind its own handler), its pongs are checked against the send-queue cap.
+            connect(
+                pending.socket, &QTcpSocket::readyRead, this,
+                [this, connection] {
+                    if (m_connections.contains(connection) &&
+                        connection->backlogBytes() > m_context.config->maxSendQueueBytes)
+                        m_context.events->bytesQueued(connection);
+                },
+                Qt::QueuedConnection);
+        }
+        // Frames a client sent right behind its request: back into the socket's buffer, announced,
+        // since QWebSocket reads only on the next readyRead, which may never come.
+        if (pending.socket && !pending.early.isEmpty() && connection->isOpen()) {
+            for (qsizetype i = pending.early.size() - 1; i >= 0; --i)
+                pending.socket->ungetChar(pending.early.at(i));
+            Q_EMIT pending.socket->readyRead();
+        }
     }
 }
 
@@ -331,8 +357,8 @@ void QtTransport::sweep(qint64 nowMs)
             forget(socket);
         }
     }
-    // Pongs to a peer's pings are queued by QWebSocket itself, past queueText(): a peer that pings
-    // and never reads is caught here, at the sweep, rather than at enqueue.
+    // Pongs to a peer's pings are queued by QWebSocket itself, past queueText(): besides the check
+    // after each read (onNewConnection()), the sweep keeps the node's count of them current.
     const QList<QtConnection*> connections = m_connections.values();
     for (QtConnection* connection : connections) {
         connection->account();

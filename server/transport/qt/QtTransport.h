@@ -90,6 +90,8 @@ private:
         // Handed to QWebSocketServer; waiting for its QWebSocket.
         bool upgrading = false;
         HttpRequestHead head;
+        // Bytes the client sent right behind its request head.
+        QByteArray early;
     };
 
     void onRequestData(QTcpSocket* socket);
