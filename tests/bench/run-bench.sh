@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Runs every benchmark scenario against forgewire-server and both peer servers (Go/nhooyr.io/websocket
-# and Node.js/ws) in the same run, each server fresh for each scenario, and prints a markdown table
+# Runs every benchmark scenario against forgewire-server on both transports (`forgewire`: epoll,
+# `forgewire-qt`: --transport qt) and both peer servers (Go/nhooyr.io/websocket and Node.js/ws) in
+# the same run, each server fresh for each scenario, and prints a markdown table
 # with forgewire/peer ratios. Loopback only; every phase is bounded in time.
 #
 #   tests/bench/run-bench.sh            # full run (~5 minutes)
 #   QUICK=1 tests/bench/run-bench.sh    # smaller N, shorter phases (smoke test)
 #
 # Env: BUILD_DIR (default <repo>/build-bench), WORKERS (forgewire --workers, default 0 = one per core),
-#      BROADCAST_N, UNICAST_N, IDLE_N, STORM_N, DURATION_MS, SERVERS (default "forgewire go node"),
+#      BROADCAST_N, UNICAST_N, IDLE_N, STORM_N, DURATION_MS,
+#      SERVERS (default "forgewire forgewire-qt go node"; the peers are built only when listed),
 #      SCENARIOS (default "broadcast unicast idle storm").
 set -euo pipefail
 
@@ -15,7 +17,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 OUT=${OUT:-$HERE/out}
-SERVERS=${SERVERS:-forgewire go node}
+SERVERS=${SERVERS:-forgewire forgewire-qt go node}
+wants() { [[ " $SERVERS " == *" $1 "* ]]; }
 WORKERS=${WORKERS:-0}
 if [[ -n "${QUICK:-}" ]]; then
     BROADCAST_N=${BROADCAST_N:-500} UNICAST_N=${UNICAST_N:-500} IDLE_N=${IDLE_N:-2000}
@@ -34,16 +37,16 @@ log() { echo "[bench] $*" >&2; }
 
 # --- tools (idempotent) -------------------------------------------------------------------------
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
-if ! command -v go >/dev/null || [[ ! -d /usr/share/gocode/src/nhooyr.io/websocket ]]; then
+if wants go && { ! command -v go >/dev/null || [[ ! -d /usr/share/gocode/src/nhooyr.io/websocket ]]; }; then
     log "installing golang-go and golang-nhooyr-websocket-dev"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go golang-nhooyr-websocket-dev >/dev/null
 fi
-if ! command -v node >/dev/null; then
+if wants node && ! command -v node >/dev/null; then
     log "installing nodejs and npm"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
-if [[ ! -d "$HERE/peers/node/node_modules/ws" ]]; then
+if wants node && [[ ! -d "$HERE/peers/node/node_modules/ws" ]]; then
     log "npm ci (ws)"
     (cd "$HERE/peers/node" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
@@ -53,10 +56,12 @@ log "building forgewire-server and forgewire-bench (Release) in $BUILD_DIR"
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFORGEWIRE_BUILD_TRAY=OFF \
     -DFORGEWIRE_BUILD_TESTS=OFF -DFORGEWIRE_BUILD_BENCH=ON >/dev/null
 ninja -C "$BUILD_DIR" -j2 forgewire-server forgewire-bench >/dev/null
-log "building the Go peer against Debian's nhooyr.io/websocket"
 GO_PEER=$HERE/peers/go/forgewire-peer-go
-(cd "$HERE/peers/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=${GOCACHE:-$OUT/gocache} \
-    go build -o "$GO_PEER" .)
+if wants go; then
+    log "building the Go peer against Debian's nhooyr.io/websocket"
+    (cd "$HERE/peers/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=${GOCACHE:-$OUT/gocache} \
+        go build -o "$GO_PEER" .)
+fi
 BENCH=$BUILD_DIR/tests/bench/forgewire-bench
 SERVER=$BUILD_DIR/server/forgewire-server
 
@@ -70,10 +75,12 @@ SERVER_PID=
 start_server() { # name port admin_port
     local name=$1 port=$2 admin=$3
     case $name in
-    forgewire)
+    forgewire | forgewire-qt)
+        local transport=epoll
+        [[ $name == forgewire-qt ]] && transport=qt
         "$SERVER" --listen 127.0.0.1 --port "$port" --admin-port "$admin" --jwt-secret "$JWT_SECRET" \
             --publisher-secret "$PUBLISHER_SECRET" --state :memory: --workers "$WORKERS" \
-            --max-connections 20000 --log-level warning >"$OUT/$name.log" 2>&1 &
+            --transport "$transport" --max-connections 20000 --log-level warning >"$OUT/$name.log" 2>&1 &
         ;;
     go)
         "$GO_PEER" --port "$port" --admin-port "$admin" --jwt-secret "$JWT_SECRET" \
@@ -150,7 +157,7 @@ ratio() {
 }
 row() { # label key scale decimals
     local label=$1 key=$2 scale=$3 dec=$4 line="| $1 |"
-    for name in forgewire go node; do
+    for name in forgewire forgewire-qt go node; do
         line+=" $(fmt "$(val $name "$key")" "$scale" "$dec") |"
     done
     line+=" $(ratio "$(val forgewire "$key")" "$(val go "$key")") | $(ratio "$(val forgewire "$key")" "$(val node "$key")") |"
@@ -160,8 +167,8 @@ row() { # label key scale decimals
     echo
     echo "$(nproc) cores, loopback, one load generator process; forgewire --workers $WORKERS (0 = one per core)."
     echo
-    echo "| scenario | forgewire-server | Go (nhooyr.io/websocket) | Node.js (ws) | forgewire / Go | forgewire / Node |"
-    echo "|---|---|---|---|---|---|"
+    echo "| scenario | forgewire-server (epoll) | forgewire-server (qt) | Go (nhooyr.io/websocket) | Node.js (ws) | forgewire / Go | forgewire / Node |"
+    echo "|---|---|---|---|---|---|---|"
     row "broadcast to $BROADCAST_N: deliveries/s (higher is better)" broadcast.deliveries_per_s 1 0
     row "broadcast to $BROADCAST_N: p50 latency, ms (lower is better)" broadcast.p50_us 1000 2
     row "broadcast to $BROADCAST_N: p99 latency, ms (lower is better)" broadcast.p99_us 1000 2
