@@ -15,8 +15,9 @@ struct WsHandshake
     int status = 0;
     // Accepted: the whole 101 response.
     QByteArray response;
-    // Refused: the JSON body of the error response.
+    // Refused: the body of the error response (JSON unless contentType says otherwise).
     QByteArray body;
+    QByteArray contentType = "application/json";
     // Refused: header lines for the error response, each ending in "\r\n" (may be empty).
     QByteArray extraHeaders;
     // Accepted: the client's Sec-WebSocket-Key, trimmed.

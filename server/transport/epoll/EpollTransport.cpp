@@ -145,7 +145,7 @@ void EpollTransport::rejectHttp(WsConnection* connection, const WsHandshake& ref
     m_upgraded.remove(connection);
     m_unupgraded.insert(connection);
     queueBytes(connection,
-               httpResponse(refusal.status, refusal.body, "application/json", refusal.extraHeaders));
+               httpResponse(refusal.status, refusal.body, refusal.contentType, refusal.extraHeaders));
     flushConnection(connection);
 }
 

@@ -223,7 +223,7 @@ void QtTransport::reject(QTcpSocket* socket, const WsHandshake& refusal)
     leaveHandshake(pending);
     pending.deadlineMs = now() + m_context.config->handshakeTimeoutMs;
     socket->readAll();
-    socket->write(httpResponse(refusal.status, refusal.body, "application/json", refusal.extraHeaders));
+    socket->write(httpResponse(refusal.status, refusal.body, refusal.contentType, refusal.extraHeaders));
     connect(socket, &QTcpSocket::bytesWritten, this, [socket] {
         if (socket->bytesToWrite() == 0)
             shutdownWrite(socket);
