@@ -3,7 +3,7 @@
 #include "broker/BoardModel.h"
 #include "config/ServerLogging.h"
 #include "protocol/Topic.h"
-#include "transport/Outbox.h"
+#include "transport/WsProtocol.h"
 
 #include <QDateTime>
 
@@ -170,7 +170,7 @@ void Broker::onDelivered(const Publication& publication)
     }
     // Framed once here; every worker and every recipient shares these bytes.
     Publication framed = publication;
-    framed.frame = Outbox::textFrame(framed.payload);
+    framed.frame = ws::textFrame(framed.payload);
     for (int index : *refs) {
         if (index >= 0 && index < m_outgoing.size())
             m_outgoing[index].append(framed);

@@ -52,6 +52,13 @@ struct ServerConfig
     // `redis://[[user]:password@]host:port/db`.
     QString engine = QStringLiteral("embedded");
     QString logLevel = QStringLiteral("info");
+    // The client transport (see Transport): `epoll` (Linux only, its default) or `qt`
+    // (QWebSocketServer, any platform; the reference implementation).
+#ifdef FORGEWIRE_HAVE_EPOLL
+    QString transport = QStringLiteral("epoll");
+#else
+    QString transport = QStringLiteral("qt");
+#endif
 
     qint64 maxMessageBytes = limits::kMaxMessageBytes;
     int handshakeTimeoutMs = limits::kHandshakeTimeoutMs;
@@ -69,7 +76,10 @@ struct ServerConfig
     QString forgeUrl;
     PollSettings forgePoll;
 
-    QString wsPath() const { return pathPrefix + QStringLiteral("/-/ws"); }
+    QString wsPath() const
+    {
+        return pathPrefix + QStringLiteral("/-/ws");
+    }
     int effectiveWorkers() const;
     QString effectivePublisherSecretFile() const;
 

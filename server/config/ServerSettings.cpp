@@ -2,6 +2,7 @@
 
 #include "config/ServerConfig.h"
 #include "http/OriginCheck.h"
+#include "transport/TransportNames.h"
 
 #include <QRegularExpression>
 #include <QUrl>
@@ -283,6 +284,15 @@ QList<ServerSetting> buildSettings()
                 u"'embedded' (in-process fan-out + SQLite state) or redis://[[user]:password@]host:port/db "
                 "(percent-encoded credentials)"_s,
                 engineName()),
+        setting("server/transport"_L1, "transport"_L1, "name"_L1,
+                u"Client transport: %1 (default %2)"_s.arg(TransportNames::available().join(u", "_s),
+                                                          TransportNames::defaultName()),
+                checkedText([](auto& c) -> auto& { return c.transport; },
+                            [](const QString&, const QString& v) {
+                                return TransportNames::available().contains(v)
+                                    ? QString()
+                                    : u"unknown transport '%1' (%2)"_s.arg(v, TransportNames::available().join(u", "_s));
+                            })),
         setting("server/log_level"_L1, "log-level"_L1, "level"_L1, u"debug, info, warning or critical"_s,
                 checkedText([](auto& c) -> auto& { return c.logLevel; },
                             [](const QString&, const QString& v) {

@@ -7,6 +7,10 @@
 #include "broker/Broker.h"
 #include "engine/EmbeddedEngine.h"
 #include "transport/ClientListener.h"
+#include "transport/qt/QtTransport.h"
+#ifdef FORGEWIRE_HAVE_EPOLL
+#include "transport/epoll/EpollTransport.h"
+#endif
 #ifdef FORGEWIRE_WITH_REDIS
 #include "engine/redis/RedisEngine.h"
 #endif
@@ -179,6 +183,12 @@ bool Server::start(QString* error)
         m_metrics.addSource([bridge = m_forgeBridge](PrometheusWriter& out) { bridge->writeMetrics(out); });
     }
 
+    const Transport::Factory transport = transportFactory(m_config.transport);
+    if (!transport) {
+        *error =
+            u"unknown transport '%1' (%2)"_s.arg(m_config.transport, Transport::available().join(u", "_s));
+        return false;
+    }
     const int workerCount = m_config.effectiveWorkers();
     m_budget = std::make_unique<QueueBudget>(m_config.maxQueuedBytes, workerCount, &m_metrics.queuedBytes);
     // On the main thread, where the bridge's forge verifier runs.
@@ -188,7 +198,7 @@ bool Server::start(QString* error)
         auto* thread = new QThread(this);
         thread->setObjectName(u"forgewire-worker-%1"_s.arg(i));
         auto* worker = new Worker(i, m_config, &m_authenticator, tokenVerifier, &m_metrics, &m_admitted,
-                                  m_broker, m_budget.get(), &m_gate);
+                                  m_broker, m_budget.get(), &m_gate, transport);
         worker->moveToThread(thread);
         connect(worker, &Worker::drained, this, [this] {
             if (++m_drainedWorkers == m_workers.size())
@@ -243,7 +253,7 @@ bool Server::start(QString* error)
     qCInfo(lcServer).noquote()
         << "listening for clients on"
         << u"ws://%1:%2%3"_s.arg(m_config.listenAddress.toString()).arg(port()).arg(m_config.wsPath())
-        << "with" << workerCount << "workers; admin API on"
+        << "with" << workerCount << m_config.transport << "workers; admin API on"
         << u"http://%1:%2"_s.arg(m_config.adminAddress.toString()).arg(adminPort()) << "; engine"
         << m_engine->name();
     return true;
@@ -284,6 +294,21 @@ void Server::drain()
     });
     if (m_workers.isEmpty())
         Q_EMIT drained();
+}
+
+Transport::Factory Server::transportFactory(const QString& name)
+{
+#ifdef FORGEWIRE_HAVE_EPOLL
+    if (name == "epoll"_L1)
+        return [](const TransportContext& context) {
+            return std::make_unique<EpollTransport>(context);
+        };
+#endif
+    if (name == "qt"_L1)
+        return [](const TransportContext& context) {
+            return std::make_unique<QtTransport>(context);
+        };
+    return {};
 }
 
 void Server::stopWorkers()

@@ -5,6 +5,7 @@
 #include "metrics/Metrics.h"
 #include "transport/ConnectionGate.h"
 #include "transport/QueueBudget.h"
+#include "transport/Transport.h"
 
 #include <QList>
 #include <QObject>
@@ -54,6 +55,8 @@ public:
 
     // Creates the engine named by `config.engine`. Returns nullptr with `error` set if unknown.
     static Engine* createEngine(const ServerConfig& config, QObject* parent, QString* error);
+    // Creates each worker's transport, on its thread, for `config.transport`; empty if unknown here.
+    static Transport::Factory transportFactory(const QString& name);
 
 Q_SIGNALS:
     void drained();

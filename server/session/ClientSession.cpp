@@ -5,7 +5,7 @@
 
 namespace forgewire {
 
-ClientSession::ClientSession(WsConnection* connection, quint64 serial, QString id, qint64 nowMs)
+ClientSession::ClientSession(ClientConnection* connection, quint64 serial, QString id, qint64 nowMs)
     : m_connection(connection), m_serial(serial), m_id(std::move(id)), m_createdAtMs(nowMs),
       m_tokens(limits::kClientMessageBurst), m_tokensAtMs(nowMs)
 {}

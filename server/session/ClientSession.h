@@ -10,7 +10,7 @@
 
 namespace forgewire {
 
-class WsConnection;
+class ClientConnection;
 
 // One client connection on a worker thread: who it is, what it reads, and its liveness clock.
 class ClientSession
@@ -23,10 +23,10 @@ public:
         Closing
     };
 
-    ClientSession(WsConnection* connection, quint64 serial, QString id, qint64 nowMs);
+    ClientSession(ClientConnection* connection, quint64 serial, QString id, qint64 nowMs);
 
     // The connection this session runs on (which owns the session).
-    WsConnection* connection() const { return m_connection; }
+    ClientConnection* connection() const { return m_connection; }
     // Unique per worker for its lifetime: what asynchronous lookups hold instead of a pointer.
     quint64 serial() const { return m_serial; }
     const QString& id() const { return m_id; }
@@ -56,7 +56,8 @@ public:
     // Publications of pendingTopic() that arrived during its lookup, released after its retained state.
     struct HeldFrame
     {
-        QByteArray frame;
+        QByteArray payload;
+        QByteArray frame; // of payload, shared by every recipient (see ClientConnection::queueText)
         std::optional<ProjectAccess> access;
     };
     // Holds one; false (and nothing held) when that would put more than `maxBytes` on hold. They are
@@ -81,7 +82,7 @@ public:
     qint64 pingSentAtMs = 0;
 
 private:
-    WsConnection* m_connection;
+    ClientConnection* m_connection;
     quint64 m_serial;
     QString m_id;
     State m_state = State::Authenticating;

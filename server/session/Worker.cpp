@@ -9,7 +9,6 @@
 #include "http/OriginCheck.h"
 #include "protocol/Topic.h"
 #include "transport/ConnectionGate.h"
-#include "transport/Poller.h"
 #include "transport/QueueBudget.h"
 #include "transport/WsHandshake.h"
 
@@ -17,12 +16,6 @@
 #include <QJsonDocument>
 #include <QTimer>
 #include <QUuid>
-
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
 
 namespace forgewire {
 
@@ -42,40 +35,39 @@ int sweepIntervalMs(const ServerConfig& config)
 
 Worker::Worker(int index, const ServerConfig& config, const Authenticator* authenticator,
                TokenVerifier* verifier, Metrics* metrics, std::atomic<int>* admitted, SubscriberHub* hub,
-               QueueBudget* budget, ConnectionGate* gate)
+               QueueBudget* budget, ConnectionGate* gate, Transport::Factory transport)
     : m_index(index), m_config(config), m_authenticator(authenticator), m_verifier(verifier),
       m_metrics(metrics), m_admitted(admitted), m_hub(hub), m_budget(budget), m_gate(gate),
-      m_topics(metrics,
-               [this](const QString& topic, int delta) { m_hub->topicRefChanged(m_index, topic, delta); })
+      m_transportFactory(std::move(transport)), m_topics(metrics, [this](const QString& topic, int delta) {
+          m_hub->topicRefChanged(m_index, topic, delta);
+      })
 {}
 
 Worker::~Worker()
 {
-    collectGarbage();
-    for (WsConnection* connection : std::as_const(m_unupgraded)) {
-        --*m_admitted;
-        leaveHandshake(connection);
-        if (connection->inGate)
-            m_gate->leave(connection->address);
-        delete connection;
-    }
     for (ClientSession* session : std::as_const(m_sessions)) {
         --m_metrics->connections;
         for (const QString& topic : std::as_const(session->subscriptions()))
             --m_metrics->subscriptions(Topic::parse(topic).kind());
-        --*m_admitted;
         releaseDeferred(session);
-        if (session->connection()->inGate)
-            m_gate->leave(session->connection()->address);
-        delete session->connection(); // and the session it owns
     }
+    m_sessions.clear();
+    // Frees every connection and the session each one owns, uncounting them from the caps.
+    m_transport.reset();
 }
 
 void Worker::init()
 {
     m_clock.start();
-    m_poller = new Poller(
-        [this](void* tag, quint32 events) { onSocketEvent(static_cast<WsConnection*>(tag), events); }, this);
+    TransportContext context;
+    context.config = &m_config;
+    context.metrics = m_metrics;
+    context.admitted = m_admitted;
+    context.gate = m_gate;
+    context.events = this;
+    context.clock = &m_clock;
+    context.owner = this;
+    m_transport = m_transportFactory(context);
     m_sweepTimer = new QTimer(this);
     m_sweepTimer->setInterval(sweepIntervalMs(m_config));
     connect(m_sweepTimer, &QTimer::timeout, this, &Worker::sweep);
@@ -84,195 +76,59 @@ void Worker::init()
 
 void Worker::adoptSocket(qintptr descriptor)
 {
-    const int fd = int(descriptor);
-    // Non-blocking for epoll; no Nagle, because a server frame is small and must not wait for the
-    // acknowledgement of the previous one.
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto* connection = new WsConnection(fd, m_clock.elapsed() + m_config.handshakeTimeoutMs,
-                                        m_config.maxMessageBytes, &m_metrics->queuedBytes);
-    if (!m_poller->isValid() || !m_poller->add(fd, connection)) {
-        qCWarning(lcWs) << "cannot watch an accepted socket; closing it";
-        --*m_admitted;
-        delete connection;
-        return;
-    }
-    m_unupgraded.insert(connection);
-    if (m_draining) {
-        rejectHttp(connection, 503, R"({"error":"server is shutting down"})");
-        return;
-    }
-    if (m_admitted->load() > m_config.maxConnections) {
-        ++m_metrics->rejectedAtCap;
-        qCWarning(lcWs) << "connection cap" << m_config.maxConnections << "reached; refusing"
-                        << connection->peerAddress();
-        rejectHttp(connection, 503, R"({"error":"too many connections"})", "Retry-After: 5\r\n");
-        return;
-    }
-    // Counted under one lock by the worker that adopts the socket, so a storm spread over the
-    // workers cannot overshoot either cap.
-    connection->address = ConnectionGate::addressOf(fd);
-    connection->inGate = true;
-    connection->handshakePending = true;
-    switch (m_gate->enter(connection->address)) {
-    case ConnectionGate::Verdict::Admit:
-        break;
-    case ConnectionGate::Verdict::TooManyFromAddress:
-        ++m_metrics->rejectedPerAddress;
-        qCWarning(lcWs).noquote() << "per-address cap" << m_config.maxConnectionsPerAddress
-                                  << "reached; refusing" << ConnectionGate::toString(connection->address);
-        rejectHttp(connection, 503, R"({"error":"too many connections from this address"})",
-                   "Retry-After: 5\r\n");
-        break;
-    case ConnectionGate::Verdict::TooManyHandshakes:
-        ++m_metrics->rejectedPendingHandshakes;
-        qCWarning(lcWs) << "pending handshake cap" << m_config.maxPendingHandshakes << "reached; refusing"
-                        << connection->peerAddress();
-        rejectHttp(connection, 503, R"({"error":"too many connections in the handshake"})",
-                   "Retry-After: 5\r\n");
-        break;
-    }
+    m_transport->adopt(descriptor);
 }
 
-void Worker::leaveHandshake(WsConnection* connection)
+WsHandshake Worker::answerRequest(const HttpRequestHead& head)
 {
-    if (!connection->handshakePending)
-        return;
-    connection->handshakePending = false;
-    m_gate->handshakeDone();
+    // The browser files, then the Origin check of an upgrade (PROTOCOL.md v1.1), then the upgrade.
+    if (std::optional<QByteArray> asset = m_assets.respond(head))
+        return WsHandshake::answer(std::move(*asset));
+    if (!origin::isAllowed(m_config.allowedOrigins, head)) {
+        WsHandshake refusal;
+        refusal.status = 403;
+        refusal.body = R"({"error":"this page's origin may not connect; see allowed_origins"})";
+        return refusal;
+    }
+    return WsHandshake::evaluate(head, m_config.wsPath());
 }
 
-void Worker::onSocketEvent(WsConnection* connection, quint32 events)
+void Worker::upgraded(ClientConnection* connection, const HttpRequestHead& head)
 {
-    if (connection->phase() == WsConnection::Phase::Closed)
-        return;
-    if (events & EPOLLOUT)
-        flushConnection(connection);
-    if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || connection->phase() == WsConnection::Phase::Closed)
-        return;
-    const bool ended = connection->readAvailable() == WsConnection::ReadResult::Ended;
-    switch (connection->phase()) {
-    case WsConnection::Phase::Request:
-        onRequestData(connection);
-        break;
-    case WsConnection::Phase::WebSocket:
-        onFrameData(connection);
-        break;
-    case WsConnection::Phase::Lingering:
-        connection->input().clear(); // the rest of a request we already answered
-        break;
-    case WsConnection::Phase::Closed:
-        return;
-    }
-    if (ended)
-        dropConnection(connection);
-}
-
-void Worker::onRequestData(WsConnection* connection)
-{
-    HttpRequestHead head;
-    const HttpParseStatus parsed = parseHttpHead(connection->input(), limits::kMaxRequestHeadBytes, &head);
-    if (parsed == HttpParseStatus::Incomplete)
-        return;
-    if (parsed == HttpParseStatus::Complete) {
-        // The browser files, then the Origin check of an upgrade (PROTOCOL.md v1.1).
-        if (const std::optional<QByteArray> asset = m_assets.respond(head)) {
-            answerHttp(connection, *asset);
-            return;
-        }
-        if (!origin::isAllowed(m_config.allowedOrigins, head)) {
-            rejectHttp(connection, 403,
-                       R"({"error":"this page's origin may not connect; see allowed_origins"})");
-            return;
-        }
-    }
-    const WsHandshake handshake = parsed == HttpParseStatus::Complete
-                                      ? WsHandshake::evaluate(head, m_config.wsPath())
-                                      : WsHandshake::forParseStatus(parsed);
-    if (!handshake.isAccepted()) {
-        rejectHttp(connection, handshake.status, handshake.body, handshake.extraHeaders);
-        return;
-    }
-    queueBytes(connection, handshake.response);
-    connection->input().remove(0, head.length);
-    connection->setPhase(WsConnection::Phase::WebSocket);
-    m_unupgraded.remove(connection);
-    leaveHandshake(connection);
     startSession(connection, head);
-    // Frames a client sent right behind its request.
-    if (!connection->input().isEmpty() && connection->phase() == WsConnection::Phase::WebSocket)
-        onFrameData(connection);
 }
 
-void Worker::rejectHttp(WsConnection* connection, int status, const QByteArray& body,
-                        const QByteArray& extraHeaders)
+void Worker::messageReceived(ClientConnection* connection, const QByteArray& payload, bool binary)
 {
-    answerHttp(connection, httpResponse(status, body, "application/json", extraHeaders));
+    onClientMessage(connection->session(), payload, binary);
 }
 
-void Worker::answerHttp(WsConnection* connection, const QByteArray& response)
+void Worker::pongReceived(ClientConnection* connection)
 {
-    connection->setPhase(WsConnection::Phase::Lingering);
-    connection->input().clear();
-    leaveHandshake(connection);
-    connection->deadlineMs = m_clock.elapsed() + m_config.handshakeTimeoutMs;
-    connection->closeWhenFlushed = true;
-    m_unupgraded.insert(connection);
-    queueBytes(connection, response);
-    flushConnection(connection);
-}
-
-void Worker::onFrameData(WsConnection* connection)
-{
-    QList<WsFrameParser::Event> events;
-    connection->parser().feed(connection->input(), &events);
-    if (connection->parser().isFinished())
-        connection->input().clear(); // nothing after an error or a close frame is read
     ClientSession* session = connection->session();
-    for (WsFrameParser::Event& event : events) {
-        if (connection->phase() != WsConnection::Phase::WebSocket)
-            return;
-        switch (event.kind) {
-        case WsFrameParser::Event::Kind::Text:
-            onClientMessage(session, event.payload, false);
-            break;
-        case WsFrameParser::Event::Kind::Binary:
-            onClientMessage(session, event.payload, true);
-            break;
-        case WsFrameParser::Event::Kind::Ping:
-            if (session->state() != ClientSession::State::Closing)
-                queueBytes(connection, Outbox::pongFrame(event.payload));
-            break;
-        case WsFrameParser::Event::Kind::Pong:
-            if (session->state() == ClientSession::State::Ready)
-                session->pingSentAtMs = 0;
-            break;
-        case WsFrameParser::Event::Kind::Close:
-            if (session->state() == ClientSession::State::Closing) {
-                // The answer to our close: the handshake is complete, and the server closes TCP first.
-                dropConnection(connection);
-                return;
-            }
-            // The client's close: echo its code, then shut the connection down once that is sent.
-            closeSession(session, event.code, QString::fromUtf8(event.reason));
-            connection->closeWhenFlushed = true;
-            flushConnection(connection);
-            return;
-        case WsFrameParser::Event::Kind::Error:
-            // RFC 6455 section 7.1.7, failing the connection: our close frame, then the end of it,
-            // without waiting for an answer (nothing more of this stream is read).
-            qCInfo(lcWs).noquote() << "closing" << session->id() << "with" << event.code << "-"
-                                   << logSafe(event.reason);
-            closeSession(session, event.code, QString::fromUtf8(event.reason));
-            connection->closeWhenFlushed = true;
-            flushConnection(connection);
-            return;
-        }
-    }
+    if (session->state() == ClientSession::State::Ready)
+        session->pingSentAtMs = 0;
 }
 
-void Worker::startSession(WsConnection* connection, const HttpRequestHead& head)
+void Worker::closeReceived(ClientConnection* connection, quint16 code, const QString& reason)
+{
+    ClientSession* session = connection->session();
+    qCDebug(lcWs).noquote() << "closing" << session->id() << "with" << code << "-" << logSafe(reason);
+    closeSession(session, code, reason);
+}
+
+void Worker::bytesQueued(ClientConnection* connection)
+{
+    checkBacklog(connection->session());
+}
+
+void Worker::connectionClosed(ClientConnection* connection)
+{
+    removeSession(connection->session());
+    checkDrained();
+}
+
+void Worker::startSession(ClientConnection* connection, const HttpRequestHead& head)
 {
     const quint64 serial = ++m_nextSerial;
     auto owned = std::make_unique<ClientSession>(
@@ -514,7 +370,7 @@ void Worker::completeSubscribe(ClientSession* session, const QString& topic, boo
         // (a repeated count or stopwatch list is harmless; a missed one would stay wrong).
         for (const ClientSession::HeldFrame& frame : held) {
             if (session->state() == ClientSession::State::Ready && session->mayRead(topic, frame.access)) {
-                queueBytes(session->connection(), frame.frame);
+                queueText(session, frame.payload, frame.frame);
                 ++m_metrics->delivered;
             }
         }
@@ -591,7 +447,7 @@ bool Worker::handleBoardRequest(ClientSession* session, const QByteArray& payloa
 
 void Worker::deliver(const QList<Publication>& batch)
 {
-    // A session queueBytes() closes as slow stays in the member set being iterated until the end.
+    // A session queueText() closes as slow stays in the member set being iterated until the end.
     m_topics.beginDelivery();
     QList<ClientSession*> revoked;
     // project.deleted: its readers are unsubscribed once it is queued to them (PROTOCOL.md v1.1).
@@ -613,7 +469,8 @@ void Worker::deliver(const QList<Publication>& batch)
                 continue;
             }
             if (session->pendingTopic() == publication.topic) {
-                if (!session->hold({frame, publication.access}, m_config.maxSendQueueBytes))
+                if (!session->hold({publication.payload, frame, publication.access},
+                                   m_config.maxSendQueueBytes))
                     closeSlow(session, "publications held during a topic lookup over the send-queue cap");
                 continue;
             }
@@ -623,7 +480,7 @@ void Worker::deliver(const QList<Publication>& batch)
             }
             if (session->state() != ClientSession::State::Ready)
                 continue;
-            if (queueBytes(session->connection(), frame))
+            if (queueText(session, publication.payload, frame))
                 ++delivered;
             if (publication.endsTopic)
                 ended.append({session, publication.topic});
@@ -649,84 +506,42 @@ bool Worker::sendMessage(ClientSession* session, const QByteArray& utf8)
 {
     if (session->state() == ClientSession::State::Closing)
         return false;
-    return queueBytes(session->connection(), Outbox::textFrame(utf8));
+    return queueText(session, utf8);
 }
 
-bool Worker::queueBytes(WsConnection* connection, const QByteArray& bytes)
+bool Worker::queueText(ClientSession* session, const QByteArray& utf8, const QByteArray& frame)
 {
-    if (connection->phase() == WsConnection::Phase::Closed)
+    ClientConnection* connection = session->connection();
+    if (!connection->isOpen())
         return false;
-    Outbox& outbox = connection->outbox();
-    outbox.append(bytes);
-    if (!connection->inDirtyList) {
-        connection->inDirtyList = true;
-        m_dirty.append(connection);
-        if (!m_flushPosted) {
-            m_flushPosted = true;
-            QMetaObject::invokeMethod(this, &Worker::flushDirtyConnections, Qt::QueuedConnection);
-        }
-    }
-    ClientSession* session = connection->session();
-    const bool wasClosing = session && session->state() == ClientSession::State::Closing;
-    if (outbox.bytes() > m_config.maxSendQueueBytes) {
-        // A burst fills the outbox before the event loop writes it out; only what the kernel
+    connection->queueText(utf8, frame);
+    return checkBacklog(session);
+}
+
+bool Worker::checkBacklog(ClientSession* session)
+{
+    ClientConnection* connection = session->connection();
+    const bool wasClosing = session->state() == ClientSession::State::Closing;
+    if (connection->backlogBytes() > m_config.maxSendQueueBytes) {
+        // A burst fills the queue before the event loop writes it out; only what the kernel
         // refuses counts against the client, so hand the kernel what it takes first.
-        flushConnection(connection);
-        if (outbox.bytes() > m_config.maxSendQueueBytes && session &&
+        connection->flushNow();
+        if (connection->backlogBytes() > m_config.maxSendQueueBytes &&
             session->state() != ClientSession::State::Closing) {
             closeSlow(session, "send queue over the limit");
             return false;
         }
     }
-    m_budget->noteBacklog(m_index, outbox.bytes());
+    m_budget->noteBacklog(m_index, connection->backlogBytes());
     if (m_budget->isOver())
         evictForBudget();
     // Evicted for the budget just now: what was queued is gone with the rest of its backlog.
-    return connection->phase() != WsConnection::Phase::Closed &&
-           !(session && !wasClosing && session->state() == ClientSession::State::Closing);
-}
-
-void Worker::flushConnection(WsConnection* connection)
-{
-    if (connection->phase() == WsConnection::Phase::Closed)
-        return;
-    switch (connection->outbox().flushTo(connection->fd())) {
-    case Outbox::FlushResult::Blocked:
-        if (!connection->writeInterest)
-            connection->writeInterest = m_poller->setWritable(connection->fd(), connection, true);
-        return;
-    case Outbox::FlushResult::Failed:
-        // Reset by the peer: epoll reports it as readable (an error), and onSocketEvent drops it.
-        return;
-    case Outbox::FlushResult::Done:
-        break;
-    }
-    if (connection->writeInterest) {
-        m_poller->setWritable(connection->fd(), connection, false);
-        connection->writeInterest = false;
-    }
-    if (connection->closeWhenFlushed) {
-        connection->closeWhenFlushed = false;
-        // Our FIN now, the descriptor when the peer's FIN arrives (onSocketEvent) or at the sweep's
-        // deadline: closing with unread bytes would send a reset, which can destroy the response or
-        // close frame before the peer has read it.
-        ::shutdown(connection->fd(), SHUT_WR);
-    }
-}
-
-void Worker::flushDirtyConnections()
-{
-    m_flushPosted = false;
-    const QList<WsConnection*> dirty = std::exchange(m_dirty, {});
-    for (WsConnection* connection : dirty) {
-        connection->inDirtyList = false;
-        flushConnection(connection);
-    }
+    return connection->isOpen() && !(!wasClosing && session->state() == ClientSession::State::Closing);
 }
 
 qint64 Worker::backlogOf(ClientSession* session)
 {
-    return session->connection()->outbox().bytes() + session->deferredBytes;
+    return session->connection()->backlogBytes() + session->deferredBytes;
 }
 
 void Worker::releaseDeferred(ClientSession* session)
@@ -738,30 +553,25 @@ void Worker::releaseDeferred(ClientSession* session)
 
 void Worker::closeSlow(ClientSession* session, const char* why)
 {
-    WsConnection* connection = session->connection();
     ++m_metrics->droppedSlowConsumer;
     ++m_metrics->slowConsumerDisconnects;
     qCWarning(lcWs).noquote() << "slow consumer" << session->id() << "has" << backlogOf(session)
                               << "bytes queued," << why << "- closing with 4008";
-    // What it has not read is dropped, not sent: keeping it until the close handshake times out is
-    // exactly the memory the cap is there to bound.
-    connection->outbox().dropUnsent();
-    // Our FIN right behind the close frame (once the kernel takes it): the peer is not reading, so
-    // waiting for its close frame is only bounded by the sweep.
-    connection->closeWhenFlushed = true;
-    closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s);
+    // What it has not read is dropped, not sent (see ClientConnection::CloseMode).
+    closeSession(session, protocol::CloseCode::SlowConsumer, u"slow consumer"_s,
+                 ClientConnection::CloseMode::DiscardUnsent);
 }
 
 void Worker::evictForBudget()
 {
     m_budget->evictionStarted(m_index);
-    // Closing sessions queue their close frames through queueBytes(), which would come back here.
+    // Closing a session for the budget must not start another eviction pass from inside this one.
     if (m_evicting || !m_budget->isOver())
         return;
     m_evicting = true;
     // A broadcast fills every outbox for a moment before the pass that writes them out; only what
     // a client leaves unread makes it a slow consumer, so the kernel takes what it can first.
-    flushDirtyConnections();
+    m_transport->flushAll();
     QList<std::pair<qint64, ClientSession*>> candidates;
     if (m_budget->isOver()) {
         for (ClientSession* session : std::as_const(m_sessions)) {
@@ -800,7 +610,8 @@ void Worker::evictForBudget()
     m_evicting = false;
 }
 
-void Worker::closeSession(ClientSession* session, quint16 code, const QString& reason)
+void Worker::closeSession(ClientSession* session, quint16 code, const QString& reason,
+                          ClientConnection::CloseMode mode)
 {
     if (session->state() == ClientSession::State::Closing)
         return;
@@ -813,36 +624,7 @@ void Worker::closeSession(ClientSession* session, quint16 code, const QString& r
     releaseDeferred(session);
     // The close handshake may not finish (a peer that stopped reading): the sweep cuts it later.
     session->pingSentAtMs = m_clock.elapsed();
-    // Behind what was queued before it; nothing is sent after it.
-    WsConnection* connection = session->connection();
-    queueBytes(connection, Outbox::closeFrame(code, reason.toUtf8()));
-    flushConnection(connection);
-}
-
-void Worker::dropConnection(WsConnection* connection)
-{
-    if (connection->phase() == WsConnection::Phase::Closed)
-        return;
-    m_poller->remove(connection->fd());
-    connection->closeDescriptor(); // and its outbox, uncounted from the node's queued bytes
-    m_unupgraded.remove(connection);
-    leaveHandshake(connection);
-    if (connection->inGate) {
-        connection->inGate = false;
-        m_gate->leave(connection->address);
-    }
-    if (connection->inDirtyList) {
-        m_dirty.removeOne(connection);
-        connection->inDirtyList = false;
-    }
-    --*m_admitted;
-    m_graveyard.append(connection);
-    if (m_graveyard.size() == 1)
-        QMetaObject::invokeMethod(this, &Worker::collectGarbage, Qt::QueuedConnection);
-    if (ClientSession* session = connection->session()) {
-        removeSession(session);
-        checkDrained();
-    }
+    session->connection()->close(code, reason, mode);
 }
 
 void Worker::removeSession(ClientSession* session)
@@ -852,12 +634,6 @@ void Worker::removeSession(ClientSession* session)
     m_topics.removeAll(session);
     m_sessions.remove(session->serial());
     --m_metrics->connections;
-}
-
-void Worker::collectGarbage()
-{
-    const QList<WsConnection*> dead = std::exchange(m_graveyard, {});
-    qDeleteAll(dead);
 }
 
 void Worker::revokeSessions(const QSet<QString>& sessionIds)
@@ -915,25 +691,14 @@ void Worker::releaseForgeToken(ClientSession* session)
 void Worker::sweep()
 {
     const qint64 now = m_clock.elapsed();
-    const QList<WsConnection*> unupgraded = m_unupgraded.values();
-    for (WsConnection* connection : unupgraded) {
-        if (now < connection->deadlineMs)
-            continue;
-        if (connection->phase() == WsConnection::Phase::Request) {
-            ++m_metrics->handshakeTimeouts;
-            qCInfo(lcWs).noquote() << "handshake timeout for" << connection->peerAddress();
-            rejectHttp(connection, 408, R"({"error":"request head not received in time"})");
-        } else {
-            dropConnection(connection); // a peer that never read our response
-        }
-    }
+    m_transport->sweep(now);
 
     const QList<ClientSession*> sessions = m_sessions.values();
     // This worker's largest backlog, measured once per sweep: what the budget's eviction compares
-    // (queueBytes() only ever raises it).
+    // (queueText() only ever raises it).
     qint64 largest = 0;
     for (ClientSession* session : sessions) {
-        WsConnection* connection = session->connection();
+        ClientConnection* connection = session->connection();
         if (session->state() != ClientSession::State::Closing)
             largest = std::max(largest, backlogOf(session));
         switch (session->state()) {
@@ -946,19 +711,18 @@ void Worker::sweep()
         case ClientSession::State::Closing:
             // Give the close handshake one pong deadline, then cut the TCP connection.
             if (now - session->pingSentAtMs > m_config.pongDeadlineMs)
-                dropConnection(connection);
+                connection->abort();
             break;
         case ClientSession::State::Ready:
             if (session->pingSentAtMs != 0 && now - session->pingSentAtMs > m_config.pongDeadlineMs) {
                 ++m_metrics->pongTimeouts;
                 qCInfo(lcWs).noquote() << "no pong from" << session->id() << "within"
                                        << m_config.pongDeadlineMs << "ms; dropping";
-                dropConnection(connection);
+                connection->abort();
             } else if (session->pingSentAtMs == 0 && now >= session->nextPingAtMs) {
                 session->pingSentAtMs = now;
                 session->nextPingAtMs = now + m_config.pingIntervalMs;
-                // Through the outbox like every other frame, so it never overtakes one.
-                queueBytes(connection, m_pingFrame);
+                connection->sendPing();
             }
             break;
         }
@@ -969,11 +733,7 @@ void Worker::sweep()
 void Worker::drain()
 {
     m_draining = true;
-    const QList<WsConnection*> unupgraded = m_unupgraded.values();
-    for (WsConnection* connection : unupgraded) {
-        if (connection->phase() == WsConnection::Phase::Request)
-            rejectHttp(connection, 503, R"({"error":"server is shutting down"})");
-    }
+    m_transport->drain();
     const QList<ClientSession*> sessions = m_sessions.values();
     for (ClientSession* session : sessions)
         closeSession(session, protocol::CloseCode::GoingAway, u"server going away"_s);

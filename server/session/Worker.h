@@ -9,8 +9,8 @@
 #include "metrics/Metrics.h"
 #include "session/ClientSession.h"
 #include "session/TopicIndex.h"
-#include "transport/Outbox.h"
-#include "transport/WsConnection.h"
+#include "transport/ClientConnection.h"
+#include "transport/Transport.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -25,22 +25,24 @@ class QTimer;
 namespace forgewire {
 
 class ConnectionGate;
-class Poller;
 class QueueBudget;
 class SubscriberHub;
 class TokenVerifier;
 
-// Owns a share of the client connections, on its own thread: the accepted descriptors (one epoll
-// set, see Poller), the upgrade, the sessions, the local topic index and one sweep timer for
-// handshake deadlines and keepalive (no timer per connection).
-class Worker : public QObject, public SubscriberHost
+// Owns a share of the client connections, on its own thread: their transport (the sockets, the
+// upgrade and framing, see Transport) and the session side that both transports drive through
+// ConnectionEvents: authentication, client messages, the local topic index and delivery, the
+// send-queue and budget caps, keepalive and drain, with one sweep timer for the deadlines of both
+// (no timer per connection).
+class Worker : public QObject, public SubscriberHost, private ConnectionEvents
 {
     Q_OBJECT
 public:
     // `verifier` may be null when no forge verifier is installed (no bridge).
+    // `transport` creates the worker's transport on its thread (in init()).
     Worker(int index, const ServerConfig& config, const Authenticator* authenticator, TokenVerifier* verifier,
            Metrics* metrics, std::atomic<int>* admitted, SubscriberHub* hub, QueueBudget* budget,
-           ConnectionGate* gate);
+           ConnectionGate* gate, Transport::Factory transport);
     ~Worker() override;
 
     int index() const { return m_index; }
@@ -62,24 +64,31 @@ public:
     // Bridge mode: close every connection signed in with one forge token (by its SHA-256).
     void closeToken(const QByteArray& tokenKey, quint16 code, const QString& reason) override;
 
+    // Sessions on this worker.
+    int sessionCount() const { return int(m_sessions.size()); }
+
 Q_SIGNALS:
     void drained();
 
 private:
-    void onSocketEvent(WsConnection* connection, quint32 events);
-    void onRequestData(WsConnection* connection);
-    void rejectHttp(WsConnection* connection, int status, const QByteArray& body,
-                    const QByteArray& extraHeaders = {});
-    // Sends one whole HTTP response and closes the connection once it is out.
-    void answerHttp(WsConnection* connection, const QByteArray& response);
-    void onFrameData(WsConnection* connection);
-    void startSession(WsConnection* connection, const HttpRequestHead& head);
+    // ConnectionEvents: what the transport reports.
+    // The one place a request head is answered (upgrade or HTTP error), for both transports.
+    WsHandshake answerRequest(const HttpRequestHead& head) override;
+    void upgraded(ClientConnection* connection, const HttpRequestHead& head) override;
+    void messageReceived(ClientConnection* connection, const QByteArray& payload, bool binary) override;
+    void pongReceived(ClientConnection* connection) override;
+    void closeReceived(ClientConnection* connection, quint16 code, const QString& reason) override;
+    void bytesQueued(ClientConnection* connection) override;
+    void connectionClosed(ClientConnection* connection) override;
+
+    void startSession(ClientConnection* connection, const HttpRequestHead& head);
     void finishAuthentication(ClientSession* session, const AuthResult& result);
     // Bridge mode: count the session's forge token as live on this worker (the bridge re-checks live
     // tokens) / stop counting it. Release is idempotent: it forgets the session's token key.
     void holdForgeToken(ClientSession* session);
     void releaseForgeToken(ClientSession* session);
     void onClientMessage(ClientSession* session, const QByteArray& payload, bool binary);
+    // The one place a client message is dispatched (after the rate limit and the deferral queue).
     void handleClientMessage(ClientSession* session, const ClientSession::DeferredMessage& message);
     void processDeferred(ClientSession* session);
     void subscribe(ClientSession* session, const QString& topic, bool automatic);
@@ -93,29 +102,24 @@ private:
                    const QString& topic = {});
     // Queues one JSON message; false when the session is closing or was just closed as slow.
     bool sendMessage(ClientSession* session, const QByteArray& utf8);
-    // The one way bytes enter an outbox (frames, pongs, errors, close frames, HTTP responses), so
-    // every byte is counted against the client's cap and the node's budget when it is queued. Over
-    // the cap (after the kernel took what it would) the session is closed as slow at once. False
-    // when the bytes were not queued or the connection was closed for them.
-    bool queueBytes(WsConnection* connection, const QByteArray& bytes);
-    // Never closes the connection itself (callers may be iterating a topic's members): a broken one
-    // is reported by epoll and dropped from onSocketEvent().
-    void flushConnection(WsConnection* connection);
-    void flushDirtyConnections();
+    // The one way a message reaches a connection (replies, errors, publications), so every byte is
+    // counted against the client's cap and the node's budget when it is queued. Over the cap (after
+    // the kernel took what it would) the session is closed as slow at once. False when the message
+    // was not queued or the connection was closed for it. `frame`: see ClientConnection::queueText.
+    bool queueText(ClientSession* session, const QByteArray& utf8, const QByteArray& frame = {});
+    // The caps after bytes were queued for `session`: false when it was closed for them.
+    bool checkBacklog(ClientSession* session);
     // Closes with 4008 and frees the backlog now: a peer that does not read keeps only the rest of a
     // partly sent frame and the close frame until the sweep cuts it.
     void closeSlow(ClientSession* session, const char* why);
     // What the session holds queued: its outbox and its deferred messages.
     static qint64 backlogOf(ClientSession* session);
     void releaseDeferred(ClientSession* session);
-    void leaveHandshake(WsConnection* connection);
-    void closeSession(ClientSession* session, quint16 code, const QString& reason);
+    void closeSession(ClientSession* session, quint16 code, const QString& reason,
+                      ClientConnection::CloseMode mode = ClientConnection::CloseMode::AwaitReply);
     // `logout here`, then 4001; nothing if the session is already closing.
     void endRevokedSession(ClientSession* session);
-    // Closes the descriptor at once and frees the connection (and its session) on the next pass.
-    void dropConnection(WsConnection* connection);
     void removeSession(ClientSession* session);
-    void collectGarbage();
     void sweep();
     void checkDrained();
     ClientSession* sessionFor(quint64 serial) const { return m_sessions.value(serial); }
@@ -131,23 +135,16 @@ private:
     SubscriberHub* m_hub;
     QueueBudget* m_budget;
     ConnectionGate* m_gate;
+    Transport::Factory m_transportFactory;
 
-    Poller* m_poller = nullptr;
+    std::unique_ptr<Transport> m_transport;
     QTimer* m_sweepTimer = nullptr;
     QElapsedTimer m_clock;
-    // Connections not (or no longer) upgraded: reading the request, or lingering after an error.
-    QSet<WsConnection*> m_unupgraded;
     QHash<quint64, ClientSession*> m_sessions;
     quint64 m_nextSerial = 0;
     TopicIndex m_topics;
     // Ready sessions per forge token key; the Broker hears of 0 -> 1 and 1 -> 0 only.
     QHash<QByteArray, int> m_forgeTokenRefs;
-    // Connections with a non-empty outbox, flushed together once per event-loop pass.
-    QList<WsConnection*> m_dirty;
-    bool m_flushPosted = false;
-    // Closed connections, freed on the next pass so no caller up the stack holds a dangling pointer.
-    QList<WsConnection*> m_graveyard;
-    const QByteArray m_pingFrame = Outbox::pingFrame();
     bool m_draining = false;
     bool m_evicting = false;
 };

@@ -2,7 +2,9 @@
 
 #include <QHostAddress>
 
+#ifdef Q_OS_UNIX
 #include <sys/socket.h>
+#endif
 
 namespace forgewire {
 
@@ -10,14 +12,22 @@ ConnectionGate::ConnectionGate(int maxPerAddress, int maxPendingHandshakes)
     : m_maxPerAddress(maxPerAddress), m_maxPending(maxPendingHandshakes)
 {}
 
+#ifdef Q_OS_UNIX
 ConnectionGate::Address ConnectionGate::addressOf(int fd)
 {
     sockaddr_storage storage{};
     socklen_t length = sizeof storage;
-    Address address;
     if (::getpeername(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
-        return address; // already gone: every such descriptor shares one harmless key
-    const QHostAddress peer(reinterpret_cast<const sockaddr*>(&storage));
+        return {}; // already gone: every such descriptor shares one harmless key
+    return addressOf(QHostAddress(reinterpret_cast<const sockaddr*>(&storage)));
+}
+#endif
+
+ConnectionGate::Address ConnectionGate::addressOf(const QHostAddress& peer)
+{
+    Address address;
+    if (peer.isNull())
+        return address;
     bool isIpv4 = false;
     const quint32 ipv4 = peer.toIPv4Address(&isIpv4); // also unwraps ::ffff:a.b.c.d
     if (isIpv4) {

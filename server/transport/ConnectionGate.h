@@ -4,6 +4,8 @@
 #include <QMutex>
 #include <QString>
 
+class QHostAddress;
+
 namespace forgewire {
 
 // Admission counts shared by the worker threads: connections per client address and connections
@@ -24,7 +26,10 @@ public:
             return a.bits == b.bits && a.ipv6 == b.ipv6;
         }
     };
+    static Address addressOf(const QHostAddress& peer);
+#ifdef Q_OS_UNIX
     static Address addressOf(int fd);
+#endif
     static QString toString(const Address& address);
 
     enum class Verdict

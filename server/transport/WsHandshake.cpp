@@ -71,4 +71,18 @@ WsHandshake WsHandshake::evaluate(const HttpRequestHead& head, const QString& ws
     return h;
 }
 
+QByteArray WsHandshake::refusalBytes() const
+{
+    return fullResponse.isEmpty() ? httpResponse(status, body, contentType, extraHeaders) : fullResponse;
+}
+
+WsHandshake WsHandshake::answer(QByteArray response)
+{
+    WsHandshake h;
+    // "HTTP/1.1 200 OK": the status is for logs and metrics; the bytes go out as they are.
+    h.status = response.mid(9, 3).toInt();
+    h.fullResponse = std::move(response);
+    return h;
+}
+
 } // namespace forgewire

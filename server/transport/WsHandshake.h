@@ -15,14 +15,22 @@ struct WsHandshake
     int status = 0;
     // Accepted: the whole 101 response.
     QByteArray response;
-    // Refused: the JSON body of the error response.
+    // Refused: the body of the error response (JSON unless contentType says otherwise).
     QByteArray body;
+    QByteArray contentType = "application/json";
     // Refused: header lines for the error response, each ending in "\r\n" (may be empty).
     QByteArray extraHeaders;
     // Accepted: the client's Sec-WebSocket-Key, trimmed.
     QByteArray key;
+    // Not an upgrade but a whole HTTP response of its own (a browser file, see BrowserAssets), sent as
+    // it is instead of one made of status and body.
+    QByteArray fullResponse;
 
     bool isAccepted() const { return status == 101; }
+    // The bytes a refusal sends: fullResponse, or the response made of status, body and headers.
+    QByteArray refusalBytes() const;
+    // A request answered with `response` (a complete HTTP/1.1 response) instead of an upgrade.
+    static WsHandshake answer(QByteArray response);
 
     // Checks path (`wsPath`), method, HTTP version, Upgrade, Sec-WebSocket-Version and -Key, in that
     // order: the first one wrong decides the error.

@@ -9,7 +9,7 @@
 #
 # Env: BUILD_DIR (default <repo>/build-bench), WORKERS (forgewire --workers, default 0 = one per core),
 #      BROADCAST_N, UNICAST_N, LATENCY_N, LATENCY_RATE, IDLE_N, STORM_N, RESTART_N, DURATION_MS,
-#      SERVERS (default "forgewire forgewire-qt go node"),
+#      SERVERS (default "forgewire forgewire-qt go node"; the peers are built only when listed),
 #      SCENARIOS (default "broadcast unicast latency idle storm restart").
 set -euo pipefail
 
@@ -18,6 +18,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 OUT=${OUT:-$HERE/out}
 SERVERS=${SERVERS:-forgewire forgewire-qt go node}
+wants() { [[ " $SERVERS " == *" $1 "* ]]; }
 WORKERS=${WORKERS:-0}
 if [[ -n "${QUICK:-}" ]]; then
     BROADCAST_N=${BROADCAST_N:-500} UNICAST_N=${UNICAST_N:-500} IDLE_N=${IDLE_N:-2000}
@@ -40,16 +41,16 @@ log() { echo "[bench] $*" >&2; }
 
 # --- tools (idempotent) -------------------------------------------------------------------------
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
-if ! command -v go >/dev/null || [[ ! -d /usr/share/gocode/src/nhooyr.io/websocket ]]; then
+if wants go && { ! command -v go >/dev/null || [[ ! -d /usr/share/gocode/src/nhooyr.io/websocket ]]; }; then
     log "installing golang-go and golang-nhooyr-websocket-dev"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go golang-nhooyr-websocket-dev >/dev/null
 fi
-if ! command -v node >/dev/null; then
+if wants node && ! command -v node >/dev/null; then
     log "installing nodejs and npm"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
-if [[ ! -d "$HERE/peers/node/node_modules/ws" ]]; then
+if wants node && [[ ! -d "$HERE/peers/node/node_modules/ws" ]]; then
     log "npm ci (ws)"
     (cd "$HERE/peers/node" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
@@ -59,10 +60,12 @@ log "building forgewire-server and forgewire-bench (Release) in $BUILD_DIR"
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFORGEWIRE_BUILD_TRAY=OFF \
     -DFORGEWIRE_BUILD_TESTS=OFF -DFORGEWIRE_BUILD_BENCH=ON >/dev/null
 ninja -C "$BUILD_DIR" -j2 forgewire-server forgewire-bench >/dev/null
-log "building the Go peer against Debian's nhooyr.io/websocket"
 GO_PEER=$HERE/peers/go/forgewire-peer-go
-(cd "$HERE/peers/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=${GOCACHE:-$OUT/gocache} \
-    go build -o "$GO_PEER" .)
+if wants go; then
+    log "building the Go peer against Debian's nhooyr.io/websocket"
+    (cd "$HERE/peers/go" && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=${GOCACHE:-$OUT/gocache} \
+        go build -o "$GO_PEER" .)
+fi
 BENCH=$BUILD_DIR/tests/bench/forgewire-bench
 SERVER=$BUILD_DIR/server/forgewire-server
 

@@ -29,9 +29,38 @@ QByteArray makeToken(qint64 userId, const QString& login, const QString& sid, co
     return Jwt::sign(claims, secret);
 }
 
+namespace {
+
+QString& transportInUse()
+{
+    static QString name = Transport::defaultName();
+    return name;
+}
+
+} // namespace
+
+void addTransportRows()
+{
+    QTest::addColumn<QString>("transport");
+    for (const QString& name : Transport::available())
+        QTest::newRow(qPrintable(name)) << name;
+}
+
+void useGlobalTransport()
+{
+    QFETCH_GLOBAL(QString, transport);
+    transportInUse() = transport;
+}
+
+QString currentTransport()
+{
+    return transportInUse();
+}
+
 ServerConfig testConfig(const QString& statePath)
 {
     ServerConfig config;
+    config.transport = transportInUse();
     config.listenAddress = QHostAddress::LocalHost;
     config.port = 0;
     config.adminAddress = QHostAddress::LocalHost;

@@ -32,8 +32,15 @@ QByteArray makeToken(qint64 userId, const QString& login, const QString& sid = {
                      const QDateTime& expires = QDateTime::currentDateTimeUtc().addSecs(3600),
                      const QByteArray& secret = kJwtSecret);
 
+// The daemon tests run every case on each client transport built here (epoll and qt on Linux): a
+// test's initTestCase_data() calls addTransportRows() (QTest global data, column `transport`), its
+// init() calls useGlobalTransport(), and testConfig() then picks that transport.
+void addTransportRows();
+void useGlobalTransport();
+QString currentTransport();
+
 // The configuration tests start from: loopback, any free ports, an in-memory state unless a path is
-// given, two workers so cross-thread paths are exercised.
+// given, two workers so cross-thread paths are exercised, the transport of the current row.
 ServerConfig testConfig(const QString& statePath = QStringLiteral(":memory:"));
 
 struct HttpReply

@@ -306,6 +306,7 @@ const QHash<QString, Sample>& samples()
         {u"server/workers"_s, {u"3"_s, u"-1"_s}},
         {u"server/state"_s, {u"/tmp/sample.sqlite"_s, {}}},
         {u"server/engine"_s, {u"redis://127.0.0.1:6379/2"_s, u"etcd://x"_s}},
+        {u"server/transport"_s, {u"qt"_s, u"kqueue"_s}},
         {u"server/log_level"_s, {u"debug"_s, u"chatty"_s}},
         {u"auth/jwt_secret"_s, {u"sample-jwt"_s, {}}},
         {u"auth/publisher_secret"_s, {u"sample-publisher"_s, {}}},

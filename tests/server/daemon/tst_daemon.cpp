@@ -17,6 +17,9 @@ class TestDaemon : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // Every case runs on each transport (see addTransportRows).
+    void initTestCase_data() { addTransportRows(); }
+    void init() { useGlobalTransport(); }
     void help();
     void badArguments_data();
     void badArguments();
@@ -43,7 +46,7 @@ void TestDaemon::help()
     const QByteArray out = p.readAllStandardOutput();
     for (const char* flag : {"--config", "--listen", "--port", "--admin-listen", "--admin-port",
                              "--jwt-secret", "--publisher-secret", "--state", "--engine", "--log-level",
-                             "--workers", "--max-connections", "--path-prefix"})
+                             "--workers", "--max-connections", "--path-prefix", "--transport"})
         QVERIFY2(out.contains(flag), flag);
 }
 
@@ -55,6 +58,7 @@ void TestDaemon::badArguments_data()
     QTest::newRow("bad port") << QStringList{u"--port"_s, u"70000"_s} << u"not a port number"_s;
     QTest::newRow("bad level") << QStringList{u"--log-level"_s, u"loud"_s} << u"unknown log level"_s;
     QTest::newRow("bad engine") << QStringList{u"--engine"_s, u"postgres://x"_s} << u"unknown engine"_s;
+    QTest::newRow("bad transport") << QStringList{u"--transport"_s, u"kqueue"_s} << u"unknown transport"_s;
     QTest::newRow("missing config") << QStringList{u"--config"_s, u"/nonexistent.ini"_s}
                                     << u"cannot read config"_s;
 }
@@ -77,10 +81,11 @@ void TestDaemon::sigtermDrainsWith1001()
     const quint16 adminPort = freePort();
     QProcess server;
     server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    server.start(binary(), {u"--listen"_s, u"127.0.0.1"_s, u"--port"_s, QString::number(port),
-                            u"--admin-port"_s, QString::number(adminPort), u"--state"_s,
-                            dir.filePath(u"s.sqlite"_s), u"--jwt-secret"_s, QString::fromLatin1(kJwtSecret),
-                            u"--publisher-secret"_s, QString::fromLatin1(kPublisherSecret)});
+    server.start(binary(),
+                 {u"--listen"_s, u"127.0.0.1"_s, u"--port"_s, QString::number(port), u"--admin-port"_s,
+                  QString::number(adminPort), u"--state"_s, dir.filePath(u"s.sqlite"_s), u"--jwt-secret"_s,
+                  QString::fromLatin1(kJwtSecret), u"--publisher-secret"_s,
+                  QString::fromLatin1(kPublisherSecret), u"--transport"_s, currentTransport()});
     QVERIFY(server.waitForStarted());
     const QUrl ready(u"http://127.0.0.1:%1/readyz"_s.arg(adminPort));
     QVERIFY(waitFor([&] { return http("GET", ready, {}, {}).status == 200; }));

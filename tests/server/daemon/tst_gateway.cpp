@@ -18,6 +18,8 @@ class TestGateway : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // Every case runs on each transport (see addTransportRows).
+    void initTestCase_data() { addTransportRows(); }
     void init();
     void cleanup();
 
@@ -67,6 +69,7 @@ private:
 
 void TestGateway::init()
 {
+    useGlobalTransport();
     m_fixture = std::make_unique<ServerFixture>();
     QVERIFY2(m_fixture->start(), qPrintable(m_fixture->error()));
 }
@@ -803,6 +806,13 @@ void TestGateway::protocolErrorsClose()
     QVERIFY(client.connectAndUpgrade(m_fixture->server()->port()));
     QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->connections.load() == 1; }));
     client.sendFrame(quint8(firstByte), payload, masked);
+    if (!masked && currentTransport() == "qt"_L1) {
+        // QWebSocket (Qt 6.4) does not require a client to mask its frames: the ping is answered
+        // like any other and the connection stays open (README, Transports).
+        QVERIFY(client.readAvailableFor(500).contains(R"("type":"pong")"));
+        QCOMPARE(m_fixture->server()->metrics()->connections.load(), 1);
+        return;
+    }
     QCOMPARE(client.readUntilClose(), closeCode);
     // Failing the connection: the server does not wait for a close answer, it ends the stream.
     QVERIFY(waitForPeerClose(client.socket()));

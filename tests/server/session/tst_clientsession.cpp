@@ -102,15 +102,15 @@ void TestClientSession::heldPublicationsAreBounded()
     // bound the Worker gives (the send-queue cap): one over it is refused and nothing more is held.
     ClientSession session(nullptr, 1, u"s"_s, 0);
     const QByteArray frame(400, 'x');
-    QVERIFY(session.hold({frame, std::nullopt}, 1000));
-    QVERIFY(session.hold({frame, std::nullopt}, 1000));
+    QVERIFY(session.hold({{}, frame, std::nullopt}, 1000));
+    QVERIFY(session.hold({{}, frame, std::nullopt}, 1000));
     QCOMPARE(session.heldBytes(), 800);
-    QVERIFY(!session.hold({frame, std::nullopt}, 1000));
+    QVERIFY(!session.hold({{}, frame, std::nullopt}, 1000));
     QCOMPARE(session.heldBytes(), 800);
     QCOMPARE(session.takeHeld().size(), 2);
     QCOMPARE(session.heldBytes(), 0);
     QVERIFY(session.takeHeld().isEmpty());
-    QVERIFY(session.hold({frame, std::nullopt}, 1000));
+    QVERIFY(session.hold({{}, frame, std::nullopt}, 1000));
 }
 
 QTEST_GUILESS_MAIN(TestClientSession)

@@ -1,17 +1,16 @@
 #pragma once
 
+#include "transport/ClientConnection.h"
 #include "transport/ConnectionGate.h"
-#include "transport/Outbox.h"
 #include "transport/WsFrameParser.h"
+#include "transport/epoll/Outbox.h"
 
 #include <QByteArray>
 #include <QString>
 
-#include <memory>
-
 namespace forgewire {
 
-class ClientSession;
+class EpollTransport;
 
 // One accepted TCP connection on a worker thread, read and written on its bare descriptor: the
 // upgrade request, then WebSocket frames both ways.
@@ -20,7 +19,7 @@ class ClientSession;
 // frames and write the frames its Outbox already encodes, and the Qt pair costs ~23 KiB of heap per
 // idle connection (two privates, notifiers, a 16 KiB read chunk QRingBuffer keeps once used, a copy
 // of the request). Here an idle connection holds this object, its session, and no buffers.
-class WsConnection
+class WsConnection final : public ClientConnection
 {
 public:
     enum class Phase
@@ -40,11 +39,9 @@ public:
     static constexpr qint64 kMaxReadBytesPerWake = 64 * 1024;
 
     // `queuedBytes` (may be null) is the node-wide count the outbox adds its bytes to.
-    WsConnection(int fd, qint64 deadlineMs, qint64 maxMessageBytes,
+    WsConnection(EpollTransport* transport, int fd, qint64 deadlineMs, qint64 maxMessageBytes,
                  std::atomic<qint64>* queuedBytes = nullptr);
-    ~WsConnection();
-    WsConnection(const WsConnection&) = delete;
-    WsConnection& operator=(const WsConnection&) = delete;
+    ~WsConnection() override;
 
     int fd() const { return m_fd; }
     Phase phase() const { return m_phase; }
@@ -57,11 +54,16 @@ public:
     Outbox& outbox() { return m_outbox; }
     void closeDescriptor();
 
-    // The peer's address for log lines, looked up when asked rather than stored per connection.
-    QString peerAddress() const;
-
-    ClientSession* session() const { return m_session.get(); }
-    void setSession(std::unique_ptr<ClientSession> session);
+    // ClientConnection, for the session side. The peer's address is looked up when asked rather
+    // than stored per connection.
+    QString peerAddress() const override;
+    bool isOpen() const override { return m_phase != Phase::Closed; }
+    void queueText(const QByteArray& utf8, const QByteArray& frame) override;
+    qint64 backlogBytes() const override { return m_outbox.bytes(); }
+    void flushNow() override;
+    void sendPing() override;
+    void close(quint16 code, const QString& reason, CloseMode mode) override;
+    void abort() override;
 
     // Request and Lingering phases: when the sweep gives up on the peer.
     qint64 deadlineMs;
@@ -76,14 +78,16 @@ public:
     bool inGate = false;
     bool handshakePending = false;
     ConnectionGate::Address address;
+    // Our close frame is queued: nothing is sent after it, and the peer's close answers it.
+    bool closeSent = false;
 
 private:
+    EpollTransport* m_transport;
     int m_fd;
     Phase m_phase = Phase::Request;
     QByteArray m_input;
     WsFrameParser m_parser;
     Outbox m_outbox;
-    std::unique_ptr<ClientSession> m_session;
 };
 
 } // namespace forgewire

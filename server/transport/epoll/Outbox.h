@@ -22,12 +22,6 @@ public:
     // Frames handed to the kernel in one send(); below IOV_MAX (1024) on Linux.
     static constexpr int kMaxFramesPerSend = 256;
 
-    static QByteArray textFrame(const QByteArray& utf8);
-    static QByteArray pingFrame(const QByteArray& payload = {});
-    static QByteArray pongFrame(const QByteArray& payload);
-    // `reason` is cut to fit a control frame (123 bytes after the code); ws::kNoStatusCode: empty close.
-    static QByteArray closeFrame(quint16 code, const QByteArray& reason);
-
     enum class FlushResult
     {
         Done,    // everything was sent; the outbox is empty

@@ -1,4 +1,4 @@
-#include "transport/Poller.h"
+#include "transport/epoll/Poller.h"
 
 #include <QSignalSpy>
 #include <QTest>

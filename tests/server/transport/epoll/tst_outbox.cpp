@@ -1,4 +1,5 @@
-#include "transport/Outbox.h"
+#include "transport/WsProtocol.h"
+#include "transport/epoll/Outbox.h"
 
 #include <QCryptographicHash>
 #include <QElapsedTimer>
@@ -84,16 +85,16 @@ void TestOutbox::textFrameHeader()
     QFETCH(int, length);
     QFETCH(QByteArray, header);
     const QByteArray payload(length, 'x');
-    const QByteArray frame = Outbox::textFrame(payload);
+    const QByteArray frame = ws::textFrame(payload);
     QCOMPARE(frame.left(header.size()).toHex(), header.toHex());
     QCOMPARE(frame.mid(header.size()), payload);
 }
 
 void TestOutbox::pingFrameIsAControlFrame()
 {
-    QCOMPARE(Outbox::pingFrame().toHex(), QByteArray("8900"));
+    QCOMPARE(ws::pingFrame().toHex(), QByteArray("8900"));
     // Control frames carry at most 125 bytes.
-    QCOMPARE(Outbox::pingFrame(QByteArray(300, 'p')).size(), 2 + 125);
+    QCOMPARE(ws::pingFrame(QByteArray(300, 'p')).size(), 2 + 125);
 }
 
 void TestOutbox::qtClientDecodesFrames()
@@ -127,8 +128,8 @@ void TestOutbox::qtClientDecodesFrames()
                                      numberedPayload(1, 300), numberedPayload(2, 70'000)};
     Outbox outbox;
     for (const QByteArray& p : payloads)
-        outbox.append(Outbox::textFrame(p));
-    outbox.append(Outbox::pingFrame("k"));
+        outbox.append(ws::textFrame(p));
+    outbox.append(ws::pingFrame("k"));
     QCOMPARE(outbox.flushTo(int(server->socketDescriptor())), Outbox::FlushResult::Done);
     QTRY_COMPARE(received.size(), payloads.size());
     QCOMPARE(received, payloads);
@@ -138,7 +139,7 @@ void TestOutbox::qtClientDecodesFrames()
     QCOMPARE(quint8(pongPayload[1]), quint8(0x80 | 1));
     QCOMPARE(char(pongPayload[6] ^ pongPayload[2]), 'k');
     // And it reads our close frame's code and reason.
-    outbox.append(Outbox::closeFrame(4008, "slow consumer"));
+    outbox.append(ws::closeFrame(4008, "slow consumer"));
     QCOMPARE(outbox.flushTo(int(server->socketDescriptor())), Outbox::FlushResult::Done);
     QTRY_COMPARE(int(client.closeCode()), 4008);
     QCOMPARE(client.closeReason(), u"slow consumer"_s);
@@ -160,7 +161,7 @@ void TestOutbox::closeFrame()
     QFETCH(int, code);
     QFETCH(QByteArray, reason);
     QFETCH(QByteArray, expectedHex);
-    QCOMPARE(Outbox::closeFrame(quint16(code), reason).toHex(), expectedHex);
+    QCOMPARE(ws::closeFrame(quint16(code), reason).toHex(), expectedHex);
 }
 
 void TestOutbox::flushWritesStraightToTheKernel()
@@ -170,7 +171,7 @@ void TestOutbox::flushWritesStraightToTheKernel()
     Outbox outbox;
     QByteArray expected;
     for (int i = 0; i < 600; ++i) { // more frames than one send() takes
-        const QByteArray frame = Outbox::textFrame(numberedPayload(i, 40));
+        const QByteArray frame = ws::textFrame(numberedPayload(i, 40));
         outbox.append(frame);
         expected += frame;
     }
@@ -194,7 +195,7 @@ void TestOutbox::kernelRefusalStaysQueuedInOrder()
     Outbox outbox;
     QByteArray expected;
     for (int i = 0; i < 200; ++i) {
-        const QByteArray frame = Outbox::textFrame(numberedPayload(i, 10'000));
+        const QByteArray frame = ws::textFrame(numberedPayload(i, 10'000));
         outbox.append(frame);
         expected += frame;
     }
@@ -202,7 +203,7 @@ void TestOutbox::kernelRefusalStaysQueuedInOrder()
     const qint64 left = outbox.bytes();
     QVERIFY2(left > 0 && left < expected.size(), qPrintable(QString::number(left)));
     // Appended while blocked: goes out after everything older.
-    const QByteArray tail = Outbox::textFrame("tail");
+    const QByteArray tail = ws::textFrame("tail");
     outbox.append(tail);
     expected += tail;
     QCOMPARE(outbox.bytes(), left + tail.size());
@@ -237,7 +238,7 @@ void TestOutbox::flushToResetPeerFails()
     Outbox::FlushResult result = Outbox::FlushResult::Done;
     // The reset may arrive just after the first send: the next one sees it.
     for (int i = 0; i < 50 && result != Outbox::FlushResult::Failed; ++i) {
-        outbox.append(Outbox::textFrame("x"));
+        outbox.append(ws::textFrame("x"));
         result = outbox.flushTo(int(pair.server->socketDescriptor()));
         QTest::qWait(10);
     }
@@ -249,7 +250,7 @@ void TestOutbox::flushToResetPeerFails()
 void TestOutbox::flushToInvalidDescriptorFails()
 {
     Outbox outbox;
-    outbox.append(Outbox::textFrame("x"));
+    outbox.append(ws::textFrame("x"));
     QCOMPARE(outbox.flushTo(-1), Outbox::FlushResult::Failed);
     QVERIFY(outbox.isEmpty());
 }

@@ -1,0 +1,68 @@
+#include "transport/Transport.h"
+
+#include "config/ServerConfig.h"
+#include "config/ServerLogging.h"
+#include "metrics/Metrics.h"
+#include "transport/TransportNames.h"
+
+namespace forgewire {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+WsHandshake refusal(const QByteArray& body, const QByteArray& extraHeaders = {})
+{
+    WsHandshake handshake;
+    handshake.status = 503;
+    handshake.body = body;
+    handshake.extraHeaders = extraHeaders;
+    return handshake;
+}
+
+} // namespace
+
+QStringList Transport::available()
+{
+    return TransportNames::available();
+}
+
+QString Transport::defaultName()
+{
+    return TransportNames::defaultName();
+}
+
+WsHandshake Transport::admit(bool draining, const ConnectionGate::Address& address, const QString& peer,
+                             bool* inGate) const
+{
+    *inGate = false;
+    if (draining)
+        return refusal(R"({"error":"server is shutting down"})");
+    const ServerConfig& config = *m_context.config;
+    Metrics* metrics = m_context.metrics;
+    if (m_context.admitted->load() > config.maxConnections) {
+        ++metrics->rejectedAtCap;
+        qCWarning(lcWs) << "connection cap" << config.maxConnections << "reached; refusing" << peer;
+        return refusal(R"({"error":"too many connections"})", "Retry-After: 5\r\n");
+    }
+    // Counted under one lock by the worker that adopts the socket, so a storm spread over the
+    // workers cannot overshoot either cap.
+    *inGate = true;
+    switch (m_context.gate->enter(address)) {
+    case ConnectionGate::Verdict::Admit:
+        return {};
+    case ConnectionGate::Verdict::TooManyFromAddress:
+        ++metrics->rejectedPerAddress;
+        qCWarning(lcWs).noquote() << "per-address cap" << config.maxConnectionsPerAddress
+                                  << "reached; refusing" << ConnectionGate::toString(address);
+        return refusal(R"({"error":"too many connections from this address"})", "Retry-After: 5\r\n");
+    case ConnectionGate::Verdict::TooManyHandshakes:
+        ++metrics->rejectedPendingHandshakes;
+        qCWarning(lcWs) << "pending handshake cap" << config.maxPendingHandshakes << "reached; refusing"
+                        << peer;
+        return refusal(R"({"error":"too many connections in the handshake"})", "Retry-After: 5\r\n");
+    }
+    return {};
+}
+
+} // namespace forgewire

@@ -1,0 +1,114 @@
+#include "transport/epoll/WsConnection.h"
+
+#include "transport/WsProtocol.h"
+#include "transport/epoll/EpollTransport.h"
+
+#include <QHostAddress>
+
+#include <cerrno>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace forgewire {
+
+WsConnection::WsConnection(EpollTransport* transport, int fd, qint64 deadline, qint64 maxMessageBytes,
+                           std::atomic<qint64>* queuedBytes)
+    : deadlineMs(deadline), m_transport(transport), m_fd(fd), m_parser(maxMessageBytes), m_outbox(queuedBytes)
+{}
+
+WsConnection::~WsConnection()
+{
+    closeDescriptor();
+}
+
+void WsConnection::queueText(const QByteArray& utf8, const QByteArray& frame)
+{
+    if (m_phase == Phase::Closed || closeSent)
+        return;
+    m_transport->queueBytes(this, frame.isEmpty() ? ws::textFrame(utf8) : frame);
+}
+
+void WsConnection::flushNow()
+{
+    m_transport->flushConnection(this);
+}
+
+void WsConnection::sendPing()
+{
+    if (closeSent)
+        return;
+    // Through the outbox like every other frame, so it never overtakes one.
+    static const QByteArray ping = ws::pingFrame();
+    m_transport->queueBytes(this, ping);
+}
+
+void WsConnection::close(quint16 code, const QString& reason, CloseMode mode)
+{
+    if (m_phase == Phase::Closed || closeSent)
+        return;
+    if (mode == CloseMode::DiscardUnsent) {
+        // What it has not read is dropped, not sent: keeping it until the close handshake times out
+        // is exactly the memory the cap is there to bound. Our FIN right behind the close frame
+        // (once the kernel takes it): the peer is not reading, so waiting for its close frame is
+        // only bounded by the sweep.
+        m_outbox.dropUnsent();
+        closeWhenFlushed = true;
+    }
+    // Behind what was queued before it; nothing is sent after it.
+    m_transport->queueBytes(this, ws::closeFrame(code, reason.toUtf8()));
+    closeSent = true;
+    m_transport->flushConnection(this);
+}
+
+void WsConnection::abort()
+{
+    m_transport->dropConnection(this);
+}
+
+void WsConnection::closeDescriptor()
+{
+    if (m_fd >= 0) {
+        ::close(m_fd);
+        m_fd = -1;
+    }
+    m_phase = Phase::Closed;
+    m_outbox.clear();
+    m_input.clear();
+}
+
+WsConnection::ReadResult WsConnection::readAvailable()
+{
+    char chunk[16 * 1024];
+    qint64 total = 0;
+    while (m_fd >= 0 && total < kMaxReadBytesPerWake) {
+        const ssize_t received = ::recv(m_fd, chunk, sizeof chunk, MSG_DONTWAIT);
+        if (received > 0) {
+            m_input.append(chunk, received);
+            total += received;
+            // A short read drained the kernel's buffer; level-triggered epoll reports anything newer.
+            if (size_t(received) < sizeof chunk)
+                return ReadResult::Open;
+            continue;
+        }
+        if (received == 0)
+            return ReadResult::Ended;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return ReadResult::Open;
+        return ReadResult::Ended;
+    }
+    return m_fd >= 0 ? ReadResult::Open : ReadResult::Ended;
+}
+
+QString WsConnection::peerAddress() const
+{
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    if (m_fd < 0 || ::getpeername(m_fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
+        return QStringLiteral("(disconnected)");
+    QHostAddress address(reinterpret_cast<const sockaddr*>(&storage));
+    return address.toString();
+}
+
+} // namespace forgewire
