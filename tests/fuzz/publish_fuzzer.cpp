@@ -1,11 +1,13 @@
 // publish::fromEnvelopeBody, the body of POST /api/v1/publish.
 //
 // Invariants: a request is either refused with an error and no publications, or accepted whole;
-// every accepted publication has a topic, a type and a payload clients can decode, and survives
+// every accepted publication has a topic, a type and a payload clients can decode (a protocol
+// message, or an application event: a JSON object of that type, PROTOCOL.md v1.1), and survives
 // the Redis engine's serialize/deserialize unchanged.
 
 #include "FuzzSupport.h"
 #include "admin/PublishRequest.h"
+#include "protocol/ApplicationEvent.h"
 #include "protocol/Protocol.h"
 
 using namespace forgewire;
@@ -27,7 +29,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     for (const Publication& publication : result.publications) {
         FUZZ_ASSERT(!publication.topic.isEmpty());
         FUZZ_ASSERT(!publication.type.isEmpty());
-        FUZZ_ASSERT(protocol::decodeServerMessage(publication.payload).value.has_value());
+        if (protocol::ApplicationEvent::isApplicationType(publication.type)) {
+            const auto object = protocol::parseObject(publication.payload);
+            FUZZ_ASSERT(object.value.has_value());
+            FUZZ_ASSERT(object.value->value(QLatin1StringView("type")).toString() == publication.type);
+        } else {
+            FUZZ_ASSERT(protocol::decodeServerMessage(publication.payload).value.has_value());
+        }
 
         const std::optional<Publication> copy = Publication::deserialize(publication.serialize());
         FUZZ_ASSERT(copy.has_value());
