@@ -219,6 +219,16 @@
         <source>%1 was removed from %2</source>
         <translation>%1 wurde aus %2 entfernt</translation>
     </message>
+    <message>
+        <source>%1 “%2”</source>
+        <comment>issue reference and title</comment>
+        <translation>%1 „%2“</translation>
+    </message>
+    <message>
+        <source>“%1”</source>
+        <comment>a column&apos;s title</comment>
+        <translation>„%1“</translation>
+    </message>
 </context>
 <context>
     <name>forgewire::BoardWindow</name>
