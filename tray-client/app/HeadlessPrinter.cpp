@@ -9,6 +9,8 @@
 
 namespace forgewire {
 
+using namespace Qt::StringLiterals;
+
 HeadlessPrinter::HeadlessPrinter(TrayOptions::Format format, QIODevice* out, TrayState* state,
                                  QObject* parent)
     : QObject(parent), m_format(format), m_out(out), m_state(state)
@@ -46,13 +48,14 @@ void HeadlessPrinter::printBoard(qint64 projectId)
     const BoardState* board = m_boards ? m_boards->board(projectId) : nullptr;
     if (m_format != TrayOptions::Format::Board || !board)
         return;
+    // Like all --headless output this stays English for scripts, so these are not tr() strings.
     QString text = board->renderText();
     if (const QString refusal = m_boards->refusal(projectId); !refusal.isEmpty())
-        text += tr("(not readable: %1)").arg(refusal) + u'\n';
+        text += u"(not readable: %1)"_s.arg(refusal) + u'\n';
     else if (!board->isDeleted() && !m_boards->isLive(projectId))
-        text += tr("(reconnecting…)") + u'\n';
+        text += u"(reconnecting…)"_s + u'\n';
     else if (!board->hasSnapshot())
-        text += tr("(no live model of this board on the server)") + u'\n';
+        text += u"(no live model of this board on the server)"_s + u'\n';
     writeLine(text.toUtf8());
 }
 

@@ -332,13 +332,12 @@ QUrl BoardState::issueUrl(const QUrl& forgeUrl, const BoardCard& card)
 
 QString BoardState::renderText() const
 {
-    const auto tr = [](const char* text) {
-        return QCoreApplication::translate("BoardState", text);
-    };
+    // Terminal output for --headless --format board: read by scripts, so it stays English and is
+    // not in the catalogue (main.cpp installs no translator for --headless).
     QStringList lines;
     QString head = u"== "_s + displayTitle();
     if (m_closed)
-        head += u" ("_s + tr("closed") + u')';
+        head += u" (closed)"_s;
     if (!m_repo.isEmpty())
         head += u" — %1/%2"_s.arg(m_owner, m_repo);
     else if (!m_owner.isEmpty())
@@ -347,7 +346,7 @@ QString BoardState::renderText() const
         head += u" [seq %1]"_s.arg(*m_seq);
     lines.append(head);
     if (m_deleted) {
-        lines.append(tr("(this project was deleted)"));
+        lines.append(u"(this project was deleted)"_s);
         return lines.join(u'\n') + u'\n';
     }
     if (!m_description.isEmpty())

@@ -144,7 +144,9 @@ QString BoardWatcher::issueName(const protocol::BoardEvent& event) const
     const auto it = m_issues.constFind(idField(event.data, "issue_id"_L1));
     if (it == m_issues.cend())
         return {};
-    return it->title.isEmpty() ? it->reference : u"%1 “%2”"_s.arg(it->reference, it->title);
+    // Quotation marks differ by language (German „…“), so they are the translator's.
+    return it->title.isEmpty() ? it->reference
+                               : tr("%1 “%2”", "issue reference and title").arg(it->reference, it->title);
 }
 
 QString BoardWatcher::boardTitle(qint64 projectId) const
@@ -175,7 +177,7 @@ QString BoardWatcher::describe(const protocol::BoardEvent& event) const
     const QJsonObject& d = event.data;
     const auto column = [this](qint64 id) {
         const QString title = m_columnTitles.value(id);
-        return title.isEmpty() ? tr("column %1").arg(id) : u"“%1”"_s.arg(title);
+        return title.isEmpty() ? tr("column %1").arg(id) : tr("“%1”", "a column's title").arg(title);
     };
     const QString& e = event.event;
     if (e == "card.moved"_L1) {

@@ -2,6 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de" sourcelanguage="en">
 <context>
+    <name>BoardState</name>
+    <message>
+        <source>issue %1</source>
+        <translation>Issue %1</translation>
+    </message>
+    <message>
+        <source>Project board %1</source>
+        <translation>Projektboard %1</translation>
+    </message>
+</context>
+<context>
     <name>QObject</name>
     <message>
         <source>New account</source>
@@ -114,6 +125,10 @@
         <source>No open issues assigned to you</source>
         <translation>Dir sind keine offenen Issues zugewiesen</translation>
     </message>
+    <message>
+        <source>Boards — %1</source>
+        <translation>Boards — %1</translation>
+    </message>
 </context>
 <context>
     <name>forgewire::AccountSet</name>
@@ -195,6 +210,106 @@
     <message>
         <source>Board changed (%1)</source>
         <translation>Board geändert (%1)</translation>
+    </message>
+    <message>
+        <source>%1 was added to %2</source>
+        <translation>%1 wurde zu %2 hinzugefügt</translation>
+    </message>
+    <message>
+        <source>%1 was removed from %2</source>
+        <translation>%1 wurde aus %2 entfernt</translation>
+    </message>
+    <message>
+        <source>%1 “%2”</source>
+        <comment>issue reference and title</comment>
+        <translation>%1 „%2“</translation>
+    </message>
+    <message>
+        <source>“%1”</source>
+        <comment>a column&apos;s title</comment>
+        <translation>„%1“</translation>
+    </message>
+</context>
+<context>
+    <name>forgewire::BoardWindow</name>
+    <message>
+        <source>Open in &amp;browser</source>
+        <translation>Im &amp;Browser öffnen</translation>
+    </message>
+    <message>
+        <source>This project was deleted. The board no longer updates.</source>
+        <translation>Dieses Projekt wurde gelöscht. Das Board wird nicht mehr aktualisiert.</translation>
+    </message>
+    <message>
+        <source>The server refused this board: %1</source>
+        <translation>Der Server hat dieses Board abgelehnt: %1</translation>
+    </message>
+    <message>
+        <source>Reconnecting… the board shows what it was and catches up once connected.</source>
+        <translation>Verbinde erneut… Das Board zeigt den letzten bekannten Stand und holt die Änderungen nach, sobald die Verbindung steht.</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Verbinde…</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Wird geladen…</translation>
+    </message>
+    <message>
+        <source>The server has no live model of this board; only changes from now on show.</source>
+        <translation>Der Server hat kein Live-Modell dieses Boards; nur Änderungen ab jetzt werden angezeigt.</translation>
+    </message>
+    <message>
+        <source>%1 — Forgewire board</source>
+        <translation>%1 — Forgewire-Board</translation>
+    </message>
+    <message>
+        <source>Project board %1</source>
+        <translation>Projektboard %1</translation>
+    </message>
+    <message>
+        <source>%1 (%2, default)</source>
+        <translation>%1 (%2, Standard)</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>Column %1</source>
+        <translation>Spalte %1</translation>
+    </message>
+    <message>
+        <source>✓ %1 (closed)</source>
+        <translation>✓ %1 (geschlossen)</translation>
+    </message>
+    <message>
+        <source>%1 — Enter opens it</source>
+        <translation>%1 — mit der Eingabetaste öffnen</translation>
+    </message>
+</context>
+<context>
+    <name>forgewire::BoardsMenu</name>
+    <message>
+        <source>&amp;Boards</source>
+        <translation>&amp;Boards</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>Project board %1</source>
+        <translation>Projektboard %1</translation>
+    </message>
+    <message>
+        <source>No boards</source>
+        <translation>Keine Boards</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Nicht verbunden</translation>
     </message>
 </context>
 <context>

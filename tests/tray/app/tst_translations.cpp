@@ -3,11 +3,14 @@
 
 #include "app/Translations.h"
 #include "model/AccountSet.h"
+#include "model/BoardWatcher.h"
 #include "model/TrayController.h"
 #include "model/TraySettings.h"
 
 #include <QFile>
 #include <QRegularExpression>
+#include <QScopeGuard>
+#include <QSignalSpy>
 #include <QTest>
 #include <QXmlStreamReader>
 
@@ -21,6 +24,7 @@ class TestTranslations : public QObject
 private Q_SLOTS:
     void germanIsCompiledIn();
     void germanLocaleTranslates();
+    void boardNotificationsInGerman();
     void otherLocalesStayEnglish_data();
     void otherLocalesStayEnglish();
     void catalogueIsComplete();
@@ -51,6 +55,35 @@ void TestTranslations::germanLocaleTranslates()
     QVERIFY(Translations::install(QLocale(QLocale::German, QLocale::Austria)));
     QCOMPARE(TraySettings::checkServerUrl(QUrl()), u"Keine Server-URL angegeben."_s);
     Translations::install(QLocale(QLocale::English));
+}
+
+void TestTranslations::boardNotificationsInGerman()
+{
+    QVERIFY(Translations::install(QLocale(QLocale::German, QLocale::Germany)));
+    const auto english = qScopeGuard([] { Translations::install(QLocale(QLocale::English)); });
+    BoardWatcher watcher;
+    watcher.setWatched({42});
+    QSignalSpy spy(&watcher, &BoardWatcher::notificationReady);
+    const auto event = [](const QString& name, const QJsonObject& data) {
+        return protocol::BoardEvent{u"project-board.42"_s, name, data, QString()};
+    };
+    watcher.handle(event(u"column.created"_s, {{u"column_id"_s, 9},
+                                               {u"title"_s, u"Erledigt"_s},
+                                               {u"color"_s, QString()},
+                                               {u"sorting"_s, 1},
+                                               {u"default"_s, false}}));
+    watcher.flush();
+    // The issue and the column are quoted the German way too.
+    watcher.handle(event(u"card.linked"_s, {{u"issue_id"_s, 20},
+                                            {u"column_id"_s, 9},
+                                            {u"issue_index"_s, 9},
+                                            {u"repo"_s, u"bob/x"_s},
+                                            {u"title"_s, u"Neues"_s}}));
+    watcher.flush();
+    QCOMPARE(spy.size(), 2);
+    QCOMPARE(spy.at(0).at(0).value<BoardNotification>().title, u"Projektboard 42"_s);
+    QCOMPARE(spy.at(1).at(0).value<BoardNotification>().body,
+             u"bob/x#9 „Neues“ wurde zu „Erledigt“ hinzugefügt"_s);
 }
 
 void TestTranslations::otherLocalesStayEnglish_data()

@@ -1,8 +1,10 @@
 // The board window and the Boards submenu, offscreen, fed with protocol messages: columns and cards
 // in order, the moved card highlighted, new columns, renamed and deleted projects, reconnecting and
-// resyncing, Enter opening the issue, the project link, the kept geometry.
+// resyncing, Enter opening the issue, the project link, the kept geometry, German under a German
+// locale.
 
 #include "SampleBoard.h"
+#include "app/Translations.h"
 #include "model/LiveBoards.h"
 #include "model/TrayController.h"
 #include "ui/BoardWindow.h"
@@ -12,6 +14,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -49,6 +52,7 @@ private Q_SLOTS:
     void projectLinkForUserProjects();
     void geometryIsKept();
     void boardsMenuListsAndOpens();
+    void germanUnderAGermanLocale();
 
 private:
     void load(const QJsonObject& board = sampleBoard(), qint64 seq = 17);
@@ -256,6 +260,33 @@ void TestBoardWindow::boardsMenuListsAndOpens()
     window->close();
     QTRY_VERIFY(!menu.window(42));
     QVERIFY(!live.isTracked(42));
+}
+
+void TestBoardWindow::germanUnderAGermanLocale()
+{
+    // A string added to the window without a German translation shows up here in English.
+    QVERIFY(Translations::install(QLocale(QLocale::German, QLocale::Germany)));
+    const auto english = qScopeGuard([] { Translations::install(QLocale(QLocale::English)); });
+    BoardsMenu menu(m_controller.get());
+    QCOMPARE(menu.actions().value(0) ? menu.actions().at(0)->text() : QString(), u"Nicht verbunden"_s);
+
+    BoardWindow window(m_controller.get(), 42);
+    QCOMPARE(window.statusText(), u"Verbinde…"_s);
+    QCOMPARE(window.windowTitle(), u"Projektboard 42 — Forgewire-Board"_s);
+    m_controller->liveBoards().setConnected(true);
+    QCOMPARE(window.statusText(), u"Wird geladen…"_s);
+    const auto buttons = window.findChildren<QPushButton*>();
+    QVERIFY(std::any_of(buttons.cbegin(), buttons.cend(),
+                        [](const QPushButton* b) { return b->text() == u"Im &Browser öffnen"_s; }));
+    load();
+    const auto labels = window.findChildren<QLabel*>();
+    QVERIFY(std::any_of(labels.cbegin(), labels.cend(),
+                        [](const QLabel* l) { return l->text() == u"To do (3, Standard)"_s; }));
+    QCOMPARE(window.columnLists().at(0)->accessibleName(), u"Spalte To do"_s);
+    QCOMPARE(texts(window.columnLists().at(2)), QStringList{u"✓ alice/proj#5\nShip 1.1 (geschlossen)"_s});
+    m_controller->liveBoards().handle(sampleEvent(42, u"project.deleted"_s, {}, 18));
+    QCOMPARE(window.statusText(),
+             u"Dieses Projekt wurde gelöscht. Das Board wird nicht mehr aktualisiert."_s);
 }
 
 QTEST_MAIN(TestBoardWindow)
