@@ -224,7 +224,8 @@ void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body,
         respond(error(400, result.error));
         return;
     }
-    publish(result.publications, respond);
+    // Moved: a second reference would make the Broker copy every publication when it edits one.
+    publish(std::move(result.publications), respond);
 }
 
 void AdminApi::publish(QList<Publication> publications, const AdminServer::Respond& respond)

@@ -206,6 +206,9 @@ void AdminServer::reply(QTcpSocket* socket, const Response& response, bool keepA
     }
     socket->write(
         httpResponse(response.status, response.body, response.contentType, response.extraHeaders, true));
+    // Out now rather than on the next pass of the event loop: a publisher waiting for its 202 before
+    // the next batch waits one pass less.
+    socket->flush();
     if (it->buffer.isEmpty() && socket->bytesAvailable() == 0) {
         it->phase = Phase::Idle;
         it->timer->start(m_idleTimeoutMs);

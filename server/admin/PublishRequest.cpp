@@ -69,7 +69,8 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
 
     QJsonObject object = messageObject;
     // A board message's topic is the envelope's; a publisher may leave it out.
-    if (object.value("type"_L1) == QString(protocol::MessageType::Board) && !object.contains("topic"_L1))
+    if (typeValue.isString() && typeValue.toString() == protocol::MessageType::Board &&
+        !object.contains("topic"_L1))
         object.insert(u"topic"_s, topicName);
     const auto decoded = protocol::decodeServerMessage(object);
     if (!decoded)
@@ -131,20 +132,23 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
 
 Result fromEnvelope(const QJsonValue& envelope, int index)
 {
-    const QString where = index >= 0 ? u"item %1: "_s.arg(index) : QString();
+    // Formatted only for an error: for every item of a batch it costs more than the item's checks.
+    const auto where = [index] {
+        return index >= 0 ? u"item %1: "_s.arg(index) : QString();
+    };
     if (!envelope.isObject())
-        return reject(where + u"expected an object {\"topic\", \"message\", \"retain\"}"_s);
+        return reject(where() + u"expected an object {\"topic\", \"message\", \"retain\"}"_s);
     const QJsonObject o = envelope.toObject();
     if (!o.value("topic"_L1).isString())
-        return reject(where + u"'topic' must be a string"_s);
+        return reject(where() + u"'topic' must be a string"_s);
     if (!o.value("message"_L1).isObject())
-        return reject(where + u"'message' must be an object"_s);
+        return reject(where() + u"'message' must be an object"_s);
     const QJsonValue retain = o.value("retain"_L1);
     if (!retain.isUndefined() && !retain.isBool())
-        return reject(where + u"'retain' must be a boolean"_s);
+        return reject(where() + u"'retain' must be a boolean"_s);
     Result r = build(o.value("topic"_L1).toString(), o.value("message"_L1).toObject(), retain.toBool(false));
     if (!r.error.isEmpty())
-        r.error.prepend(where);
+        r.error.prepend(where());
     return r;
 }
 

@@ -77,7 +77,7 @@ void Broker::publish(QList<Publication> batch, Engine::Done done)
         }
     };
     for (qsizetype i = 0; i < pending->batch.size(); ++i) {
-        const Topic topic = Topic::parse(pending->batch[i].topic);
+        const Topic topic = Topic::parse(std::as_const(pending->batch)[i].topic);
         if (topic.kind() != Topic::Kind::ProjectBoard)
             continue;
         ++pending->waiting;

@@ -56,9 +56,14 @@ void EmbeddedEngine::publish(const QList<Publication>& batch, Done done)
     QList<Publication> out = batch;
     QHash<qint64, std::optional<BoardState>> boards;
     QSet<qint64> removedAccess;
-    for (Publication& p : out) {
+    for (qsizetype i = 0; i < out.size(); ++i) {
+        // Read through a const reference: only a board event is edited, so only then is the list
+        // copied (its publications share their strings with the caller's batch until one changes).
+        if (std::as_const(out)[i].type != protocol::MessageType::Board)
+            continue;
+        Publication& p = out[i];
         const Topic topic = Topic::parse(p.topic);
-        if (p.type != protocol::MessageType::Board || topic.kind() != Topic::Kind::ProjectBoard)
+        if (topic.kind() != Topic::Kind::ProjectBoard)
             continue;
         const qint64 id = topic.id();
         std::optional<BoardState> model = boards.contains(id) ? boards.value(id) : m_store.board(id);

@@ -41,6 +41,9 @@ StateStore::StateStore(QString path)
 
 StateStore::~StateStore()
 {
+    // Statements before their database, or Qt warns that the connection is still in use.
+    m_upsertRetained.reset();
+    m_upsertRevoked.reset();
     if (QSqlDatabase::contains(m_connectionName)) {
         QSqlDatabase::database(m_connectionName).close();
         QSqlDatabase::removeDatabase(m_connectionName);
@@ -99,6 +102,17 @@ QString StateStore::open()
         return u"cannot read revoked sessions: %1"_s.arg(q.lastError().text());
     while (q.next())
         m_revoked.insert(q.value(0).toString(), q.value(1).toLongLong());
+    // An upsert updates the row in place; INSERT OR REPLACE would delete it and insert a new one,
+    // rewriting the primary-key index too.
+    m_upsertRetained = std::make_unique<QSqlQuery>(db);
+    if (!m_upsertRetained->prepare(u"INSERT INTO retained (topic, type, payload) VALUES (?, ?, ?) "
+                                   "ON CONFLICT (topic, type) DO UPDATE SET payload = excluded.payload"_s))
+        return u"cannot prepare state file '%1': %2"_s.arg(m_path, m_upsertRetained->lastError().text());
+    // A second logout of the same session never shortens its revocation.
+    m_upsertRevoked = std::make_unique<QSqlQuery>(db);
+    if (!m_upsertRevoked->prepare(u"INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT "
+                                  "(sid) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)"_s))
+        return u"cannot prepare state file '%1': %2"_s.arg(m_path, m_upsertRevoked->lastError().text());
     qCInfo(lcState).noquote() << "state" << m_path << "loaded:" << m_retained.size()
                               << "topics with retained state," << m_access.size() << "project ACLs,"
                               << m_revoked.size() << "revoked sessions," << m_boards.size() << "board models";
@@ -131,33 +145,68 @@ QList<BoardState> StateStore::boards() const
     return m_boards.values();
 }
 
+const QByteArray* StateStore::storedPayload(const QString& topic, const QString& type) const
+{
+    const auto it = m_retained.constFind(topic);
+    if (it == m_retained.cend())
+        return nullptr;
+    for (const RetainedMessage& message : *it) {
+        if (message.type == type)
+            return &message.payload;
+    }
+    return nullptr;
+}
+
 QString StateStore::storeRetained(const QList<Publication>& batch,
                                   const QHash<qint64, std::optional<BoardState>>& boards,
                                   const QSet<qint64>& removedAccess)
 {
+    // The retained values to write: the last of each (topic, type) in the batch, unless the file
+    // holds it already (memory mirrors the file, see below).
+    QList<const Publication*> writes;
+    QList<const Publication*> revocations;
+    {
+        QSet<std::pair<QString, QString>> later;
+        for (auto it = batch.crbegin(); it != batch.crend(); ++it) {
+            const Publication& p = *it;
+            if (p.retain) {
+                if (later.contains({p.topic, p.type}))
+                    continue;
+                later.insert({p.topic, p.type});
+                const QByteArray* stored = storedPayload(p.topic, p.type);
+                if (!stored || *stored != p.payload)
+                    writes.append(&p);
+            } else if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0) {
+                revocations.append(&p);
+            }
+        }
+    }
+    if (writes.isEmpty() && revocations.isEmpty() && boards.isEmpty() && removedAccess.isEmpty())
+        return {};
+    if (!m_upsertRetained || !m_upsertRevoked)
+        return u"state store is not open"_s;
+
     QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     if (!db.transaction())
         return u"state store unavailable: %1"_s.arg(db.lastError().text());
-    QSqlQuery q(db);
-    q.prepare(u"INSERT OR REPLACE INTO retained (topic, type, payload) VALUES (?, ?, ?)"_s);
-    QSqlQuery revoke(db);
-    // A second logout of the same session never shortens its revocation.
-    revoke.prepare(u"INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT (sid) DO "
-                   "UPDATE SET expires_at = max(expires_at, excluded.expires_at)"_s);
-    for (const Publication& p : batch) {
-        QSqlQuery* query = nullptr;
-        if (p.retain) {
-            q.addBindValue(p.topic);
-            q.addBindValue(p.type);
-            q.addBindValue(p.payload);
-            query = &q;
-        } else if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0) {
-            revoke.addBindValue(p.logoutSession);
-            revoke.addBindValue(p.revokeUntilMs);
-            query = &revoke;
+    // Written in batch order (the lists were gathered backwards).
+    for (auto it = writes.crbegin(); it != writes.crend(); ++it) {
+        QSqlQuery& q = *m_upsertRetained;
+        q.bindValue(0, (*it)->topic);
+        q.bindValue(1, (*it)->type);
+        q.bindValue(2, (*it)->payload);
+        if (!q.exec()) {
+            const QString error = q.lastError().text();
+            db.rollback();
+            return u"cannot store retained state: %1"_s.arg(error);
         }
-        if (query && !query->exec()) {
-            const QString error = query->lastError().text();
+    }
+    for (auto it = revocations.crbegin(); it != revocations.crend(); ++it) {
+        QSqlQuery& q = *m_upsertRevoked;
+        q.bindValue(0, (*it)->logoutSession);
+        q.bindValue(1, (*it)->revokeUntilMs);
+        if (!q.exec()) {
+            const QString error = q.lastError().text();
             db.rollback();
             return u"cannot store retained state: %1"_s.arg(error);
         }
@@ -202,13 +251,11 @@ QString StateStore::storeRetained(const QList<Publication>& batch,
     for (qint64 projectId : removedAccess)
         m_access.remove(projectId);
     // Only after the commit, so memory never holds what the disk does not.
-    for (const Publication& p : batch) {
-        if (p.retain)
-            insertRetained(m_retained[p.topic], {p.type, p.payload});
-        else if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0) {
-            qint64& until = m_revoked[p.logoutSession];
-            until = std::max(until, p.revokeUntilMs);
-        }
+    for (const Publication* p : std::as_const(writes))
+        insertRetained(m_retained[p->topic], {p->type, p->payload});
+    for (const Publication* p : std::as_const(revocations)) {
+        qint64& until = m_revoked[p->logoutSession];
+        until = std::max(until, p->revokeUntilMs);
     }
     return {};
 }

@@ -6,6 +6,10 @@
 #include <QSet>
 #include <QString>
 
+#include <memory>
+
+class QSqlQuery;
+
 namespace forgewire {
 
 // The embedded engine's durable state: retained messages, project ACLs, revoked sessions and live
@@ -33,7 +37,8 @@ public:
     QHash<QString, qint64> revokedSessions() const { return m_revoked; }
 
     // One transaction for the whole batch: all are stored, or none. Stores the revocations of its
-    // logouts (revokeUntilMs) too.
+    // logouts (revokeUntilMs) too. A retained value already stored (or overwritten later in the same
+    // batch) is not written again: the file ends up the same without the writes.
     // In the same transaction: the board models changed by the batch (nullopt: removed) and the
     // ACLs it removed (project.deleted).
     QString storeRetained(const QList<Publication>& batch,
@@ -44,8 +49,14 @@ public:
     QString storeProjectAccess(qint64 projectId, const ProjectAccess& access);
 
 private:
+    // The payload stored for (topic, type), or null when there is none.
+    const QByteArray* storedPayload(const QString& topic, const QString& type) const;
+
     QString m_path;
     QString m_connectionName;
+    // Prepared once in open() and reused by every batch: preparing costs as much as a short write.
+    std::unique_ptr<QSqlQuery> m_upsertRetained;
+    std::unique_ptr<QSqlQuery> m_upsertRevoked;
     QHash<QString, QList<RetainedMessage>> m_retained;
     QHash<qint64, ProjectAccess> m_access;
     QHash<qint64, BoardState> m_boards;

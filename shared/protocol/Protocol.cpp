@@ -605,7 +605,14 @@ QJsonObject toJsonWith(const Codec<Message> (&codecs)[N], const Message& message
 
 QString typeName(const ServerMessage& message)
 {
-    return kServerCodecs[message.index()].type;
+    // Built once and shared: every publication carries its type name.
+    static const QList<QString> names = [] {
+        QList<QString> all;
+        for (const Codec<ServerMessage>& c : kServerCodecs)
+            all.append(QString(c.type));
+        return all;
+    }();
+    return names[qsizetype(message.index())];
 }
 
 QString typeName(const ClientMessage& message)
@@ -625,6 +632,11 @@ QJsonObject toJson(const ClientMessage& message)
 
 QByteArray encode(const ServerMessage& message)
 {
+    // By far the most published message: written directly, byte for byte what QJsonDocument writes
+    // for it (keys in order, the count as an integer), without building and serializing an object.
+    if (const auto* count = std::get_if<NotificationCount>(&message))
+        return QByteArrayLiteral("{\"count\":") + QByteArray::number(count->count) +
+               QByteArrayLiteral(",\"type\":\"notification-count\"}");
     return QJsonDocument(toJson(message)).toJson(QJsonDocument::Compact);
 }
 

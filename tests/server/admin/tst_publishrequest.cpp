@@ -6,6 +6,8 @@
 #include <QJsonDocument>
 #include <QTest>
 
+#include <limits>
+
 using namespace forgewire;
 using namespace Qt::StringLiterals;
 
@@ -23,6 +25,8 @@ private Q_SLOTS:
     void batchAllOrNothing();
     void applicationEvents_data();
     void applicationEvents();
+    void countPayloadIsTheCanonicalEncoding_data();
+    void countPayloadIsTheCanonicalEncoding();
 };
 
 void TestPublishRequest::accepted_data()
@@ -204,6 +208,38 @@ void TestPublishRequest::applicationEvents()
     // Delivered as the JSON object it is: the message, nothing added or taken away.
     const QJsonObject sent = QJsonDocument::fromJson(body).object().value("message"_L1).toObject();
     QCOMPARE(QJsonDocument::fromJson(p.payload).object(), sent);
+}
+
+void TestPublishRequest::countPayloadIsTheCanonicalEncoding_data()
+{
+    QTest::addColumn<QByteArray>("count");
+    QTest::newRow("zero") << QByteArray("0");
+    QTest::newRow("small") << QByteArray("42");
+    QTest::newRow("written as a double") << QByteArray("1e3");
+    QTest::newRow("with a zero fraction") << QByteArray("7.0");
+    QTest::newRow("past 2^53") << QByteArray("9007199254740993");
+    QTest::newRow("past 2^53, as a double") << QByteArray("9007199254740993.0");
+    QTest::newRow("largest double below 2^63") << QByteArray("9223372036854774784");
+}
+
+// The count's payload is written without QJsonDocument (the publish hot path): these are the bytes
+// QJsonDocument writes for the same message, extra fields of the input dropped as before.
+void TestPublishRequest::countPayloadIsTheCanonicalEncoding()
+{
+    QFETCH(QByteArray, count);
+    const QByteArray message = R"({"type":"notification-count","extra":true,"count":)" + count + "}";
+    const publish::Result r = publish::fromEnvelopeBody(R"({"topic":"user-7","message":)" + message + "}");
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    const auto decoded = protocol::decodeServerMessage(message);
+    QVERIFY2(decoded, qPrintable(decoded.error));
+    const QByteArray canonical =
+        QJsonDocument(protocol::toJson(*decoded.value)).toJson(QJsonDocument::Compact);
+    QCOMPARE(r.publications.first().payload, canonical);
+    for (qint64 value : {qint64(0), qint64(1), qint64(-1), std::numeric_limits<qint64>::max(),
+                         std::numeric_limits<qint64>::min()}) {
+        const protocol::ServerMessage m(protocol::NotificationCount{value});
+        QCOMPARE(protocol::encode(m), QJsonDocument(protocol::toJson(m)).toJson(QJsonDocument::Compact));
+    }
 }
 
 QTEST_APPLESS_MAIN(TestPublishRequest)

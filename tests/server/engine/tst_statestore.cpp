@@ -7,6 +7,8 @@
 
 #include <QDateTime>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -25,6 +27,7 @@ private Q_SLOTS:
     void unwritablePathStopsTheServer();
     void engineDeliversAfterStoring();
     void revokedSessionsSurviveReopenUntilTheyEnd();
+    void unchangedRetainedValuesAreNotWritten();
 
 private:
     static Publication retained(const QString& topic, const QString& type, const QByteArray& payload)
@@ -171,6 +174,50 @@ void TestStateStore::revokedSessionsSurviveReopenUntilTheyEnd()
     }
     QCOMPARE(again.pruneRevoked(now + 60'000), QString());
     QVERIFY(again.revokedSessions().isEmpty());
+}
+
+// A value the file holds already, or one the same batch overwrites, is not written: the file ends up
+// the same without the writes (the unicast hot path: counts that did not change).
+void TestStateStore::unchangedRetainedValuesAreNotWritten()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"state.sqlite"_s);
+    const QString count = u"notification-count"_s;
+    {
+        StateStore store(path);
+        QCOMPARE(store.open(), QString());
+        QCOMPARE(store.storeRetained({retained(u"user-1"_s, count, "a"), retained(u"user-2"_s, count, "b")}),
+                 QString());
+        // PRAGMA data_version changes for a connection whenever another one commits a write.
+        QSqlDatabase watcher = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"watcher"_s);
+        watcher.setDatabaseName(path);
+        QVERIFY(watcher.open());
+        auto version = [&watcher] {
+            QSqlQuery q(watcher);
+            if (!q.exec(u"PRAGMA data_version"_s) || !q.next())
+                return qint64(-1);
+            return q.value(0).toLongLong();
+        };
+        const qint64 before = version();
+        QVERIFY(before >= 0);
+        QCOMPARE(store.storeRetained({retained(u"user-1"_s, count, "a")}), QString());
+        QCOMPARE(version(), before);
+        // Changed and changed back within one batch: the last value is the one held already.
+        QCOMPARE(store.storeRetained({retained(u"user-2"_s, count, "x"), retained(u"user-2"_s, count, "b")}),
+                 QString());
+        QCOMPARE(version(), before);
+        QCOMPARE(store.retained(u"user-2"_s).first().payload, QByteArray("b"));
+        // Changed: written, the last of the batch winning.
+        QCOMPARE(store.storeRetained({retained(u"user-1"_s, count, "c"), retained(u"user-1"_s, count, "d")}),
+                 QString());
+        QVERIFY(version() != before);
+        QCOMPARE(store.retained(u"user-1"_s).first().payload, QByteArray("d"));
+    }
+    QSqlDatabase::removeDatabase(u"watcher"_s);
+    StateStore again(path);
+    QCOMPARE(again.open(), QString());
+    QCOMPARE(again.retained(u"user-1"_s).first().payload, QByteArray("d"));
+    QCOMPARE(again.retained(u"user-2"_s).first().payload, QByteArray("b"));
 }
 
 QTEST_GUILESS_MAIN(TestStateStore)
