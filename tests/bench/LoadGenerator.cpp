@@ -539,6 +539,14 @@ void LoadGenerator::onPublisherEvent(uint32_t events)
     m_publisher.busy = false;
 }
 
+void LoadGenerator::publishTimestamped(int seq)
+{
+    // The publish time rides in the payload, so each delivery's latency is measured by its receiver.
+    publish(R"({"topic":"public.bench","message":{"type":"board","event":"project.updated","data":)"
+            R"({"title":"x","description":"","is_closed":false,"seq":)" +
+            std::to_string(seq) + R"(,"ts":)" + std::to_string(nowNs()) + "}}}");
+}
+
 bool LoadGenerator::waitPublisherIdle(int64_t timeoutMs)
 {
     return pumpUntil([this] { return !m_publisher.busy; }, timeoutMs);
@@ -556,9 +564,7 @@ bool LoadGenerator::runBroadcast()
     }
     int seq = 0;
     auto publishOne = [&] {
-        publish(R"({"topic":"public.bench","message":{"type":"board","event":"project.updated","data":)"
-                R"({"title":"x","description":"","is_closed":false,"seq":)" +
-                std::to_string(++seq) + R"(,"ts":)" + std::to_string(nowNs()) + "}}}");
+        publishTimestamped(++seq);
     };
 
     // Latency: one broadcast at a time, spaced out, so each figure is the fan-out of one publication.
@@ -755,9 +761,7 @@ bool LoadGenerator::runLatency()
     int seq = 0;
     while (nowNs() < end) {
         if (!m_publisher.busy && nowNs() >= due) {
-            publish(R"({"topic":"public.bench","message":{"type":"board","event":"project.updated","data":)"
-                    R"({"title":"x","description":"","is_closed":false,"seq":)" +
-                    std::to_string(++seq) + R"(,"ts":)" + std::to_string(nowNs()) + "}}}");
+            publishTimestamped(++seq);
             ++published;
             due += intervalNs;
         }

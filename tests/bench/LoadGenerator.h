@@ -92,6 +92,8 @@ private:
     bool connectPublisher();
     // Sends one POST /api/v1/publish; the reply is read by the event loop.
     void publish(const std::string& body);
+    // A broadcast to public.bench carrying `seq` and the publish time.
+    void publishTimestamped(int seq);
     bool waitPublisherIdle(int64_t timeoutMs);
     // Runs the event loop until `done` or the deadline; false on timeout.
     bool pumpUntil(const std::function<bool()>& done, int64_t timeoutMs);
