@@ -32,7 +32,9 @@ constexpr int kMaxConnections = 20'000;
 // exempt. Past it: HTTP 503 with Retry-After, like the node-wide cap.
 constexpr int kMaxConnectionsPerAddress = 256;
 // Accepted connections whose HTTP upgrade request has not been answered yet (each may hold up to
-// kMaxRequestHeadBytes of input); past it: HTTP 503 with Retry-After.
+// kMaxRequestHeadBytes of input); past it the listener holds what it accepted and stops accepting
+// until one is answered, so a reconnect storm after a restart waits in the kernel's backlog instead
+// of getting 503s (ClientListener).
 constexpr int kMaxPendingHandshakes = 1024;
 // Topics one connection may hold besides its own user topic.
 constexpr int kMaxSubscriptionsPerConnection = 256;

@@ -341,7 +341,7 @@ QList<ServerSetting> buildSettings()
                 u"Connections from one IP address (IPv6: one /64); more get HTTP 503"_s,
                 wholeNumber([](auto& c) -> auto& { return c.maxConnectionsPerAddress; })),
         setting("limits/max_pending_handshakes"_L1, "max-pending-handshakes"_L1, "n"_L1,
-                u"Connections whose upgrade request is not answered yet; more get HTTP 503"_s,
+                u"Connections whose upgrade request is not answered yet; past it the listener waits for one"_s,
                 wholeNumber([](auto& c) -> auto& { return c.maxPendingHandshakes; })),
         setting("limits/drain_timeout_ms"_L1, "drain-timeout"_L1, "ms"_L1,
                 u"Milliseconds SIGTERM gives clients to take their 1001 close before the process exits"_s,

@@ -18,6 +18,7 @@
 #include "session/Worker.h"
 
 #include <QFile>
+#include <QPointer>
 #include <QRandomGenerator>
 #include <QThread>
 #include <QTimer>
@@ -124,8 +125,9 @@ Server::Server(ServerConfig config, QObject* parent)
 
 Server::~Server()
 {
+    m_gate.setRoomCallback({});
     if (m_listener)
-        m_listener->close();
+        m_listener->stop();
     stopWorkers();
 }
 
@@ -224,7 +226,17 @@ bool Server::start(QString* error)
     }
     m_budget->setEvictors(evictors);
 
-    m_listener = new ClientListener(adopters, &m_admitted, this);
+    m_listener = new ClientListener(adopters, &m_admitted, &m_gate, &m_metrics, this);
+    // A handshake slot came back on a worker's thread: the listener hands on what it held.
+    m_gate.setRoomCallback([listener = QPointer<ClientListener>(m_listener)] {
+        QMetaObject::invokeMethod(
+            listener,
+            [listener] {
+                if (listener)
+                    listener->handOffWaiting();
+            },
+            Qt::QueuedConnection);
+    });
     // The kernel's accept queue absorbs connect storms while the workers upgrade.
     m_listener->setMaxPendingConnections(qMax(kMinListenBacklog, m_config.maxConnections));
     // Qt's default kernel backlog of 50 drops SYNs in a storm, and each dropped client waits out a
@@ -281,7 +293,7 @@ void Server::drain()
     m_draining = true;
     qCInfo(lcServer) << "draining: closing" << m_metrics.connections.load() << "connections with 1001";
     if (m_listener)
-        m_listener->close();
+        m_listener->stop();
     m_drainedWorkers = 0;
     for (Worker* worker : std::as_const(m_workers))
         QMetaObject::invokeMethod(worker, &Worker::drain, Qt::QueuedConnection);

@@ -41,6 +41,8 @@ public:
     void drain();
 
     quint16 port() const;
+    // Connections accepted and not yet upgraded or refused (max_pending_handshakes counts these).
+    int pendingHandshakes() const { return m_gate.pendingHandshakes(); }
     quint16 adminPort() const;
     bool isReady() const;
     const ServerConfig& config() const { return m_config; }

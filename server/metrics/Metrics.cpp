@@ -49,7 +49,10 @@ QByteArray Metrics::render(bool engineReady) const
     out.family("forgewire_connections_refused_total", Type::Counter,
                "Connections refused with 503 by a per-client cap, per reason.");
     out.sample({{"reason", "per_address"}}, rejectedPerAddress);
-    out.sample({{"reason", "pending_handshakes"}}, rejectedPendingHandshakes);
+
+    out.counter("forgewire_accept_pauses_total",
+                "Times the listener stopped accepting at max_pending_handshakes; the connections waited.",
+                acceptPauses);
     out.gauge("forgewire_queued_bytes",
               "Bytes queued for clients (every send queue plus deferred client messages).", queuedBytes);
     out.counter("forgewire_queue_budget_evictions_total",

@@ -33,7 +33,8 @@ public:
     std::atomic<qint64> pongTimeouts{0};
     std::atomic<qint64> rejectedAtCap{0};
     std::atomic<qint64> rejectedPerAddress{0};
-    std::atomic<qint64> rejectedPendingHandshakes{0};
+    // Times the listener stopped accepting at max_pending_handshakes (what it accepted then waits).
+    std::atomic<qint64> acceptPauses{0};
     // Bytes queued for clients on the whole node (outboxes and deferred client messages), kept by
     // every enqueue and flush; the QueueBudget's counter.
     std::atomic<qint64> queuedBytes{0};

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QList>
+#include <QQueue>
 #include <QTcpServer>
 
 #include <atomic>
@@ -8,22 +9,41 @@
 
 namespace forgewire {
 
+class ConnectionGate;
+class Metrics;
+
 // Accepts client TCP connections and hands each descriptor to a worker thread, round robin.
-// The worker owns everything after accept(): HTTP, upgrade, session.
+// The worker owns everything after accept(): HTTP, upgrade, session. At max_pending_handshakes the
+// listener holds what it accepted and stops accepting (the kernel's backlog keeps the rest) until a
+// handshake slot comes back: a reconnect storm after a restart waits instead of getting 503s.
 class ClientListener : public QTcpServer
 {
     Q_OBJECT
 public:
     // One per worker: hands it an accepted descriptor, on its own thread.
     using Adopt = std::function<void(qintptr descriptor)>;
-    ClientListener(QList<Adopt> workers, std::atomic<int>* admitted, QObject* parent = nullptr);
+    ClientListener(QList<Adopt> workers, std::atomic<int>* admitted, ConnectionGate* gate, Metrics* metrics,
+                   QObject* parent = nullptr);
+    ~ClientListener() override;
+
+    // A handshake slot is free again (posted here by the ConnectionGate's room callback).
+    void handOffWaiting();
+    // Sockets accepted and held at the pending-handshake cap.
+    qsizetype waitingCount() const { return m_waiting.size(); }
+    // Stops accepting and closes the held sockets (drain).
+    void stop();
 
 protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
+    void handOff(qintptr descriptor);
+
     QList<Adopt> m_workers;
     std::atomic<int>* m_admitted;
+    ConnectionGate* m_gate;
+    Metrics* m_metrics;
+    QQueue<qintptr> m_waiting;
     qsizetype m_next = 0;
 };
 

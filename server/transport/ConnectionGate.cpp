@@ -51,22 +51,47 @@ QString ConnectionGate::toString(const Address& address)
     return QHostAddress(ipv6).toString() + QStringLiteral("/64");
 }
 
+bool ConnectionGate::reserveHandshake()
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_pending >= m_maxPending)
+        return false;
+    ++m_pending;
+    return true;
+}
+
+void ConnectionGate::setRoomCallback(std::function<void()> callback)
+{
+    QMutexLocker lock(&m_mutex);
+    m_onRoom = std::move(callback);
+}
+
+int ConnectionGate::pendingHandshakes() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_pending;
+}
+
 ConnectionGate::Verdict ConnectionGate::enter(const Address& address)
 {
     QMutexLocker lock(&m_mutex);
     const int fromAddress = ++m_perAddress[address];
-    ++m_pending;
     if (fromAddress > m_maxPerAddress)
         return Verdict::TooManyFromAddress;
-    if (m_pending > m_maxPending)
-        return Verdict::TooManyHandshakes;
     return Verdict::Admit;
 }
 
 void ConnectionGate::handshakeDone()
 {
-    QMutexLocker lock(&m_mutex);
-    --m_pending;
+    std::function<void()> onRoom;
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_pending-- == m_maxPending)
+            onRoom = m_onRoom;
+    }
+    // Outside the lock: the callback may ask reserveHandshake() (it posts to the listener's thread).
+    if (onRoom)
+        onRoom();
 }
 
 void ConnectionGate::leave(const Address& address)

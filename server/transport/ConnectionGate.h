@@ -4,13 +4,17 @@
 #include <QMutex>
 #include <QString>
 
+#include <functional>
+
 class QHostAddress;
 
 namespace forgewire {
 
-// Admission counts shared by the worker threads: connections per client address and connections
-// still in the HTTP handshake. A worker asks enter() when it adopts a socket and answers a refusal
-// itself (HTTP 503), exactly as for the node-wide connection cap.
+// Admission counts shared by the listener and the worker threads: connections per client address and
+// connections still in the HTTP handshake. The listener reserves a handshake slot for each socket it
+// accepts and, at the cap, holds further sockets and stops accepting until a slot comes back (a
+// reconnect storm waits instead of being refused). A worker asks enter() when it adopts a socket and
+// answers a per-address refusal itself (HTTP 503), as for the node-wide connection cap.
 class ConnectionGate
 {
 public:
@@ -36,14 +40,22 @@ public:
     {
         Admit,
         TooManyFromAddress,
-        TooManyHandshakes
     };
 
     ConnectionGate(int maxPerAddress, int maxPendingHandshakes);
 
-    // Counts the connection for its address and as a pending handshake, whatever the verdict: a
-    // refused connection still holds a descriptor until its 503 is out. Each enter() is balanced by
-    // one handshakeDone() (at the latest when the connection goes) and one leave().
+    // A handshake slot for an accepted socket, taken by the listener before it hands the socket to a
+    // worker (a burst is accepted in one go, before any worker has run, so the workers' own count
+    // would come too late); false at max_pending_handshakes. Each slot is given back by one
+    // handshakeDone().
+    bool reserveHandshake();
+    // Called (on the thread that gives a slot back) when a slot is free again after the cap was
+    // reached.
+    void setRoomCallback(std::function<void()> callback);
+    int pendingHandshakes() const;
+
+    // Counts the connection for its address, whatever the verdict: a refused connection still holds
+    // a descriptor until its 503 is out. Each enter() is balanced by one leave().
     Verdict enter(const Address& address);
     void handshakeDone();
     void leave(const Address& address);
@@ -51,9 +63,10 @@ public:
 private:
     const int m_maxPerAddress;
     const int m_maxPending;
-    QMutex m_mutex;
+    mutable QMutex m_mutex;
     QHash<Address, int> m_perAddress;
     int m_pending = 0;
+    std::function<void()> m_onRoom;
 };
 
 inline size_t qHash(const ConnectionGate::Address& address, size_t seed = 0)

@@ -36,11 +36,15 @@ WsHandshake Transport::admit(bool draining, const ConnectionGate::Address& addre
                              bool* inGate) const
 {
     *inGate = false;
-    if (draining)
+    // The listener reserved this socket's handshake slot; a refusal before the gate gives it back.
+    if (draining) {
+        m_context.gate->handshakeDone();
         return refusal(R"({"error":"server is shutting down"})");
+    }
     const ServerConfig& config = *m_context.config;
     Metrics* metrics = m_context.metrics;
     if (m_context.admitted->load() > config.maxConnections) {
+        m_context.gate->handshakeDone();
         ++metrics->rejectedAtCap;
         qCWarning(lcWs) << "connection cap" << config.maxConnections << "reached; refusing" << peer;
         return refusal(R"({"error":"too many connections"})", "Retry-After: 5\r\n");
@@ -56,11 +60,6 @@ WsHandshake Transport::admit(bool draining, const ConnectionGate::Address& addre
         qCWarning(lcWs).noquote() << "per-address cap" << config.maxConnectionsPerAddress
                                   << "reached; refusing" << ConnectionGate::toString(address);
         return refusal(R"({"error":"too many connections from this address"})", "Retry-After: 5\r\n");
-    case ConnectionGate::Verdict::TooManyHandshakes:
-        ++metrics->rejectedPendingHandshakes;
-        qCWarning(lcWs) << "pending handshake cap" << config.maxPendingHandshakes << "reached; refusing"
-                        << peer;
-        return refusal(R"({"error":"too many connections in the handshake"})", "Retry-After: 5\r\n");
     }
     return {};
 }

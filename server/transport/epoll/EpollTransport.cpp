@@ -65,6 +65,7 @@ void EpollTransport::adopt(qintptr descriptor)
     if (!m_poller->isValid() || !m_poller->add(fd, connection)) {
         qCWarning(lcWs) << "cannot watch an accepted socket; closing it";
         --*m_context.admitted;
+        m_context.gate->handshakeDone(); // the slot the listener reserved
         delete connection;
         return;
     }

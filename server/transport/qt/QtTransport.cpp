@@ -145,6 +145,7 @@ void QtTransport::adopt(qintptr descriptor)
     if (!socket->setSocketDescriptor(descriptor)) {
         qCWarning(lcWs) << "cannot adopt an accepted socket:" << socket->errorString();
         --*m_context.admitted;
+        m_context.gate->handshakeDone(); // the slot the listener reserved
         delete socket;
         return;
     }

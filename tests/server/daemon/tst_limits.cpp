@@ -35,8 +35,8 @@ private Q_SLOTS:
     void deferredMessagesBounded_data();
     void deferredMessagesBounded();
     void connectionCap();
-    void perClientCaps_data();
-    void perClientCaps();
+    void perAddressCap();
+    void pendingHandshakeCapWaits();
     void clientRateLimit();
     void burstBeyondOneReadIsAllAnswered();
     void subscriptionCap();
@@ -450,66 +450,71 @@ void TestLimits::connectionCap()
     QCOMPARE(again.next().value("type"_L1).toString(), u"hello"_s);
 }
 
-void TestLimits::perClientCaps_data()
+void TestLimits::pendingHandshakeCapWaits()
 {
-    QTest::addColumn<bool>("perAddress");
-    // Three upgraded connections from 127.0.0.1; the fourth is refused.
-    QTest::newRow("max_connections_per_address") << true;
-    // Three connections that never send their request; the fourth is refused, and an upgraded
-    // connection no longer counts.
-    QTest::newRow("max_pending_handshakes") << false;
+    // Three connections that never send their request fill max_pending_handshakes: the fourth is
+    // not refused but held (the listener stops accepting) until a slot comes back, and an upgraded
+    // connection no longer holds one.
+    ServerConfig config = testConfig();
+    config.maxPendingHandshakes = 3;
+    ServerFixture fixture(config);
+    QVERIFY(fixture.start());
+    Metrics* metrics = fixture.server()->metrics();
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    for (int i = 0; i < 3; ++i) {
+        idle.push_back(std::make_unique<QTcpSocket>());
+        idle.back()->connectToHost(QHostAddress::LocalHost, fixture.server()->port());
+        QVERIFY(idle.back()->waitForConnected(kWaitMs));
+    }
+    QTRY_COMPARE(fixture.server()->pendingHandshakes(), 3);
+    WsClient held;
+    held.socket().open(fixture.wsUrl());
+    QVERIFY(!waitFor([&] { return held.isOpen(); }, 500));
+    QCOMPARE(metrics->acceptPauses.load(), 1);
+    QCOMPARE(metrics->rejectedAtCap.load(), 0);
+
+    // A holder goes: the waiting connection is handed on and upgraded, nothing was refused.
+    idle.front()->abort();
+    QTRY_VERIFY(held.isOpen());
+    QCOMPARE(held.next().value("type"_L1).toString(), u"hello"_s);
+    // Upgraded, it no longer holds a slot: two idle + one free.
+    WsClient another;
+    QVERIFY(another.open(fixture.wsUrl()));
+    QCOMPARE(another.next().value("type"_L1).toString(), u"hello"_s);
+    QVERIFY(fixture.admin("GET", u"/metrics"_s).body.contains("forgewire_accept_pauses_total 1"));
 }
 
-void TestLimits::perClientCaps()
+void TestLimits::perAddressCap()
 {
-    QFETCH(bool, perAddress);
+    // Three upgraded connections from 127.0.0.1; the fourth is refused with 503.
     ServerConfig config = testConfig();
-    (perAddress ? config.maxConnectionsPerAddress : config.maxPendingHandshakes) = 3;
+    config.maxConnectionsPerAddress = 3;
     ServerFixture fixture(config);
     QVERIFY(fixture.start());
     Metrics* metrics = fixture.server()->metrics();
     std::vector<std::unique_ptr<WsClient>> clients;
-    std::vector<std::unique_ptr<QTcpSocket>> idle;
     for (int i = 0; i < 3; ++i) {
-        if (perAddress) {
-            clients.push_back(std::make_unique<WsClient>());
-            QVERIFY(clients.back()->open(fixture.wsUrl()));
-        } else {
-            idle.push_back(std::make_unique<QTcpSocket>());
-            idle.back()->connectToHost(QHostAddress::LocalHost, fixture.server()->port());
-            QVERIFY(idle.back()->waitForConnected(kWaitMs));
-        }
+        clients.push_back(std::make_unique<WsClient>());
+        QVERIFY(clients.back()->open(fixture.wsUrl()));
     }
-    QTest::qWait(200); // the workers adopt the idle sockets
     const QUrl url(u"http://127.0.0.1:%1/-/ws"_s.arg(fixture.server()->port()));
     const HttpReply refused = http("GET", url, {}, {});
     QCOMPARE(refused.status, 503);
     QCOMPARE(refused.header("Retry-After"), QByteArray("5"));
-    QVERIFY(refused.json().value("error"_L1).toString().contains(perAddress ? "address"_L1 : "handshake"_L1));
-    QCOMPARE((perAddress ? metrics->rejectedPerAddress : metrics->rejectedPendingHandshakes).load(), 1);
+    QVERIFY(refused.json().value("error"_L1).toString().contains("address"_L1));
+    QCOMPARE(metrics->rejectedPerAddress.load(), 1);
     QCOMPARE(metrics->rejectedAtCap.load(), 0);
 
     // A slot comes back when a holder goes.
-    if (perAddress)
-        clients.front()->socket().close();
-    else
-        idle.front()->abort();
+    clients.front()->socket().close();
     // Retried: the server may see the attempt before it has seen the holder go (each refusal counts).
     WsClient again;
     QVERIFY(waitFor([&] { return again.open(fixture.wsUrl()); }));
     QCOMPARE(again.next().value("type"_L1).toString(), u"hello"_s);
-    const qint64 refusedSoFar =
-        (perAddress ? metrics->rejectedPerAddress : metrics->rejectedPendingHandshakes).load();
-    if (!perAddress) {
-        // Upgraded, it no longer holds a handshake slot.
-        WsClient another;
-        QVERIFY(another.open(fixture.wsUrl()));
-        QCOMPARE(metrics->rejectedPendingHandshakes.load(), refusedSoFar);
-    }
-    const QByteArray line = perAddress
-                                ? "forgewire_connections_refused_total{reason=\"per_address\"} "
-                                : "forgewire_connections_refused_total{reason=\"pending_handshakes\"} ";
-    QVERIFY(fixture.admin("GET", u"/metrics"_s).body.contains(line + QByteArray::number(refusedSoFar)));
+    const qint64 refusedSoFar = metrics->rejectedPerAddress.load();
+    QVERIFY(fixture.admin("GET", u"/metrics"_s)
+                .body.contains("forgewire_connections_refused_total{reason=\"per_address\"} " +
+                               QByteArray::number(refusedSoFar)));
 }
 
 void TestLimits::clientRateLimit()
