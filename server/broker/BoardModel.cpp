@@ -379,7 +379,8 @@ QByteArray BoardModel::withSeq(const QByteArray& payload, qint64 seq)
 
 QByteArray BoardModel::snapshotMessage(const QString& topic, qint64 seq, const QJsonObject& board)
 {
-    QJsonObject message{{u"type"_s, QString(kSnapshotType)}, {u"topic"_s, topic}, {u"board"_s, board}};
+    QJsonObject message{
+        {u"type"_s, QString(protocol::MessageType::BoardSnapshot)}, {u"topic"_s, topic}, {u"board"_s, board}};
     if (seq > 0)
         message.insert(u"seq"_s, seq);
     return QJsonDocument(message).toJson(QJsonDocument::Compact);

@@ -56,11 +56,7 @@ public:
     // A stored model read back: Lua's cjson writes an empty array as `{}`, so those become [].
     static QJsonObject fromStored(const QByteArray& json);
 
-    // Wire names of v1.1 (server side; the shared codec of v1 does not know them).
-    static constexpr QLatin1StringView kSnapshotType{"board-snapshot"};
-    static constexpr QLatin1StringView kBoardsType{"boards"};
-    static constexpr QLatin1StringView kResyncType{"resync"};
-    static constexpr QLatin1StringView kListBoardsType{"list-boards"};
+    // The event that removes a board's model, ACL and readers (PROTOCOL.md v1.1).
     static constexpr QLatin1StringView kProjectDeleted{"project.deleted"};
 };
 

@@ -119,7 +119,7 @@ void EmbeddedEngine::storeBoard(qint64 projectId, const QJsonObject& board, cons
     }
     Publication p;
     p.topic = Topic::projectBoard(projectId);
-    p.type = BoardModel::kSnapshotType;
+    p.type = protocol::MessageType::BoardSnapshot;
     p.payload = BoardModel::snapshotMessage(p.topic, state.seq, board);
     p.access = access;
     p.seq = state.seq;

@@ -276,8 +276,6 @@ void Worker::handleClientMessage(ClientSession* session, const ClientSession::De
                   u"binary frames are not supported; send JSON text frames"_s);
         return;
     }
-    if (handleBoardRequest(session, message.payload))
-        return;
     const auto decoded = protocol::decodeClientMessage(message.payload);
     if (!decoded) {
         sendError(session, ErrorCode::BadRequest, decoded.error);
@@ -290,6 +288,10 @@ void Worker::handleClientMessage(ClientSession* session, const ClientSession::De
         unsubscribe(session, u->topic);
     else if (std::holds_alternative<protocol::Ping>(request))
         sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Pong{})));
+    else if (const auto* r = std::get_if<protocol::Resync>(&request))
+        resync(session, r->topic);
+    else if (std::holds_alternative<protocol::ListBoards>(request))
+        listBoards(session);
     // A JSON pong needs no answer.
 }
 
@@ -388,47 +390,37 @@ void Worker::unsubscribe(ClientSession* session, const QString& name)
     sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Unsubscribed{name})));
 }
 
-bool Worker::handleBoardRequest(ClientSession* session, const QByteArray& payload)
+void Worker::listBoards(ClientSession* session)
 {
-    // Most messages are neither: no second JSON parse for them.
-    const QByteArrayView resync(BoardModel::kResyncType.data(), BoardModel::kResyncType.size());
-    const QByteArrayView listBoards(BoardModel::kListBoardsType.data(), BoardModel::kListBoardsType.size());
-    if (!payload.contains(resync) && !payload.contains(listBoards))
-        return false;
-    const auto parsed = protocol::parseObject(payload);
-    if (!parsed)
-        return false;
-    const QString type = parsed.value->value("type"_L1).toString();
     const quint64 serial = session->serial();
-    if (type == BoardModel::kListBoardsType) {
-        // The same rule as subscribe and delivery: the project's ACL or the token's topics.
-        m_hub->listBoards(this, [this, serial](const QList<SubscriberHub::BoardEntry>& boards) {
-            ClientSession* s = sessionFor(serial);
-            if (!s || s->state() != ClientSession::State::Ready)
-                return;
-            QJsonArray readable;
-            for (const SubscriberHub::BoardEntry& board : boards) {
-                if (s->mayRead(board.topic, board.access.value_or(ProjectAccess{})))
-                    readable.append(board.summary);
-            }
-            sendMessage(s, QJsonDocument(QJsonObject{{u"type"_s, QString(BoardModel::kBoardsType)},
-                                                     {u"boards"_s, readable}})
-                               .toJson(QJsonDocument::Compact));
-        });
-        return true;
-    }
-    if (type != BoardModel::kResyncType)
-        return false;
-    const QString topic = parsed.value->value("topic"_L1).toString();
+    // The same rule as subscribe and delivery: the project's ACL or the token's topics.
+    m_hub->listBoards(this, [this, serial](const QList<SubscriberHub::BoardEntry>& boards) {
+        ClientSession* s = sessionFor(serial);
+        if (!s || s->state() != ClientSession::State::Ready)
+            return;
+        QJsonArray readable;
+        for (const SubscriberHub::BoardEntry& board : boards) {
+            if (s->mayRead(board.topic, board.access.value_or(ProjectAccess{})))
+                readable.append(board.summary);
+        }
+        sendMessage(s, QJsonDocument(QJsonObject{{u"type"_s, QString(protocol::MessageType::Boards)},
+                                                 {u"boards"_s, readable}})
+                           .toJson(QJsonDocument::Compact));
+    });
+}
+
+void Worker::resync(ClientSession* session, const QString& topic)
+{
+    const quint64 serial = session->serial();
     if (Topic::parse(topic).kind() != Topic::Kind::ProjectBoard) {
         sendError(session, ErrorCode::UnknownTopic, u"resync needs a project-board.{id} topic"_s,
                   topic.left(Topic::kMaxLength));
-        return true;
+        return;
     }
     if (!session->subscriptions().contains(topic)) {
         sendError(session, ErrorCode::BadRequest, u"subscribe to the board before asking to resync it"_s,
                   topic);
-        return true;
+        return;
     }
     m_hub->boardSnapshot(this, topic, [this, serial, topic](const QList<SubscriberHub::BoardEntry>& boards) {
         ClientSession* s = sessionFor(serial);
@@ -442,7 +434,6 @@ bool Worker::handleBoardRequest(ClientSession* session, const QByteArray& payloa
         else
             sendMessage(s, boards.first().snapshot);
     });
-    return true;
 }
 
 void Worker::deliver(const QList<Publication>& batch)

@@ -95,9 +95,10 @@ private:
     void completeSubscribe(ClientSession* session, const QString& topic, bool automatic, bool allowed,
                            const QList<QByteArray>& retained);
     void unsubscribe(ClientSession* session, const QString& topic);
-    // Live boards (PROTOCOL.md v1.1): `resync` and `list-boards`, answered through the hub. False when
-    // the message is neither (the v1 codec takes it).
-    bool handleBoardRequest(ClientSession* session, const QByteArray& payload);
+    // Live boards (PROTOCOL.md v1.1): a fresh `board-snapshot` of a subscribed board, and the boards
+    // with a model this connection may read; both answered through the hub.
+    void resync(ClientSession* session, const QString& topic);
+    void listBoards(ClientSession* session);
     void sendError(ClientSession* session, protocol::ErrorCode code, const QString& message,
                    const QString& topic = {});
     // Queues one JSON message; false when the session is closing or was just closed as slow.

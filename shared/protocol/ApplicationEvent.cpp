@@ -15,18 +15,9 @@ bool isReserved(QStringView type)
     // PROTOCOL.md v1.1's list, and the client-to-server names, so an event can never be mistaken for
     // a protocol message by any side.
     static constexpr QLatin1StringView kReserved[] = {
-        MessageType::Hello,
-        MessageType::Subscribed,
-        MessageType::Unsubscribed,
-        MessageType::Error,
-        MessageType::Pong,
-        MessageType::Ping,
-        MessageType::Subscribe,
-        MessageType::Unsubscribe,
-        "boards"_L1,
-        "board-snapshot"_L1,
-        "resync"_L1,
-        "list-boards"_L1,
+        MessageType::Hello,  MessageType::Subscribed,    MessageType::Unsubscribed, MessageType::Error,
+        MessageType::Pong,   MessageType::Ping,          MessageType::Subscribe,    MessageType::Unsubscribe,
+        MessageType::Boards, MessageType::BoardSnapshot, MessageType::Resync,       MessageType::ListBoards,
     };
     return std::any_of(std::begin(kReserved), std::end(kReserved),
                        [type](QLatin1StringView reserved) { return type == reserved; });

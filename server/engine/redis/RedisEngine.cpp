@@ -424,7 +424,7 @@ void RedisEngine::storeBoard(qint64 projectId, const QJsonObject& board, const P
 {
     Publication p;
     p.topic = Topic::projectBoard(projectId);
-    p.type = BoardModel::kSnapshotType;
+    p.type = protocol::MessageType::BoardSnapshot;
     p.payload = BoardModel::snapshotMessage(p.topic, 0, board); // the script appends the seq
     p.access = access;
     const QByteArray model = QJsonDocument(board).toJson(QJsonDocument::Compact);
@@ -622,7 +622,7 @@ void RedisEngine::redeliverRetained()
                 return;
             Publication p;
             p.topic = topic;
-            p.type = BoardModel::kSnapshotType;
+            p.type = protocol::MessageType::BoardSnapshot;
             p.payload = BoardModel::snapshotMessage(topic, state->seq, state->board);
             p.access = state->access.value_or(ProjectAccess{});
             p.seq = state->seq;
