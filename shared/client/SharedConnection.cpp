@@ -288,19 +288,19 @@ void SharedConnection::onDisconnected()
 void SharedConnection::onTextMessage(const QString& text)
 {
     m_schedule.received();
-    const protocol::Decoded<protocol::ServerMessage> decoded = protocol::decodeServerMessage(text.toUtf8());
+    const auto object = protocol::parseObject(text.toUtf8());
+    // PROTOCOL.md v1.1: a forge may publish events of its own type; they are not ours to read, and
+    // not malformed either.
+    if (object && protocol::ApplicationEvent::isApplicationType(object.value->value("type"_L1).toString())) {
+        qCDebug(lcConnection) << "ignoring the application event"
+                              << object.value->value("type"_L1).toString();
+        return;
+    }
+    const protocol::Decoded<protocol::ServerMessage> decoded =
+        object ? protocol::decodeServerMessage(*object.value) : protocol::Decoded<protocol::ServerMessage>{};
     if (!decoded) {
-        // PROTOCOL.md v1.1: a forge may publish events of its own type; they are not ours to read,
-        // and not malformed either.
-        const auto object = protocol::parseObject(text.toUtf8());
-        if (object &&
-            protocol::ApplicationEvent::isApplicationType(object.value->value("type"_L1).toString())) {
-            qCDebug(lcConnection) << "ignoring the application event"
-                                  << object.value->value("type"_L1).toString();
-            return;
-        }
         qCWarning(lcConnection) << "dropping a malformed message from" << displayUrl(m_url) << "-"
-                                << decoded.error;
+                                << (object ? decoded.error : object.error);
         return;
     }
     const protocol::ServerMessage& message = *decoded.value;
