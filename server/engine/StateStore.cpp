@@ -8,9 +8,12 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QSqlDatabase>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QUuid>
+
+#include <sqlite3.h>
 
 namespace forgewire {
 
@@ -32,7 +35,37 @@ void insertRetained(QList<RetainedMessage>& list, const RetainedMessage& message
     list.insert(it, message);
 }
 
+// A QString bound without a copy: SQLite converts UTF-16 to the file's encoding itself, as the Qt
+// driver does. The string outlives the statement's step (SQLITE_STATIC).
+int bindText(sqlite3_stmt* statement, int index, const QString& text)
+{
+    return sqlite3_bind_text16(statement, index, text.utf16(), int(text.size() * sizeof(char16_t)),
+                               SQLITE_STATIC);
+}
+
 } // namespace
+
+void StateStore::StatementDeleter::operator()(sqlite3_stmt* statement) const
+{
+    sqlite3_finalize(statement);
+}
+
+QString StateStore::run(sqlite3_stmt* statement) const
+{
+    const int rc = sqlite3_step(statement);
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return {};
+    return QString::fromUtf8(sqlite3_errmsg(m_handle));
+}
+
+QString StateStore::rollback(const QString& error) const
+{
+    // Fails only when SQLite already rolled back by itself (e.g. after SQLITE_FULL): nothing to do.
+    (void)run(m_rollback.get());
+    return error;
+}
 
 StateStore::StateStore(QString path)
     : m_path(std::move(path)),
@@ -41,7 +74,10 @@ StateStore::StateStore(QString path)
 
 StateStore::~StateStore()
 {
-    // Statements before their database, or Qt warns that the connection is still in use.
+    // Statements before their database: SQLite cannot close a connection with live statements.
+    m_begin.reset();
+    m_commit.reset();
+    m_rollback.reset();
     m_upsertRetained.reset();
     m_upsertRevoked.reset();
     if (QSqlDatabase::contains(m_connectionName)) {
@@ -102,17 +138,32 @@ QString StateStore::open()
         return u"cannot read revoked sessions: %1"_s.arg(q.lastError().text());
     while (q.next())
         m_revoked.insert(q.value(0).toString(), q.value(1).toLongLong());
-    // An upsert updates the row in place; INSERT OR REPLACE would delete it and insert a new one,
-    // rewriting the primary-key index too.
-    m_upsertRetained = std::make_unique<QSqlQuery>(db);
-    if (!m_upsertRetained->prepare(u"INSERT INTO retained (topic, type, payload) VALUES (?, ?, ?) "
-                                   "ON CONFLICT (topic, type) DO UPDATE SET payload = excluded.payload"_s))
-        return u"cannot prepare state file '%1': %2"_s.arg(m_path, m_upsertRetained->lastError().text());
-    // A second logout of the same session never shortens its revocation.
-    m_upsertRevoked = std::make_unique<QSqlQuery>(db);
-    if (!m_upsertRevoked->prepare(u"INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT "
-                                  "(sid) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)"_s))
-        return u"cannot prepare state file '%1': %2"_s.arg(m_path, m_upsertRevoked->lastError().text());
+    const QVariant handle = db.driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0 ||
+        !(m_handle = *static_cast<sqlite3* const*>(handle.constData())))
+        return u"cannot prepare state file '%1': the SQLite driver gives no handle"_s.arg(m_path);
+    const auto prepare = [this](Statement& statement, const char* sql) {
+        sqlite3_stmt* prepared = nullptr;
+        const int rc = sqlite3_prepare_v3(m_handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &prepared, nullptr);
+        statement.reset(prepared);
+        return rc == SQLITE_OK ? QString()
+                               : u"cannot prepare state file '%1': %2"_s.arg(
+                                     m_path, QString::fromUtf8(sqlite3_errmsg(m_handle)));
+    };
+    for (const auto& [statement, sql] : std::initializer_list<std::pair<Statement*, const char*>>{
+             {&m_begin, "BEGIN"},
+             {&m_commit, "COMMIT"},
+             {&m_rollback, "ROLLBACK"},
+             // An upsert updates the row in place; INSERT OR REPLACE would delete it and insert a new
+             // one, rewriting the primary-key index too.
+             {&m_upsertRetained, "INSERT INTO retained (topic, type, payload) VALUES (?, ?, ?) "
+                                 "ON CONFLICT (topic, type) DO UPDATE SET payload = excluded.payload"},
+             // A second logout of the same session never shortens its revocation.
+             {&m_upsertRevoked, "INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT "
+                                "(sid) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)"}}) {
+        if (const QString error = prepare(*statement, sql); !error.isEmpty())
+            return error;
+    }
     qCInfo(lcState).noquote() << "state" << m_path << "loaded:" << m_retained.size()
                               << "topics with retained state," << m_access.size() << "project ACLs,"
                               << m_revoked.size() << "revoked sessions," << m_boards.size() << "board models";
@@ -167,6 +218,7 @@ QString StateStore::storeRetained(const QList<Publication>& batch,
     QList<const Publication*> revocations;
     {
         QSet<std::pair<QString, QString>> later;
+        later.reserve(batch.size());
         for (auto it = batch.crbegin(); it != batch.crend(); ++it) {
             const Publication& p = *it;
             if (p.retain) {
@@ -183,65 +235,33 @@ QString StateStore::storeRetained(const QList<Publication>& batch,
     }
     if (writes.isEmpty() && revocations.isEmpty() && boards.isEmpty() && removedAccess.isEmpty())
         return {};
-    if (!m_upsertRetained || !m_upsertRevoked)
+    if (!m_handle)
         return u"state store is not open"_s;
 
-    QSqlDatabase db = QSqlDatabase::database(m_connectionName);
-    if (!db.transaction())
-        return u"state store unavailable: %1"_s.arg(db.lastError().text());
+    if (const QString error = run(m_begin.get()); !error.isEmpty())
+        return u"state store unavailable: %1"_s.arg(error);
     // Written in batch order (the lists were gathered backwards).
     for (auto it = writes.crbegin(); it != writes.crend(); ++it) {
-        QSqlQuery& q = *m_upsertRetained;
-        q.bindValue(0, (*it)->topic);
-        q.bindValue(1, (*it)->type);
-        q.bindValue(2, (*it)->payload);
-        if (!q.exec()) {
-            const QString error = q.lastError().text();
-            db.rollback();
-            return u"cannot store retained state: %1"_s.arg(error);
-        }
+        sqlite3_stmt* q = m_upsertRetained.get();
+        bindText(q, 1, (*it)->topic);
+        bindText(q, 2, (*it)->type);
+        sqlite3_bind_blob(q, 3, (*it)->payload.constData(), int((*it)->payload.size()), SQLITE_STATIC);
+        if (const QString error = run(q); !error.isEmpty())
+            return rollback(u"cannot store retained state: %1"_s.arg(error));
     }
     for (auto it = revocations.crbegin(); it != revocations.crend(); ++it) {
-        QSqlQuery& q = *m_upsertRevoked;
-        q.bindValue(0, (*it)->logoutSession);
-        q.bindValue(1, (*it)->revokeUntilMs);
-        if (!q.exec()) {
-            const QString error = q.lastError().text();
-            db.rollback();
-            return u"cannot store retained state: %1"_s.arg(error);
-        }
+        sqlite3_stmt* q = m_upsertRevoked.get();
+        bindText(q, 1, (*it)->logoutSession);
+        sqlite3_bind_int64(q, 2, (*it)->revokeUntilMs);
+        if (const QString error = run(q); !error.isEmpty())
+            return rollback(u"cannot store retained state: %1"_s.arg(error));
     }
-    QSqlQuery boardQuery(db);
-    for (auto it = boards.cbegin(); it != boards.cend(); ++it) {
-        if (it.value()) {
-            boardQuery.prepare(u"INSERT OR REPLACE INTO boards (project_id, seq, model) VALUES (?, ?, ?)"_s);
-            boardQuery.addBindValue(it.key());
-            boardQuery.addBindValue(it.value()->seq);
-            boardQuery.addBindValue(QJsonDocument(it.value()->board).toJson(QJsonDocument::Compact));
-        } else {
-            boardQuery.prepare(u"DELETE FROM boards WHERE project_id = ?"_s);
-            boardQuery.addBindValue(it.key());
-        }
-        if (!boardQuery.exec()) {
-            const QString error = boardQuery.lastError().text();
-            db.rollback();
-            return u"cannot store the board model: %1"_s.arg(error);
-        }
+    if (!boards.isEmpty() || !removedAccess.isEmpty()) {
+        if (const QString error = storeBoards(boards, removedAccess); !error.isEmpty())
+            return rollback(error);
     }
-    for (qint64 projectId : removedAccess) {
-        boardQuery.prepare(u"DELETE FROM project_access WHERE project_id = ?"_s);
-        boardQuery.addBindValue(projectId);
-        if (!boardQuery.exec()) {
-            const QString error = boardQuery.lastError().text();
-            db.rollback();
-            return u"cannot remove the ACL: %1"_s.arg(error);
-        }
-    }
-    if (!db.commit()) {
-        const QString error = db.lastError().text();
-        db.rollback();
-        return u"cannot store retained state: %1"_s.arg(error);
-    }
+    if (const QString error = run(m_commit.get()); !error.isEmpty())
+        return rollback(u"cannot store retained state: %1"_s.arg(error));
     for (auto it = boards.cbegin(); it != boards.cend(); ++it) {
         if (it.value())
             m_boards.insert(it.key(), *it.value());
@@ -256,6 +276,33 @@ QString StateStore::storeRetained(const QList<Publication>& batch,
     for (const Publication* p : std::as_const(revocations)) {
         qint64& until = m_revoked[p->logoutSession];
         until = std::max(until, p->revokeUntilMs);
+    }
+    return {};
+}
+
+QString StateStore::storeBoards(const QHash<qint64, std::optional<BoardState>>& boards,
+                                const QSet<qint64>& removedAccess)
+{
+    // Rare next to retained values, so through Qt; in the caller's transaction (same connection).
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
+    for (auto it = boards.cbegin(); it != boards.cend(); ++it) {
+        if (it.value()) {
+            q.prepare(u"INSERT OR REPLACE INTO boards (project_id, seq, model) VALUES (?, ?, ?)"_s);
+            q.addBindValue(it.key());
+            q.addBindValue(it.value()->seq);
+            q.addBindValue(QJsonDocument(it.value()->board).toJson(QJsonDocument::Compact));
+        } else {
+            q.prepare(u"DELETE FROM boards WHERE project_id = ?"_s);
+            q.addBindValue(it.key());
+        }
+        if (!q.exec())
+            return u"cannot store the board model: %1"_s.arg(q.lastError().text());
+    }
+    for (qint64 projectId : removedAccess) {
+        q.prepare(u"DELETE FROM project_access WHERE project_id = ?"_s);
+        q.addBindValue(projectId);
+        if (!q.exec())
+            return u"cannot remove the ACL: %1"_s.arg(q.lastError().text());
     }
     return {};
 }

@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QSignalSpy>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -28,6 +29,7 @@ private Q_SLOTS:
     void engineDeliversAfterStoring();
     void revokedSessionsSurviveReopenUntilTheyEnd();
     void unchangedRetainedValuesAreNotWritten();
+    void aFailedBatchChangesNothing();
 
 private:
     static Publication retained(const QString& topic, const QString& type, const QByteArray& payload)
@@ -218,6 +220,47 @@ void TestStateStore::unchangedRetainedValuesAreNotWritten()
     QCOMPARE(again.open(), QString());
     QCOMPARE(again.retained(u"user-1"_s).first().payload, QByteArray("d"));
     QCOMPARE(again.retained(u"user-2"_s).first().payload, QByteArray("b"));
+}
+
+void TestStateStore::aFailedBatchChangesNothing()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"state.sqlite"_s);
+    const QString count = u"notification-count"_s;
+    StateStore store(path);
+    QCOMPARE(store.open(), QString());
+    QCOMPARE(store.storeRetained({retained(u"user-1"_s, count, "a")}), QString());
+    {
+        // Another connection makes SQLite refuse the second row of the next batch: the first row's
+        // update must be rolled back on disk and never reach memory.
+        QSqlDatabase other = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"other"_s);
+        other.setDatabaseName(path);
+        QVERIFY(other.open());
+        QSqlQuery q(other);
+        QVERIFY2(q.exec(u"CREATE TRIGGER refuse BEFORE INSERT ON retained WHEN NEW.topic = 'user-2' "
+                        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"_s),
+                 qPrintable(q.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(u"other"_s);
+    Publication logout;
+    logout.topic = u"user-1"_s;
+    logout.type = u"logout"_s;
+    logout.payload = "{}";
+    logout.logoutSession = u"s1"_s;
+    logout.revokeUntilMs = QDateTime::currentMSecsSinceEpoch() + 60'000;
+    const QString error =
+        store.storeRetained({retained(u"user-1"_s, count, "b"), logout, retained(u"user-2"_s, count, "c")});
+    QVERIFY2(error.contains(u"injected failure"_s), qPrintable(error));
+    QCOMPARE(store.retained(u"user-1"_s).first().payload, QByteArray("a"));
+    QVERIFY(store.retained(u"user-2"_s).isEmpty());
+    QVERIFY(store.revokedSessions().isEmpty());
+    // The store still works for what SQLite accepts, and the file holds only that.
+    QCOMPARE(store.storeRetained({retained(u"user-1"_s, count, "d")}), QString());
+    StateStore again(path);
+    QCOMPARE(again.open(), QString());
+    QCOMPARE(again.retained(u"user-1"_s).first().payload, QByteArray("d"));
+    QVERIFY(again.retained(u"user-2"_s).isEmpty());
+    QVERIFY(again.revokedSessions().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestStateStore)
