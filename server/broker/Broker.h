@@ -13,6 +13,7 @@
 #include <QPointer>
 #include <QSet>
 #include <QTimer>
+#include <QVarLengthArray>
 
 namespace forgewire {
 
@@ -63,6 +64,29 @@ public:
     void setPresenceObserver(PresenceObserver* observer, QObject* lifetime);
 
 private:
+    // A few worker indexes, held inline: one per user topic on a node, so a QSet (about 580 bytes
+    // allocated per topic) weighed more than the idle connection that made the topic.
+    class WorkerSet
+    {
+    public:
+        void insert(int index)
+        {
+            if (!m_indexes.contains(index))
+                m_indexes.append(index);
+        }
+        void remove(int index)
+        {
+            if (const qsizetype i = m_indexes.indexOf(index); i >= 0)
+                m_indexes.remove(i);
+        }
+        bool isEmpty() const { return m_indexes.isEmpty(); }
+        const int* begin() const { return m_indexes.cbegin(); }
+        const int* end() const { return m_indexes.cend(); }
+
+    private:
+        QVarLengthArray<int, 2> m_indexes;
+    };
+
     PresenceObserver* presence() const;
     void onDelivered(const Publication& publication);
     void onSessionsRevoked(const QHash<QString, qint64>& revocations);
@@ -74,9 +98,9 @@ private:
     PresenceObserver* m_presence = nullptr;
     QPointer<QObject> m_presenceLifetime;
     // Which workers hold subscribers of a topic: a publication goes only to those.
-    QHash<QString, QSet<int>> m_topicRefs;
+    QHash<QString, WorkerSet> m_topicRefs;
     // Which workers hold connections signed in with a forge token (by its key).
-    QHash<QByteArray, QSet<int>> m_tokenRefs;
+    QHash<QByteArray, WorkerSet> m_tokenRefs;
     // Publications gathered during one event-loop pass, one batch per worker (index as in m_hosts):
     // one cross-thread call per worker per pass instead of one per publication.
     QList<QList<Publication>> m_outgoing;

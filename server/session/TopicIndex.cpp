@@ -14,10 +14,10 @@ void TopicIndex::add(ClientSession* session, const QString& topic)
 {
     if (session->subscriptions().contains(topic))
         return;
-    session->subscriptions().insert(topic);
+    session->subscriptions().append(topic);
     if (m_metrics)
         ++m_metrics->subscriptions(Topic::parse(topic).kind());
-    QSet<ClientSession*>& members = m_members[topic];
+    TopicMembers& members = m_members[topic];
     members.insert(session);
     if (members.size() == 1 && m_refChanged)
         m_refChanged(topic, +1);
@@ -25,7 +25,7 @@ void TopicIndex::add(ClientSession* session, const QString& topic)
 
 void TopicIndex::remove(ClientSession* session, const QString& topic)
 {
-    if (!session->subscriptions().remove(topic))
+    if (!session->subscriptions().removeOne(topic))
         return;
     if (m_metrics)
         --m_metrics->subscriptions(Topic::parse(topic).kind());
@@ -42,7 +42,8 @@ void TopicIndex::remove(ClientSession* session, const QString& topic)
 
 void TopicIndex::removeAll(ClientSession* session)
 {
-    for (const QString& topic : QSet<QString>(session->subscriptions()))
+    const QList<QString> topics = session->subscriptions();
+    for (const QString& topic : topics)
         remove(session, topic);
 }
 
@@ -54,7 +55,7 @@ void TopicIndex::removeAllAfterDelivery(ClientSession* session)
         removeAll(session);
 }
 
-const QSet<ClientSession*>* TopicIndex::members(const QString& topic) const
+const TopicMembers* TopicIndex::members(const QString& topic) const
 {
     const auto it = m_members.constFind(topic);
     return it == m_members.cend() ? nullptr : &*it;

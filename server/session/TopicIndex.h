@@ -1,8 +1,9 @@
 #pragma once
 
+#include "session/TopicMembers.h"
+
 #include <QHash>
 #include <QList>
-#include <QSet>
 #include <QString>
 
 #include <functional>
@@ -35,7 +36,7 @@ public:
     void removeAllAfterDelivery(ClientSession* session);
 
     // The sessions subscribed to `topic`; null when none.
-    const QSet<ClientSession*>* members(const QString& topic) const;
+    const TopicMembers* members(const QString& topic) const;
     int topicCount() const { return int(m_members.size()); }
 
     // Brackets the iteration of members(); endDelivery() carries out the deferred removals.
@@ -45,7 +46,7 @@ public:
 private:
     Metrics* m_metrics;
     RefChanged m_refChanged;
-    QHash<QString, QSet<ClientSession*>> m_members;
+    QHash<QString, TopicMembers> m_members;
     bool m_delivering = false;
     QList<ClientSession*> m_removeAfterDelivery;
 };

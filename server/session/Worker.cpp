@@ -445,7 +445,7 @@ void Worker::deliver(const QList<Publication>& batch)
     QList<std::pair<ClientSession*, QString>> ended;
     qint64 delivered = 0;
     for (const Publication& publication : batch) {
-        const QSet<ClientSession*>* members = m_topics.members(publication.topic);
+        const TopicMembers* members = m_topics.members(publication.topic);
         if (!members)
             continue;
         // Framed once by the Broker, the only caller.

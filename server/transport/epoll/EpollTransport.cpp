@@ -125,7 +125,12 @@ void EpollTransport::onRequestData(WsConnection* connection)
         return;
     }
     queueBytes(connection, handshake.response);
-    connection->input().remove(0, head.length);
+    // All of it, usually: clear() releases the buffer (an idle connection holds no input buffer),
+    // remove() would keep its capacity (about 500 bytes per connection).
+    if (head.length >= connection->input().size())
+        connection->input().clear();
+    else
+        connection->input().remove(0, head.length);
     connection->setPhase(WsConnection::Phase::WebSocket);
     m_unupgraded.remove(connection);
     m_upgraded.insert(connection);
