@@ -9,7 +9,8 @@
 #
 # Env: BUILD_DIR (default <repo>/build-bench), WORKERS (forgewire --workers, default 0 = one per core),
 #      BROADCAST_N, UNICAST_N, LATENCY_N, LATENCY_RATE, IDLE_N, STORM_N, RESTART_N, DURATION_MS,
-#      SERVERS (default "forgewire forgewire-qt go node"; the peers are built only when listed),
+#      SERVERS (default "forgewire forgewire-qt go node floor"; the peers are built only when listed;
+#      "floor" is forgewire-bench-floor, the same fan-out with raw sockets only: what the kernel costs),
 #      SCENARIOS (default "broadcast unicast latency idle storm restart").
 set -euo pipefail
 
@@ -17,7 +18,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 OUT=${OUT:-$HERE/out}
-SERVERS=${SERVERS:-forgewire forgewire-qt go node}
+SERVERS=${SERVERS:-forgewire forgewire-qt go node floor}
 wants() { [[ " $SERVERS " == *" $1 "* ]]; }
 WORKERS=${WORKERS:-0}
 if [[ -n "${QUICK:-}" ]]; then
@@ -59,7 +60,7 @@ fi
 log "building forgewire-server and forgewire-bench (Release) in $BUILD_DIR"
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFORGEWIRE_BUILD_TRAY=OFF \
     -DFORGEWIRE_BUILD_TESTS=OFF -DFORGEWIRE_BUILD_BENCH=ON >/dev/null
-ninja -C "$BUILD_DIR" -j2 forgewire-server forgewire-bench >/dev/null
+ninja -C "$BUILD_DIR" -j2 forgewire-server forgewire-bench forgewire-bench-floor >/dev/null
 GO_PEER=$HERE/peers/go/forgewire-peer-go
 if wants go; then
     log "building the Go peer against Debian's nhooyr.io/websocket"
@@ -67,6 +68,7 @@ if wants go; then
         go build -o "$GO_PEER" .)
 fi
 BENCH=$BUILD_DIR/tests/bench/forgewire-bench
+FLOOR=$BUILD_DIR/tests/bench/forgewire-bench-floor
 SERVER=$BUILD_DIR/server/forgewire-server
 
 # Every bench client comes from 127.0.0.1: forgewire gets a per-address cap that fits (the peers have
@@ -118,8 +120,43 @@ stop_server() {
 trap stop_server EXIT
 
 declare -A R # R[server.key]=value
+# The floor: broadcast (coalesced sendmsg, as forgewire's Outbox) and latency scenarios only, with the
+# same connections, rate, window and duration; its CPU figure is the writer threads' (the "server").
+run_floor() { # scenario connections
+    local scenario=$1 n=$2 line kv
+    local args=(--connections "$n" --duration-ms "$DURATION_MS" --writers "$(nproc)")
+    case $scenario in
+    broadcast) args+=(--mode saturate --coalesce --window 4) ;;
+    latency) args+=(--mode latency --rate "$LATENCY_RATE") ;;
+    *) return 0 ;;
+    esac
+    log "floor: $scenario with $n connections"
+    if ! line=$(timeout 120 "$FLOOR" "${args[@]}" 2>>"$OUT/bench-floor-$scenario.err" | grep '^RESULT'); then
+        log "floor $scenario failed (see $OUT/bench-floor-$scenario.err)"
+        return 0
+    fi
+    echo "floor ${line/RESULT mode=saturate/RESULT scenario=broadcast}" | sed 's/RESULT mode=latency/RESULT scenario=latency/' >>"$OUT/results.txt"
+    log "  $line"
+    # Only the rows it measures the same way: its saturated p99 is the "broadcast saturated" row; the
+    # one-publication-at-a-time broadcast latency rows are the latency scenario's business.
+    local key
+    for kv in ${line#RESULT }; do
+        key=${kv%%=*}
+        case $scenario.$key in
+        broadcast.deliveries_per_s | broadcast.cpu_us_per_delivery | latency.p50_us | latency.p99_us) ;;
+        broadcast.p99_us) key=load_p99_us ;;
+        *) continue ;;
+        esac
+        R[floor.$scenario.$key]=${kv#*=}
+    done
+    sleep 1
+}
 run_scenario() { # server scenario connections
     local name=$1 scenario=$2 n=$3 port admin line
+    if [[ $name == floor ]]; then
+        run_floor "$scenario" "$n"
+        return 0
+    fi
     port=$(free_port)
     admin=$(free_port)
     start_server "$name" "$port" "$admin"
@@ -182,7 +219,7 @@ ratio() {
 }
 row() { # label key scale decimals
     local label=$1 key=$2 scale=$3 dec=$4 line="| $1 |"
-    for name in forgewire forgewire-qt go node; do
+    for name in forgewire forgewire-qt go node floor; do
         line+=" $(fmt "$(val $name "$key")" "$scale" "$dec") |"
     done
     line+=" $(ratio "$(val forgewire "$key")" "$(val go "$key")") | $(ratio "$(val forgewire "$key")" "$(val node "$key")") |"
@@ -192,8 +229,8 @@ row() { # label key scale decimals
     echo
     echo "$(nproc) cores, loopback, one load generator process; forgewire --workers $WORKERS (0 = one per core)."
     echo
-    echo "| scenario | forgewire-server (epoll) | forgewire-server (qt) | Go (nhooyr.io/websocket) | Node.js (ws) | forgewire / Go | forgewire / Node |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| scenario | forgewire-server (epoll) | forgewire-server (qt) | Go (nhooyr.io/websocket) | Node.js (ws) | raw sockets (floor) | forgewire / Go | forgewire / Node |"
+    echo "|---|---|---|---|---|---|---|---|"
     row "broadcast to $BROADCAST_N: deliveries/s (higher is better)" broadcast.deliveries_per_s 1 0
     row "broadcast to $BROADCAST_N: p50 latency, ms (lower is better)" broadcast.p50_us 1000 2
     row "broadcast to $BROADCAST_N: p99 latency, ms (lower is better)" broadcast.p99_us 1000 2
