@@ -69,6 +69,7 @@ struct ServerConfig
     qint64 maxQueuedBytes = limits::kMaxQueuedBytes;
     int maxConnectionsPerAddress = limits::kMaxConnectionsPerAddress;
     int maxPendingHandshakes = limits::kMaxPendingHandshakes;
+    int maxHeldConnections = limits::kMaxHeldConnections;
     int drainTimeoutMs = limits::kDrainTimeoutMs;
 
     // Bridge mode (`[forge] url`, --forge-url): the Gitea/Forgejo base URL, e.g. https://codeberg.org.

@@ -343,6 +343,10 @@ QList<ServerSetting> buildSettings()
         setting("limits/max_pending_handshakes"_L1, "max-pending-handshakes"_L1, "n"_L1,
                 u"Connections whose upgrade request is not answered yet; past it the listener waits for one"_s,
                 wholeNumber([](auto& c) -> auto& { return c.maxPendingHandshakes; })),
+        setting("limits/max_held_connections"_L1, "max-held-connections"_L1, "n"_L1,
+                u"Accepted connections held unread while max_pending_handshakes are answered; past it the "
+                "listener stops accepting and the kernel's backlog keeps the rest"_s,
+                wholeNumber([](auto& c) -> auto& { return c.maxHeldConnections; })),
         setting("limits/drain_timeout_ms"_L1, "drain-timeout"_L1, "ms"_L1,
                 u"Milliseconds SIGTERM gives clients to take their 1001 close before the process exits"_s,
                 wholeNumber([](auto& c) -> auto& { return c.drainTimeoutMs; })),

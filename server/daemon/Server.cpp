@@ -226,7 +226,8 @@ bool Server::start(QString* error)
     }
     m_budget->setEvictors(evictors);
 
-    m_listener = new ClientListener(adopters, &m_admitted, &m_gate, &m_metrics, this);
+    m_listener =
+        new ClientListener(adopters, &m_admitted, &m_gate, &m_metrics, m_config.maxHeldConnections, this);
     // A handshake slot came back on a worker's thread: the listener hands on what it held.
     m_gate.setRoomCallback([listener = QPointer<ClientListener>(m_listener)] {
         QMetaObject::invokeMethod(
@@ -284,6 +285,11 @@ quint16 Server::adminPort() const
 bool Server::isReady() const
 {
     return !m_draining && m_engine && m_engine->isReady() && m_listener && m_listener->isListening();
+}
+
+qsizetype Server::heldConnections() const
+{
+    return m_listener ? m_listener->waitingCount() : 0;
 }
 
 void Server::drain()

@@ -43,6 +43,8 @@ public:
     quint16 port() const;
     // Connections accepted and not yet upgraded or refused (max_pending_handshakes counts these).
     int pendingHandshakes() const { return m_gate.pendingHandshakes(); }
+    // Accepted connections held by the listener past max_pending_handshakes (main thread).
+    qsizetype heldConnections() const;
     quint16 adminPort() const;
     bool isReady() const;
     const ServerConfig& config() const { return m_config; }

@@ -50,9 +50,11 @@ QByteArray Metrics::render(bool engineReady) const
                "Connections refused with 503 by a per-client cap, per reason.");
     out.sample({{"reason", "per_address"}}, rejectedPerAddress);
 
-    out.counter("forgewire_accept_pauses_total",
-                "Times the listener stopped accepting at max_pending_handshakes; the connections waited.",
-                acceptPauses);
+    out.counter(
+        "forgewire_accept_pauses_total",
+        "Times the listener stopped accepting at max_held_connections (held past max_pending_handshakes); "
+        "the rest waited in the kernel's backlog.",
+        acceptPauses);
     out.gauge("forgewire_queued_bytes",
               "Bytes queued for clients (every send queue plus deferred client messages).", queuedBytes);
     out.counter("forgewire_queue_budget_evictions_total",

@@ -26,9 +26,9 @@ void closeDescriptor(qintptr descriptor)
 } // namespace
 
 ClientListener::ClientListener(QList<Adopt> workers, std::atomic<int>* admitted, ConnectionGate* gate,
-                               Metrics* metrics, QObject* parent)
+                               Metrics* metrics, int maxHeld, QObject* parent)
     : QTcpServer(parent), m_workers(std::move(workers)), m_admitted(admitted), m_gate(gate),
-      m_metrics(metrics)
+      m_metrics(metrics), m_maxHeld(qMax(1, maxHeld))
 {}
 
 ClientListener::~ClientListener()
@@ -42,10 +42,12 @@ void ClientListener::incomingConnection(qintptr descriptor)
     ++*m_admitted;
     // Qt accepts a whole burst in one loop; once a socket waits, every later one waits behind it.
     if (!m_waiting.isEmpty() || !m_gate->reserveHandshake()) {
-        if (m_waiting.isEmpty())
-            ++m_metrics->acceptPauses;
         m_waiting.enqueue(descriptor);
-        pauseAccepting();
+        if (m_waiting.size() >= m_maxHeld && !m_paused) {
+            ++m_metrics->acceptPauses;
+            m_paused = true;
+            pauseAccepting();
+        }
         return;
     }
     handOff(descriptor);
@@ -60,8 +62,10 @@ void ClientListener::handOffWaiting()
 {
     while (!m_waiting.isEmpty() && m_gate->reserveHandshake())
         handOff(m_waiting.dequeue());
-    if (m_waiting.isEmpty() && isListening())
+    if (m_paused && m_waiting.size() < m_maxHeld && isListening()) {
+        m_paused = false;
         resumeAccepting();
+    }
 }
 
 void ClientListener::stop()

@@ -14,8 +14,9 @@ class Metrics;
 
 // Accepts client TCP connections and hands each descriptor to a worker thread, round robin.
 // The worker owns everything after accept(): HTTP, upgrade, session. At max_pending_handshakes the
-// listener holds what it accepted and stops accepting (the kernel's backlog keeps the rest) until a
-// handshake slot comes back: a reconnect storm after a restart waits instead of getting 503s.
+// listener holds what it accepts, in order, until a handshake slot comes back: a reconnect storm after
+// a restart waits instead of getting 503s. At max_held_connections held it stops accepting too (the
+// kernel's backlog keeps the rest, and drops SYNs past it).
 class ClientListener : public QTcpServer
 {
     Q_OBJECT
@@ -23,7 +24,7 @@ public:
     // One per worker: hands it an accepted descriptor, on its own thread.
     using Adopt = std::function<void(qintptr descriptor)>;
     ClientListener(QList<Adopt> workers, std::atomic<int>* admitted, ConnectionGate* gate, Metrics* metrics,
-                   QObject* parent = nullptr);
+                   int maxHeld, QObject* parent = nullptr);
     ~ClientListener() override;
 
     // A handshake slot is free again (posted here by the ConnectionGate's room callback).
@@ -43,7 +44,9 @@ private:
     std::atomic<int>* m_admitted;
     ConnectionGate* m_gate;
     Metrics* m_metrics;
+    int m_maxHeld;
     QQueue<qintptr> m_waiting;
+    bool m_paused = false;
     qsizetype m_next = 0;
 };
 

@@ -321,6 +321,7 @@ const QHash<QString, Sample>& samples()
         {u"limits/max_queued_bytes"_s, {u"65536"_s, u"9223372036854775808"_s}},
         {u"limits/max_connections_per_address"_s, {u"4"_s, u"0"_s}},
         {u"limits/max_pending_handshakes"_s, {u"5"_s, u"1.5"_s}},
+        {u"limits/max_held_connections"_s, {u"7"_s, u"-1"_s}},
         {u"limits/drain_timeout_ms"_s, {u"1500"_s, u"0"_s}},
         {u"forge/url"_s, {u"https://git.example.org/gitea"_s, u"codeberg.org"_s}},
         {u"forge/poll_min_ms"_s, {u"5000"_s, u"0"_s}},
