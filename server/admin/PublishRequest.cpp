@@ -152,7 +152,185 @@ Result fromEnvelope(const QJsonValue& envelope, int index)
     return r;
 }
 
+namespace {
+
+// Reads the one shape countBatch() takes, byte by byte; every other byte sequence makes it give up
+// (and fromEnvelopeBody() read the body in full), so it never has to produce an error of its own.
+class CountBatchReader
+{
+public:
+    explicit CountBatchReader(const QByteArray& body)
+        : m_p(body.constData()), m_end(body.constData() + body.size())
+    {}
+
+    std::optional<QList<Publication>> read()
+    {
+        if (!take('['))
+            return std::nullopt;
+        QList<Publication> out;
+        do {
+            if (out.size() == limits::kMaxPublishBatch || !readItem(&out))
+                return std::nullopt; // empty, too many, or another shape: the full parse says why
+        } while (take(','));
+        if (!take(']'))
+            return std::nullopt;
+        skipSpace();
+        if (m_p != m_end)
+            return std::nullopt;
+        return out;
+    }
+
+private:
+    void skipSpace()
+    {
+        while (m_p < m_end && (*m_p == ' ' || *m_p == '\t' || *m_p == '\n' || *m_p == '\r'))
+            ++m_p;
+    }
+    bool take(char c)
+    {
+        skipSpace();
+        if (m_p == m_end || *m_p != c)
+            return false;
+        ++m_p;
+        return true;
+    }
+    // Printable ASCII without escapes: all a topic name, a key or this type can be.
+    bool string(QByteArrayView* out)
+    {
+        if (!take('"'))
+            return false;
+        const char* start = m_p;
+        while (m_p < m_end && *m_p != '"') {
+            const auto c = uchar(*m_p);
+            if (c == '\\' || c < 0x20 || c >= 0x7f)
+                return false;
+            ++m_p;
+        }
+        if (m_p == m_end)
+            return false;
+        *out = QByteArrayView(start, m_p - start);
+        ++m_p;
+        return true;
+    }
+    // A non-negative integer of at most 15 digits (exact as the double the full parse makes of it).
+    bool count(qint64* out)
+    {
+        skipSpace();
+        const char* start = m_p;
+        while (m_p < m_end && *m_p >= '0' && *m_p <= '9')
+            ++m_p;
+        const qsizetype digits = m_p - start;
+        if (digits == 0 || digits > 15 || (digits > 1 && *start == '0'))
+            return false;
+        if (m_p < m_end && (*m_p == '.' || *m_p == 'e' || *m_p == 'E'))
+            return false;
+        qint64 value = 0;
+        for (const char* c = start; c < m_p; ++c)
+            value = value * 10 + (*c - '0');
+        *out = value;
+        return true;
+    }
+    bool boolean()
+    {
+        skipSpace();
+        for (const QByteArrayView word : {QByteArrayView("true"), QByteArrayView("false")}) {
+            if (m_end - m_p >= word.size() && QByteArrayView(m_p, word.size()) == word) {
+                m_p += word.size();
+                return true;
+            }
+        }
+        return false;
+    }
+    bool readMessage(qint64* countValue)
+    {
+        if (!take('{'))
+            return false;
+        bool haveType = false, haveCount = false;
+        do {
+            QByteArrayView key;
+            if (!string(&key) || !take(':'))
+                return false;
+            if (key == "type" && !haveType) {
+                QByteArrayView type;
+                if (!string(&type) || type != QByteArrayView(protocol::MessageType::NotificationCount))
+                    return false;
+                haveType = true;
+            } else if (key == "count" && !haveCount) {
+                if (!count(countValue))
+                    return false;
+                haveCount = true;
+            } else {
+                return false; // another key, or one twice
+            }
+        } while (take(','));
+        return take('}') && haveType && haveCount;
+    }
+    bool readItem(QList<Publication>* out)
+    {
+        if (!take('{'))
+            return false;
+        bool haveTopic = false, haveMessage = false, haveRetain = false;
+        QByteArrayView topic;
+        qint64 countValue = 0;
+        do {
+            QByteArrayView key;
+            if (!string(&key) || !take(':'))
+                return false;
+            if (key == "topic" && !haveTopic) {
+                if (!string(&topic))
+                    return false;
+                haveTopic = true;
+            } else if (key == "message" && !haveMessage) {
+                if (!readMessage(&countValue))
+                    return false;
+                haveMessage = true;
+            } else if (key == "retain" && !haveRetain) {
+                // A user's count is retained whatever the flag says (see build()).
+                if (!boolean())
+                    return false;
+                haveRetain = true;
+            } else {
+                return false;
+            }
+        } while (take(','));
+        if (!take('}') || !haveTopic || !haveMessage)
+            return false;
+        Publication p;
+        p.topic = QString::fromLatin1(topic);
+        if (Topic::parse(p.topic).kind() != Topic::Kind::User)
+            return false;
+        static const QString type = protocol::MessageType::NotificationCount;
+        p.type = type;
+        p.retain = true;
+        p.payload = protocol::encode(protocol::ServerMessage(protocol::NotificationCount{countValue}));
+        out->append(std::move(p));
+        return true;
+    }
+
+    const char* m_p;
+    const char* m_end;
+};
+
+} // namespace
+
+std::optional<QList<Publication>> countBatch(const QByteArray& body)
+{
+    return CountBatchReader(body).read();
+}
+
 Result fromEnvelopeBody(const QByteArray& body)
+{
+    // Most of what a forge publishes: profiled, building the JSON document and reading it back was
+    // 2.0 us of the main thread's ~6 us per unicast item.
+    if (std::optional<QList<Publication>> counts = countBatch(body)) {
+        Result r;
+        r.publications = std::move(*counts);
+        return r;
+    }
+    return fromDocument(body);
+}
+
+Result fromDocument(const QByteArray& body)
 {
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);

@@ -1,12 +1,14 @@
 // Validation of publish API input into Publications (PublishRequest.h).
 
 #include "admin/PublishRequest.h"
+#include "config/ServerLimits.h"
 #include "protocol/Protocol.h"
 
 #include <QJsonDocument>
 #include <QTest>
 
 #include <limits>
+#include <random>
 
 using namespace forgewire;
 using namespace Qt::StringLiterals;
@@ -27,7 +29,37 @@ private Q_SLOTS:
     void applicationEvents();
     void countPayloadIsTheCanonicalEncoding_data();
     void countPayloadIsTheCanonicalEncoding();
+    void countBatchMatchesTheDocument_data();
+    void countBatchMatchesTheDocument();
+    void countBatchMatchesTheDocumentWhenMutated();
 };
+
+namespace {
+
+bool samePublications(const QList<Publication>& a, const QList<Publication>& b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        const Publication &x = a[i], &y = b[i];
+        if (x.topic != y.topic || x.type != y.type || x.payload != y.payload || x.retain != y.retain ||
+            x.logoutSession != y.logoutSession || x.endsTopic != y.endsTopic || x.seq != y.seq ||
+            !(x.access == y.access))
+            return false;
+    }
+    return true;
+}
+
+// fromEnvelopeBody() (which takes the count-batch shortcut when it can) and the full parse agree:
+// the same error, or the same publications.
+bool agreesWithTheDocument(const QByteArray& body)
+{
+    const publish::Result fast = publish::fromEnvelopeBody(body);
+    const publish::Result full = publish::fromDocument(body);
+    return fast.error == full.error && samePublications(fast.publications, full.publications);
+}
+
+} // namespace
 
 void TestPublishRequest::accepted_data()
 {
@@ -240,6 +272,146 @@ void TestPublishRequest::countPayloadIsTheCanonicalEncoding()
         const protocol::ServerMessage m(protocol::NotificationCount{value});
         QCOMPARE(protocol::encode(m), QJsonDocument(protocol::toJson(m)).toJson(QJsonDocument::Compact));
     }
+}
+
+void TestPublishRequest::countBatchMatchesTheDocument_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("taken"); // read by countBatch() rather than handed to the full parse
+    const QByteArray one = R"({"topic":"user-7","message":{"type":"notification-count","count":3}})";
+    QTest::newRow("one") << "[" + one + "]" << true;
+    QTest::newRow("several")
+        << "[" + one + "," + one + R"(,{"topic":"user-9","message":{"type":"notification-count","count":0}}])"
+        << true;
+    QTest::newRow("whitespace everywhere")
+        << QByteArray(" [ \n{ \"topic\" :\t\"user-7\" , \"message\" : { \"type\" : \"notification-count\" , "
+                      "\"count\" : 12 } } \r\n] \n")
+        << true;
+    QTest::newRow("keys in another order")
+        << QByteArray(
+               R"([{"retain":false,"message":{"count":5,"type":"notification-count"},"topic":"user-7"}])")
+        << true;
+    QTest::newRow("retain true")
+        << QByteArray(
+               R"([{"topic":"user-7","message":{"type":"notification-count","count":1},"retain":true}])")
+        << true;
+    QTest::newRow("15 digits")
+        << QByteArray(
+               R"([{"topic":"user-7","message":{"type":"notification-count","count":999999999999999}}])")
+        << true;
+
+    // Everything else goes to the full parse, which accepts or refuses it with its own words.
+    QTest::newRow("a single object") << one << false;
+    QTest::newRow("empty batch") << QByteArray("[]") << false;
+    QTest::newRow("16 digits")
+        << QByteArray(
+               R"([{"topic":"user-7","message":{"type":"notification-count","count":9999999999999999}}])")
+        << false;
+    QTest::newRow("leading zero")
+        << QByteArray(R"([{"topic":"user-7","message":{"type":"notification-count","count":07}}])") << false;
+    QTest::newRow("negative")
+        << QByteArray(R"([{"topic":"user-7","message":{"type":"notification-count","count":-1}}])") << false;
+    QTest::newRow("minus zero")
+        << QByteArray(R"([{"topic":"user-7","message":{"type":"notification-count","count":-0}}])") << false;
+    QTest::newRow("fraction")
+        << QByteArray(R"([{"topic":"user-7","message":{"type":"notification-count","count":1.0}}])") << false;
+    QTest::newRow("exponent")
+        << QByteArray(R"([{"topic":"user-7","message":{"type":"notification-count","count":1e2}}])") << false;
+    QTest::newRow("count as a string")
+        << QByteArray(R"([{"topic":"user-7","message":{"type":"notification-count","count":"1"}}])") << false;
+    QTest::newRow("escaped topic")
+        << QByteArray(R"([{"topic":"user-\u0037","message":{"type":"notification-count","count":1}}])")
+        << false;
+    QTest::newRow("non-ASCII topic")
+        << QByteArray(
+               "[{\"topic\":\"user-7\xc3\xa9\",\"message\":{\"type\":\"notification-count\",\"count\":1}}]")
+        << false;
+    QTest::newRow("duplicate topic")
+        << QByteArray(
+               R"([{"topic":"user-7","topic":"user-8","message":{"type":"notification-count","count":1}}])")
+        << false;
+    QTest::newRow("duplicate count")
+        << QByteArray(R"([{"topic":"user-7","message":{"type":"notification-count","count":1,"count":2}}])")
+        << false;
+    QTest::newRow("extra key")
+        << QByteArray(R"([{"topic":"user-7","message":{"type":"notification-count","count":1},"x":1}])")
+        << false;
+    QTest::newRow("extra message key")
+        << QByteArray(R"([{"topic":"user-7","message":{"type":"notification-count","count":1,"x":1}}])")
+        << false;
+    QTest::newRow("public topic")
+        << QByteArray(R"([{"topic":"public.x","message":{"type":"notification-count","count":1}}])") << false;
+    QTest::newRow("board topic")
+        << QByteArray(R"([{"topic":"project-board.3","message":{"type":"notification-count","count":1}}])")
+        << false;
+    QTest::newRow("invalid user topic")
+        << QByteArray(R"([{"topic":"user-07","message":{"type":"notification-count","count":1}}])") << false;
+    QTest::newRow("another type") << QByteArray(
+                                         R"([{"topic":"user-7","message":{"type":"stopwatches","data":[]}}])")
+                                  << false;
+    QTest::newRow("retain not a boolean")
+        << QByteArray(R"([{"topic":"user-7","message":{"type":"notification-count","count":1},"retain":1}])")
+        << false;
+    QTest::newRow("no message") << QByteArray(R"([{"topic":"user-7"}])") << false;
+    QTest::newRow("trailing comma") << "[" + one + ",]" << false;
+    QTest::newRow("garbage after") << "[" + one + "]x" << false;
+    QTest::newRow("unterminated") << "[" + one << false;
+    QTest::newRow("a count batch, then an application event")
+        << "[" + one + R"(,{"topic":"user-7","message":{"type":"forge.thing"}}])" << false;
+    QByteArray tooMany = "[" + one;
+    for (int i = 1; i <= limits::kMaxPublishBatch; ++i)
+        tooMany += "," + one;
+    QTest::newRow("one over the batch limit") << tooMany + "]" << false;
+}
+
+void TestPublishRequest::countBatchMatchesTheDocument()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(bool, taken);
+    const std::optional<QList<Publication>> counts = publish::countBatch(body);
+    QCOMPARE(counts.has_value(), taken);
+    const publish::Result full = publish::fromDocument(body);
+    if (taken) {
+        QVERIFY2(full.error.isEmpty(), qPrintable(full.error));
+        QVERIFY(samePublications(*counts, full.publications));
+    }
+    QVERIFY(agreesWithTheDocument(body));
+}
+
+void TestPublishRequest::countBatchMatchesTheDocumentWhenMutated()
+{
+    // Random bytes changed, inserted or deleted in a valid batch: whatever the shortcut takes, the
+    // full parse gives the same publications; whatever it refuses, the full parse decides.
+    const QByteArray valid =
+        R"([{"topic":"user-7","message":{"type":"notification-count","count":31}},)"
+        R"({"retain":true,"topic":"user-12","message":{"count":0,"type":"notification-count"}}])";
+    const QByteArray alphabet = R"([]{}:,"\ 0123456789-.eE+truefalsnlx-userpic.tyoa)";
+    std::mt19937 random(20261130);
+    int taken = 0;
+    for (int i = 0; i < 20'000; ++i) {
+        QByteArray body = valid;
+        const int edits = 1 + int(random() % 3);
+        for (int e = 0; e < edits; ++e) {
+            const int at = int(random() % quint32(body.size()));
+            const char c = alphabet[int(random() % quint32(alphabet.size()))];
+            switch (random() % 3) {
+            case 0:
+                body[at] = c;
+                break;
+            case 1:
+                body.insert(at, c);
+                break;
+            default:
+                body.remove(at, 1);
+                break;
+            }
+        }
+        if (publish::countBatch(body))
+            ++taken;
+        QVERIFY2(agreesWithTheDocument(body), body.constData());
+    }
+    // Not vacuous: some mutants still have the shape (a digit of a count, a space).
+    QVERIFY(taken > 100);
 }
 
 QTEST_APPLESS_MAIN(TestPublishRequest)
