@@ -79,6 +79,7 @@ StateStore::~StateStore()
     m_commit.reset();
     m_rollback.reset();
     m_upsertRetained.reset();
+    m_upsertRetainedChunk.reset();
     m_upsertRevoked.reset();
     if (QSqlDatabase::contains(m_connectionName)) {
         QSqlDatabase::database(m_connectionName).close();
@@ -100,7 +101,7 @@ QString StateStore::open()
     QSqlQuery q(db);
     for (
         const QString& statement :
-        {u"PRAGMA journal_mode=WAL"_s, u"PRAGMA synchronous=NORMAL"_s,
+        {u"PRAGMA journal_mode=WAL"_s, u"PRAGMA synchronous=NORMAL"_s, u"PRAGMA temp_store=MEMORY"_s,
          u"CREATE TABLE IF NOT EXISTS retained (topic TEXT NOT NULL, type TEXT NOT NULL, "
          "payload BLOB NOT NULL, PRIMARY KEY (topic, type))"_s,
          u"CREATE TABLE IF NOT EXISTS project_access (project_id INTEGER PRIMARY KEY, acl TEXT NOT NULL)"_s,
@@ -150,7 +151,12 @@ QString StateStore::open()
                                : u"cannot prepare state file '%1': %2"_s.arg(
                                      m_path, QString::fromUtf8(sqlite3_errmsg(m_handle)));
     };
+    QByteArray chunkSql = "INSERT INTO retained (topic, type, payload) VALUES (?, ?, ?)";
+    for (int i = 1; i < kUpsertChunk; ++i)
+        chunkSql += ", (?, ?, ?)";
+    chunkSql += " ON CONFLICT (topic, type) DO UPDATE SET payload = excluded.payload";
     for (const auto& [statement, sql] : std::initializer_list<std::pair<Statement*, const char*>>{
+             {&m_upsertRetainedChunk, chunkSql.constData()},
              {&m_begin, "BEGIN"},
              {&m_commit, "COMMIT"},
              {&m_rollback, "ROLLBACK"},
@@ -240,12 +246,27 @@ QString StateStore::storeRetained(const QList<Publication>& batch,
 
     if (const QString error = run(m_begin.get()); !error.isEmpty())
         return u"state store unavailable: %1"_s.arg(error);
-    // Written in batch order (the lists were gathered backwards).
-    for (auto it = writes.crbegin(); it != writes.crend(); ++it) {
+    // Written in batch order (the list was gathered backwards); no key twice, so the rows of one
+    // statement never conflict with each other.
+    std::reverse(writes.begin(), writes.end());
+    qsizetype next = 0;
+    for (; writes.size() - next >= kUpsertChunk; next += kUpsertChunk) {
+        sqlite3_stmt* q = m_upsertRetainedChunk.get();
+        for (int row = 0; row < kUpsertChunk; ++row) {
+            const Publication* p = writes[next + row];
+            bindText(q, 3 * row + 1, p->topic);
+            bindText(q, 3 * row + 2, p->type);
+            sqlite3_bind_blob(q, 3 * row + 3, p->payload.constData(), int(p->payload.size()), SQLITE_STATIC);
+        }
+        if (const QString error = run(q); !error.isEmpty())
+            return rollback(u"cannot store retained state: %1"_s.arg(error));
+    }
+    for (; next < writes.size(); ++next) {
         sqlite3_stmt* q = m_upsertRetained.get();
-        bindText(q, 1, (*it)->topic);
-        bindText(q, 2, (*it)->type);
-        sqlite3_bind_blob(q, 3, (*it)->payload.constData(), int((*it)->payload.size()), SQLITE_STATIC);
+        const Publication* p = writes[next];
+        bindText(q, 1, p->topic);
+        bindText(q, 2, p->type);
+        sqlite3_bind_blob(q, 3, p->payload.constData(), int(p->payload.size()), SQLITE_STATIC);
         if (const QString error = run(q); !error.isEmpty())
             return rollback(u"cannot store retained state: %1"_s.arg(error));
     }

@@ -30,6 +30,7 @@ private Q_SLOTS:
     void revokedSessionsSurviveReopenUntilTheyEnd();
     void unchangedRetainedValuesAreNotWritten();
     void aFailedBatchChangesNothing();
+    void largeBatchesRoundTrip();
 
 private:
     static Publication retained(const QString& topic, const QString& type, const QByteArray& payload)
@@ -261,6 +262,48 @@ void TestStateStore::aFailedBatchChangesNothing()
     QCOMPARE(again.retained(u"user-1"_s).first().payload, QByteArray("d"));
     QVERIFY(again.retained(u"user-2"_s).isEmpty());
     QVERIFY(again.revokedSessions().isEmpty());
+}
+
+void TestStateStore::largeBatchesRoundTrip()
+{
+    // Past the 64 rows one statement writes: two full statements and single rows for the rest, with
+    // a key repeated (the last wins) and one unchanged (not written); then a batch refused in its
+    // second statement leaves everything as it was.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"state.sqlite"_s);
+    const QString count = u"notification-count"_s;
+    StateStore store(path);
+    QCOMPARE(store.open(), QString());
+    QCOMPARE(store.storeRetained({retained(u"user-1"_s, count, "same")}), QString());
+    QList<Publication> batch;
+    for (int i = 1; i <= 150; ++i)
+        batch.append(retained(u"user-%1"_s.arg(i), count, i == 1 ? "same" : QByteArray::number(i)));
+    batch.append(retained(u"user-7"_s, count, "last"));
+    QCOMPARE(store.storeRetained(batch), QString());
+    {
+        QSqlDatabase other = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"other"_s);
+        other.setDatabaseName(path);
+        QVERIFY(other.open());
+        QSqlQuery q(other);
+        QVERIFY(q.exec(u"SELECT count(*) FROM retained"_s) && q.next());
+        QCOMPARE(q.value(0).toInt(), 150);
+        QVERIFY2(q.exec(u"CREATE TRIGGER refuse BEFORE UPDATE ON retained WHEN NEW.topic = 'user-100' "
+                        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"_s),
+                 qPrintable(q.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(u"other"_s);
+    QList<Publication> refused;
+    for (int i = 1; i <= 140; ++i)
+        refused.append(retained(u"user-%1"_s.arg(i), count, "changed"));
+    QVERIFY(store.storeRetained(refused).contains(u"injected failure"_s));
+
+    StateStore again(path);
+    QCOMPARE(again.open(), QString());
+    for (int i = 1; i <= 150; ++i) {
+        const QByteArray expected = i == 1 ? "same" : i == 7 ? "last" : QByteArray::number(i);
+        QCOMPARE(store.retained(u"user-%1"_s.arg(i)).first().payload, expected);
+        QCOMPARE(again.retained(u"user-%1"_s.arg(i)).first().payload, expected);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestStateStore)
