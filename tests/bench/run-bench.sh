@@ -4,7 +4,7 @@
 # scenario, and prints a markdown table with forgewire/peer ratios (OUT/table.md) and the same figures
 # as JSON (OUT/results.json) so runs can be compared. Loopback only; every phase is bounded in time.
 #
-#   tests/bench/run-bench.sh            # full run (~5 minutes)
+#   tests/bench/run-bench.sh            # full run (~3 minutes on two cores)
 #   QUICK=1 tests/bench/run-bench.sh    # smaller N, shorter phases (smoke test)
 #
 # Env: BUILD_DIR (default <repo>/build-bench), WORKERS (forgewire --workers, default 0 = one per core),

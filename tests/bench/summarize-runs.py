@@ -72,6 +72,8 @@ def cell(values, scale, decimals):
 
 
 def ratio_range(runs, scenario, key, peer):
+    if key == "refused":
+        return "n/a"  # counts, not rates: the row itself says it
     ratios = []
     for run in runs:
         a, b = value(run, "forgewire", scenario, key), value(run, peer, scenario, key)
