@@ -311,10 +311,11 @@ struct Shared
     char* frame(uint64_t seq) { return ring.data() + (seq & ringMask) * frameBytes; }
 };
 
-class Writer
+// A thread that waits on its own epoll set, with an eventfd registered under kWakeKey to wake it.
+class EpollThread
 {
 public:
-    Writer(Shared& shared, std::vector<int> fds) : m_shared(shared)
+    EpollThread()
     {
         m_epoll = epoll_create1(EPOLL_CLOEXEC);
         m_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -325,22 +326,15 @@ public:
         event.data.u64 = kWakeKey;
         if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &event) != 0)
             die("epoll_ctl");
-        m_peers.reserve(fds.size());
-        for (int fd : fds)
-            m_peers.push_back(Peer{fd});
     }
-    ~Writer()
+    ~EpollThread()
     {
         close(m_epoll);
         close(m_wake);
     }
-    Writer(const Writer&) = delete;
-    Writer& operator=(const Writer&) = delete;
+    EpollThread(const EpollThread&) = delete;
+    EpollThread& operator=(const EpollThread&) = delete;
 
-    void start()
-    {
-        m_thread = std::thread([this] { run(); });
-    }
     void wake()
     {
         const uint64_t one = 1;
@@ -348,6 +342,26 @@ public:
             die("write(eventfd)");
     }
     void join() { m_thread.join(); }
+
+protected:
+    int m_epoll = -1;
+    int m_wake = -1;
+    std::thread m_thread;
+};
+
+class Writer : public EpollThread
+{
+public:
+    Writer(Shared& shared, std::vector<int> fds) : m_shared(shared)
+    {
+        m_peers.reserve(fds.size());
+        for (int fd : fds)
+            m_peers.push_back(Peer{fd});
+    }
+    void start()
+    {
+        m_thread = std::thread([this] { run(); });
+    }
 
     uint64_t cpuNs = 0;
     uint64_t sends = 0;  // send()/sendmsg() calls that took bytes
@@ -368,9 +382,6 @@ private:
 
     Shared& m_shared;
     std::vector<Peer> m_peers;
-    int m_epoll = -1;
-    int m_wake = -1;
-    std::thread m_thread;
 
     void run()
     {
@@ -473,21 +484,13 @@ private:
     }
 };
 
-class Reader
+class Reader : public EpollThread
 {
 public:
     Reader(Shared& shared, const std::vector<int>& fds)
         : m_shared(shared), m_buffer(kReadBufferBytes), m_histogram(kHistogramBuckets, 0)
     {
-        m_epoll = epoll_create1(EPOLL_CLOEXEC);
-        m_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (m_epoll < 0 || m_wake < 0)
-            die("epoll_create1/eventfd");
         epoll_event event{};
-        event.events = EPOLLIN;
-        event.data.u64 = kWakeKey;
-        if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &event) != 0)
-            die("epoll_ctl");
         m_conns.reserve(fds.size());
         for (size_t i = 0; i < fds.size(); ++i) {
             m_conns.push_back(Conn{fds[i]});
@@ -497,24 +500,14 @@ public:
                 die("epoll_ctl");
         }
     }
-    ~Reader()
-    {
-        close(m_epoll);
-        close(m_wake);
-    }
-    Reader(const Reader&) = delete;
-    Reader& operator=(const Reader&) = delete;
-
     void start()
     {
         m_thread = std::thread([this] { run(); });
     }
     void stopAndJoin()
     {
-        const uint64_t one = 1;
-        if (write(m_wake, &one, sizeof one) < 0 && errno != EAGAIN)
-            die("write(eventfd)");
-        m_thread.join();
+        wake();
+        join();
     }
 
     uint64_t percentileUs(double fraction) const
@@ -552,9 +545,6 @@ private:
     std::vector<uint32_t> m_histogram;
     uint64_t m_recorded = 0;
     uint64_t m_maxUs = 0;
-    int m_epoll = -1;
-    int m_wake = -1;
-    std::thread m_thread;
 
     void run()
     {

@@ -62,6 +62,20 @@ QByteArray readResponseHead(QTcpSocket& socket)
     return response;
 }
 
+// `count` TCP connections that never send their upgrade request (fewer if one fails to connect).
+std::vector<std::unique_ptr<QTcpSocket>> connectSilently(int count, quint16 port)
+{
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    for (int i = 0; i < count; ++i) {
+        auto socket = std::make_unique<QTcpSocket>();
+        socket->connectToHost(QHostAddress::LocalHost, port);
+        if (!socket->waitForConnected(kWaitMs))
+            break;
+        sockets.push_back(std::move(socket));
+    }
+    return sockets;
+}
+
 // An admin listener with the real server's code but a trivial handler, for limits shortened by hand.
 AdminServer::Handler okHandler()
 {
@@ -465,12 +479,8 @@ void TestLimits::pendingHandshakeCapWaits()
     ServerFixture fixture(config);
     QVERIFY(fixture.start());
     Metrics* metrics = fixture.server()->metrics();
-    std::vector<std::unique_ptr<QTcpSocket>> idle;
-    for (int i = 0; i < 3; ++i) {
-        idle.push_back(std::make_unique<QTcpSocket>());
-        idle.back()->connectToHost(QHostAddress::LocalHost, fixture.server()->port());
-        QVERIFY(idle.back()->waitForConnected(kWaitMs));
-    }
+    const std::vector<std::unique_ptr<QTcpSocket>> idle = connectSilently(3, fixture.server()->port());
+    QCOMPARE(idle.size(), size_t(3));
     QTRY_COMPARE(fixture.server()->pendingHandshakes(), 3);
     WsClient held;
     held.socket().open(fixture.wsUrl());
@@ -506,12 +516,8 @@ void TestLimits::heldConnectionCapPausesAccepting()
     ServerFixture fixture(config);
     QVERIFY(fixture.start());
     Metrics* metrics = fixture.server()->metrics();
-    std::vector<std::unique_ptr<QTcpSocket>> idle;
-    for (int i = 0; i < 2; ++i) {
-        idle.push_back(std::make_unique<QTcpSocket>());
-        idle.back()->connectToHost(QHostAddress::LocalHost, fixture.server()->port());
-        QVERIFY(idle.back()->waitForConnected(kWaitMs));
-    }
+    const std::vector<std::unique_ptr<QTcpSocket>> idle = connectSilently(2, fixture.server()->port());
+    QCOMPARE(idle.size(), size_t(2));
     QTRY_COMPARE(fixture.server()->pendingHandshakes(), 2);
     WsClient held;
     held.socket().open(fixture.wsUrl());

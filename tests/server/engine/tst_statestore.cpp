@@ -33,6 +33,23 @@ private Q_SLOTS:
     void largeBatchesRoundTrip();
 
 private:
+    // Runs `sql` on the state file through a second connection (as another process could); returns
+    // SQLite's error, or empty.
+    static QString execElsewhere(const QString& path, const QString& sql)
+    {
+        QString error;
+        {
+            QSqlDatabase other = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"elsewhere"_s);
+            other.setDatabaseName(path);
+            if (!other.open())
+                return other.lastError().text();
+            QSqlQuery q(other);
+            if (!q.exec(sql))
+                error = q.lastError().text();
+        }
+        QSqlDatabase::removeDatabase(u"elsewhere"_s);
+        return error;
+    }
     static Publication retained(const QString& topic, const QString& type, const QByteArray& payload)
     {
         Publication p;
@@ -231,18 +248,11 @@ void TestStateStore::aFailedBatchChangesNothing()
     StateStore store(path);
     QCOMPARE(store.open(), QString());
     QCOMPARE(store.storeRetained({retained(u"user-1"_s, count, "a")}), QString());
-    {
-        // Another connection makes SQLite refuse the second row of the next batch: the first row's
-        // update must be rolled back on disk and never reach memory.
-        QSqlDatabase other = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"other"_s);
-        other.setDatabaseName(path);
-        QVERIFY(other.open());
-        QSqlQuery q(other);
-        QVERIFY2(q.exec(u"CREATE TRIGGER refuse BEFORE INSERT ON retained WHEN NEW.topic = 'user-2' "
-                        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"_s),
-                 qPrintable(q.lastError().text()));
-    }
-    QSqlDatabase::removeDatabase(u"other"_s);
+    // Another connection makes SQLite refuse the second row of the next batch: the first row's
+    // update must be rolled back on disk and never reach memory.
+    QCOMPARE(execElsewhere(path, u"CREATE TRIGGER refuse BEFORE INSERT ON retained WHEN NEW.topic = 'user-2' "
+                                 "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"_s),
+             QString());
     Publication logout;
     logout.topic = u"user-1"_s;
     logout.type = u"logout"_s;
@@ -280,18 +290,10 @@ void TestStateStore::largeBatchesRoundTrip()
         batch.append(retained(u"user-%1"_s.arg(i), count, i == 1 ? "same" : QByteArray::number(i)));
     batch.append(retained(u"user-7"_s, count, "last"));
     QCOMPARE(store.storeRetained(batch), QString());
-    {
-        QSqlDatabase other = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"other"_s);
-        other.setDatabaseName(path);
-        QVERIFY(other.open());
-        QSqlQuery q(other);
-        QVERIFY(q.exec(u"SELECT count(*) FROM retained"_s) && q.next());
-        QCOMPARE(q.value(0).toInt(), 150);
-        QVERIFY2(q.exec(u"CREATE TRIGGER refuse BEFORE UPDATE ON retained WHEN NEW.topic = 'user-100' "
-                        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"_s),
-                 qPrintable(q.lastError().text()));
-    }
-    QSqlDatabase::removeDatabase(u"other"_s);
+    QCOMPARE(execElsewhere(path,
+                           u"CREATE TRIGGER refuse BEFORE UPDATE ON retained WHEN NEW.topic = 'user-100' "
+                           "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"_s),
+             QString());
     QList<Publication> refused;
     for (int i = 1; i <= 140; ++i)
         refused.append(retained(u"user-%1"_s.arg(i), count, "changed"));
