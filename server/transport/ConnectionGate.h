@@ -12,9 +12,10 @@ namespace forgewire {
 
 // Admission counts shared by the listener and the worker threads: connections per client address and
 // connections still in the HTTP handshake. The listener reserves a handshake slot for each socket it
-// accepts and, at the cap, holds further sockets and stops accepting until a slot comes back (a
-// reconnect storm waits instead of being refused). A worker asks enter() when it adopts a socket and
-// answers a per-address refusal itself (HTTP 503), as for the node-wide connection cap.
+// accepts and, at the cap, holds further sockets until a slot comes back (a reconnect storm waits
+// instead of being refused; past max_held_connections held it stops accepting). A worker asks
+// enter() when it adopts a socket and answers a per-address refusal itself (HTTP 503), as for the
+// node-wide connection cap.
 class ConnectionGate
 {
 public:
