@@ -46,6 +46,10 @@ void ClientListener::incomingConnection(qintptr descriptor)
         if (m_waiting.size() >= m_maxHeld && !m_paused) {
             ++m_metrics->acceptPauses;
             m_paused = true;
+            // pauseAccepting() alone would let Qt finish the accept loop it is in (a whole kernel
+            // backlog); Qt checks maxPendingConnections() before each accept, so 0 ends it here.
+            m_maxPendingWhileAccepting = maxPendingConnections();
+            setMaxPendingConnections(0);
             pauseAccepting();
         }
         return;
@@ -64,6 +68,7 @@ void ClientListener::handOffWaiting()
         handOff(m_waiting.dequeue());
     if (m_paused && m_waiting.size() < m_maxHeld && isListening()) {
         m_paused = false;
+        setMaxPendingConnections(m_maxPendingWhileAccepting);
         resumeAccepting();
     }
 }

@@ -47,6 +47,7 @@ private:
     int m_maxHeld;
     QQueue<qintptr> m_waiting;
     bool m_paused = false;
+    int m_maxPendingWhileAccepting = 0;
     qsizetype m_next = 0;
 };
 

@@ -38,6 +38,7 @@ private Q_SLOTS:
     void perAddressCap();
     void pendingHandshakeCapWaits();
     void heldConnectionCapPausesAccepting();
+    void heldConnectionCapHoldsInABurst();
     void clientRateLimit();
     void burstBeyondOneReadIsAllAnswered();
     void subscriptionCap();
@@ -541,6 +542,28 @@ void TestLimits::heldConnectionCapPausesAccepting()
     QCOMPARE(metrics->rejectedAtCap.load(), 0);
     QVERIFY(fixture.admin("GET", u"/metrics"_s)
                 .body.contains("forgewire_accept_pauses_total " + QByteArray::number(pauses)));
+}
+
+void TestLimits::heldConnectionCapHoldsInABurst()
+{
+    // The handshake slot taken, four clients connect while the server's event loop is not running:
+    // the kernel has all four in its backlog, and Qt would accept them in one loop. The held queue
+    // still takes only max_held_connections of them; the rest stay in the kernel's backlog.
+    ServerConfig config = testConfig();
+    config.maxPendingHandshakes = 1;
+    config.maxHeldConnections = 1;
+    ServerFixture fixture(config);
+    QVERIFY(fixture.start());
+    const std::vector<std::unique_ptr<QTcpSocket>> idle = connectSilently(1, fixture.server()->port());
+    QCOMPARE(idle.size(), size_t(1));
+    QTRY_COMPARE(fixture.server()->pendingHandshakes(), 1);
+    // waitForConnected() waits on its own socket only: the listener sees none of them meanwhile.
+    const std::vector<std::unique_ptr<QTcpSocket>> burst = connectSilently(4, fixture.server()->port());
+    QCOMPARE(burst.size(), size_t(4));
+    QTRY_COMPARE(fixture.server()->heldConnections(), 1);
+    QTest::qWait(200);
+    QCOMPARE(fixture.server()->heldConnections(), 1);
+    QCOMPARE(fixture.server()->metrics()->acceptPauses.load(), 1);
 }
 
 void TestLimits::perAddressCap()
