@@ -151,19 +151,22 @@ QString StateStore::open()
                                : u"cannot prepare state file '%1': %2"_s.arg(
                                      m_path, QString::fromUtf8(sqlite3_errmsg(m_handle)));
     };
-    QByteArray chunkSql = "INSERT INTO retained (topic, type, payload) VALUES (?, ?, ?)";
-    for (int i = 1; i < kUpsertChunk; ++i)
-        chunkSql += ", (?, ?, ?)";
-    chunkSql += " ON CONFLICT (topic, type) DO UPDATE SET payload = excluded.payload";
+    // An upsert updates the row in place; INSERT OR REPLACE would delete it and insert a new one,
+    // rewriting the primary-key index too.
+    const auto upsertRetained = [](int rows) {
+        QByteArray sql = "INSERT INTO retained (topic, type, payload) VALUES (?, ?, ?)";
+        for (int i = 1; i < rows; ++i)
+            sql += ", (?, ?, ?)";
+        return sql + " ON CONFLICT (topic, type) DO UPDATE SET payload = excluded.payload";
+    };
+    const QByteArray upsertOne = upsertRetained(1);
+    const QByteArray upsertChunk = upsertRetained(kUpsertChunk);
     for (const auto& [statement, sql] : std::initializer_list<std::pair<Statement*, const char*>>{
-             {&m_upsertRetainedChunk, chunkSql.constData()},
              {&m_begin, "BEGIN"},
              {&m_commit, "COMMIT"},
              {&m_rollback, "ROLLBACK"},
-             // An upsert updates the row in place; INSERT OR REPLACE would delete it and insert a new
-             // one, rewriting the primary-key index too.
-             {&m_upsertRetained, "INSERT INTO retained (topic, type, payload) VALUES (?, ?, ?) "
-                                 "ON CONFLICT (topic, type) DO UPDATE SET payload = excluded.payload"},
+             {&m_upsertRetained, upsertOne.constData()},
+             {&m_upsertRetainedChunk, upsertChunk.constData()},
              // A second logout of the same session never shortens its revocation.
              {&m_upsertRevoked, "INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT "
                                 "(sid) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)"}}) {
@@ -247,12 +250,13 @@ QString StateStore::storeRetained(const QList<Publication>& batch,
     if (const QString error = run(m_begin.get()); !error.isEmpty())
         return u"state store unavailable: %1"_s.arg(error);
     // Written in batch order (the list was gathered backwards); no key twice, so the rows of one
-    // statement never conflict with each other.
+    // statement never conflict with each other. Whole chunks, then single rows.
     std::reverse(writes.begin(), writes.end());
-    qsizetype next = 0;
-    for (; writes.size() - next >= kUpsertChunk; next += kUpsertChunk) {
-        sqlite3_stmt* q = m_upsertRetainedChunk.get();
-        for (int row = 0; row < kUpsertChunk; ++row) {
+    for (qsizetype next = 0; next < writes.size();) {
+        const bool chunk = writes.size() - next >= kUpsertChunk;
+        sqlite3_stmt* q = chunk ? m_upsertRetainedChunk.get() : m_upsertRetained.get();
+        const int rows = chunk ? kUpsertChunk : 1;
+        for (int row = 0; row < rows; ++row) {
             const Publication* p = writes[next + row];
             bindText(q, 3 * row + 1, p->topic);
             bindText(q, 3 * row + 2, p->type);
@@ -260,15 +264,7 @@ QString StateStore::storeRetained(const QList<Publication>& batch,
         }
         if (const QString error = run(q); !error.isEmpty())
             return rollback(u"cannot store retained state: %1"_s.arg(error));
-    }
-    for (; next < writes.size(); ++next) {
-        sqlite3_stmt* q = m_upsertRetained.get();
-        const Publication* p = writes[next];
-        bindText(q, 1, p->topic);
-        bindText(q, 2, p->type);
-        sqlite3_bind_blob(q, 3, p->payload.constData(), int(p->payload.size()), SQLITE_STATIC);
-        if (const QString error = run(q); !error.isEmpty())
-            return rollback(u"cannot store retained state: %1"_s.arg(error));
+        next += rows;
     }
     for (auto it = revocations.crbegin(); it != revocations.crend(); ++it) {
         sqlite3_stmt* q = m_upsertRevoked.get();
