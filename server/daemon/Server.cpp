@@ -238,8 +238,6 @@ bool Server::start(QString* error)
             },
             Qt::QueuedConnection);
     });
-    // The kernel's accept queue absorbs connect storms while the workers upgrade.
-    m_listener->setMaxPendingConnections(qMax(kMinListenBacklog, m_config.maxConnections));
     // Qt's default kernel backlog of 50 drops SYNs in a storm, and each dropped client waits out a
     // 1 s (then 3 s...) retransmit; the kernel caps the request at net.core.somaxconn anyway.
     m_listener->setListenBacklogSize(qMax(kMinListenBacklog, m_config.maxConnections));

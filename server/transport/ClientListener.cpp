@@ -29,7 +29,9 @@ ClientListener::ClientListener(QList<Adopt> workers, std::atomic<int>* admitted,
                                Metrics* metrics, int maxHeld, QObject* parent)
     : QTcpServer(parent), m_workers(std::move(workers)), m_admitted(admitted), m_gate(gate),
       m_metrics(metrics), m_maxHeld(qMax(1, maxHeld))
-{}
+{
+    setMaxPendingConnections(kAccepting);
+}
 
 ClientListener::~ClientListener()
 {
@@ -48,7 +50,6 @@ void ClientListener::incomingConnection(qintptr descriptor)
             m_paused = true;
             // pauseAccepting() alone would let Qt finish the accept loop it is in (a whole kernel
             // backlog); Qt checks maxPendingConnections() before each accept, so 0 ends it here.
-            m_maxPendingWhileAccepting = maxPendingConnections();
             setMaxPendingConnections(0);
             pauseAccepting();
         }
@@ -68,7 +69,7 @@ void ClientListener::handOffWaiting()
         handOff(m_waiting.dequeue());
     if (m_paused && m_waiting.size() < m_maxHeld && isListening()) {
         m_paused = false;
-        setMaxPendingConnections(m_maxPendingWhileAccepting);
+        setMaxPendingConnections(kAccepting);
         resumeAccepting();
     }
 }

@@ -38,6 +38,11 @@ protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
+    // Qt's maxPendingConnections() while accepting. Qt counts only the sockets queued with
+    // addPendingConnection(), which this class never does (it hands descriptors on), so the value is
+    // only an on/off switch for Qt's accept loop: 0 stops it (see incomingConnection()).
+    static constexpr int kAccepting = 1;
+
     void handOff(qintptr descriptor);
 
     QList<Adopt> m_workers;
@@ -47,7 +52,6 @@ private:
     int m_maxHeld;
     QQueue<qintptr> m_waiting;
     bool m_paused = false;
-    int m_maxPendingWhileAccepting = 0;
     qsizetype m_next = 0;
 };
 
