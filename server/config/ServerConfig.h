@@ -81,6 +81,11 @@ struct ServerConfig
     {
         return pathPrefix + QStringLiteral("/-/ws");
     }
+    // Where released Gitea/Forgejo pages read their server-sent events (see EventStream).
+    QString eventStreamPath() const
+    {
+        return pathPrefix + QStringLiteral("/user/events");
+    }
     int effectiveWorkers() const;
     QString effectivePublisherSecretFile() const;
 

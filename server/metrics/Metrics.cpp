@@ -1,6 +1,7 @@
 #include "metrics/Metrics.h"
 
 #include "metrics/PrometheusWriter.h"
+#include "protocol/Protocol.h"
 
 namespace forgewire {
 
@@ -19,6 +20,26 @@ std::atomic<qint64>& Metrics::subscriptions(Topic::Kind kind)
     return m_invalid;
 }
 
+void Metrics::noteStreamClosed(quint16 code)
+{
+    StreamEnd end = StreamEnd::Other;
+    switch (code) {
+    case protocol::CloseCode::Unauthorized:
+        end = StreamEnd::Unauthorized;
+        break;
+    case protocol::CloseCode::SlowConsumer:
+        end = StreamEnd::SlowConsumer;
+        break;
+    case protocol::CloseCode::GoingAway:
+    case protocol::CloseCode::TryAgainLater:
+        end = StreamEnd::GoingAway;
+        break;
+    default:
+        break;
+    }
+    ++eventStreamEnds[int(end)];
+}
+
 QByteArray Metrics::render(bool engineReady) const
 {
     using Type = PrometheusWriter::Type;
@@ -31,6 +52,19 @@ QByteArray Metrics::render(bool engineReady) const
     out.sample({{"kind", "user"}}, subscriptionsUser);
     out.sample({{"kind", "project_board"}}, subscriptionsBoard);
     out.sample({{"kind", "public"}}, subscriptionsPublic);
+    out.gauge("forgewire_event_streams",
+              "Open server-sent event streams (GET /user/events), also counted in "
+              "forgewire_connections.",
+              eventStreams);
+    out.counter("forgewire_event_stream_events_total", "Events written to server-sent event streams.",
+                eventStreamEvents);
+    out.family("forgewire_event_stream_closes_total", Type::Counter,
+               "Server-sent event streams ended, per reason.");
+    out.sample({{"reason", "unauthorized"}}, eventStreamEnds[int(StreamEnd::Unauthorized)]);
+    out.sample({{"reason", "slow_consumer"}}, eventStreamEnds[int(StreamEnd::SlowConsumer)]);
+    out.sample({{"reason", "going_away"}}, eventStreamEnds[int(StreamEnd::GoingAway)]);
+    out.sample({{"reason", "client_gone"}}, eventStreamEnds[int(StreamEnd::ClientGone)]);
+    out.sample({{"reason", "other"}}, eventStreamEnds[int(StreamEnd::Other)]);
     out.counter("forgewire_messages_published_total", "Messages accepted by the publish API.", published);
     out.counter("forgewire_messages_delivered_total", "Messages handed to client sockets.", delivered);
     out.family("forgewire_messages_dropped_total", Type::Counter, "Messages not delivered, per reason.");

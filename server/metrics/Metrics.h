@@ -44,6 +44,23 @@ public:
     std::atomic<qint64> publishRejected{0};
     std::atomic<qint64> publishFailed{0};
 
+    // Server-sent event streams (`GET /user/events`): open now (also in `connections`), events
+    // written, and how they ended.
+    std::atomic<qint64> eventStreams{0};
+    std::atomic<qint64> eventStreamEvents{0};
+    enum class StreamEnd
+    {
+        Unauthorized, // 401 before the stream, or a revoked session after it
+        SlowConsumer, // the send-queue bound, or the node's budget
+        GoingAway,    // drain, or the forge unreachable
+        ClientGone,   // the client ended the connection
+        Other,
+        Count
+    };
+    std::atomic<qint64> eventStreamEnds[int(StreamEnd::Count)]{};
+    // Counts one stream ended by the session side with a WebSocket close `code`.
+    void noteStreamClosed(quint16 code);
+
     std::atomic<qint64>& subscriptions(Topic::Kind kind);
 
     // Families of an optional part (engine, bridge), written after the server's own in the order

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "broker/Publication.h"
+#include "format/WireFormat.h"
 #include "protocol/Protocol.h"
 #include "session/Identity.h"
 
@@ -32,6 +33,10 @@ public:
     const QString& id() const { return m_id; }
     State state() const { return m_state; }
     void setState(State state) { m_state = state; }
+
+    // How its client gets messages: set once, when it signs in.
+    const WireFormat& format() const { return *m_format; }
+    void setFormat(const WireFormat& format) { m_format = &format; }
 
     const Identity& identity() const { return m_identity; }
     void setIdentity(Identity identity) { m_identity = std::move(identity); }
@@ -89,6 +94,7 @@ private:
     QString m_id;
     State m_state = State::Authenticating;
     Identity m_identity;
+    const WireFormat* m_format = &WireFormat::json();
     QList<QString> m_subscriptions;
     QString m_pendingTopic;
     QList<DeferredMessage> m_deferred;

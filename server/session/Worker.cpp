@@ -5,6 +5,7 @@
 #include "broker/BoardModel.h"
 #include "broker/SubscriberHub.h"
 #include "config/ServerLogging.h"
+#include "http/EventStream.h"
 #include "http/HttpMessage.h"
 #include "http/OriginCheck.h"
 #include "protocol/Topic.h"
@@ -89,6 +90,11 @@ WsHandshake Worker::answerRequest(const HttpRequestHead& head)
         refusal.status = 403;
         refusal.body = R"({"error":"this page's origin may not connect; see allowed_origins"})";
         return refusal;
+    }
+    if (head.path == m_config.eventStreamPath()) {
+        // An allowed cross-origin page needs its Origin echoed (CORS); a same-origin one sends none.
+        return EventStream::evaluate(
+            head, m_config.allowedOrigins.isEmpty() ? QByteArray() : head.header("origin").trimmed());
     }
     return WsHandshake::evaluate(head, m_config.wsPath());
 }
@@ -195,7 +201,9 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
         return;
     }
     session->setIdentity(result.identity);
+    session->setFormat(WireFormat::forSignIn(session->connection()->wire(), session->identity()));
     session->setState(ClientSession::State::Ready);
+    session->connection()->signedIn();
     holdForgeToken(session);
     const Identity& who = session->identity();
     protocol::Hello hello;
@@ -505,7 +513,10 @@ bool Worker::queueText(ClientSession* session, const QByteArray& utf8, const QBy
     ClientConnection* connection = session->connection();
     if (!connection->isOpen())
         return false;
-    connection->queueText(utf8, frame);
+    const WireFormat::Payload payload = session->format().encode(utf8, frame, session->identity());
+    if (payload.bytes.isEmpty())
+        return true; // this client's format has no such message
+    connection->queueText(payload.bytes, payload.frame);
     return checkBacklog(session);
 }
 

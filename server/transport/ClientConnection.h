@@ -1,5 +1,7 @@
 #pragma once
 
+#include "format/WireFormat.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -38,7 +40,13 @@ public:
     virtual QString peerAddress() const = 0;
     // False once the connection is gone: nothing queued then goes anywhere.
     virtual bool isOpen() const = 0;
-    // Queues one text message: `utf8`, or when the caller has it, `frame` (its unmasked text frame,
+    // What the transport accepted the connection as; the session picks its WireFormat by it.
+    virtual WireFormat::Wire wire() const { return WireFormat::Wire::WebSocket; }
+    // The session signed its client in: a transport that holds its response until then (an event
+    // stream, whose refusal is an HTTP status) sends it now.
+    virtual void signedIn() {}
+    // Queues one message, as the session's WireFormat encoded it: `utf8`, or when the caller has it,
+    // `frame` (its unmasked text frame,
     // encoded once and shared by every recipient, see ws::textFrame). The caller (Worker::queueText)
     // checks backlogBytes() against the send-queue cap right after, so the cap counts at enqueue.
     virtual void queueText(const QByteArray& utf8, const QByteArray& frame = {}) = 0;
@@ -46,7 +54,9 @@ public:
     virtual qint64 backlogBytes() const = 0;
     // Hands the kernel what it takes now (a burst fills the queue before the event loop writes it).
     virtual void flushNow() = 0;
-    // A keepalive ping; its pong is reported with ConnectionEvents::pongReceived().
+    // A keepalive ping; its pong is reported with ConnectionEvents::pongReceived() (an event stream,
+    // whose client cannot answer, reports it once the keep-alive is queued: a dead peer shows as a
+    // failed write or a send queue over its bound).
     virtual void sendPing() = 0;
     // Sends our close frame (once). `reason` is cut to fit a control frame.
     virtual void close(quint16 code, const QString& reason, CloseMode mode) = 0;

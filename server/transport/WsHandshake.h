@@ -26,7 +26,13 @@ struct WsHandshake
     // it is instead of one made of status and body.
     QByteArray fullResponse;
 
-    bool isAccepted() const { return status == 101; }
+    // Accepted as a server-sent event stream (`GET <prefix>/user/events`, see EventStream): the
+    // transport keeps the connection and sends the response head once the session signs it in.
+    bool eventStream = false;
+    // Event stream: the request's allowed Origin to echo for CORS; empty for same-origin requests.
+    QByteArray allowOrigin;
+
+    bool isAccepted() const { return status == 101 || eventStream; }
     // The bytes a refusal sends: fullResponse, or the response made of status, body and headers.
     QByteArray refusalBytes() const;
     // A request answered with `response` (a complete HTTP/1.1 response) instead of an upgrade.

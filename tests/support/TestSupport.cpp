@@ -274,6 +274,132 @@ bool RawWsClient::connectAndUpgrade(quint16 port, const QByteArray& path, const 
     return true;
 }
 
+bool SseClient::open(quint16 port, const QByteArray& target, const QByteArray& extraHeaders,
+                     int receiveBuffer)
+{
+    if (receiveBuffer > 0)
+        m_socket.setReadBufferSize(receiveBuffer);
+    m_socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!m_socket.waitForConnected(kWaitMs))
+        return false;
+    m_socket.write("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" +
+                   extraHeaders + "\r\n");
+    QByteArray buffer;
+    const bool ok = waitFor(
+        [&] {
+            m_socket.waitForReadyRead(10);
+            // One byte at a time up to the blank line: what follows stays in the socket for next().
+            while (!buffer.contains("\r\n\r\n") && m_socket.bytesAvailable() > 0)
+                buffer += m_socket.read(1);
+            return buffer.contains("\r\n\r\n");
+        },
+        kWaitMs);
+    if (!ok)
+        return false;
+    m_head = buffer;
+    const QList<QByteArray> status = m_head.left(m_head.indexOf("\r\n")).split(' ');
+    m_status = status.size() > 1 ? status.at(1).toInt() : 0;
+    return true;
+}
+
+QByteArray SseClient::header(const QByteArray& lowerName) const
+{
+    for (const QByteArray& line : m_head.split('\n')) {
+        const qsizetype colon = line.indexOf(':');
+        if (colon > 0 && line.left(colon).trimmed().toLower() == lowerName)
+            return line.mid(colon + 1).trimmed();
+    }
+    return {};
+}
+
+void SseClient::readSome(int timeoutMs)
+{
+    // Spins the event loop: the server under test may share this thread (its broker does).
+    waitFor(
+        [this] {
+            return m_socket.bytesAvailable() > 0 || m_socket.state() != QAbstractSocket::ConnectedState;
+        },
+        timeoutMs);
+    m_body += m_socket.readAll();
+}
+
+QByteArray SseClient::refusalBody()
+{
+    waitClosed(1000);
+    return m_body;
+}
+
+SseClient::Event SseClient::next(int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (true) {
+        const qsizetype end = m_body.indexOf("\n\n", m_consumed);
+        if (end >= 0) {
+            const QByteArray block = m_body.mid(m_consumed, end - m_consumed);
+            m_consumed = end + 2;
+            Event event;
+            bool hasData = false;
+            for (const QByteArray& line : block.split('\n')) {
+                if (line.startsWith(':'))
+                    continue;
+                if (line.startsWith("event: ")) {
+                    event.name = line.mid(7);
+                } else if (line.startsWith("data: ")) {
+                    if (hasData)
+                        event.data += '\n';
+                    event.data += line.mid(6);
+                    hasData = true;
+                }
+            }
+            if (event.isValid())
+                return event;
+            continue;
+        }
+        // What a closed socket still buffers is read before giving up on it.
+        const bool closed = m_socket.state() != QAbstractSocket::ConnectedState;
+        if (m_socket.bytesAvailable() > 0)
+            m_body += m_socket.readAll();
+        else if (closed || timer.elapsed() >= timeoutMs)
+            return {};
+        else
+            readSome(20);
+    }
+}
+
+bool SseClient::waitForRaw(const QByteArray& bytes, int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (true) {
+        const qsizetype at = m_body.indexOf(bytes, m_consumed);
+        if (at >= 0) {
+            m_consumed = at + bytes.size();
+            return true;
+        }
+        const bool closed = m_socket.state() != QAbstractSocket::ConnectedState;
+        if (m_socket.bytesAvailable() > 0)
+            m_body += m_socket.readAll();
+        else if (closed || timer.elapsed() >= timeoutMs)
+            return false;
+        else
+            readSome(20);
+    }
+}
+
+bool SseClient::waitClosed(int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (m_socket.state() == QAbstractSocket::ConnectedState && timer.elapsed() < timeoutMs) {
+        readSome(20);
+        if (m_socket.state() == QAbstractSocket::ConnectedState && m_socket.waitForDisconnected(1))
+            break;
+    }
+    m_body += m_socket.readAll();
+    return m_socket.state() != QAbstractSocket::ConnectedState;
+}
+
 QByteArray RawWsClient::readAvailableFor(int ms)
 {
     QByteArray data;

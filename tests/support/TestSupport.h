@@ -137,6 +137,46 @@ private:
     QByteArray m_buffer;
 };
 
+// Reads `GET /user/events` the way an EventSource does, over a raw socket so the test sees every
+// byte: the response head, then events (comments skipped by next(), kept in body()).
+class SseClient
+{
+public:
+    struct Event
+    {
+        QByteArray name;
+        QByteArray data;
+        bool isValid() const { return !name.isEmpty() || !data.isEmpty(); }
+    };
+
+    // Sends the request and waits for the response head; false on timeout. `target` is path and
+    // query; `extraHeaders` lines end in "\r\n". `receiveBuffer` > 0 shrinks the socket's buffer.
+    bool open(quint16 port, const QByteArray& target, const QByteArray& extraHeaders = {},
+              int receiveBuffer = 0);
+    int status() const { return m_status; }
+    QByteArray header(const QByteArray& lowerName) const;
+    // The body of a refusal (what followed the head, read until the peer closed or 1 s passed).
+    QByteArray refusalBody();
+    // Everything after the response head received so far.
+    const QByteArray& body() const { return m_body; }
+    // The next event (comments skipped); an invalid one on timeout or end of stream.
+    Event next(int timeoutMs = kWaitMs);
+    // Waits until the body holds `bytes` after what next() consumed; the raw bytes then get consumed.
+    bool waitForRaw(const QByteArray& bytes, int timeoutMs = kWaitMs);
+    // True once the server ended the stream (within `timeoutMs`).
+    bool waitClosed(int timeoutMs = kWaitMs);
+    QTcpSocket& socket() { return m_socket; }
+
+private:
+    void readSome(int timeoutMs);
+
+    QTcpSocket m_socket;
+    QByteArray m_head;
+    QByteArray m_body;
+    qsizetype m_consumed = 0;
+    int m_status = 0;
+};
+
 // Spins the event loop until `predicate` holds or `timeoutMs` passes.
 bool waitFor(const std::function<bool()>& predicate, int timeoutMs = kWaitMs);
 

@@ -103,6 +103,7 @@ void EpollTransport::onSocketEvent(WsConnection* connection, quint32 events)
         onFrameData(connection);
         break;
     case WsConnection::Phase::Lingering:
+    case WsConnection::Phase::EventStream:
         connection->input().clear(); // the rest of a request we already answered
         break;
     case WsConnection::Phase::Closed:
@@ -124,6 +125,10 @@ void EpollTransport::onRequestData(WsConnection* connection)
         rejectHttp(connection, handshake);
         return;
     }
+    if (handshake.eventStream) {
+        startEventStream(connection, handshake, head);
+        return;
+    }
     queueBytes(connection, handshake.response);
     // All of it, usually: clear() releases the buffer (an idle connection holds no input buffer),
     // remove() would keep its capacity (about 500 bytes per connection).
@@ -139,6 +144,25 @@ void EpollTransport::onRequestData(WsConnection* connection)
     // Frames a client sent right behind its request.
     if (!connection->input().isEmpty() && connection->phase() == WsConnection::Phase::WebSocket)
         onFrameData(connection);
+}
+
+void EpollTransport::startEventStream(WsConnection* connection, const WsHandshake& handshake,
+                                      const HttpRequestHead& head)
+{
+    // Whatever the client sent behind its request is not read: an event stream is one way.
+    connection->input().clear();
+    connection->startEventStream(handshake.allowOrigin);
+    m_unupgraded.remove(connection);
+    m_upgraded.insert(connection);
+    leaveHandshake(connection);
+    ++m_context.metrics->eventStreams;
+    m_context.events->upgraded(connection, head);
+}
+
+void EpollTransport::keepAliveSent(WsConnection* connection)
+{
+    if (connection->session())
+        m_context.events->pongReceived(connection);
 }
 
 void EpollTransport::rejectHttp(WsConnection* connection, const WsHandshake& refusal)
@@ -262,6 +286,11 @@ void EpollTransport::dropConnection(WsConnection* connection)
 {
     if (connection->phase() == WsConnection::Phase::Closed)
         return;
+    if (connection->wire() == WireFormat::Wire::EventStream) {
+        --m_context.metrics->eventStreams;
+        if (!connection->closeSent)
+            ++m_context.metrics->eventStreamEnds[int(Metrics::StreamEnd::ClientGone)];
+    }
     m_poller->remove(connection->fd());
     connection->closeDescriptor(); // and its outbox, uncounted from the node's queued bytes
     m_unupgraded.remove(connection);

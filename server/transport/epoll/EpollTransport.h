@@ -35,11 +35,16 @@ public:
     void flushConnection(WsConnection* connection);
     // Closes the descriptor at once and frees the connection (and its session) on the next pass.
     void dropConnection(WsConnection* connection);
+    // An event stream's keep-alive went out: its client cannot answer it, so it counts as answered.
+    void keepAliveSent(WsConnection* connection);
+    Metrics* metrics() const { return m_context.metrics; }
 
 private:
     void onSocketEvent(WsConnection* connection, quint32 events);
     void onRequestData(WsConnection* connection);
     void rejectHttp(WsConnection* connection, const WsHandshake& refusal);
+    void startEventStream(WsConnection* connection, const WsHandshake& handshake,
+                          const HttpRequestHead& head);
     void onFrameData(WsConnection* connection);
     void leaveHandshake(WsConnection* connection);
     void collectGarbage();

@@ -1,5 +1,6 @@
 #include "transport/epoll/WsConnection.h"
 
+#include "metrics/Metrics.h"
 #include "transport/WsProtocol.h"
 #include "transport/epoll/EpollTransport.h"
 
@@ -21,10 +22,28 @@ WsConnection::~WsConnection()
     closeDescriptor();
 }
 
+void WsConnection::startEventStream(const QByteArray& allowOrigin)
+{
+    m_stream = std::make_unique<EventStream>(allowOrigin);
+    m_phase = Phase::EventStream;
+}
+
+void WsConnection::signedIn()
+{
+    if (m_stream && !closeSent)
+        m_transport->queueBytes(this, m_stream->open());
+}
+
 void WsConnection::queueText(const QByteArray& utf8, const QByteArray& frame)
 {
     if (m_phase == Phase::Closed || closeSent)
         return;
+    if (m_stream) {
+        // An event, as the session's format wrote it.
+        m_transport->queueBytes(this, utf8);
+        ++m_transport->metrics()->eventStreamEvents;
+        return;
+    }
     m_transport->queueBytes(this, frame.isEmpty() ? ws::textFrame(utf8) : frame);
 }
 
@@ -37,6 +56,12 @@ void WsConnection::sendPing()
 {
     if (closeSent)
         return;
+    if (m_stream) {
+        if (m_stream->isOpen())
+            m_transport->queueBytes(this, EventStream::keepAlive());
+        m_transport->keepAliveSent(this);
+        return;
+    }
     // Through the outbox like every other frame, so it never overtakes one.
     static const QByteArray ping = ws::pingFrame();
     m_transport->queueBytes(this, ping);
@@ -53,6 +78,15 @@ void WsConnection::close(quint16 code, const QString& reason, CloseMode mode)
         // only bounded by the sweep.
         m_outbox.dropUnsent();
         closeWhenFlushed = true;
+    }
+    if (m_stream) {
+        // No close handshake: the end of the stream is the close.
+        m_transport->metrics()->noteStreamClosed(code);
+        m_transport->queueBytes(this, m_stream->closing(code, reason));
+        closeSent = true;
+        closeWhenFlushed = true;
+        m_transport->flushConnection(this);
+        return;
     }
     // Behind what was queued before it; nothing is sent after it.
     m_transport->queueBytes(this, ws::closeFrame(code, reason.toUtf8()));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "http/EventStream.h"
 #include "transport/ClientConnection.h"
 #include "transport/ConnectionGate.h"
 #include "transport/WsFrameParser.h"
@@ -8,12 +9,15 @@
 #include <QByteArray>
 #include <QString>
 
+#include <memory>
+
 namespace forgewire {
 
 class EpollTransport;
 
 // One accepted TCP connection on a worker thread, read and written on its bare descriptor: the
-// upgrade request, then WebSocket frames both ways.
+// upgrade request, then WebSocket frames both ways; or, for `GET <prefix>/user/events`, the request,
+// then server-sent events one way (EventStream), written from the same Outbox.
 //
 // Why not QTcpSocket + QWebSocket: after the upgrade the server only needs to read small masked
 // frames and write the frames its Outbox already encodes, and the Qt pair costs ~23 KiB of heap per
@@ -24,10 +28,11 @@ class WsConnection final : public ClientConnection
 public:
     enum class Phase
     {
-        Request,   // reading the HTTP upgrade request
-        WebSocket, // upgraded: frames
-        Lingering, // an HTTP error response is going out; waiting for the peer to close
-        Closed     // descriptor closed; the object is deleted on the next event-loop pass
+        Request,     // reading the HTTP upgrade request
+        WebSocket,   // upgraded: frames
+        EventStream, // accepted as an event stream: events out, nothing more read
+        Lingering,   // an HTTP error response is going out; waiting for the peer to close
+        Closed       // descriptor closed; the object is deleted on the next event-loop pass
     };
     enum class ReadResult
     {
@@ -53,11 +58,18 @@ public:
     WsFrameParser& parser() { return m_parser; }
     Outbox& outbox() { return m_outbox; }
     void closeDescriptor();
+    // Serves the connection as an event stream from now on.
+    void startEventStream(const QByteArray& allowOrigin);
 
     // ClientConnection, for the session side. The peer's address is looked up when asked rather
     // than stored per connection.
     QString peerAddress() const override;
     bool isOpen() const override { return m_phase != Phase::Closed; }
+    WireFormat::Wire wire() const override
+    {
+        return m_stream ? WireFormat::Wire::EventStream : WireFormat::Wire::WebSocket;
+    }
+    void signedIn() override;
     void queueText(const QByteArray& utf8, const QByteArray& frame) override;
     qint64 backlogBytes() const override { return m_outbox.bytes(); }
     void flushNow() override;
@@ -88,6 +100,8 @@ private:
     QByteArray m_input;
     WsFrameParser m_parser;
     Outbox m_outbox;
+    // Event streams only (a null pointer on a WebSocket connection).
+    std::unique_ptr<EventStream> m_stream;
 };
 
 } // namespace forgewire

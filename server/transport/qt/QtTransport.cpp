@@ -4,6 +4,7 @@
 #include "config/ServerLimits.h"
 #include "config/ServerLogging.h"
 #include "metrics/Metrics.h"
+#include "session/ClientSession.h"
 
 #include <QElapsedTimer>
 #include <QTcpSocket>
@@ -37,7 +38,7 @@ void shutdownWrite(QTcpSocket* socket)
 } // namespace
 
 QtConnection::QtConnection(QtTransport* transport, QWebSocket* socket, const ConnectionGate::Address& address)
-    : m_transport(transport), m_socket(socket), m_address(address)
+    : QtClientConnection(transport, address), m_socket(socket)
 {}
 
 QtConnection::~QtConnection()
@@ -90,19 +91,29 @@ void QtConnection::close(quint16 code, const QString& reason, CloseMode mode)
     account();
 }
 
-void QtConnection::abort()
+QObject* QtConnection::socketObject() const
+{
+    return m_socket;
+}
+
+void QtConnection::abortSocket()
+{
+    m_socket->abort();
+}
+
+void QtClientConnection::abort()
 {
     m_transport->drop(this);
 }
 
-void QtConnection::account()
+void QtClientConnection::account()
 {
     const qint64 now = backlogBytes();
     m_transport->metrics()->queuedBytes += now - m_accounted;
     m_accounted = now;
 }
 
-bool QtConnection::markClosed()
+bool QtClientConnection::markClosed()
 {
     if (m_closed)
         return false;
@@ -110,6 +121,94 @@ bool QtConnection::markClosed()
     m_transport->metrics()->queuedBytes -= m_accounted;
     m_accounted = 0;
     return true;
+}
+
+QtStreamConnection::QtStreamConnection(QtTransport* transport, QTcpSocket* socket,
+                                       const ConnectionGate::Address& address, const QByteArray& allowOrigin)
+    : QtClientConnection(transport, address), m_socket(socket), m_stream(allowOrigin)
+{}
+
+QtStreamConnection::~QtStreamConnection()
+{
+    markClosed();
+    delete m_socket;
+}
+
+QString QtStreamConnection::peerAddress() const
+{
+    return m_socket->peerAddress().toString();
+}
+
+void QtStreamConnection::write(const QByteArray& bytes)
+{
+    m_socket->write(bytes);
+    account();
+}
+
+void QtStreamConnection::signedIn()
+{
+    if (!m_closed && !m_closeSent)
+        write(m_stream.open());
+}
+
+void QtStreamConnection::queueText(const QByteArray& utf8, const QByteArray& frame)
+{
+    Q_UNUSED(frame); // a WebSocket frame: nothing of it is written here
+    if (m_closed || m_closeSent)
+        return;
+    write(utf8);
+    ++m_transport->metrics()->eventStreamEvents;
+}
+
+qint64 QtStreamConnection::backlogBytes() const
+{
+    return m_closed ? 0 : m_socket->bytesToWrite();
+}
+
+void QtStreamConnection::flushNow()
+{
+    if (!m_closed)
+        m_socket->flush();
+    account();
+}
+
+void QtStreamConnection::sendPing()
+{
+    if (m_closed || m_closeSent)
+        return;
+    if (m_stream.isOpen())
+        write(EventStream::keepAlive());
+    m_transport->keepAliveSent(this);
+}
+
+void QtStreamConnection::close(quint16 code, const QString& reason, CloseMode mode)
+{
+    // DiscardUnsent cannot take back what QTcpSocket buffered: the end goes behind it, and the
+    // worker's sweep cuts the connection if the peer never reads it.
+    Q_UNUSED(mode);
+    if (m_closed || m_closeSent)
+        return;
+    m_closeSent = true;
+    m_transport->metrics()->noteStreamClosed(code);
+    write(m_stream.closing(code, reason));
+    m_socket->flush();
+    if (m_socket->bytesToWrite() == 0)
+        shutdownWrite(m_socket);
+    else
+        QObject::connect(m_socket, &QTcpSocket::bytesWritten, m_socket, [socket = m_socket] {
+            if (socket->bytesToWrite() == 0)
+                shutdownWrite(socket);
+        });
+}
+
+QObject* QtStreamConnection::socketObject() const
+{
+    return m_socket;
+}
+
+void QtStreamConnection::abortSocket()
+{
+    m_socket->abort();
 }
 
 QtTransport::QtTransport(const TransportContext& context)
@@ -125,9 +224,11 @@ QtTransport::~QtTransport()
     const QList<QTcpSocket*> pending = m_pending.keys();
     for (QTcpSocket* socket : pending)
         forget(socket);
-    const QSet<QtConnection*> connections = std::exchange(m_connections, {});
-    for (QtConnection* connection : connections) {
-        QObject::disconnect(connection->socket(), nullptr, this, nullptr);
+    const QSet<QtClientConnection*> connections = std::exchange(m_connections, {});
+    for (QtClientConnection* connection : connections) {
+        QObject::disconnect(connection->socketObject(), nullptr, this, nullptr);
+        if (connection->wire() == WireFormat::Wire::EventStream)
+            --m_context.metrics->eventStreams;
         --*m_context.admitted;
         m_context.gate->leave(connection->address());
         delete connection; // and the session it owns
@@ -202,6 +303,10 @@ void QtTransport::onRequestData(QTcpSocket* socket)
         reject(socket, handshake);
         return;
     }
+    if (handshake.eventStream) {
+        startEventStream(socket, handshake, head);
+        return;
+    }
     it->upgrading = true;
     it->head = head;
     // Qt 6.4's handshake consumes whatever is buffered behind the head (frames a client sent right
@@ -215,6 +320,32 @@ void QtTransport::onRequestData(QTcpSocket* socket)
     QObject::disconnect(socket, nullptr, this, nullptr);
     m_upgrading.insert({it->peer, it->peerPort}, socket);
     m_server->handleConnection(socket);
+}
+
+void QtTransport::startEventStream(QTcpSocket* socket, const WsHandshake& handshake,
+                                   const HttpRequestHead& head)
+{
+    auto it = m_pending.find(socket);
+    leaveHandshake(*it);
+    const ConnectionGate::Address address = it->address;
+    m_pending.erase(it); // now counted by the connection, which owns the socket
+    QObject::disconnect(socket, nullptr, this, nullptr);
+    socket->setParent(nullptr);
+    // An event stream is one way: whatever the client sends after its request is read and dropped.
+    socket->readAll();
+    auto* connection = new QtStreamConnection(this, socket, address, handshake.allowOrigin);
+    m_connections.insert(connection);
+    ++m_context.metrics->eventStreams;
+    connect(socket, &QTcpSocket::readyRead, this, [socket] { socket->readAll(); });
+    connect(socket, &QTcpSocket::bytesWritten, this, [connection] { connection->account(); });
+    connect(socket, &QTcpSocket::disconnected, this, [this, connection] { drop(connection); });
+    m_context.events->upgraded(connection, head);
+}
+
+void QtTransport::keepAliveSent(QtClientConnection* connection)
+{
+    if (m_connections.contains(connection) && connection->session())
+        m_context.events->pongReceived(connection);
 }
 
 void QtTransport::reject(QTcpSocket* socket, const WsHandshake& refusal)
@@ -318,15 +449,20 @@ void QtTransport::watch(QtConnection* connection)
     connect(socket, &QWebSocket::disconnected, this, [this, connection] { drop(connection); });
 }
 
-void QtTransport::drop(QtConnection* connection)
+void QtTransport::drop(QtClientConnection* connection)
 {
     if (!m_connections.remove(connection))
         return;
-    QObject::disconnect(connection->socket(), nullptr, this, nullptr);
+    QObject::disconnect(connection->socketObject(), nullptr, this, nullptr);
+    if (connection->wire() == WireFormat::Wire::EventStream) {
+        --m_context.metrics->eventStreams;
+        if (!connection->session() || connection->session()->state() != ClientSession::State::Closing)
+            ++m_context.metrics->eventStreamEnds[int(Metrics::StreamEnd::ClientGone)];
+    }
     connection->markClosed();
     --*m_context.admitted;
     m_context.gate->leave(connection->address());
-    connection->socket()->abort();
+    connection->abortSocket();
     m_context.events->connectionClosed(connection);
     m_graveyard.append(connection);
     if (m_graveyard.size() == 1)
@@ -335,7 +471,7 @@ void QtTransport::drop(QtConnection* connection)
 
 void QtTransport::collectGarbage()
 {
-    const QList<QtConnection*> dead = std::exchange(m_graveyard, {});
+    const QList<QtClientConnection*> dead = std::exchange(m_graveyard, {});
     qDeleteAll(dead);
 }
 
@@ -360,8 +496,8 @@ void QtTransport::sweep(qint64 nowMs)
     }
     // Pongs to a peer's pings are queued by QWebSocket itself, past queueText(): besides the check
     // after each read (onNewConnection()), the sweep keeps the node's count of them current.
-    const QList<QtConnection*> connections = m_connections.values();
-    for (QtConnection* connection : connections) {
+    const QList<QtClientConnection*> connections = m_connections.values();
+    for (QtClientConnection* connection : connections) {
         connection->account();
         if (connection->backlogBytes() > m_context.config->maxSendQueueBytes && connection->session())
             m_context.events->bytesQueued(connection);
@@ -384,7 +520,7 @@ void QtTransport::drain()
 
 void QtTransport::flushAll()
 {
-    for (QtConnection* connection : std::as_const(m_connections))
+    for (QtClientConnection* connection : std::as_const(m_connections))
         connection->flushNow();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "http/EventStream.h"
 #include "transport/ClientConnection.h"
 #include "transport/Transport.h"
 
@@ -18,37 +19,85 @@ namespace forgewire {
 
 class QtTransport;
 
-// One upgraded connection of the qt transport: a QWebSocket, which frames, answers pings and
-// completes the close handshake itself.
-class QtConnection final : public ClientConnection
+// What the qt transport keeps of each connection it accepted, WebSocket or event stream: its
+// address in the gate, its share of the node's queued bytes, and whether it is gone.
+class QtClientConnection : public ClientConnection
 {
 public:
-    QtConnection(QtTransport* transport, QWebSocket* socket, const ConnectionGate::Address& address);
-    ~QtConnection() override;
+    QtClientConnection(QtTransport* transport, const ConnectionGate::Address& address)
+        : m_transport(transport), m_address(address)
+    {}
 
-    QString peerAddress() const override;
     bool isOpen() const override { return !m_closed; }
-    void queueText(const QByteArray& utf8, const QByteArray& frame) override;
-    qint64 backlogBytes() const override;
-    void flushNow() override;
-    void sendPing() override;
-    void close(quint16 code, const QString& reason, CloseMode mode) override;
     void abort() override;
 
-    QWebSocket* socket() const { return m_socket; }
+    // The QObject whose signals the transport connects to (the socket).
+    virtual QObject* socketObject() const = 0;
+    // Ends the socket at once (the transport's drop()).
+    virtual void abortSocket() = 0;
     const ConnectionGate::Address& address() const { return m_address; }
     // Follows backlogBytes() in the node's queued-bytes counter (the budget and its gauge).
     void account();
     // The socket is gone: uncounts what it held; true the first time.
     bool markClosed();
 
-private:
+protected:
     QtTransport* m_transport;
-    QWebSocket* m_socket;
     ConnectionGate::Address m_address;
     qint64 m_accounted = 0;
     bool m_closed = false;
     bool m_closeSent = false;
+};
+
+// One upgraded connection of the qt transport: a QWebSocket, which frames, answers pings and
+// completes the close handshake itself.
+class QtConnection final : public QtClientConnection
+{
+public:
+    QtConnection(QtTransport* transport, QWebSocket* socket, const ConnectionGate::Address& address);
+    ~QtConnection() override;
+
+    QString peerAddress() const override;
+    void queueText(const QByteArray& utf8, const QByteArray& frame) override;
+    qint64 backlogBytes() const override;
+    void flushNow() override;
+    void sendPing() override;
+    void close(quint16 code, const QString& reason, CloseMode mode) override;
+
+    QObject* socketObject() const override;
+    void abortSocket() override;
+    QWebSocket* socket() const { return m_socket; }
+
+private:
+    QWebSocket* m_socket;
+};
+
+// One event stream of the qt transport (`GET <prefix>/user/events`, see EventStream): the QTcpSocket
+// the request came on, written as the session's format encoded each event.
+class QtStreamConnection final : public QtClientConnection
+{
+public:
+    QtStreamConnection(QtTransport* transport, QTcpSocket* socket, const ConnectionGate::Address& address,
+                       const QByteArray& allowOrigin);
+    ~QtStreamConnection() override;
+
+    QString peerAddress() const override;
+    WireFormat::Wire wire() const override { return WireFormat::Wire::EventStream; }
+    void signedIn() override;
+    void queueText(const QByteArray& utf8, const QByteArray& frame) override;
+    qint64 backlogBytes() const override;
+    void flushNow() override;
+    void sendPing() override;
+    void close(quint16 code, const QString& reason, CloseMode mode) override;
+
+    QObject* socketObject() const override;
+    void abortSocket() override;
+
+private:
+    void write(const QByteArray& bytes);
+
+    QTcpSocket* m_socket;
+    EventStream m_stream;
 };
 
 // The portable transport, and the reference the epoll one is tested against: per worker thread its
@@ -70,9 +119,11 @@ public:
     void drain() override;
     void flushAll() override;
 
-    // For QtConnection.
-    void drop(QtConnection* connection);
+    // For the connections.
+    void drop(QtClientConnection* connection);
     Metrics* metrics() const { return m_context.metrics; }
+    // An event stream's keep-alive went out: its client cannot answer it, so it counts as answered.
+    void keepAliveSent(QtClientConnection* connection);
 
 private:
     // An accepted socket before its upgrade: reading the request head, or lingering after an error.
@@ -98,6 +149,8 @@ private:
     void reject(QTcpSocket* socket, const WsHandshake& refusal);
     void onNewConnection();
     void watch(QtConnection* connection);
+    // Keeps an accepted event-stream request's socket as its connection.
+    void startEventStream(QTcpSocket* socket, const WsHandshake& handshake, const HttpRequestHead& head);
     void leaveHandshake(Pending& pending);
     // Frees a socket that never became a session, and everything it counted.
     void forget(QTcpSocket* socket);
@@ -108,9 +161,9 @@ private:
     QHash<QTcpSocket*, Pending> m_pending;
     // Handed to QWebSocketServer, by peer address and port: how its QWebSocket is matched to them.
     QHash<std::pair<QHostAddress, quint16>, QTcpSocket*> m_upgrading;
-    QSet<QtConnection*> m_connections;
+    QSet<QtClientConnection*> m_connections;
     // Dropped connections, freed on the next pass so no caller up the stack holds a dangling pointer.
-    QList<QtConnection*> m_graveyard;
+    QList<QtClientConnection*> m_graveyard;
     bool m_draining = false;
 };
 

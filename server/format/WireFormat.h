@@ -1,0 +1,45 @@
+#pragma once
+
+#include "session/Identity.h"
+
+#include <QByteArray>
+
+namespace forgewire {
+
+// What a connection's client gets for each server -> client message: chosen once, when the session
+// signs the client in (Worker::finishAuthentication), and asked for every message after that.
+// Session, broker and engine speak PROTOCOL.md's JSON messages only and never ask which format a
+// connection has; the transport frames what the format returns (a WebSocket text frame, or the
+// bytes as they are on an event stream).
+class WireFormat
+{
+public:
+    // What the connection is on the wire, as its transport accepted it.
+    enum class Wire
+    {
+        WebSocket,
+        EventStream, // `GET <prefix>/user/events`, see EventStream
+    };
+
+    struct Payload
+    {
+        QByteArray bytes;
+        // The WebSocket text frame of `bytes`, when the format passes a shared one on (see
+        // ClientConnection::queueText); empty otherwise.
+        QByteArray frame;
+    };
+
+    virtual ~WireFormat() = default;
+
+    // The payload for `json` (one server -> client message of PROTOCOL.md) to `who`; empty bytes when
+    // this format has no such message (nothing is sent). `frame`: json's text frame if the caller
+    // has it, shared by every recipient of a publication.
+    virtual Payload encode(const QByteArray& json, const QByteArray& frame, const Identity& who) const = 0;
+
+    // The format of a connection on `wire` that signed in as `who`.
+    static const WireFormat& forSignIn(Wire wire, const Identity& who);
+    // PROTOCOL.md's messages as they are: the format of every WebSocket client.
+    static const WireFormat& json();
+};
+
+} // namespace forgewire
