@@ -163,15 +163,26 @@ void Broker::setHosts(const QList<SubscriberHost*>& hosts)
 
 void Broker::onDelivered(const Publication& publication)
 {
-    const auto refs = m_topicRefs.constFind(publication.topic);
-    if (refs == m_topicRefs.cend()) {
+    // The workers with subscribers of the topic, and for a board those that read every board.
+    WorkerSet workers;
+    if (const auto refs = m_topicRefs.constFind(publication.topic); refs != m_topicRefs.cend()) {
+        for (int index : *refs)
+            workers.insert(index);
+    }
+    if (Topic::parse(publication.topic).kind() == Topic::Kind::ProjectBoard) {
+        if (const auto every = m_topicRefs.constFind(Topic::everyBoard()); every != m_topicRefs.cend()) {
+            for (int index : *every)
+                workers.insert(index);
+        }
+    }
+    if (workers.isEmpty()) {
         ++m_metrics->droppedNoSubscribers;
         return;
     }
     // Framed once here; every worker and every recipient shares these bytes.
     Publication framed = publication;
     framed.frame = ws::textFrame(framed.payload);
-    for (int index : *refs) {
+    for (int index : workers) {
         if (index >= 0 && index < m_outgoing.size())
             m_outgoing[index].append(framed);
     }

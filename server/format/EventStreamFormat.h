@@ -15,6 +15,7 @@ class EventStreamFormat final : public WireFormat
 {
 public:
     Payload encode(const QByteArray& json, const QByteArray& frame, const Identity& who) const override;
+    bool readsEveryBoard() const override { return true; }
 
     // The event for one message (empty: none), without the per-thread cache encode() keeps.
     static QByteArray eventFor(const QByteArray& json, qint64 userId);

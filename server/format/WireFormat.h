@@ -35,6 +35,9 @@ public:
     // this format has no such message (nothing is sent). `frame`: json's text frame if the caller
     // has it, shared by every recipient of a publication.
     virtual Payload encode(const QByteArray& json, const QByteArray& frame, const Identity& who) const = 0;
+    // True for a format whose clients cannot subscribe (an event stream): they get every board they
+    // may read, checked per event like any board subscription.
+    virtual bool readsEveryBoard() const { return false; }
 
     // The format of a connection on `wire` that signed in as `who`.
     static const WireFormat& forSignIn(Wire wire, const Identity& who);

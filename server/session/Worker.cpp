@@ -214,6 +214,10 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
     if (!sendMessage(session, protocol::encode(hello)))
         return;
     qCDebug(lcWs).noquote() << "session" << session->id() << "user" << who.userId << logSafe(who.login);
+    if (session->format().readsEveryBoard()) {
+        // Nothing retained to fetch: board events are read live, each checked as it is delivered.
+        m_topics.add(session, Topic::everyBoard());
+    }
     if (!who.isAnonymous())
         subscribe(session, Topic::user(who.userId), true);
     processDeferred(session);
@@ -453,11 +457,27 @@ void Worker::deliver(const QList<Publication>& batch)
     QList<std::pair<ClientSession*, QString>> ended;
     qint64 delivered = 0;
     for (const Publication& publication : batch) {
+        // Framed once by the Broker, the only caller.
+        const QByteArray& frame = publication.frame;
+        // Readers of every board (event streams, which cannot subscribe): a board publication carries
+        // its ACL, which mayRead() checks for them as for any subscriber.
+        if (publication.access && Topic::parse(publication.topic).kind() == Topic::Kind::ProjectBoard) {
+            if (const TopicMembers* readers = m_topics.members(Topic::everyBoard())) {
+                for (ClientSession* session : *readers) {
+                    if (session->state() != ClientSession::State::Ready)
+                        continue;
+                    if (!session->mayRead(publication.topic, publication.access)) {
+                        ++m_metrics->droppedForbidden;
+                        continue;
+                    }
+                    if (queueText(session, publication.payload, frame))
+                        ++delivered;
+                }
+            }
+        }
         const TopicMembers* members = m_topics.members(publication.topic);
         if (!members)
             continue;
-        // Framed once by the Broker, the only caller.
-        const QByteArray& frame = publication.frame;
         for (ClientSession* session : *members) {
             const bool isHere = !publication.logoutSession.isEmpty() &&
                                 session->identity().sessionId == publication.logoutSession;

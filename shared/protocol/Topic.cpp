@@ -62,6 +62,12 @@ QString Topic::user(qint64 userId)
     return u"user-"_s + QString::number(userId);
 }
 
+const QString& Topic::everyBoard()
+{
+    static const QString name = u"project-board.*"_s;
+    return name;
+}
+
 QString Topic::projectBoard(qint64 projectId)
 {
     return u"project-board."_s + QString::number(projectId);

@@ -22,6 +22,10 @@ public:
     static Topic parse(const QString& name);
     static QString user(qint64 userId);
     static QString projectBoard(qint64 projectId);
+    // Every project board, as one server-side membership (an event stream has no subscribe message
+    // and gets every board its user may read, PROTOCOL.md v1.2). Never a valid client topic:
+    // parse() calls it Invalid.
+    static const QString& everyBoard();
 
     Kind kind() const { return m_kind; }
     bool isValid() const { return m_kind != Kind::Invalid; }

@@ -3,6 +3,7 @@
 // each event, the refusals before any stream, keep-alive, the send-queue bound, drain, metrics and
 // hostile requests.
 
+#include "../broker/BoardCases.h"
 #include "TestSupport.h"
 
 #include "http/EventStream.h"
@@ -31,6 +32,8 @@ private Q_SLOTS:
     void logoutRewrittenPerStream();
     void revokedSessionGets401();
     void applicationEventsAndRepliesAreNotSent();
+    void boardEventsOfReadableBoards();
+    void boardEventsCarrySeqOfTheModel();
     void keepAliveWithoutPongs();
     void slowReaderClosedAtTheBound();
     void drainEndsStreams();
@@ -209,6 +212,105 @@ void TestEventStream::applicationEventsAndRepliesAreNotSent()
     QCOMPARE(event.name, "notification-count");
     // No hello, no application event before it: the stream is exactly that one event so far.
     QCOMPARE(stream.body(), "event: notification-count\ndata: {\"UserID\":7,\"Count\":1}\n\n");
+}
+
+namespace {
+
+QByteArray moved(int issueId)
+{
+    return R"({"event":"card.moved","data":{"issue_id":)" + QByteArray::number(issueId) +
+           R"(,"issue_index":3,"repo":"alice/proj","from_column_id":1,"to_column_id":2,"sorting":0},"session_tag":"tab-1"})";
+}
+
+} // namespace
+
+void TestEventStream::boardEventsOfReadableBoards()
+{
+    QCOMPARE(
+        m_fixture->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[7]})").status,
+        200);
+    QCOMPARE(m_fixture->admin("PUT", u"/api/v1/projects/43/access"_s, R"({"public":true,"users":[]})").status,
+             200);
+    SseClient alice;
+    SseClient bob; // reads board 45 by his token's topics only
+    QVERIFY(alice.open(port(), "/user/events", bearer(makeToken(7, u"alice"_s))));
+    QVERIFY(bob.open(port(), "/user/events", bearer(makeToken(8, u"bob"_s, {}, {u"project-board.45"_s}))));
+    QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->subscriptionsUser.load() == 2; }));
+
+    // No subscribe message: each stream gets the boards its user may read, and only those.
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/42/events"_s, moved(1)));
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/43/events"_s, moved(2)));
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/45/events"_s, moved(3)));
+    SseClient::Event event = alice.next();
+    QCOMPARE(event.name, "project-board.42");
+    const QJsonObject data = QJsonDocument::fromJson(event.data).object();
+    QCOMPARE(data, QJsonObject({{u"type"_s, u"card.moved"_s},
+                                {u"project_id"_s, 42},
+                                {u"issue_id"_s, 1},
+                                {u"issue_index"_s, 3},
+                                {u"repo"_s, u"alice/proj"_s},
+                                {u"from_column_id"_s, 1},
+                                {u"to_column_id"_s, 2},
+                                {u"sorting"_s, 0},
+                                {u"session_tag"_s, u"tab-1"_s}}));
+    QCOMPARE(alice.next().name, "project-board.43");
+    event = bob.next();
+    QCOMPARE(event.name, "project-board.43");
+    QCOMPARE(QJsonDocument::fromJson(event.data).object().value("issue_id"_L1).toInt(), 2);
+    QCOMPARE(bob.next().name, "project-board.45");
+
+    // Access is checked at publish time: a reader taken off the ACL stops receiving at once.
+    QCOMPARE(
+        m_fixture->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[8]})").status,
+        200);
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/42/events"_s, moved(4)));
+    QVERIFY(m_fixture->publish(u"/api/v1/users/7/notification-count"_s, R"({"count":1})", "PUT"));
+    QCOMPARE(alice.next().name, "notification-count"); // and nothing of board 42 before it
+    event = bob.next();
+    QCOMPARE(event.name, "project-board.42");
+    QCOMPARE(QJsonDocument::fromJson(event.data).object().value("issue_id"_L1).toInt(), 4);
+    QVERIFY(!alice.body().contains("\"issue_id\":4"));
+
+    // A WebSocket subscriber of the same board on the same node gets each event once, as before.
+    WsClient ws;
+    QVERIFY(ws.open(m_fixture->wsUrl(), makeToken(8, u"bob"_s)));
+    ws.subscribe(u"project-board.43"_s);
+    QVERIFY(!ws.nextOfType(u"subscribed"_s).isEmpty());
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/43/events"_s, moved(5)));
+    QCOMPARE(ws.nextOfType(u"board"_s).value("data"_L1).toObject().value("issue_id"_L1).toInt(), 5);
+    QCOMPARE(bob.next().name, "project-board.43");
+    QCOMPARE(alice.next().name, "project-board.43");
+    QTest::qWait(200);
+    for (const QJsonObject& message : std::as_const(ws.queue()))
+        QVERIFY(message.value("type"_L1).toString() != "board"_L1); // no second copy
+    QVERIFY(bob.next(200).name.isEmpty());
+}
+
+void TestEventStream::boardEventsCarrySeqOfTheModel()
+{
+    QCOMPARE(m_fixture->admin("PUT", u"/api/v1/projects/46/access"_s, R"({"public":true,"users":[]})").status,
+             200);
+    QCOMPARE(m_fixture->admin("PUT", u"/api/v1/projects/46/board"_s, baseBoard()).status, 200);
+    SseClient stream;
+    QVERIFY(stream.open(port(), "/user/events", bearer(makeToken(7, u"alice"_s))));
+    QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->subscriptionsUser.load() == 1; }));
+    const QByteArray move =
+        R"({"event":"card.moved","data":{"issue_id":11,"issue_index":3,"repo":"alice/proj","from_column_id":1,"to_column_id":2,"sorting":1}})";
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/46/events"_s, move));
+    const SseClient::Event event = stream.next();
+    QCOMPARE(event.name, "project-board.46");
+    const QJsonObject data = QJsonDocument::fromJson(event.data).object();
+    QCOMPARE(data.value("seq"_L1).toInt(), 2);
+    QCOMPARE(data.value("type"_L1).toString(), u"card.moved"_s);
+    QVERIFY(!data.contains("session_tag"_L1));
+    // The snapshot itself is a WebSocket client's: a stream gets no board-snapshot event.
+    QCOMPARE(m_fixture->admin("PUT", u"/api/v1/projects/46/board"_s, baseBoard()).status, 200);
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/46"_s, {}, "DELETE"));
+    const SseClient::Event deleted = stream.next();
+    QCOMPARE(deleted.name, "project-board.46");
+    QCOMPARE(QJsonDocument::fromJson(deleted.data).object().value("type"_L1).toString(),
+             u"project.deleted"_s);
+    QVERIFY(!stream.body().contains("board-snapshot"));
 }
 
 void TestEventStream::keepAliveWithoutPongs()

@@ -37,6 +37,8 @@ void TestTopic::parse_data()
     QTest::newRow("user too long id") << u"user-1234567890123456789"_s << invalid << qint64(0);
     QTest::newRow("board") << u"project-board.42"_s << board << qint64(42);
     QTest::newRow("board zero") << u"project-board.0"_s << invalid << qint64(0);
+    // The server's membership of every board (event streams) is no topic a client can name.
+    QTest::newRow("every board") << Topic::everyBoard() << invalid << qint64(0);
     QTest::newRow("board leading zero") << u"project-board.042"_s << invalid << qint64(0);
     QTest::newRow("board letters") << u"project-board.x"_s << invalid << qint64(0);
     QTest::newRow("board empty") << u"project-board."_s << invalid << qint64(0);
