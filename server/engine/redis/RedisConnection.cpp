@@ -199,6 +199,17 @@ bool RedisConnection::unsubscribe(const QByteArray& channel)
     return m_state == State::Connected && send({"UNSUBSCRIBE", channel}, nullptr, nullptr);
 }
 
+bool RedisConnection::psubscribe(const QByteArray& pattern)
+{
+    return m_state == State::Connected &&
+           send({"PSUBSCRIBE", pattern}, &RedisConnection::onSubscription, this);
+}
+
+bool RedisConnection::punsubscribe(const QByteArray& pattern)
+{
+    return m_state == State::Connected && send({"PUNSUBSCRIBE", pattern}, nullptr, nullptr);
+}
+
 void RedisConnection::onConnect(const redisAsyncContext* context, int status)
 {
     RedisConnection* self = owner(context);
@@ -294,7 +305,10 @@ void RedisConnection::onSubscription(redisAsyncContext*, void* reply, void* priv
     const QByteArray channel(r->element[1]->str, qsizetype(r->element[1]->len));
     if (kind == "message")
         Q_EMIT self->message(channel, QByteArray(r->element[2]->str, qsizetype(r->element[2]->len)));
-    else if (kind == "subscribe")
+    else if (kind == "pmessage" && r->elements >= 4)
+        Q_EMIT self->patternMessage(channel, QByteArray(r->element[2]->str, qsizetype(r->element[2]->len)),
+                                    QByteArray(r->element[3]->str, qsizetype(r->element[3]->len)));
+    else if (kind == "subscribe" || kind == "psubscribe")
         Q_EMIT self->subscribed(channel);
 }
 

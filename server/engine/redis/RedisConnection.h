@@ -47,9 +47,13 @@ public:
     // Queues one command. Returns false, without calling `handler`, if the connection cannot take it.
     bool command(const QByteArrayList& args, ReplyHandler handler = {});
     // Subscriber connections: messages on the channel arrive through message(); the server's
-    // confirmation through subscribed(). Only (UN)SUBSCRIBE may be sent on such a connection.
+    // confirmation through subscribed(). Only (P)(UN)SUBSCRIBE may be sent on such a connection.
     bool subscribe(const QByteArray& channel);
     bool unsubscribe(const QByteArray& channel);
+    // A glob pattern of channels: its messages arrive through patternMessage(), its confirmation
+    // through subscribed(pattern).
+    bool psubscribe(const QByteArray& pattern);
+    bool punsubscribe(const QByteArray& pattern);
 
     // Commands sent and not answered yet.
     qsizetype pendingCount() const { return qsizetype(m_sentAt.size()); }
@@ -59,6 +63,7 @@ Q_SIGNALS:
     void disconnected(const QString& reason);
     void message(const QByteArray& channel, const QByteArray& payload);
     void subscribed(const QByteArray& channel);
+    void patternMessage(const QByteArray& pattern, const QByteArray& channel, const QByteArray& payload);
 
 private:
     enum class State

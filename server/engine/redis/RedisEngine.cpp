@@ -173,6 +173,7 @@ void RedisEngine::connectToRedis()
         connect(connection, &RedisConnection::disconnected, this, &RedisEngine::lost);
     connect(m_subscriber, &RedisConnection::subscribed, this, &RedisEngine::onSubscribed);
     connect(m_subscriber, &RedisConnection::message, this, &RedisEngine::onMessage);
+    connect(m_subscriber, &RedisConnection::patternMessage, this, &RedisEngine::onPatternMessage);
     for (RedisConnection* connection : {m_commands, m_subscriber})
         connection->setCredentials(m_address.user.toUtf8(), m_address.password.toUtf8());
     m_commands->open(m_address.host, m_address.port, m_address.db, kCommandTimeoutMs);
@@ -185,7 +186,7 @@ void RedisEngine::onSubscriberConnected()
     // before it is subscribed again and nothing published from now on can miss this node.
     for (const QString& topic : std::as_const(m_watched)) {
         m_subscribing[topic];
-        m_subscriber->subscribe(topicChannel(topic));
+        subscribeTopic(topic);
     }
     m_subscriber->subscribe(revokedChannel());
     if (!m_subscriber->subscribe(m_nodeChannel))
@@ -195,6 +196,8 @@ void RedisEngine::onSubscriberConnected()
 void RedisEngine::onSubscribed(const QByteArray& channel)
 {
     const QByteArray prefix = topicChannel(QString());
+    if (channel == topicChannel(Topic::everyBoard()) && m_watched.contains(Topic::everyBoard()))
+        m_everyBoardLive = true;
     if (channel.startsWith(prefix))
         releaseRetainedReads(QString::fromUtf8(channel.mid(prefix.size())));
     if (channel != m_nodeChannel || m_nodeChannelConfirmed)
@@ -274,6 +277,7 @@ void RedisEngine::lost(const QString& reason)
     const bool wasReady = m_ready;
     m_ready = false;
     m_nodeChannelConfirmed = false;
+    m_everyBoardLive = false;
     m_revocationsLoaded = false;
     // Waiting reads are answered now (with nothing, as Redis is gone) rather than left hanging.
     const QList<QString> subscribing = m_subscribing.keys();
@@ -331,13 +335,35 @@ void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload
         onRevokedMessage(payload);
         return;
     }
+    std::optional<Publication> publication = publicationOn(channel, payload);
+    if (!publication)
+        return;
+    // Delivered through the every-board pattern instead (see m_everyBoardLive).
+    if (m_everyBoardLive && Topic::parse(publication->topic).kind() == Topic::Kind::ProjectBoard)
+        return;
+    Q_EMIT delivered(*publication);
+}
+
+void RedisEngine::onPatternMessage(const QByteArray& pattern, const QByteArray& channel,
+                                   const QByteArray& payload)
+{
+    m_lastHeartbeatAt = m_clock.elapsed();
+    if (!m_everyBoardLive || pattern != topicChannel(Topic::everyBoard()))
+        return;
+    std::optional<Publication> publication = publicationOn(channel, payload);
+    if (publication && Topic::parse(publication->topic).kind() == Topic::Kind::ProjectBoard)
+        Q_EMIT delivered(*publication);
+}
+
+std::optional<Publication> RedisEngine::publicationOn(const QByteArray& channel, const QByteArray& payload)
+{
     const QByteArray prefix = topicChannel(QString());
     std::optional<Publication> publication = Publication::deserialize(payload);
     if (!publication || !channel.startsWith(prefix)) {
         // Another program on the same Redis, or a node of an incompatible version.
         if (m_malformed++ == 0)
             qCWarning(lcRedis).noquote() << "dropping malformed message on" << logSafe(channel);
-        return;
+        return std::nullopt;
     }
     // The channel is what this node subscribed to for its subscribers; a topic inside the payload is
     // only a claim. A client allowed to publish on one user's channel must not reach another user's
@@ -347,9 +373,9 @@ void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload
         if (m_mismatched++ == 0)
             qCWarning(lcRedis).noquote() << "dropping a message on" << QString::fromUtf8(channel)
                                          << "that claims topic" << publication->topic.left(200);
-        return;
+        return std::nullopt;
     }
-    Q_EMIT delivered(*publication);
+    return publication;
 }
 
 void RedisEngine::onRevokedMessage(const QByteArray& payload)
@@ -698,13 +724,30 @@ void RedisEngine::setProjectAccess(qint64 projectId, const ProjectAccess& access
         done(u"Redis at %1 is not connected"_s.arg(where()));
 }
 
+bool RedisEngine::subscribeTopic(const QString& topic)
+{
+    // The pattern matches every board channel and nothing else: the prefix has no glob character.
+    if (topic == Topic::everyBoard())
+        return m_subscriber->psubscribe(topicChannel(topic));
+    return m_subscriber->subscribe(topicChannel(topic));
+}
+
+bool RedisEngine::unsubscribeTopic(const QString& topic)
+{
+    if (topic == Topic::everyBoard()) {
+        m_everyBoardLive = false;
+        return m_subscriber->punsubscribe(topicChannel(topic));
+    }
+    return m_subscriber->unsubscribe(topicChannel(topic));
+}
+
 void RedisEngine::watchTopic(const QString& topic)
 {
     m_watched.insert(topic);
     // Not connected: onSubscriberConnected() subscribes every watched topic.
     if (m_subscriber && m_subscriber->isConnected()) {
         m_subscribing[topic];
-        if (!m_subscriber->subscribe(topicChannel(topic)))
+        if (!subscribeTopic(topic))
             lost(u"cannot subscribe"_s);
     }
 }
@@ -713,7 +756,9 @@ void RedisEngine::unwatchTopic(const QString& topic)
 {
     m_watched.remove(topic);
     releaseRetainedReads(topic);
-    if (m_subscriber && m_subscriber->isConnected() && !m_subscriber->unsubscribe(topicChannel(topic)))
+    if (topic == Topic::everyBoard())
+        m_everyBoardLive = false;
+    if (m_subscriber && m_subscriber->isConnected() && !unsubscribeTopic(topic))
         lost(u"cannot unsubscribe"_s);
 }
 

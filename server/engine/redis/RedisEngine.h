@@ -90,6 +90,13 @@ private:
     void onSubscriberConnected();
     void onSubscribed(const QByteArray& channel);
     void onMessage(const QByteArray& channel, const QByteArray& payload);
+    // A board's message through the every-board pattern (see m_everyBoardLive).
+    void onPatternMessage(const QByteArray& pattern, const QByteArray& channel, const QByteArray& payload);
+    // The publication a topic channel carries, checked (nullopt, counted, when it is not one).
+    std::optional<Publication> publicationOn(const QByteArray& channel, const QByteArray& payload);
+    // Topic::everyBoard() is watched with PSUBSCRIBE of every board channel, the rest with SUBSCRIBE.
+    bool subscribeTopic(const QString& topic);
+    bool unsubscribeTopic(const QString& topic);
     void onRevokedMessage(const QByteArray& payload);
     void loadRevocations();
     void updateReady();
@@ -112,6 +119,11 @@ private:
     // read answered before the subscription is live could miss a publish that lands in between.
     QHash<QString, QList<std::function<void()>>> m_subscribing;
     bool m_nodeChannelConfirmed = false;
+    // The every-board pattern is confirmed: from then on a board message arrives twice on this
+    // connection when the node also subscribed its channel (once per subscription), so board
+    // channels are delivered from the pattern only, to every worker that wants them (Broker).
+    // Cleared as soon as PUNSUBSCRIBE is sent, so pattern messages still in flight are dropped.
+    bool m_everyBoardLive = false;
     // The stored revocations were read (and reported) since the last connect: part of ready, so a
     // node never admits a revoked session it could have known about.
     bool m_revocationsLoaded = false;

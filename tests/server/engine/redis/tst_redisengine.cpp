@@ -268,6 +268,7 @@ private Q_SLOTS:
     void boardScriptFollowsTheModelRules();
     void boardEventsFromTwoNodesGapFree();
     void boardSnapshotRedeliveredAfterSubscriberLoss();
+    void everyBoardPatternDeliversOnce();
 
 private:
     std::unique_ptr<RedisServer> m_redis;
@@ -988,6 +989,69 @@ void TestRedisEngine::boardSnapshotRedeliveredAfterSubscriberLoss()
     QVERIFY(a->publish(u"/api/v1/projects/42/events"_s,
                        R"({"event":"card.unlinked","data":{"issue_id":11,"column_id":1}})"));
     QCOMPARE(onB->nextOfType(u"board"_s).value("seq"_L1).toInt(), 3);
+}
+
+namespace {
+
+QByteArray boardEvent(int issueId)
+{
+    return R"({"event":"card.moved","data":{"issue_id":)" + QByteArray::number(issueId) +
+           R"(,"issue_index":3,"repo":"alice/proj","from_column_id":1,"to_column_id":2,"sorting":0}})";
+}
+
+int issueOf(const QJsonObject& board)
+{
+    return board.value("data"_L1).toObject().value("issue_id"_L1).toInt();
+}
+
+} // namespace
+
+void TestRedisEngine::everyBoardPatternDeliversOnce()
+{
+    // Event streams read every board (one PSUBSCRIBE per node); WebSocket clients subscribe to one
+    // (one SUBSCRIBE). A node with both gets each board message twice from Redis and must deliver it
+    // once to each client.
+    auto a = startNode(m_redis->url());
+    auto b = startNode(m_redis->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/43/access"_s, R"({"public":true,"users":[]})").status, 200);
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[8]})").status, 200);
+    auto onA = connectAndSubscribe(*a, u"project-board.43"_s, 8);
+    auto onB = connectAndSubscribe(*b, u"project-board.43"_s, 8);
+    QVERIFY(onA && onB);
+    auto stream = std::make_unique<SseClient>();
+    QVERIFY(stream->open(b->server()->port(), "/user/events",
+                         "Authorization: Bearer " + makeToken(7, u"alice"_s) + "\r\n"));
+    QCOMPARE(stream->status(), 200);
+    QVERIFY(waitFor([&] {
+        return m_redis->command({"PUBSUB", "NUMPAT"}) == "1" &&
+               m_redis->numsub("fw:topic:project-board.43") == 2;
+    }));
+    QTest::qWait(100); // b's pattern confirmation is read
+
+    QVERIFY(a->publish(u"/api/v1/projects/43/events"_s, boardEvent(1)));
+    QVERIFY(a->publish(u"/api/v1/projects/42/events"_s, boardEvent(2)));
+    QVERIFY(b->publish(u"/api/v1/projects/43/events"_s, boardEvent(3)));
+    for (WsClient* client : {onA.get(), onB.get()}) {
+        QCOMPARE(issueOf(client->nextOfType(u"board"_s)), 1);
+        QCOMPARE(issueOf(client->nextOfType(u"board"_s)), 3);
+    }
+    QCOMPARE(countOfType(*onB, u"board"_s, 300), 0);
+    QCOMPARE(countOfType(*onA, u"board"_s, 0), 0);
+    SseClient::Event event = stream->next();
+    QCOMPARE(event.name, "project-board.43");
+    QCOMPARE(QJsonDocument::fromJson(event.data).object().value("issue_id"_L1).toInt(), 1);
+    event = stream->next();
+    QCOMPARE(QJsonDocument::fromJson(event.data).object().value("issue_id"_L1).toInt(), 3);
+    QVERIFY(!stream->next(300).isValid()); // no copy, and nothing of board 42 (not alice's)
+
+    // The last stream gone, the pattern goes, and the exact subscription delivers alone again.
+    stream.reset();
+    QVERIFY(waitFor([&] { return m_redis->command({"PUBSUB", "NUMPAT"}) == "0"; }));
+    QVERIFY(a->publish(u"/api/v1/projects/43/events"_s, boardEvent(4)));
+    QCOMPARE(issueOf(onB->nextOfType(u"board"_s)), 4);
+    QCOMPARE(countOfType(*onB, u"board"_s, 300), 0);
 }
 
 QTEST_MAIN(TestRedisEngine)
