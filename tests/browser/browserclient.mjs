@@ -183,6 +183,39 @@ async function waitText(page, selector, text) {
   });
 }
 
+// The forge's origin for a released Gitea/Forgejo page (tests/browser/forge-page): serves the page
+// and its SharedWorker, and proxies /user/events to forgewire unbuffered, as the forge's reverse
+// proxy would (README, "Use it from a forge's pages").
+async function startForgeOrigin(server) {
+  const files = {
+    '/page.html': ['text/html', fs.readFileSync(new URL('./forge-page/page.html', import.meta.url))],
+    '/sharedworker.js': ['text/javascript', fs.readFileSync(new URL('./forge-page/sharedworker.js', import.meta.url))],
+  };
+  const origin = http.createServer((req, res) => {
+    if (req.url.startsWith('/user/events')) {
+      const upstream = http.request({host: '127.0.0.1', port: server.port, path: req.url, method: req.method,
+                                     headers: req.headers}, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        res.flushHeaders(); // as an unbuffered proxy does: the page sees the stream open at once
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      res.on('close', () => upstream.destroy());
+      req.pipe(upstream);
+      return;
+    }
+    const file = files[req.url.split('?')[0]];
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, {'Content-Type': file[0], 'Cache-Control': 'no-store'}).end(file[1]);
+  });
+  const port = await freePort();
+  await new Promise((resolve) => origin.listen(port, '127.0.0.1', resolve));
+  return {base: `http://127.0.0.1:${port}`, close: () => new Promise((r) => { origin.closeAllConnections(); origin.close(r); })};
+}
+
 const kSnapshot = {
   title: 'Roadmap', description: '', is_closed: false, owner: 'alice', repo: 'proj',
   columns: [
@@ -381,6 +414,51 @@ const scenarios = {
     assertEq(states[states.length - 1].state, 'unauthorized', 'final state');
     assertEq(await server.metric('forgewire_connections_total'), 1, 'upgrades accepted');
     await context.close();
+  },
+
+  // A released Gitea/Forgejo page, unchanged in how it keeps its push connection: its SharedWorker
+  // opens one EventSource on /user/events (a token in the query) for two tabs; the count, the
+  // stopwatches and a logout reach both tabs; the signed-out stream is refused with 401 on the
+  // browser's reconnect, so the EventSource stops for good instead of retrying.
+  async releasedForgePageEventStream(browser, server) {
+    const forge = await startForgeOrigin(server);
+    try {
+      const context = await browser.newContext({viewport: {width: 700, height: 300}});
+      const tabs = [];
+      for (let i = 0; i < 2; ++i) {
+        const tab = await context.newPage();
+        tab.on('pageerror', (e) => log('page error:', e.message));
+        await tab.goto(`${forge.base}/page.html#token=${kToken}`);
+        await waitText(tab, '#status', i === 0 ? 'open' : 'registered');
+        tabs.push(tab);
+      }
+      assertEq(await server.metric('forgewire_event_streams'), 1, 'streams open for two tabs');
+      assertEq(await server.metric('forgewire_connections_total'), 1, 'connections ever accepted');
+
+      assertEq((await server.publish('PUT', '/users/7/notification-count', {count: 3})).status, 202, 'publish');
+      for (const tab of tabs)
+        await waitText(tab, '#count', '3');
+      await server.publish('PUT', '/users/7/stopwatches', [{created: '2026-01-05T10:00:00Z', seconds: 125,
+        issue_index: 7, issue_title: 'Fix X', repo_owner_name: 'alice', repo_name: 'proj'}]);
+      for (const tab of tabs)
+        await waitText(tab, '#stopwatches', 'alice/proj#7 Fix X');
+      fs.mkdirSync(kArtifacts, {recursive: true});
+      await tabs[1].screenshot({path: path.join(kArtifacts, 'forge-page-sse.png')});
+
+      // The tabs' session (s1, the static token's) signs out: `here` in both, then the stream ends and
+      // the browser's reconnect gets 401.
+      assertEq((await server.publish('POST', '/users/7/logout', {session_id: 's1'})).status, 202, 'logout');
+      for (const tab of tabs)
+        await waitText(tab, '#logout', 'here');
+      await waitText(tabs[0], '#status', 'closed');
+      assertEq(await server.metric('forgewire_event_streams'), 0, 'streams open after the logout');
+      const refused = await server.metric('forgewire_auth_failures_total');
+      await new Promise((r) => setTimeout(r, 1500));
+      assertEq(await server.metric('forgewire_auth_failures_total'), refused, 'reconnects after the 401');
+      await context.close();
+    } finally {
+      await forge.close();
+    }
   },
 
   // A page of an origin not in allowed_origins: every upgrade gets 403, no connection is made.

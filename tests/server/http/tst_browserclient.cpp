@@ -35,6 +35,10 @@ private Q_SLOTS:
     void badTokenStops() { check(u"badTokenStops"_s); }
     // allowed_origins: a foreign page's upgrades get 403 and no connection is made.
     void foreignOriginRefused() { check(u"foreignOriginRefused"_s); }
+    // A released Gitea/Forgejo page's SharedWorker on /user/events (EventSource), behind a same-origin
+    // proxy: one stream for two tabs, count, stopwatches and logout in both, and no retry after the
+    // 401 that follows the logout. Saves artifacts/forge-page-sse.png.
+    void releasedForgePageEventStream() { check(u"releasedForgePageEventStream"_s); }
 
 private:
     void check(const QString& scenario);
