@@ -139,4 +139,16 @@ ConfigParseResult parseServerArguments(const QStringList& arguments)
     return result;
 }
 
+QString ServerConfig::validate() const
+{
+    if (cookieAuth && forgeUrl.isEmpty())
+        return u"forge cookie_auth needs forge url: a session cookie is checked with that forge's "
+               "/notifications/new"_s;
+    if (cookieAuth && allowedOrigins.isEmpty())
+        return u"forge cookie_auth needs server allowed_origins (the forge's own origin, e.g. "
+               "https://git.example.org): a browser sends the forge's cookie with any site's WebSocket "
+               "or EventSource request, so without the Origin check any page could act as its visitor"_s;
+    return {};
+}
+
 } // namespace forgewire

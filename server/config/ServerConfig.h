@@ -76,6 +76,14 @@ struct ServerConfig
     // Empty: no bridge, forge tokens are refused.
     QString forgeUrl;
     PollSettings forgePoll;
+    // Sign-in by the forge's session cookie (`[forge] cookie_auth`, PROTOCOL.md v1.2): a request
+    // without a token is identified by sending its Cookie header, and nothing else of it, to the
+    // forge's cookie-authenticated web route GET /notifications/new. Needs forgeUrl and
+    // allowedOrigins (see validate()): a browser sends the cookie with any site's request.
+    bool cookieAuth = false;
+    // The forge's session cookie (Gitea's and Forgejo's default `i_like_gitea`): its value is the
+    // forge session a connection belongs to, and the session id a logout names.
+    QString sessionCookie = QStringLiteral("i_like_gitea");
 
     QString wsPath() const
     {
@@ -87,6 +95,9 @@ struct ServerConfig
         return pathPrefix + QStringLiteral("/user/events");
     }
     int effectiveWorkers() const;
+    // Settings that are wrong together for a server to start (Server::start() refuses them); empty when
+    // fine. Checked at start rather than when read, so a file may set them in any order.
+    QString validate() const;
     QString effectivePublisherSecretFile() const;
 
     // Reads an INI file (the keys of serverSettings()) over the current values. Returns an error

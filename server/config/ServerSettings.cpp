@@ -362,6 +362,20 @@ QList<ServerSetting> buildSettings()
                                     ? QString()
                                     : u"forge url must be an http(s) URL like https://codeberg.org, got '%1'"_s.arg(v);
                             })),
+        setting("forge/cookie_auth"_L1, "cookie-auth"_L1, "bool"_L1,
+                u"Bridge mode: sign browsers in with the forge's session cookie (the Cookie header goes only to "
+                "the forge's /notifications/new) on /-/ws and /user/events; needs url and allowed_origins"_s,
+                boolean([](auto& c) -> auto& { return c.cookieAuth; })),
+        setting("forge/session_cookie"_L1, iniOnly, "name"_L1,
+                u"Bridge mode: the forge's session cookie (Gitea/Forgejo [session] COOKIE_NAME), whose value a "
+                "logout names"_s,
+                checkedText([](auto& c) -> auto& { return c.sessionCookie; },
+                            [](const QString& name, const QString& v) {
+                                static const QRegularExpression token(u"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$"_s);
+                                return token.match(v).hasMatch()
+                                    ? QString()
+                                    : u"%1 must be a cookie name (1-64 token characters), got '%2'"_s.arg(name, v);
+                            })),
         setting("forge/poll_min_ms"_L1, iniOnly, "ms"_L1,
                 u"Bridge mode: a user's poll interval after a change"_s,
                 wholeNumber([](auto& c) -> auto& { return c.forgePoll.minMs; })),

@@ -148,6 +148,10 @@ Engine* Server::createEngine(const ServerConfig& config, QObject* parent, QStrin
 
 bool Server::start(QString* error)
 {
+    if (const QString why = m_config.validate(); !why.isEmpty()) {
+        *error = why;
+        return false;
+    }
     if (m_config.publisherSecret.isEmpty()) {
         // A publish API without a secret would let anyone on the admin address publish.
         const QString path = m_config.effectivePublisherSecretFile();

@@ -45,8 +45,8 @@ QByteArray Metrics::render(bool engineReady) const
     using Type = PrometheusWriter::Type;
     PrometheusWriter out;
     out.gauge("forgewire_connections", "Open client connections (WebSocket and event streams).", connections);
-    out.counter("forgewire_connections_total", "Client connections accepted since start (WebSocket and event streams).",
-                connectionsTotal);
+    out.counter("forgewire_connections_total",
+                "Client connections accepted since start (WebSocket and event streams).", connectionsTotal);
     out.family("forgewire_subscriptions", Type::Gauge,
                "Subscriptions held by open connections, per topic kind.");
     out.sample({{"kind", "user"}}, subscriptionsUser);

@@ -5,6 +5,7 @@
 #include "broker/BoardModel.h"
 #include "broker/SubscriberHub.h"
 #include "config/ServerLogging.h"
+#include "http/CookieHeader.h"
 #include "http/EventStream.h"
 #include "http/HttpMessage.h"
 #include "http/OriginCheck.h"
@@ -90,6 +91,19 @@ WsHandshake Worker::answerRequest(const HttpRequestHead& head)
         refusal.status = 403;
         refusal.body = R"({"error":"this page's origin may not connect; see allowed_origins"})";
         return refusal;
+    }
+    const bool endpoint = head.path == m_config.eventStreamPath() || head.path == m_config.wsPath();
+    if (endpoint && m_config.cookieAuth && !head.header("cookie").isEmpty() &&
+        Authenticator::extractToken(head.header("authorization").trimmed(), head.query).isEmpty()) {
+        // The cookie would be the credential: a hostile one is refused before it can go anywhere.
+        const cookie::Parsed cookies = cookie::parse(head, m_config.sessionCookie.toUtf8());
+        if (!cookies.ok()) {
+            WsHandshake refusal;
+            refusal.status = 400;
+            refusal.body =
+                QJsonDocument(QJsonObject{{u"error"_s, cookies.error}}).toJson(QJsonDocument::Compact);
+            return refusal;
+        }
     }
     if (head.path == m_config.eventStreamPath()) {
         // An allowed cross-origin page needs its Origin echoed (CORS); a same-origin one sends none.
