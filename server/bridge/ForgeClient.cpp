@@ -42,14 +42,19 @@ int ForgeClient::parseRetryAfterMs(const QByteArray& value, const QDateTime& now
     return int(std::clamp<qint64>(now.msecsTo(at), 0, std::numeric_limits<int>::max()));
 }
 
-void ForgeClient::get(const QString& apiPath, const QByteArray& token, QObject* context,
+void ForgeClient::get(const QString& path, const ForgeCredential& credential, QObject* context,
                       std::function<void(ForgeReply, QByteArray)> reply)
 {
-    // The token syntax check comes first; this is defence in depth behind it: a header with a
-    // CR/LF would otherwise smuggle a request onto the kept-alive connection, whose answer would then
-    // be read as the answer to someone else's request.
+    // The token and Cookie syntax checks come first; this is defence in depth behind them: a header
+    // with a CR/LF would otherwise smuggle a request onto the kept-alive connection, whose answer
+    // would then be read as the answer to someone else's request.
     QString unsafeHeader;
-    QNetworkReply* networkReply = ForgeHttp::send(m_network, "GET", apiUrl(apiPath), token, &unsafeHeader);
+    const bool cookie = credential.isCookie();
+    const QString apiPath = path; // as logged
+    QNetworkReply* networkReply =
+        cookie ? ForgeHttp::sendWithCookie(m_network, ForgeHttp::join(m_baseUrl, path), credential.cookie,
+                                           &unsafeHeader)
+               : ForgeHttp::send(m_network, "GET", apiUrl(path), credential.token, &unsafeHeader);
     if (!networkReply) {
         ForgeReply refused;
         refused.status = ForgeReply::Status::Unauthorized;
@@ -69,62 +74,71 @@ void ForgeClient::get(const QString& apiPath, const QByteArray& token, QObject* 
         return;
     }
     QPointer<QObject> guard(context);
-    connect(networkReply, &QNetworkReply::finished, this, [this, networkReply, guard, reply, apiPath] {
-        networkReply->deleteLater();
-        ForgeReply result;
-        result.httpStatus = networkReply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QByteArray body = networkReply->readAll();
-        switch (ForgeHttp::classify(result.httpStatus)) {
-        case ForgeHttp::Outcome::Unauthorized:
-            // 403 too: for the bridge a missing scope means the same (it can never poll with this token).
-            result.status = ForgeReply::Status::Unauthorized;
-            result.missingScope = ForgeHttp::missingScope(result.httpStatus, apiPath);
-            result.error = u"forge refused the token (%1) on %2"_s.arg(result.httpStatus).arg(apiPath);
-            break;
-        case ForgeHttp::Outcome::RateLimited:
-            result.status = ForgeReply::Status::RateLimited;
-            result.retryAfterMs =
-                parseRetryAfterMs(networkReply->rawHeader("Retry-After"), QDateTime::currentDateTimeUtc());
-            result.error = u"forge rate limit on %1"_s.arg(apiPath);
-            break;
-        case ForgeHttp::Outcome::Ok:
-            result.status = ForgeReply::Status::Ok;
-            break;
-        case ForgeHttp::Outcome::Failed:
-            result.status = ForgeReply::Status::Failed;
-            result.error = result.httpStatus
-                               ? u"forge answered %1 on %2"_s.arg(result.httpStatus).arg(apiPath)
-                               : u"forge unreachable on %1: %2"_s.arg(apiPath, networkReply->errorString());
-            break;
-        }
-        ++m_counts[int(result.status)];
-        if (guard)
-            reply(result, body);
-    });
+    connect(
+        networkReply, &QNetworkReply::finished, this, [this, networkReply, guard, reply, apiPath, cookie] {
+            networkReply->deleteLater();
+            ForgeReply result;
+            result.httpStatus = networkReply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QByteArray body = networkReply->readAll();
+            // A web route sends a signed-out session to the sign-in page rather than answering 401.
+            const bool signInPage = cookie && result.httpStatus >= 300 && result.httpStatus < 400;
+            switch (signInPage ? ForgeHttp::Outcome::Unauthorized : ForgeHttp::classify(result.httpStatus)) {
+            case ForgeHttp::Outcome::Unauthorized:
+                // 403 too: for the bridge a missing scope means the same (it can never poll with this token).
+                result.status = ForgeReply::Status::Unauthorized;
+                result.missingScope =
+                    cookie ? QString() : ForgeHttp::missingScope(result.httpStatus, apiPath);
+                result.error =
+                    u"forge refused the %1 (%2) on %3"_s.arg(cookie ? u"session cookie"_s : u"token"_s)
+                        .arg(result.httpStatus)
+                        .arg(apiPath);
+                break;
+            case ForgeHttp::Outcome::RateLimited:
+                result.status = ForgeReply::Status::RateLimited;
+                result.retryAfterMs = parseRetryAfterMs(networkReply->rawHeader("Retry-After"),
+                                                        QDateTime::currentDateTimeUtc());
+                result.error = u"forge rate limit on %1"_s.arg(apiPath);
+                break;
+            case ForgeHttp::Outcome::Ok:
+                result.status = ForgeReply::Status::Ok;
+                break;
+            case ForgeHttp::Outcome::Failed:
+                result.status = ForgeReply::Status::Failed;
+                result.error =
+                    result.httpStatus
+                        ? u"forge answered %1 on %2"_s.arg(result.httpStatus).arg(apiPath)
+                        : u"forge unreachable on %1: %2"_s.arg(apiPath, networkReply->errorString());
+                break;
+            }
+            ++m_counts[int(result.status)];
+            if (guard)
+                reply(result, body);
+        });
 }
 
 void ForgeClient::fetchUser(const QByteArray& token, QObject* context,
                             std::function<void(ForgeReply, ForgeUser)> reply)
 {
-    get(u"/user"_s, token, context, [reply](ForgeReply result, const QByteArray& body) {
-        ForgeUser user;
-        if (result.ok()) {
-            const QJsonObject o = QJsonDocument::fromJson(body).object();
-            user.id = o.value("id"_L1).toInteger();
-            user.login = o.value("login"_L1).toString();
-            if (user.id <= 0) {
-                result.status = ForgeReply::Status::Failed;
-                result.error = u"forge /user answer has no numeric id"_s;
+    get(u"/user"_s, ForgeCredential::ofToken(token), context,
+        [reply](ForgeReply result, const QByteArray& body) {
+            ForgeUser user;
+            if (result.ok()) {
+                const QJsonObject o = QJsonDocument::fromJson(body).object();
+                user.id = o.value("id"_L1).toInteger();
+                user.login = o.value("login"_L1).toString();
+                if (user.id <= 0) {
+                    result.status = ForgeReply::Status::Failed;
+                    result.error = u"forge /user answer has no numeric id"_s;
+                }
             }
-        }
-        reply(result, user);
-    });
+            reply(result, user);
+        });
 }
 
-void ForgeClient::fetchNewCount(const QByteArray& token, QObject* context,
+void ForgeClient::fetchNewCount(const ForgeCredential& credential, QObject* context,
                                 std::function<void(ForgeReply, qint64)> reply)
 {
-    get(u"/notifications/new"_s, token, context, [reply](ForgeReply result, const QByteArray& body) {
+    get(u"/notifications/new"_s, credential, context, [reply](ForgeReply result, const QByteArray& body) {
         qint64 count = 0;
         if (result.ok() && result.httpStatus != 204) {
             const QJsonValue value = QJsonDocument::fromJson(body).object().value("new"_L1);
@@ -139,10 +153,10 @@ void ForgeClient::fetchNewCount(const QByteArray& token, QObject* context,
     });
 }
 
-void ForgeClient::fetchStopwatches(const QByteArray& token, QObject* context,
+void ForgeClient::fetchStopwatches(const ForgeCredential& credential, QObject* context,
                                    std::function<void(ForgeReply, QList<protocol::Stopwatch>)> reply)
 {
-    get(u"/user/stopwatches"_s, token, context, [reply](ForgeReply result, const QByteArray& body) {
+    get(u"/user/stopwatches"_s, credential, context, [reply](ForgeReply result, const QByteArray& body) {
         QList<protocol::Stopwatch> stopwatches;
         if (result.ok() && result.httpStatus != 204) {
             const QJsonDocument doc = QJsonDocument::fromJson(body);

@@ -38,6 +38,20 @@ struct ForgeReply
     bool ok() const { return status == Status::Ok; }
 };
 
+// What a request to the forge signs in with: a forge token on the REST API (`/api/v1/...`,
+// `Authorization: token X`), or a browser's Cookie header on the cookie-authenticated web routes
+// the forge's own pages read (`/notifications/new`, `/user/stopwatches`; since 1.17 Gitea and
+// Forgejo ignore the session cookie on /api/v1).
+struct ForgeCredential
+{
+    QByteArray token;
+    QByteArray cookie;
+
+    static ForgeCredential ofToken(const QByteArray& token) { return {token, {}}; }
+    static ForgeCredential ofCookie(const QByteArray& cookieHeader) { return {{}, cookieHeader}; }
+    bool isCookie() const { return !cookie.isEmpty(); }
+};
+
 struct ForgeUser
 {
     qint64 id = 0;
@@ -60,10 +74,11 @@ public:
     // `reply` runs on the main thread unless `context` is gone by then.
     void fetchUser(const QByteArray& token, QObject* context,
                    std::function<void(ForgeReply, ForgeUser)> reply);
-    // GET /notifications/new; 204 (older forges, nothing new) counts as 0.
-    void fetchNewCount(const QByteArray& token, QObject* context,
+    // GET /notifications/new; 204 (older forges, nothing new) counts as 0. With a cookie, the web
+    // route: a redirect (to the sign-in page: Gitea sends 303), 401 or 403 is Unauthorized.
+    void fetchNewCount(const ForgeCredential& credential, QObject* context,
                        std::function<void(ForgeReply, qint64)> reply);
-    void fetchStopwatches(const QByteArray& token, QObject* context,
+    void fetchStopwatches(const ForgeCredential& credential, QObject* context,
                           std::function<void(ForgeReply, QList<protocol::Stopwatch>)> reply);
 
     // `Retry-After` as delta-seconds or an HTTP date; -1 when absent or unreadable.
@@ -73,7 +88,9 @@ public:
     qint64 count(ForgeReply::Status status) const { return m_counts[int(status)]; }
 
 private:
-    void get(const QString& apiPath, const QByteArray& token, QObject* context,
+    // GET `path` (an API path like "/user", for the web route without "/api/v1" when signed in with
+    // a cookie).
+    void get(const QString& path, const ForgeCredential& credential, QObject* context,
              std::function<void(ForgeReply, QByteArray)> reply);
 
     QUrl m_baseUrl;

@@ -114,14 +114,15 @@ void UserPoller::pollNow()
     m_started = true;
     m_lastStartMs = nowMs();
     auto round = std::make_shared<Round>();
-    m_client->fetchNewCount(poll.token, this, [this, round, key](ForgeReply reply, qint64 count) {
-        if (reply.ok())
-            round->count = count;
-        round->replies.append(reply);
-        if (--round->waiting == 0)
-            finish(*round, key);
-    });
-    m_client->fetchStopwatches(poll.token, this,
+    m_client->fetchNewCount(ForgeCredential::ofToken(poll.token), this,
+                            [this, round, key](ForgeReply reply, qint64 count) {
+                                if (reply.ok())
+                                    round->count = count;
+                                round->replies.append(reply);
+                                if (--round->waiting == 0)
+                                    finish(*round, key);
+                            });
+    m_client->fetchStopwatches(ForgeCredential::ofToken(poll.token), this,
                                [this, round, key](ForgeReply reply, QList<protocol::Stopwatch> stopwatches) {
                                    if (reply.ok())
                                        round->stopwatches = stopwatches;

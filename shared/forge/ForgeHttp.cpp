@@ -52,6 +52,24 @@ QNetworkReply* ForgeHttp::send(QNetworkAccessManager& network, const QByteArray&
     return network.sendCustomRequest(request, method);
 }
 
+QNetworkReply* ForgeHttp::sendWithCookie(QNetworkAccessManager& network, const QUrl& url,
+                                         const QByteArray& cookie, QString* unsafeHeader)
+{
+    QNetworkRequest request(url);
+    request.setRawHeader("Cookie", cookie);
+    request.setRawHeader("Accept", "application/json");
+    if (protocol::hasControlCharacter(cookie)) {
+        if (unsafeHeader)
+            *unsafeHeader = u"Cookie"_s;
+        return nullptr;
+    }
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    // The browser's cookies are the only credential: none of the manager's own may be added.
+    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+    return network.get(request);
+}
+
 ForgeHttp::Outcome ForgeHttp::classify(int httpStatus)
 {
     if (httpStatus >= 200 && httpStatus < 300)

@@ -40,6 +40,12 @@ public:
     static QNetworkReply* send(QNetworkAccessManager& network, const QByteArray& method, const QUrl& url,
                                const QByteArray& token, QString* unsafeHeader);
 
+    // Sends GET `url` with the browser's `Cookie` header (a forge session, on the forge's web routes)
+    // and `Accept: application/json`, following no redirect: a signed-out session is redirected to
+    // the sign-in page, which is the answer. Null and nothing sent as for send().
+    static QNetworkReply* sendWithCookie(QNetworkAccessManager& network, const QUrl& url,
+                                         const QByteArray& cookie, QString* unsafeHeader);
+
     static Outcome classify(int httpStatus);
     // The token scope Gitea/Forgejo requires for `apiPath`, named when it answers 403; empty when
     // the status is not 403.

@@ -143,6 +143,47 @@ QJsonObject FakeForge::stopwatch(qint64 index, const QString& title, const QDate
                        {u"repo_name"_s, repo}};
 }
 
+QJsonArray FakeForge::stopwatchesOf(const Account& account) const
+{
+    QJsonArray out;
+    for (const QJsonValue& v : std::as_const(account.stopwatches)) {
+        QJsonObject s = v.toObject();
+        const qint64 seconds = QDateTime::fromString(s.value("created"_L1).toString(), Qt::ISODate)
+                                   .secsTo(QDateTime::currentDateTimeUtc());
+        s.insert(u"seconds"_s, seconds);
+        s.insert(u"duration"_s, u"%1s"_s.arg(seconds));
+        out.append(s);
+    }
+    return out;
+}
+
+AdminServer::Response FakeForge::handleWebRoute(const HttpRequestHead& head)
+{
+    if (head.path == "/user/login"_L1) {
+        AdminServer::Response page = empty(200);
+        page.contentType = "text/html";
+        page.body = "<html><body>Sign in</body></html>";
+        return page;
+    }
+    if (head.path != "/notifications/new"_L1 && head.path != "/user/stopwatches"_L1)
+        return json(404, QJsonObject{{u"message"_s, u"not found"_s}});
+    QByteArray session;
+    for (const QByteArray& pair : head.header("cookie").split(';')) {
+        const QByteArray trimmed = pair.trimmed();
+        if (trimmed.startsWith(sessionCookie + '='))
+            session = trimmed.mid(sessionCookie.size() + 1);
+    }
+    if (!sessions.contains(session)) {
+        AdminServer::Response signIn = empty(303);
+        signIn.extraHeaders = "Location: /user/login\r\n";
+        return signIn;
+    }
+    const Account& account = accounts[sessions.value(session)];
+    if (head.path == "/notifications/new"_L1)
+        return json(200, QJsonObject{{u"new"_s, account.unread}}); // the web route answers 200 always
+    return json(200, stopwatchesOf(account));
+}
+
 AdminServer::Response FakeForge::handle(const HttpRequestHead& head)
 {
     if (failStatus)
@@ -154,6 +195,8 @@ AdminServer::Response FakeForge::handle(const HttpRequestHead& head)
             r.extraHeaders = "Retry-After: " + retryAfter + "\r\n";
         return r;
     }
+    if (head.method == "GET" && !head.path.startsWith("/api/"_L1))
+        return handleWebRoute(head);
     static const QRegularExpression profilePath(uR"(^/api/v1/users/([^/]+)$)"_s);
     const QRegularExpressionMatch profile = profilePath.match(head.path);
     if (head.method == "GET" && profile.hasMatch()) {
@@ -188,16 +231,7 @@ AdminServer::Response FakeForge::handle(const HttpRequestHead& head)
         return json(200, QJsonObject{{u"new"_s, account.unread}});
     }
     if (method == "GET" && path == "/api/v1/user/stopwatches"_L1) {
-        QJsonArray out;
-        for (const QJsonValue& v : std::as_const(account.stopwatches)) {
-            QJsonObject s = v.toObject();
-            const qint64 seconds = QDateTime::fromString(s.value("created"_L1).toString(), Qt::ISODate)
-                                       .secsTo(QDateTime::currentDateTimeUtc());
-            s.insert(u"seconds"_s, seconds);
-            s.insert(u"duration"_s, u"%1s"_s.arg(seconds));
-            out.append(s);
-        }
-        return json(200, out);
+        return json(200, stopwatchesOf(account));
     }
     if (method == "PUT" && path == "/api/v1/notifications"_L1) {
         account.unread = 0;

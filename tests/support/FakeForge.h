@@ -42,6 +42,11 @@ public:
     };
 
     QHash<QByteArray, qint64> tokens;
+    // Browser sessions, as Gitea >= 1.17 has them: the session cookie's value -> account id. Only the
+    // web routes GET /notifications/new ({"new":N}) and GET /user/stopwatches accept the cookie;
+    // without a known session they answer 303 to /user/login, and /api/v1 ignores cookies.
+    QHash<QByteArray, qint64> sessions;
+    QByteArray sessionCookie = "i_like_gitea";
     QSet<QByteArray> revoked;
     QHash<qint64, Account> accounts;
     int failStatus = 0;    // non-zero: every request gets this status
@@ -89,6 +94,8 @@ public:
 
 private:
     AdminServer::Response handle(const HttpRequestHead& head);
+    AdminServer::Response handleWebRoute(const HttpRequestHead& head);
+    QJsonArray stopwatchesOf(const Account& account) const;
 
     std::unique_ptr<AdminServer> m_server;
     QElapsedTimer m_clock;
