@@ -110,8 +110,9 @@ void TestPrometheusWriter::everySourceIsKept()
     // The second source is added to the first, not put in its place; both follow the server's own.
     QVERIFY(text.contains("\nforgewire_engine_ready 1\n# HELP fw_engine Engine.\n# TYPE fw_engine gauge\n"
                           "fw_engine 1\n# HELP fw_bridge Bridge.\n# TYPE fw_bridge gauge\nfw_bridge 2\n"));
-    QVERIFY(text.startsWith("# HELP forgewire_connections Open WebSocket connections.\n"
-                            "# TYPE forgewire_connections gauge\nforgewire_connections 0\n"));
+    QVERIFY(text.startsWith(
+        "# HELP forgewire_connections Open client connections (WebSocket and event streams).\n"
+        "# TYPE forgewire_connections gauge\nforgewire_connections 0\n"));
 }
 
 QTEST_GUILESS_MAIN(TestPrometheusWriter)
