@@ -88,6 +88,7 @@ Result build(const QString& topicName, const QJsonObject& messageObject, bool re
                 .arg(type));
     switch (topic.kind()) {
     case Topic::Kind::User:
+    case Topic::Kind::ForgeSession:
         if (isBoard)
             return reject(
                 u"board events go to project-board.{id} or public.* topics, not %1"_s.arg(topicName));

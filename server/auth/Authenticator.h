@@ -51,11 +51,19 @@ public:
     void setForgeVerifier(ForgeVerifier verifier) { m_forgeVerifier = std::move(verifier); }
     bool hasForgeVerifier() const { return static_cast<bool>(m_forgeVerifier); }
     const ForgeVerifier& forgeVerifier() const { return m_forgeVerifier; }
+    // `[forge] cookie_auth`: checks a request's Cookie header (already checked by cookie::parse) with
+    // the forge; `sessionId` is the forge session cookie's value. Same threading as ForgeVerifier.
+    using ForgeCookieVerifier =
+        std::function<void(const QByteArray& cookieHeader, const QByteArray& sessionId,
+                           const QString& peerAddress, std::function<void(AuthResult)> done)>;
+    void setForgeCookieVerifier(ForgeCookieVerifier verifier) { m_forgeCookieVerifier = std::move(verifier); }
+    const ForgeCookieVerifier& forgeCookieVerifier() const { return m_forgeCookieVerifier; }
 
 private:
     QByteArray m_jwtSecret;
     QHash<QByteArray, StaticToken> m_staticTokens;
     ForgeVerifier m_forgeVerifier;
+    ForgeCookieVerifier m_forgeCookieVerifier;
 };
 
 } // namespace forgewire

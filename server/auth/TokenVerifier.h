@@ -20,6 +20,10 @@ public:
     // and not at all once `context` is gone.
     void verify(QObject* context, const QByteArray& token, const QString& peerAddress,
                 std::function<void(AuthResult)> reply);
+    // The same for a Cookie header (`[forge] cookie_auth`); refused at once when no cookie verifier
+    // is installed.
+    void verifyCookie(QObject* context, const QByteArray& cookieHeader, const QByteArray& sessionId,
+                      const QString& peerAddress, std::function<void(AuthResult)> reply);
 
 private:
     const Authenticator* m_authenticator;

@@ -1,6 +1,7 @@
 #include "bridge/ForgeBridge.h"
 
 #include "bridge/ForgeClient.h"
+#include "bridge/SessionBridge.h"
 #include "broker/Broker.h"
 #include "config/ServerLimits.h"
 #include "config/ServerLogging.h"
@@ -22,6 +23,14 @@ ForgeBridge::ForgeBridge(const ServerConfig& config, Broker* broker, Authenticat
         [this](const QByteArray& token, const QString& peerAddress, std::function<void(AuthResult)> done) {
             verify(token, peerAddress, std::move(done));
         });
+    if (config.cookieAuth) {
+        m_sessions = new SessionBridge(config, broker, m_client, clock, this);
+        authenticator->setForgeCookieVerifier([this](const QByteArray& cookieHeader,
+                                                     const QByteArray& sessionId, const QString& peerAddress,
+                                                     std::function<void(AuthResult)> done) {
+            m_sessions->verify(cookieHeader, sessionId, peerAddress, std::move(done));
+        });
+    }
     m_broker->setPresenceObserver(this, this);
     auto* prune = new QTimer(this);
     connect(prune, &QTimer::timeout, this, &ForgeBridge::pruneCache);
@@ -315,6 +324,10 @@ void ForgeBridge::pollRefused(const QByteArray& key, const ForgeReply& refusal)
 
 void ForgeBridge::tokenOnline(const QByteArray& key)
 {
+    if (m_sessions && m_sessions->ownsKey(key)) {
+        m_sessions->keyOnline(key);
+        return;
+    }
     auto live = m_live.find(key);
     if (live == m_live.end()) {
         // Refused or forgotten while its connection was being set up: nothing vouches for it.
@@ -328,6 +341,10 @@ void ForgeBridge::tokenOnline(const QByteArray& key)
 
 void ForgeBridge::tokenOffline(const QByteArray& key)
 {
+    if (m_sessions && m_sessions->ownsKey(key)) {
+        m_sessions->keyOffline(key);
+        return;
+    }
     auto live = m_live.find(key);
     if (live == m_live.end())
         return;
@@ -483,6 +500,8 @@ void ForgeBridge::writeMetrics(PrometheusWriter& out) const
     out.counter("forgewire_forge_revocations_total",
                 "Live tokens whose connections were closed because the forge refused them.", m_revocations);
     out.counter("forgewire_forge_pushes_total", "State changes seen on the forge and published.", m_pushes);
+    if (m_sessions)
+        m_sessions->writeMetrics(out);
 }
 
 } // namespace forgewire

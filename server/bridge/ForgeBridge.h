@@ -21,6 +21,7 @@ namespace forgewire {
 
 class Broker;
 class ForgeClient;
+class SessionBridge;
 class PrometheusWriter;
 struct ForgeReply;
 
@@ -34,6 +35,9 @@ struct ForgeReply;
 // in with it. Every live token is re-checked at least once per `forgePoll.maxMs`. Token checks are
 // bounded (limits::kForgeChecks*): refusals are cached, checks in flight and queued are capped, and
 // each client address has a token bucket, so anonymous upgrades cannot make the bridge flood the forge.
+//
+// With `[forge] cookie_auth`, the forge's own pages sign in by its session cookie instead: see
+// SessionBridge, which this bridge owns and hands the presence of its keys.
 //
 // Refresh after an action: the forge has no webhook for "the user just stopped a stopwatch", and
 // PROTOCOL.md allows clients nothing but subscribe/unsubscribe/ping. A client re-subscribing to its
@@ -145,6 +149,8 @@ private:
     QHash<qint64, QSet<QByteArray>> m_userKeys; // the keys of m_live per user
     int m_rechecksInFlight = 0;
     QHash<qint64, UserPoller*> m_pollers;
+    // `[forge] cookie_auth`: the forge sessions signed in by cookie; null without it.
+    SessionBridge* m_sessions = nullptr;
     bool m_forgeUp = true;
     qint64 m_verifications = 0;
     qint64 m_cacheHits = 0;

@@ -10,11 +10,7 @@
 
 namespace forgewire {
 
-namespace {
-
-// The forge recomputes `seconds` on every request while a stopwatch runs; comparing it would make
-// every poll a change. Clients tick the clock themselves from `created`/`seconds`.
-bool sameStopwatches(const QList<protocol::Stopwatch>& a, const QList<protocol::Stopwatch>& b)
+bool UserPoller::sameStopwatches(const QList<protocol::Stopwatch>& a, const QList<protocol::Stopwatch>& b)
 {
     if (a.size() != b.size())
         return false;
@@ -26,8 +22,6 @@ bool sameStopwatches(const QList<protocol::Stopwatch>& a, const QList<protocol::
     }
     return true;
 }
-
-} // namespace
 
 struct UserPoller::Round
 {

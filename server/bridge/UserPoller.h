@@ -53,6 +53,10 @@ public:
     // hammer the forge on its behalf).
     static constexpr qint64 kMinRefreshGapMs = 1'000;
 
+    // The forge recomputes `seconds` on every request while a stopwatch runs; comparing it would
+    // make every poll a change. Clients tick the clock themselves from `created`/`seconds`.
+    static bool sameStopwatches(const QList<protocol::Stopwatch>& a, const QList<protocol::Stopwatch>& b);
+
     UserPoller(qint64 userId, const PollSettings& settings, PollerHost* host, Broker* broker,
                ForgeClient* client, const Clock& clock, QObject* parent);
 

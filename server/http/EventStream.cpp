@@ -55,7 +55,7 @@ bool isSaneLastEventId(const QByteArray& id)
 
 } // namespace
 
-WsHandshake EventStream::evaluate(const HttpRequestHead& head, QByteArray allowOrigin)
+WsHandshake EventStream::evaluate(const HttpRequestHead& head, QByteArray allowOrigin, bool cookieCredential)
 {
     if (head.method != "GET")
         return refuse(405, R"({"error":"the event stream is read with GET"})", "Allow: GET\r\n");
@@ -75,7 +75,7 @@ WsHandshake EventStream::evaluate(const HttpRequestHead& head, QByteArray allowO
     }
     if (!acceptsEventStream(head.header("accept")))
         return refuse(406, R"({"error":"this endpoint serves text/event-stream only"})");
-    if (queryTokens == 0 && head.header("authorization").isEmpty()) {
+    if (queryTokens == 0 && head.header("authorization").isEmpty() && !cookieCredential) {
         // Nobody to stream for: an anonymous stream would carry nothing, and an EventSource would
         // reconnect to it for ever.
         return refuse(401,

@@ -33,7 +33,9 @@ public:
     // clients). Accepted: status 200 with eventStream set; the credentials are checked by the session.
     // `allowOrigin`: the request's Origin when it is one of allowed_origins, echoed for CORS (a
     // cross-origin EventSource needs it); empty for same-origin pages and native clients.
-    static WsHandshake evaluate(const HttpRequestHead& head, QByteArray allowOrigin);
+    // `cookieCredential`: the request may sign in by the forge's session cookie (cookie_auth).
+    static WsHandshake evaluate(const HttpRequestHead& head, QByteArray allowOrigin,
+                                bool cookieCredential = false);
 
     explicit EventStream(QByteArray allowOrigin) : m_allowOrigin(std::move(allowOrigin)) {}
 

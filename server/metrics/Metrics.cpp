@@ -9,6 +9,7 @@ std::atomic<qint64>& Metrics::subscriptions(Topic::Kind kind)
 {
     switch (kind) {
     case Topic::Kind::User:
+    case Topic::Kind::ForgeSession: // a forge session's own state, as a user topic is a user's
         return subscriptionsUser;
     case Topic::Kind::ProjectBoard:
         return subscriptionsBoard;

@@ -16,6 +16,9 @@ struct Identity
     // Bridge mode: SHA-256 of the forge token this connection signed in with (never the token), so
     // the bridge can close exactly the connections of a token the forge stopped accepting.
     QByteArray forgeTokenKey;
+    // Signed in by the forge's session cookie (no user id: the forge's web routes name none): the
+    // session's topic (Topic::forgeSession), which carries its count, stopwatches and logout.
+    QString forgeSessionTopic;
 
     bool isAnonymous() const { return userId == 0; }
 };

@@ -108,7 +108,8 @@ WsHandshake Worker::answerRequest(const HttpRequestHead& head)
     if (head.path == m_config.eventStreamPath()) {
         // An allowed cross-origin page needs its Origin echoed (CORS); a same-origin one sends none.
         return EventStream::evaluate(
-            head, m_config.allowedOrigins.isEmpty() ? QByteArray() : head.header("origin").trimmed());
+            head, m_config.allowedOrigins.isEmpty() ? QByteArray() : head.header("origin").trimmed(),
+            signsInByCookie(head));
     }
     return WsHandshake::evaluate(head, m_config.wsPath());
 }
@@ -162,6 +163,23 @@ void Worker::startSession(ClientConnection* connection, const HttpRequestHead& h
 
     const QByteArray authorization = head.header("authorization").trimmed();
     const QByteArray token = Authenticator::extractToken(authorization, head.query);
+    if (token.isEmpty() && authorization.isEmpty() && signsInByCookie(head)) {
+        // Checked in answerRequest(); the forge session cookie is what the forge's logout names.
+        const cookie::Parsed cookies = cookie::parse(head, m_config.sessionCookie.toUtf8());
+        if (cookies.sessionId.isEmpty()) {
+            AuthResult none;
+            none.error = u"no forge session cookie (%1)"_s.arg(m_config.sessionCookie);
+            none.reason = u"not signed in to the forge"_s;
+            finishAuthentication(session, none);
+            return;
+        }
+        m_verifier->verifyCookie(this, cookies.header, cookies.sessionId, connection->peerAddress(),
+                                 [this, serial](const AuthResult& forge) {
+                                     if (ClientSession* s = sessionFor(serial))
+                                         finishAuthentication(s, forge);
+                                 });
+        return;
+    }
     AuthResult result;
     if (token.isEmpty() && !authorization.isEmpty()) {
         // The client meant to sign in: silently serving it as anonymous would hide its mistake.
@@ -179,6 +197,16 @@ void Worker::startSession(ClientConnection* connection, const HttpRequestHead& h
         return;
     }
     finishAuthentication(session, result);
+}
+
+bool Worker::signsInByCookie(const HttpRequestHead& head) const
+{
+    if (!m_config.cookieAuth || !m_verifier || head.header("cookie").isEmpty())
+        return false;
+    // An event stream is read same-origin (an allowed Origin, if sent, passed answerRequest()). On
+    // /-/ws a browser sends the forge's cookie with any site's upgrade: it counts only with an Origin,
+    // which answerRequest() found in allowed_origins (cross-site WebSocket hijacking).
+    return head.path == m_config.eventStreamPath() || !head.header("origin").isEmpty();
 }
 
 void Worker::finishAuthentication(ClientSession* session, const AuthResult& result)
@@ -224,6 +252,7 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
     if (!who.isAnonymous())
         hello.user = protocol::UserInfo{who.userId, who.login};
     hello.session = session->id();
+    hello.forgeSession = !who.forgeSessionTopic.isEmpty();
     hello.heartbeat = std::max(1, m_config.pingIntervalMs / 1000);
     if (!sendMessage(session, protocol::encode(hello)))
         return;
@@ -234,6 +263,8 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
     }
     if (!who.isAnonymous())
         subscribe(session, Topic::user(who.userId), true);
+    else if (!who.forgeSessionTopic.isEmpty())
+        subscribe(session, who.forgeSessionTopic, true);
     processDeferred(session);
 }
 
@@ -362,6 +393,12 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
             return;
         }
         checkAccess = !session->tokenGrants(name);
+        break;
+    case Topic::Kind::ForgeSession:
+        if (name != who.forgeSessionTopic) {
+            sendError(session, ErrorCode::Forbidden, u"a forge session's topic is private to it"_s, name);
+            return;
+        }
         break;
     case Topic::Kind::Public:
     case Topic::Kind::Invalid:
@@ -697,8 +734,13 @@ void Worker::closeToken(const QByteArray& tokenKey, quint16 code, const QString&
         return;
     const QList<ClientSession*> sessions = m_sessions.values();
     for (ClientSession* session : sessions) {
-        if (session->identity().forgeTokenKey == tokenKey)
-            closeSession(session, code, reason);
+        if (session->identity().forgeTokenKey != tokenKey)
+            continue;
+        // A forge session the forge signed out: its pages hear `logout` `here`, as from a logout.
+        if (!session->identity().forgeSessionTopic.isEmpty() &&
+            session->state() == ClientSession::State::Ready)
+            sendMessage(session, protocol::encode(protocol::ServerMessage(protocol::Logout{u"here"_s})));
+        closeSession(session, code, reason);
     }
 }
 

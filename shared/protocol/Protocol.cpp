@@ -264,6 +264,8 @@ void writeFields(const Hello& m, QJsonObject& o)
                                : QJsonValue(QJsonValue::Null));
     o.insert(u"session"_s, m.session);
     o.insert(u"heartbeat"_s, m.heartbeat);
+    if (m.forgeSession)
+        o.insert(u"forge_session"_s, true);
 }
 
 void writeFields(const NotificationCount& m, QJsonObject& o)
@@ -369,6 +371,7 @@ Decoded<ServerMessage> readHello(const QJsonObject& o)
     } else if (!user.isNull()) {
         return failure<ServerMessage>(u"hello 'user' must be an object or null"_s);
     }
+    m.forgeSession = o.value("forge_session"_L1).toBool(false);
     QString error;
     const auto session = requireString(o, "session"_L1, &error);
     if (!session)

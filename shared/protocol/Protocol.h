@@ -94,9 +94,12 @@ struct Hello
     std::optional<UserInfo> user;
     QString session;
     int heartbeat = 25;
+    // Signed in by the forge's session cookie (PROTOCOL.md v1.2): `"forge_session":true`, user null.
+    bool forgeSession = false;
     bool operator==(const Hello& o) const
     {
-        return user == o.user && session == o.session && heartbeat == o.heartbeat;
+        return user == o.user && session == o.session && heartbeat == o.heartbeat &&
+               forgeSession == o.forgeSession;
     }
 };
 

@@ -41,6 +41,15 @@ Topic Topic::parse(const QString& name)
     } else if (name.startsWith("project-board."_L1) && parseId(QStringView(name).mid(14), &id)) {
         topic.m_kind = Kind::ProjectBoard;
         topic.m_id = id;
+    } else if (name.startsWith("forge-session."_L1)) {
+        const QStringView key = QStringView(name).mid(14);
+        if (key.size() != 64)
+            return topic;
+        for (QChar c : key) {
+            if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
+                return topic;
+        }
+        topic.m_kind = Kind::ForgeSession;
     } else if (name.startsWith("public."_L1) && name.size() > 7) {
         const QStringView rest = QStringView(name).mid(7);
         for (QChar c : rest) {
@@ -60,6 +69,11 @@ Topic Topic::parse(const QString& name)
 QString Topic::user(qint64 userId)
 {
     return u"user-"_s + QString::number(userId);
+}
+
+QString Topic::forgeSession(const QByteArray& hexKey)
+{
+    return u"forge-session."_s + QString::fromLatin1(hexKey);
 }
 
 const QString& Topic::everyBoard()
@@ -82,6 +96,8 @@ QString Topic::kindName(Kind kind)
         return u"project_board"_s;
     case Kind::Public:
         return u"public"_s;
+    case Kind::ForgeSession:
+        return u"forge_session"_s;
     case Kind::Invalid:
         break;
     }

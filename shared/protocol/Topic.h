@@ -13,7 +13,10 @@ public:
         Invalid,
         User,
         ProjectBoard,
-        Public
+        Public,
+        // `forge-session.<64 hex digits>`: the state of one forge session signed in by its cookie
+        // (PROTOCOL.md v1.2), private to that session's connections.
+        ForgeSession
     };
 
     // Long enough for any real name, short enough that a topic cannot be used to flood memory.
@@ -26,6 +29,8 @@ public:
     // and gets every board its user may read, PROTOCOL.md v1.2). Never a valid client topic:
     // parse() calls it Invalid.
     static const QString& everyBoard();
+    // The topic of a forge session, named by a keyed hash of its session cookie (never the cookie).
+    static QString forgeSession(const QByteArray& hexKey);
 
     Kind kind() const { return m_kind; }
     bool isValid() const { return m_kind != Kind::Invalid; }

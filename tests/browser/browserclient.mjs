@@ -99,14 +99,26 @@ class Server {
     server.base = `http://127.0.0.1:${server.port}`;
     server.admin = `http://127.0.0.1:${server.adminPort}`;
     server.ini = path.join(server.dir, 'forgewire.ini');
-    fs.writeFileSync(server.ini, [
-      '[server]', 'listen=127.0.0.1', `port=${server.port}`, 'admin_listen=127.0.0.1',
-      `admin_port=${server.adminPort}`, `state=${path.join(server.dir, 'state.sqlite')}`, 'demo_page=true',
-      `allowed_origins=${server.base}`, 'log_level=warning', '[auth]', 'jwt_secret=browser-test-jwt',
-      `publisher_secret=${kPublisher}`, '[static_tokens]', `${kToken}=7:alice:s1`, '',
-    ].join('\n'));
+    server.writeIni();
     await server.start();
     return server;
+  }
+
+  // `origins`: more allowed origins; `forge`: lines of a [forge] section.
+  writeIni({origins = [], forge = []} = {}) {
+    fs.writeFileSync(this.ini, [
+      '[server]', 'listen=127.0.0.1', `port=${this.port}`, 'admin_listen=127.0.0.1',
+      `admin_port=${this.adminPort}`, `state=${path.join(this.dir, 'state.sqlite')}`, 'demo_page=true',
+      `allowed_origins=${[this.base, ...origins].join(' ')}`, 'log_level=warning', '[auth]',
+      'jwt_secret=browser-test-jwt', `publisher_secret=${kPublisher}`, '[static_tokens]', `${kToken}=7:alice:s1`,
+      ...(forge.length ? ['[forge]', ...forge] : []), '',
+    ].join('\n'));
+  }
+
+  async reconfigure(options) {
+    await this.stop();
+    this.writeIni(options);
+    await this.start();
   }
 
   async start() {
@@ -186,12 +198,14 @@ async function waitText(page, selector, text) {
 // The forge's origin for a released Gitea/Forgejo page (tests/browser/forge-page): serves the page
 // and its SharedWorker, and proxies /user/events to forgewire unbuffered, as the forge's reverse
 // proxy would (README, "Use it from a forge's pages").
-async function startForgeOrigin(server) {
+async function startForgeOrigin(server, forge = null) {
   const files = {
     '/page.html': ['text/html', fs.readFileSync(new URL('./forge-page/page.html', import.meta.url))],
     '/sharedworker.js': ['text/javascript', fs.readFileSync(new URL('./forge-page/sharedworker.js', import.meta.url))],
   };
   const origin = http.createServer((req, res) => {
+    if (forge && forge.handle(req, res))
+      return;
     if (req.url.startsWith('/user/events')) {
       const upstream = http.request({host: '127.0.0.1', port: server.port, path: req.url, method: req.method,
                                      headers: req.headers}, (answer) => {
@@ -214,6 +228,44 @@ async function startForgeOrigin(server) {
   const port = await freePort();
   await new Promise((resolve) => origin.listen(port, '127.0.0.1', resolve));
   return {base: `http://127.0.0.1:${port}`, close: () => new Promise((r) => { origin.closeAllConnections(); origin.close(r); })};
+}
+
+// A stand-in Gitea >= 1.17 for cookie sign-in, on the page's own origin: /user/login?session=S
+// sets the session cookie, the web routes /notifications/new and /user/stopwatches answer for a
+// known session and send anyone else to the sign-in page (303); signOut() ends a session.
+class CookieForge {
+  constructor() {
+    this.sessions = new Map();
+  }
+
+  sessionOf(req) {
+    const pair = (req.headers.cookie || '').split(';').map((c) => c.trim())
+                   .find((c) => c.startsWith('i_like_gitea='));
+    return pair ? this.sessions.get(pair.slice('i_like_gitea='.length)) : undefined;
+  }
+
+  handle(req, res) {
+    const url = new URL(req.url, 'http://forge');
+    if (url.pathname === '/user/login') {
+      const id = url.searchParams.get('session');
+      if (id) {
+        this.sessions.set(id, this.sessions.get(id) || {unread: 0, stopwatches: []});
+        res.setHeader('Set-Cookie', `i_like_gitea=${id}; Path=/; HttpOnly; SameSite=Lax`);
+      }
+      res.writeHead(200, {'Content-Type': 'text/html'}).end('<p>signed in</p>');
+      return true;
+    }
+    if (url.pathname !== '/notifications/new' && url.pathname !== '/user/stopwatches')
+      return false;
+    const session = this.sessionOf(req);
+    if (!session) {
+      res.writeHead(303, {Location: '/user/login'}).end();
+      return true;
+    }
+    const body = url.pathname === '/notifications/new' ? {new: session.unread} : session.stopwatches;
+    res.writeHead(200, {'Content-Type': 'application/json'}).end(JSON.stringify(body));
+    return true;
+  }
 }
 
 const kSnapshot = {
@@ -455,6 +507,55 @@ const scenarios = {
       const refused = await server.metric('forgewire_auth_failures_total');
       await new Promise((r) => setTimeout(r, 1500));
       assertEq(await server.metric('forgewire_auth_failures_total'), refused, 'reconnects after the 401');
+      await context.close();
+    } finally {
+      await forge.close();
+    }
+  },
+
+  // A released forge page with no token anywhere: the forge (a stand-in Gitea >= 1.17 on the page's
+  // origin, which also proxies /user/events) set its session cookie, the browser sends it with the
+  // EventSource request, and forgewire signs the stream in by it: count, stopwatches and a sign-out
+  // done on the forge reach both tabs, and the signed-out browser's reconnect is refused (401).
+  async forgeSessionCookiePage(browser, server) {
+    const cookieForge = new CookieForge();
+    const forge = await startForgeOrigin(server, cookieForge);
+    try {
+      await server.reconfigure({origins: [forge.base], forge: [`url=${forge.base}`, 'cookie_auth=true',
+                                                               'poll_min_ms=200', 'poll_step_ms=0',
+                                                               'poll_max_ms=200']});
+      const context = await browser.newContext({viewport: {width: 700, height: 300}});
+      const login = await context.newPage();
+      await login.goto(`${forge.base}/user/login?session=s-browser`);
+      const tabs = [login];
+      await login.goto(`${forge.base}/page.html`);
+      await waitText(login, '#status', 'open');
+      const second = await context.newPage();
+      await second.goto(`${forge.base}/page.html`);
+      await waitText(second, '#status', 'registered');
+      tabs.push(second);
+      // Changed on the forge once both tabs listen (this worker, like the released one, replays
+      // nothing to a tab that joins late).
+      cookieForge.sessions.get('s-browser').unread = 3;
+      for (const tab of tabs)
+        await waitText(tab, '#count', '3');
+      assertEq(await server.metric('forgewire_event_streams'), 1, 'streams open for two tabs');
+
+      cookieForge.sessions.get('s-browser').unread = 4;
+      cookieForge.sessions.get('s-browser').stopwatches = [{created: '2026-01-05T10:00:00Z', seconds: 60,
+        issue_index: 9, issue_title: 'Cookie', repo_owner_name: 'alice', repo_name: 'proj'}];
+      for (const tab of tabs) {
+        await waitText(tab, '#count', '4');
+        await waitText(tab, '#stopwatches', 'alice/proj#9 Cookie');
+      }
+      fs.mkdirSync(kArtifacts, {recursive: true});
+      await second.screenshot({path: path.join(kArtifacts, 'forge-page-cookie.png')});
+
+      cookieForge.sessions.delete('s-browser'); // signed out on the forge
+      for (const tab of tabs)
+        await waitText(tab, '#logout', 'here');
+      await waitText(tabs[0], '#status', 'closed');
+      assertEq(await server.metric('forgewire_event_streams'), 0, 'streams open after the sign-out');
       await context.close();
     } finally {
       await forge.close();

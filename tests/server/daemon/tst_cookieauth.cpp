@@ -1,10 +1,14 @@
-// Sign-in by the forge's session cookie (PROTOCOL.md v1.2, Forge drop-in), as far as it is built:
-// the settings that must come together, and the Cookie headers refused with 400 before anything of
-// them reaches the forge, on both endpoints and both transports.
+// Sign-in by the forge's session cookie (PROTOCOL.md v1.2, Forge drop-in), against a stand-in forge
+// that behaves as Gitea >= 1.17 does (the cookie counts on its web routes only, 303 to the sign-in
+// page without a session, /api/v1 token-only): the settings that must come together, hostile Cookie
+// headers refused with 400 before anything of them reaches the forge, sign-in on both endpoints,
+// the Origin rule, and a session the forge signs out, on both transports.
 
 #include "FakeForge.h"
 #include "TestSupport.h"
 
+#include <QJsonArray>
+#include <QNetworkRequest>
 #include <QTest>
 
 using namespace forgewire;
@@ -23,7 +27,165 @@ private Q_SLOTS:
     void startRefusedWithoutItsSettings();
     void hostileCookieIs400AndNeverForwarded_data();
     void hostileCookieIs400AndNeverForwarded();
+    void signedInOnBothEndpoints();
+    void unknownSessionIsRefusedBeforeTheStream();
+    void cookieOnWebSocketNeedsAnAllowedOrigin();
+    void forgeSigningOutOneSessionEndsOnlyIt();
+
+private:
+    void startServer();
+    SseClient::Event nextData(SseClient& stream, const QByteArray& name);
+
+    std::unique_ptr<FakeForge> m_forge;
+    std::unique_ptr<ServerFixture> m_fixture;
 };
+
+namespace {
+
+const QByteArray kOrigin = "http://git.example.org";
+
+QByteArray cookieHeader(const QByteArray& session)
+{
+    return "Cookie: lang=en-US; i_like_gitea=" + session + "\r\n";
+}
+
+} // namespace
+
+void TestCookieAuth::startServer()
+{
+    m_forge = std::make_unique<FakeForge>();
+    QVERIFY(m_forge->start());
+    m_forge->rememberPort();
+    m_forge->accounts[7] = {u"alice"_s, 3, {}, {}, {}};
+    m_forge->accounts[7].stopwatches.append(
+        FakeForge::stopwatch(4, u"Fix X"_s, QDateTime::currentDateTimeUtc().addSecs(-60)));
+    m_forge->sessions.insert("sess-a", 7);
+    m_forge->sessions.insert("sess-b", 7); // the same person in another browser
+    ServerConfig config = testConfig();
+    config.cookieAuth = true;
+    config.forgeUrl = m_forge->url().toString();
+    config.allowedOrigins = {QString::fromLatin1(kOrigin)};
+    config.forgePoll.minMs = 100;
+    config.forgePoll.stepMs = 0;
+    config.forgePoll.maxMs = 100;
+    m_fixture = std::make_unique<ServerFixture>(config);
+    QVERIFY2(m_fixture->start(), qPrintable(m_fixture->error()));
+}
+
+SseClient::Event TestCookieAuth::nextData(SseClient& stream, const QByteArray& name)
+{
+    for (int i = 0; i < 20; ++i) {
+        const SseClient::Event event = stream.next();
+        if (!event.isValid() || event.name == name)
+            return event;
+    }
+    return {};
+}
+
+void TestCookieAuth::signedInOnBothEndpoints()
+{
+    startServer();
+    SseClient stream;
+    QVERIFY(stream.open(m_fixture->server()->port(), "/user/events", cookieHeader("sess-a")));
+    QCOMPARE(stream.status(), 200);
+    // No user id: the web routes name none, so a forge session's count says 0.
+    QCOMPARE(nextData(stream, "notification-count").data, R"({"UserID":0,"Count":3})");
+    const SseClient::Event watches = nextData(stream, "stopwatches");
+    QCOMPARE(
+        QJsonDocument::fromJson(watches.data).array().first().toObject().value("issue_title"_L1).toString(),
+        u"Fix X"_s);
+
+    QNetworkRequest request(m_fixture->wsUrl());
+    request.setRawHeader("Origin", kOrigin);
+    request.setRawHeader("Cookie", "i_like_gitea=sess-a");
+    WsClient client;
+    client.socket().open(request);
+    const QJsonObject hello = client.next();
+    QCOMPARE(hello.value("type"_L1).toString(), u"hello"_s);
+    QVERIFY(hello.value("user"_L1).isNull());
+    QCOMPARE(hello.value("forge_session"_L1).toBool(), true);
+    QCOMPARE(client.nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 3);
+
+    // The forge's count changes: the session's poller sees it on the web route and both get it.
+    m_forge->accounts[7].unread = 5;
+    QCOMPARE(nextData(stream, "notification-count").data, R"({"UserID":0,"Count":5})");
+    QCOMPARE(client.nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 5);
+    // The cookie went to the web routes only, never to the API.
+    QVERIFY(m_forge->count(u"/notifications/new"_s) >= 2);
+    QVERIFY(m_forge->count(u"/user/stopwatches"_s) >= 1);
+    for (const FakeForge::Hit& hit : std::as_const(m_forge->hits))
+        QVERIFY2(!hit.path.startsWith(u"/api/"_s), qPrintable(hit.path));
+    // One poller for the session, however many connections.
+    QVERIFY(m_fixture->admin("GET", u"/metrics"_s).body.contains("\nforgewire_forge_session_pollers 1\n"));
+}
+
+void TestCookieAuth::unknownSessionIsRefusedBeforeTheStream()
+{
+    startServer();
+    SseClient stream;
+    QVERIFY(stream.open(m_fixture->server()->port(), "/user/events", cookieHeader("nope")));
+    QCOMPARE(stream.status(), 401);
+    QVERIFY(stream.refusalBody().contains("not signed in to the forge"));
+    // Asked once on the web route (no redirect followed); the refusal is cached.
+    QCOMPARE(m_forge->count(u"/notifications/new"_s), 1);
+    QCOMPARE(m_forge->count(u"/user/login"_s), 0);
+    SseClient again;
+    QVERIFY(again.open(m_fixture->server()->port(), "/user/events", cookieHeader("nope")));
+    QCOMPARE(again.status(), 401);
+    QCOMPARE(m_forge->count(u"/notifications/new"_s), 1);
+    // Cookies without the session cookie are not forwarded at all.
+    SseClient none;
+    QVERIFY(none.open(m_fixture->server()->port(), "/user/events", "Cookie: lang=en\r\n"));
+    QCOMPARE(none.status(), 401);
+    QCOMPARE(m_forge->count(u"/notifications/new"_s), 1);
+}
+
+void TestCookieAuth::cookieOnWebSocketNeedsAnAllowedOrigin()
+{
+    startServer();
+    // Another site's page: refused before anything is forwarded.
+    RawWsClient foreign;
+    QVERIFY(!foreign.connectAndUpgrade(m_fixture->server()->port(), "/-/ws",
+                                       "Origin: http://evil.example\r\n" + cookieHeader("sess-a")));
+    QVERIFY(foreign.refusal().startsWith("HTTP/1.1 403"));
+    SseClient foreignStream;
+    QVERIFY(foreignStream.open(m_fixture->server()->port(), "/user/events",
+                               "Origin: http://evil.example\r\n" + cookieHeader("sess-a")));
+    QCOMPARE(foreignStream.status(), 403);
+    // No Origin (a native client): the cookie does not count; it is an anonymous connection.
+    QNetworkRequest request(m_fixture->wsUrl());
+    request.setRawHeader("Cookie", "i_like_gitea=sess-a");
+    WsClient client;
+    client.socket().open(request);
+    const QJsonObject hello = client.next();
+    QCOMPARE(hello.value("type"_L1).toString(), u"hello"_s);
+    QVERIFY(!hello.contains("forge_session"_L1));
+    QVERIFY(client.silentFor(300));
+    QVERIFY(m_forge->hits.isEmpty());
+}
+
+void TestCookieAuth::forgeSigningOutOneSessionEndsOnlyIt()
+{
+    startServer();
+    SseClient a;
+    SseClient b;
+    QVERIFY(a.open(m_fixture->server()->port(), "/user/events", cookieHeader("sess-a")));
+    QVERIFY(b.open(m_fixture->server()->port(), "/user/events", cookieHeader("sess-b")));
+    QCOMPARE(nextData(a, "notification-count").data, R"({"UserID":0,"Count":3})");
+    QCOMPARE(nextData(b, "notification-count").data, R"({"UserID":0,"Count":3})");
+    // The person signs out in browser A only.
+    m_forge->sessions.remove("sess-a");
+    QCOMPARE(nextData(a, "logout").data, "here");
+    QVERIFY(a.waitClosed());
+    QVERIFY(!b.waitClosed(300));
+    m_forge->accounts[7].unread = 6;
+    QCOMPARE(nextData(b, "notification-count").data, R"({"UserID":0,"Count":6})");
+    QVERIFY(!b.body().contains("logout"));
+    // A reconnect of the signed-out browser is refused.
+    SseClient again;
+    QVERIFY(again.open(m_fixture->server()->port(), "/user/events", cookieHeader("sess-a")));
+    QCOMPARE(again.status(), 401);
+}
 
 void TestCookieAuth::startRefusedWithoutItsSettings_data()
 {

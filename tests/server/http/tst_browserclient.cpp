@@ -39,6 +39,10 @@ private Q_SLOTS:
     // proxy: one stream for two tabs, count, stopwatches and logout in both, and no retry after the
     // 401 that follows the logout. Saves artifacts/forge-page-sse.png.
     void releasedForgePageEventStream() { check(u"releasedForgePageEventStream"_s); }
+    // The same page with no token anywhere: signed in by the forge session cookie a stand-in Gitea
+    // (>= 1.17, on the page's origin) set; count, stopwatches and the forge's sign-out reach both
+    // tabs. Saves artifacts/forge-page-cookie.png.
+    void forgeSessionCookiePage() { check(u"forgeSessionCookiePage"_s); }
 
 private:
     void check(const QString& scenario);

@@ -39,6 +39,13 @@ void TestTopic::parse_data()
     QTest::newRow("board zero") << u"project-board.0"_s << invalid << qint64(0);
     // The server's membership of every board (event streams) is no topic a client can name.
     QTest::newRow("every board") << Topic::everyBoard() << invalid << qint64(0);
+    const int session = int(Topic::Kind::ForgeSession);
+    QTest::newRow("forge session") << Topic::forgeSession(QByteArray(64, 'a')) << session << qint64(0);
+    QTest::newRow("forge session short") << Topic::forgeSession(QByteArray(63, 'a')) << invalid << qint64(0);
+    QTest::newRow("forge session upper case")
+        << Topic::forgeSession(QByteArray(64, 'A')) << invalid << qint64(0);
+    QTest::newRow("forge session not hex")
+        << Topic::forgeSession(QByteArray(64, 'g')) << invalid << qint64(0);
     QTest::newRow("board leading zero") << u"project-board.042"_s << invalid << qint64(0);
     QTest::newRow("board letters") << u"project-board.x"_s << invalid << qint64(0);
     QTest::newRow("board empty") << u"project-board."_s << invalid << qint64(0);
