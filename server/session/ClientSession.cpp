@@ -23,8 +23,10 @@ bool ClientSession::mayRead(const QString& topic, const std::optional<ProjectAcc
 {
     if (!access)
         return true; // not a board publication: topic membership is the whole check
-    if (m_identity.isAnonymous())
-        return false;
+    if (m_identity.isAnonymous()) {
+        // A forge session signed in by cookie has no user id: it reads public boards only.
+        return !m_identity.forgeSessionTopic.isEmpty() && access->isPublic;
+    }
     return access->allows(m_identity.userId) || tokenGrants(topic);
 }
 

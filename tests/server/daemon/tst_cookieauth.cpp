@@ -31,6 +31,7 @@ private Q_SLOTS:
     void unknownSessionIsRefusedBeforeTheStream();
     void cookieOnWebSocketNeedsAnAllowedOrigin();
     void forgeSigningOutOneSessionEndsOnlyIt();
+    void streamGetsPublicBoardsOnly();
 
 private:
     void startServer();
@@ -264,6 +265,28 @@ void TestCookieAuth::hostileCookieIs400AndNeverForwarded()
     QVERIFY2(answer.contains(error), answer.constData());
     QVERIFY(forge.hits.isEmpty());
     QCOMPARE(fixture.server()->metrics()->connectionsTotal.load(), 0);
+}
+
+void TestCookieAuth::streamGetsPublicBoardsOnly()
+{
+    startServer();
+    QCOMPARE(
+        m_fixture->admin("PUT", u"/api/v1/projects/42/access"_s, R"({"public":false,"users":[7]})").status,
+        200);
+    QCOMPARE(m_fixture->admin("PUT", u"/api/v1/projects/43/access"_s, R"({"public":true,"users":[]})").status,
+             200);
+    SseClient stream;
+    QVERIFY(stream.open(m_fixture->server()->port(), "/user/events", cookieHeader("sess-a")));
+    QCOMPARE(nextData(stream, "notification-count").data, R"({"UserID":0,"Count":3})");
+    const QByteArray moved =
+        R"({"event":"card.moved","data":{"issue_id":1,"issue_index":3,"repo":"alice/proj",)"
+        R"("from_column_id":1,"to_column_id":2,"sorting":0}})";
+    // Board 42 is alice's, but the forge session names no user: only the public board reaches it.
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/42/events"_s, moved));
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/43/events"_s, moved));
+    const SseClient::Event board = nextData(stream, "project-board.43");
+    QCOMPARE(QJsonDocument::fromJson(board.data).object().value("project_id"_L1).toInt(), 43);
+    QVERIFY(!stream.body().contains("project-board.42"));
 }
 
 QTEST_MAIN(TestCookieAuth)
