@@ -111,7 +111,38 @@ WsHandshake Worker::answerRequest(const HttpRequestHead& head)
             head, m_config.allowedOrigins.isEmpty() ? QByteArray() : head.header("origin").trimmed(),
             signsInByCookie(head));
     }
-    return WsHandshake::evaluate(head, m_config.wsPath());
+    WsHandshake upgrade = WsHandshake::evaluate(head, m_config.wsPath());
+    // A forge session cookie: an unknown or signed-out one gets 401 before the upgrade, as the
+    // forge's page workers back off from it (they retry a post-upgrade 4001 at 50 ms for ever).
+    upgrade.checkFirst =
+        upgrade.isAccepted() && signsInByCookie(head) &&
+        Authenticator::extractToken(head.header("authorization").trimmed(), head.query).isEmpty();
+    return upgrade;
+}
+
+void Worker::checkBeforeUpgrade(const HttpRequestHead& head, const QString& peerAddress, CheckDone done)
+{
+    const cookie::Parsed cookies = cookie::parse(head, m_config.sessionCookie.toUtf8());
+    auto refuse = [](int status, const QString& why) {
+        WsHandshake refusal;
+        refusal.status = status;
+        refusal.body = QJsonDocument(QJsonObject{{u"error"_s, why}}).toJson(QJsonDocument::Compact);
+        return refusal;
+    };
+    if (cookies.sessionId.isEmpty()) {
+        done(refuse(401, u"not signed in to the forge"_s));
+        return;
+    }
+    // The session checks the cookie again once upgraded: an answer the bridge just cached.
+    m_verifier->verifyCookie(
+        this, cookies.header, cookies.sessionId, peerAddress, [done, refuse](const AuthResult& result) {
+            if (result.ok)
+                done(std::nullopt);
+            else if (result.transient)
+                done(refuse(503, result.reason.isEmpty() ? u"try later"_s : result.reason));
+            else
+                done(refuse(401, result.reason.isEmpty() ? u"unauthorized"_s : result.reason));
+        });
 }
 
 void Worker::upgraded(ClientConnection* connection, const HttpRequestHead& head)

@@ -74,6 +74,7 @@ private:
     // ConnectionEvents: what the transport reports.
     // The one place a request head is answered (upgrade or HTTP error), for both transports.
     WsHandshake answerRequest(const HttpRequestHead& head) override;
+    void checkBeforeUpgrade(const HttpRequestHead& head, const QString& peerAddress, CheckDone done) override;
     void upgraded(ClientConnection* connection, const HttpRequestHead& head) override;
     void messageReceived(ClientConnection* connection, const QByteArray& payload, bool binary) override;
     void pongReceived(ClientConnection* connection) override;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QElapsedTimer;
 class QObject;
@@ -30,6 +31,12 @@ public:
     // The one answer to a complete request head, asked by every transport: the upgrade (status 101)
     // or the HTTP error that refuses it (426 for a plain GET, 404 for another path, ...).
     virtual WsHandshake answerRequest(const HttpRequestHead& head) = 0;
+    // For a handshake answered with checkFirst: `done` gets nothing (upgrade now) or the refusal to
+    // send instead. Called on the worker's thread, later; the transport ignores an answer for a
+    // request it no longer holds (timed out, gone).
+    using CheckDone = std::function<void(std::optional<WsHandshake> refusal)>;
+    virtual void checkBeforeUpgrade(const HttpRequestHead& head, const QString& peerAddress,
+                                    CheckDone done) = 0;
     // The connection was upgraded for `head`: the session side gives it its session.
     virtual void upgraded(ClientConnection* connection, const HttpRequestHead& head) = 0;
     virtual void messageReceived(ClientConnection* connection, const QByteArray& payload, bool binary) = 0;

@@ -32,6 +32,11 @@ struct WsHandshake
     // Event stream: the request's allowed Origin to echo for CORS; empty for same-origin requests.
     QByteArray allowOrigin;
 
+    // Accepted, but the credential must be checked before the 101 goes out (a forge session cookie
+    // on /-/ws: an unknown or signed-out one gets 401 before the upgrade): the transport holds the
+    // request and asks ConnectionEvents::checkBeforeUpgrade().
+    bool checkFirst = false;
+
     bool isAccepted() const { return status == 101 || eventStream; }
     // The bytes a refusal sends: fullResponse, or the response made of status, body and headers.
     QByteArray refusalBytes() const;

@@ -115,6 +115,12 @@ void EpollTransport::onSocketEvent(WsConnection* connection, quint32 events)
 
 void EpollTransport::onRequestData(WsConnection* connection)
 {
+    if (connection->checkId != 0) {
+        // A client sends nothing before the 101: past a request head's worth, it is dropped.
+        if (connection->input().size() > 2 * limits::kMaxRequestHeadBytes)
+            dropConnection(connection);
+        return;
+    }
     HttpRequestHead head;
     const HttpParseStatus parsed = parseHttpHead(connection->input(), limits::kMaxRequestHeadBytes, &head);
     if (parsed == HttpParseStatus::Incomplete)
@@ -129,6 +135,30 @@ void EpollTransport::onRequestData(WsConnection* connection)
         startEventStream(connection, handshake, head);
         return;
     }
+    if (handshake.checkFirst) {
+        // Held in the request phase (its deadline still running) until the credential is checked.
+        const quint64 id = ++m_lastCheck;
+        connection->checkId = id;
+        m_checking.insert(id, connection);
+        m_context.events->checkBeforeUpgrade(head, connection->peerAddress(),
+                                             [this, id, handshake, head](std::optional<WsHandshake> refusal) {
+                                                 WsConnection* held = m_checking.take(id);
+                                                 if (!held || held->phase() != WsConnection::Phase::Request)
+                                                     return;
+                                                 held->checkId = 0;
+                                                 if (refusal)
+                                                     rejectHttp(held, *refusal);
+                                                 else
+                                                     upgrade(held, handshake, head);
+                                             });
+        return;
+    }
+    upgrade(connection, handshake, head);
+}
+
+void EpollTransport::upgrade(WsConnection* connection, const WsHandshake& handshake,
+                             const HttpRequestHead& head)
+{
     queueBytes(connection, handshake.response);
     // All of it, usually: clear() releases the buffer (an idle connection holds no input buffer),
     // remove() would keep its capacity (about 500 bytes per connection).
@@ -167,6 +197,10 @@ void EpollTransport::keepAliveSent(WsConnection* connection)
 
 void EpollTransport::rejectHttp(WsConnection* connection, const WsHandshake& refusal)
 {
+    if (connection->checkId != 0) {
+        m_checking.remove(connection->checkId);
+        connection->checkId = 0;
+    }
     connection->setPhase(WsConnection::Phase::Lingering);
     connection->input().clear();
     leaveHandshake(connection);
@@ -290,6 +324,10 @@ void EpollTransport::dropConnection(WsConnection* connection)
         --m_context.metrics->eventStreams;
         if (!connection->closeSent)
             ++m_context.metrics->eventStreamEnds[int(Metrics::StreamEnd::ClientGone)];
+    }
+    if (connection->checkId != 0) {
+        m_checking.remove(connection->checkId);
+        connection->checkId = 0;
     }
     m_poller->remove(connection->fd());
     connection->closeDescriptor(); // and its outbox, uncounted from the node's queued bytes

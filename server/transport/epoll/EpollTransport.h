@@ -2,6 +2,7 @@
 
 #include "transport/Transport.h"
 
+#include <QHash>
 #include <QList>
 #include <QSet>
 
@@ -43,6 +44,8 @@ private:
     void onSocketEvent(WsConnection* connection, quint32 events);
     void onRequestData(WsConnection* connection);
     void rejectHttp(WsConnection* connection, const WsHandshake& refusal);
+    // Sends the 101 and hands the connection to the session side.
+    void upgrade(WsConnection* connection, const WsHandshake& handshake, const HttpRequestHead& head);
     void startEventStream(WsConnection* connection, const WsHandshake& handshake,
                           const HttpRequestHead& head);
     void onFrameData(WsConnection* connection);
@@ -62,6 +65,9 @@ private:
     // Closed connections, freed on the next pass so no caller up the stack holds a dangling pointer.
     QList<WsConnection*> m_graveyard;
     bool m_draining = false;
+    // Requests held for ConnectionEvents::checkBeforeUpgrade(), by WsConnection::checkId.
+    QHash<quint64, WsConnection*> m_checking;
+    quint64 m_lastCheck = 0;
 };
 
 } // namespace forgewire

@@ -89,6 +89,8 @@ public:
     // pending handshake.
     bool inGate = false;
     bool handshakePending = false;
+    // Non-zero while its request waits for ConnectionEvents::checkBeforeUpgrade().
+    quint64 checkId = 0;
     ConnectionGate::Address address;
     // Our close frame is queued: nothing is sent after it, and the peer's close answers it.
     bool closeSent = false;

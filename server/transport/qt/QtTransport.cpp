@@ -288,8 +288,8 @@ void QtTransport::onRequestData(QTcpSocket* socket)
         socket->readAll(); // the rest of a request we already answered
         return;
     }
-    if (it->upgrading)
-        return;
+    if (it->upgrading || it->checking)
+        return; // a client sends nothing before the 101; the deadline bounds what it may buffer
     // Peeked, not read: QWebSocketServer reads the same bytes again for the upgrade.
     const QByteArray buffered =
         socket->peek(std::min<qint64>(socket->bytesAvailable(), limits::kMaxRequestHeadBytes + 1));
@@ -307,6 +307,31 @@ void QtTransport::onRequestData(QTcpSocket* socket)
         startEventStream(socket, handshake, head);
         return;
     }
+    if (handshake.checkFirst) {
+        // Held (its deadline still running) until the credential is checked.
+        it->checking = true;
+        QPointer<QTcpSocket> guard(socket);
+        m_context.events->checkBeforeUpgrade(head, socket->peerAddress().toString(),
+                                             [this, guard, head](std::optional<WsHandshake> refusal) {
+                                                 if (!guard)
+                                                     return;
+                                                 auto held = m_pending.find(guard);
+                                                 if (held == m_pending.end() || !held->checking)
+                                                     return;
+                                                 held->checking = false;
+                                                 if (refusal)
+                                                     reject(guard, *refusal);
+                                                 else
+                                                     upgrade(guard, head);
+                                             });
+        return;
+    }
+    upgrade(socket, head);
+}
+
+void QtTransport::upgrade(QTcpSocket* socket, const HttpRequestHead& head)
+{
+    auto it = m_pending.find(socket);
     it->upgrading = true;
     it->head = head;
     // Qt 6.4's handshake consumes whatever is buffered behind the head (frames a client sent right
@@ -352,6 +377,7 @@ void QtTransport::reject(QTcpSocket* socket, const WsHandshake& refusal)
 {
     Pending& pending = m_pending[socket];
     pending.lingering = true;
+    pending.checking = false;
     leaveHandshake(pending);
     pending.deadlineMs = now() + m_context.config->handshakeTimeoutMs;
     socket->readAll();

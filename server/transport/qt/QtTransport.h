@@ -140,12 +140,16 @@ private:
         bool lingering = false;
         // Handed to QWebSocketServer; waiting for its QWebSocket.
         bool upgrading = false;
+        // Waiting for ConnectionEvents::checkBeforeUpgrade().
+        bool checking = false;
         HttpRequestHead head;
         // Bytes the client sent right behind its request head.
         QByteArray early;
     };
 
     void onRequestData(QTcpSocket* socket);
+    // Hands an accepted request to QWebSocketServer (which sends the 101).
+    void upgrade(QTcpSocket* socket, const HttpRequestHead& head);
     void reject(QTcpSocket* socket, const WsHandshake& refusal);
     void onNewConnection();
     void watch(QtConnection* connection);

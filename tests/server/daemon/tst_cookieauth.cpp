@@ -29,6 +29,7 @@ private Q_SLOTS:
     void hostileCookieIs400AndNeverForwarded();
     void signedInOnBothEndpoints();
     void unknownSessionIsRefusedBeforeTheStream();
+    void unknownSessionGets401BeforeTheUpgrade();
     void cookieOnWebSocketNeedsAnAllowedOrigin();
     void forgeSigningOutOneSessionEndsOnlyIt();
     void streamGetsPublicBoardsOnly();
@@ -287,6 +288,28 @@ void TestCookieAuth::streamGetsPublicBoardsOnly()
     const SseClient::Event board = nextData(stream, "project-board.43");
     QCOMPARE(QJsonDocument::fromJson(board.data).object().value("project_id"_L1).toInt(), 43);
     QVERIFY(!stream.body().contains("project-board.42"));
+}
+
+void TestCookieAuth::unknownSessionGets401BeforeTheUpgrade()
+{
+    startServer();
+    const quint16 port = m_fixture->server()->port();
+    RawWsClient unknown;
+    QVERIFY(!unknown.connectAndUpgrade(port, "/-/ws", "Origin: " + kOrigin + "\r\n" + cookieHeader("nope")));
+    QVERIFY2(unknown.refusal().startsWith("HTTP/1.1 401"), unknown.refusal().constData());
+    QVERIFY(waitForPeerClose(unknown.socket()));
+    RawWsClient noSession;
+    QVERIFY(!noSession.connectAndUpgrade(port, "/-/ws", "Origin: " + kOrigin + "\r\nCookie: lang=en\r\n"));
+    QVERIFY(noSession.refusal().startsWith("HTTP/1.1 401"));
+    // Asked once, for the unknown session; nothing was upgraded.
+    QCOMPARE(m_forge->count(u"/notifications/new"_s), 1);
+    QCOMPARE(m_fixture->server()->metrics()->connectionsTotal.load(), 0);
+    // A known session is upgraded (its check was cached by the one before the upgrade).
+    RawWsClient known;
+    QVERIFY(known.connectAndUpgrade(port, "/-/ws", "Origin: " + kOrigin + "\r\n" + cookieHeader("sess-a")));
+    QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->connections.load() == 1; }));
+    QVERIFY(
+        m_fixture->admin("GET", u"/metrics"_s).body.contains("\nforgewire_forge_session_checks_total 2\n"));
 }
 
 QTEST_MAIN(TestCookieAuth)
