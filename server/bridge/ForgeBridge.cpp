@@ -443,6 +443,12 @@ void ForgeBridge::refreshRequested(qint64 userId)
         poller->refresh();
 }
 
+void ForgeBridge::sessionStateWanted(const QString& topic)
+{
+    if (m_sessions)
+        m_sessions->resend(topic);
+}
+
 void ForgeBridge::noteForgeAnswer(bool reachable, const QString& error)
 {
     if (reachable == m_forgeUp)

@@ -110,6 +110,7 @@ private:
     void userOnline(qint64 userId) override;
     void userOffline(qint64 userId) override;
     void refreshRequested(qint64 userId) override;
+    void sessionStateWanted(const QString& topic) override;
     void tokenOnline(const QByteArray& key) override;
     void tokenOffline(const QByteArray& key) override;
     // What the user's poller authenticates with: `current` while it is live, else another live token

@@ -273,7 +273,8 @@ void SessionBridge::poll(const QString& topic)
 
 void SessionBridge::publish(const QString& topic, const protocol::ServerMessage& message)
 {
-    const publish::Result built = publish::build(topic, protocol::toJson(message), true);
+    // Not retained: a forge session's state lives in this poller and dies with it (resend()).
+    const publish::Result built = publish::build(topic, protocol::toJson(message), false);
     if (!built.error.isEmpty()) {
         qCWarning(lcForge).noquote() << "cannot publish a forge session's state:" << logSafe(built.error);
         return;
@@ -282,6 +283,17 @@ void SessionBridge::publish(const QString& topic, const protocol::ServerMessage&
         if (!error.isEmpty())
             qCWarning(lcForge).noquote() << "forge session state not published:" << logSafe(error);
     });
+}
+
+void SessionBridge::resend(const QString& topic)
+{
+    const Poller* poller = m_pollers.value(topic);
+    if (!poller)
+        return; // its first poll publishes
+    if (poller->count)
+        publish(topic, protocol::NotificationCount{*poller->count});
+    if (poller->stopwatches)
+        publish(topic, protocol::Stopwatches{*poller->stopwatches});
 }
 
 void SessionBridge::endSession(const QString& topic, const QString& error)

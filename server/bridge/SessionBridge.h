@@ -27,9 +27,10 @@ struct ForgeReply;
 // Cookie header is checked on the web route its pages read, GET /notifications/new (a redirect to the
 // sign-in page: not signed in), and a forge session with a connection on this node is polled on
 // /notifications/new and /user/stopwatches with a Cookie header one of its connections signed in
-// with. Its state goes out retained on its own topic (Topic::forgeSession, named by a keyed hash of
-// the session cookie), which every connection of the session reads; when the forge stops accepting
-// the cookie, those connections get `logout` `here` and are closed.
+// with. Its state goes out on its own topic (Topic::forgeSession, named by a keyed hash of the session
+// cookie), which every connection of the session reads: not retained (the poller keeps it and sends
+// it again to each connection that subscribes), so nothing of a forge session is stored. When the
+// forge stops accepting the cookie, those connections get `logout` `here` and are closed.
 //
 // Cookies are kept in memory only while a connection uses them, never logged or stored; checks are
 // cached under a keyed hash of the header and bounded as token checks are (per client address, in
@@ -48,6 +49,10 @@ public:
     bool ownsKey(const QByteArray& key) const { return m_live.contains(key); }
     void keyOnline(const QByteArray& key);
     void keyOffline(const QByteArray& key);
+
+    // A connection subscribed to the session's topic: the state last seen is published again (it is
+    // kept here, not retained, so nothing of a forge session outlives its connections).
+    void resend(const QString& topic);
 
     void writeMetrics(PrometheusWriter& out) const;
     int pollerCount() const { return int(m_pollers.size()); }

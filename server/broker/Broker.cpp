@@ -332,6 +332,17 @@ void Broker::requestRefresh(qint64 userId)
         Qt::QueuedConnection);
 }
 
+void Broker::requestSessionState(const QString& topic)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this, topic] {
+            if (PresenceObserver* observer = presence())
+                observer->sessionStateWanted(topic);
+        },
+        Qt::QueuedConnection);
+}
+
 void Broker::setPresenceObserver(PresenceObserver* observer, QObject* lifetime)
 {
     m_presence = observer;

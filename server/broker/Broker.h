@@ -56,6 +56,7 @@ public:
 
     // Thread-safe. Bridge mode: a client re-subscribed to its own user topic, which asks for fresh state.
     void requestRefresh(qint64 userId) override;
+    void requestSessionState(const QString& topic) override;
 
     bool hasLocalSubscribers(const QString& topic) const { return m_topicRefs.contains(topic); }
 

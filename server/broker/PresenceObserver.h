@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QString>
 #include <QtGlobal>
 
 namespace forgewire {
@@ -22,6 +23,9 @@ public:
     virtual void tokenOffline(const QByteArray& tokenKey) = 0;
     // A client re-subscribed to its own user topic: in bridge mode, "poll the forge for me now".
     virtual void refreshRequested(qint64 userId) = 0;
+    // A connection subscribed to a forge session's topic (Topic::Kind::ForgeSession): its state is
+    // kept in memory by the bridge, not retained, so the bridge sends it again.
+    virtual void sessionStateWanted(const QString& topic) { Q_UNUSED(topic) }
 };
 
 } // namespace forgewire

@@ -35,6 +35,8 @@ public:
     virtual void tokenRefChanged(int hostIndex, const QByteArray& tokenKey, int delta) = 0;
     // Bridge mode: a client re-subscribed to its own user topic, which asks for fresh state.
     virtual void requestRefresh(qint64 userId) = 0;
+    // A connection subscribed to a forge session's topic: the bridge sends its state again.
+    virtual void requestSessionState(const QString& topic) = 0;
     // Live boards (PROTOCOL.md v1.1). `access` is the project's ACL (nullopt: none set), for the host
     // to check with ClientSession::mayRead as it does for each board event.
     struct BoardEntry

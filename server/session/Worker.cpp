@@ -440,6 +440,8 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
     // the registration; what arrives meanwhile is held until the lookup answers (see deliver()).
     m_topics.add(session, name);
     const quint64 serial = session->serial();
+    if (topic.kind() == Topic::Kind::ForgeSession)
+        m_hub->requestSessionState(name); // registered above, so it reaches this connection too
     m_hub->resolveTopic(this, who.userId, checkAccess, name,
                         [this, serial, name, automatic](bool allowed, const QList<QByteArray>& retained) {
                             if (ClientSession* s = sessionFor(serial))

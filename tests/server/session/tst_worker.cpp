@@ -116,6 +116,7 @@ public:
     void topicRefChanged(int, const QString& topic, int delta) override { topics[topic] += delta; }
     void tokenRefChanged(int, const QByteArray&, int) override {}
     void requestRefresh(qint64) override {}
+    void requestSessionState(const QString&) override {}
     // No board has a model here: resync and list-boards answer as for v1 boards.
     void boardSnapshot(QObject*, const QString&, BoardsReply reply) override { reply({}); }
     void listBoards(QObject*, BoardsReply reply) override { reply({}); }
