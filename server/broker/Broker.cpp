@@ -242,13 +242,16 @@ void Broker::resolveTopic(QObject* context, qint64 userId, bool checkAccess, con
                 fetchRetained();
                 return;
             }
-            m_engine->projectAccess(Topic::parse(topic).id(),
-                                    [userId, answer, fetchRetained](std::optional<ProjectAccess> access) {
-                                        if (access && access->allows(userId))
-                                            fetchRetained();
-                                        else
-                                            answer(false, {});
-                                    });
+            m_engine->projectAccess(Topic::parse(topic).id(), [userId, answer, fetchRetained](
+                                                                  std::optional<ProjectAccess> access) {
+                // User 0 asking: a forge session signed in by cookie
+                // (anonymous clients are refused boards before), which
+                // reads public boards only.
+                if (access && (userId > 0 ? access->allows(userId) : access->isPublic))
+                    fetchRetained();
+                else
+                    answer(false, {});
+            });
         },
         Qt::QueuedConnection);
 }

@@ -419,7 +419,7 @@ void Worker::subscribe(ClientSession* session, const QString& name, bool automat
         }
         break;
     case Topic::Kind::ProjectBoard:
-        if (who.isAnonymous()) {
+        if (who.isAnonymous() && who.forgeSessionTopic.isEmpty()) {
             sendError(session, ErrorCode::Forbidden, u"sign in to read project boards"_s, name);
             return;
         }

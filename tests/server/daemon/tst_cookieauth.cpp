@@ -32,7 +32,7 @@ private Q_SLOTS:
     void unknownSessionGets401BeforeTheUpgrade();
     void cookieOnWebSocketNeedsAnAllowedOrigin();
     void forgeSigningOutOneSessionEndsOnlyIt();
-    void streamGetsPublicBoardsOnly();
+    void publicBoardsOnly();
 
 private:
     void startServer();
@@ -269,7 +269,7 @@ void TestCookieAuth::hostileCookieIs400AndNeverForwarded()
     QCOMPARE(fixture.server()->metrics()->connectionsTotal.load(), 0);
 }
 
-void TestCookieAuth::streamGetsPublicBoardsOnly()
+void TestCookieAuth::publicBoardsOnly()
 {
     startServer();
     QCOMPARE(
@@ -289,6 +289,20 @@ void TestCookieAuth::streamGetsPublicBoardsOnly()
     const SseClient::Event board = nextData(stream, "project-board.43");
     QCOMPARE(QJsonDocument::fromJson(board.data).object().value("project_id"_L1).toInt(), 43);
     QVERIFY(!stream.body().contains("project-board.42"));
+
+    // On /-/ws the same: the public board may be subscribed, the private one is forbidden.
+    QNetworkRequest request(m_fixture->wsUrl());
+    request.setRawHeader("Origin", kOrigin);
+    request.setRawHeader("Cookie", "i_like_gitea=sess-a");
+    WsClient ws;
+    ws.socket().open(request);
+    QCOMPARE(ws.next().value("forge_session"_L1).toBool(), true);
+    ws.subscribe(u"project-board.42"_s);
+    QCOMPARE(ws.nextOfType(u"error"_s).value("code"_L1).toString(), u"forbidden"_s);
+    ws.subscribe(u"project-board.43"_s);
+    QCOMPARE(ws.nextOfType(u"subscribed"_s).value("topic"_L1).toString(), u"project-board.43"_s);
+    QVERIFY(m_fixture->publish(u"/api/v1/projects/43/events"_s, moved));
+    QCOMPARE(ws.nextOfType(u"board"_s).value("topic"_L1).toString(), u"project-board.43"_s);
 }
 
 void TestCookieAuth::unknownSessionGets401BeforeTheUpgrade()
