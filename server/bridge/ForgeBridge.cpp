@@ -17,7 +17,8 @@ using namespace Qt::StringLiterals;
 ForgeBridge::ForgeBridge(const ServerConfig& config, Broker* broker, Authenticator* authenticator,
                          QObject* parent, const Clock& clock)
     : QObject(parent), m_config(config), m_clock(clock), m_broker(broker),
-      m_client(new ForgeClient(QUrl(config.forgeUrl), this)), m_identities(clock)
+      m_client(new ForgeClient(QUrl(config.forgeUrl), this)), m_identities(clock),
+      m_buckets(clock, kMaxTrackedEntries)
 {
     authenticator->setForgeVerifier(
         [this](const QByteArray& token, const QString& peerAddress, std::function<void(AuthResult)> done) {
@@ -97,33 +98,6 @@ AuthResult ForgeBridge::tryLater(const QByteArray& key, const QString& why)
     return result;
 }
 
-bool ForgeBridge::takeAddressToken(const QString& peerAddress)
-{
-    // IPv6 clients usually get a whole /64: limiting per address would give each a fresh bucket.
-    QString bucketKey = peerAddress;
-    const QHostAddress address(peerAddress);
-    if (address.protocol() == QAbstractSocket::IPv6Protocol &&
-        !address.isEqual(QHostAddress::LocalHostIPv6)) {
-        Q_IPV6ADDR bytes = address.toIPv6Address();
-        std::fill(bytes.c + 8, bytes.c + 16, 0);
-        bucketKey = QHostAddress(bytes).toString() + "/64"_L1;
-    }
-    const qint64 now = nowMs();
-    auto it = m_buckets.find(bucketKey);
-    if (it == m_buckets.end()) {
-        if (m_buckets.size() >= kMaxTrackedEntries)
-            return true; // the global bounds still apply
-        it = m_buckets.insert(bucketKey, Bucket{double(limits::kForgeChecksPerAddressBurst), now});
-    }
-    it->tokens = std::min(double(limits::kForgeChecksPerAddressBurst),
-                          it->tokens + (now - it->atMs) * limits::kForgeChecksPerAddressPerSecond / 1000.0);
-    it->atMs = now;
-    if (it->tokens < 1.0)
-        return false;
-    it->tokens -= 1.0;
-    return true;
-}
-
 void ForgeBridge::verify(const QByteArray& token, const QString& peerAddress,
                          std::function<void(AuthResult)> done)
 {
@@ -158,7 +132,7 @@ void ForgeBridge::verify(const QByteArray& token, const QString& peerAddress,
         return;
     }
     AuthResult busy;
-    if (!takeAddressToken(peerAddress)) {
+    if (!m_buckets.take(peerAddress)) {
         ++m_rateLimited;
         busy = tryLater(key, u"too many forge token checks from %1"_s.arg(peerAddress));
     } else if (m_checksInFlight >= limits::kForgeChecksInFlight &&
@@ -463,16 +437,7 @@ void ForgeBridge::noteForgeAnswer(bool reachable, const QString& error)
 void ForgeBridge::pruneCache()
 {
     m_identities.prune();
-    const qint64 now = nowMs();
-    // A full bucket is the same as none.
-    const qint64 refillMs =
-        1000LL * limits::kForgeChecksPerAddressBurst / std::max(1, limits::kForgeChecksPerAddressPerSecond);
-    for (auto it = m_buckets.begin(); it != m_buckets.end();) {
-        if (now - it->atMs >= refillMs)
-            it = m_buckets.erase(it);
-        else
-            ++it;
-    }
+    m_buckets.prune();
 }
 
 void ForgeBridge::writeMetrics(PrometheusWriter& out) const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "auth/Authenticator.h"
+#include "bridge/AddressRateLimit.h"
 #include "bridge/IdentityCache.h"
 #include "bridge/UserPoller.h"
 #include "broker/PresenceObserver.h"
@@ -91,11 +92,6 @@ private:
         QByteArray key;
         qint64 queuedAtMs = 0;
     };
-    struct Bucket
-    {
-        double tokens = 0;
-        qint64 atMs = 0;
-    };
 
     void verify(const QByteArray& token, const QString& peerAddress, std::function<void(AuthResult)> done);
     AuthResult accepted(const QByteArray& token, const QByteArray& key, const CachedIdentity& cached);
@@ -105,7 +101,6 @@ private:
     // Answers queued checks that could no longer finish within the handshake timeout.
     void expireQueue();
     AuthResult tryLater(const QByteArray& key, const QString& why);
-    bool takeAddressToken(const QString& peerAddress);
     // PresenceObserver: the Broker reports who is connected to this node.
     void userOnline(qint64 userId) override;
     void userOffline(qint64 userId) override;
@@ -145,7 +140,7 @@ private:
     QList<QueuedCheck> m_queue; // at most limits::kForgeChecksQueued, counted at enqueue
     int m_checksInFlight = 0;
     QTimer* m_queueTimer = nullptr;
-    QHash<QString, Bucket> m_buckets; // per client address (IPv6: per /64)
+    AddressRateLimit m_buckets;
     QHash<QByteArray, LiveToken> m_live;
     QHash<qint64, QSet<QByteArray>> m_userKeys; // the keys of m_live per user
     int m_rechecksInFlight = 0;

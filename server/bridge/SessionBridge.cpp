@@ -18,7 +18,8 @@ using namespace Qt::StringLiterals;
 
 SessionBridge::SessionBridge(const ServerConfig& config, Broker* broker, ForgeClient* client,
                              const Clock& clock, QObject* parent)
-    : QObject(parent), m_config(config), m_broker(broker), m_client(client), m_clock(clock), m_checks(clock)
+    : QObject(parent), m_config(config), m_broker(broker), m_client(client), m_clock(clock), m_checks(clock),
+      m_buckets(clock, IdentityCache::kMaxRefusals)
 {
     m_hashKey.resize(32);
     QRandomGenerator::system()->generate(reinterpret_cast<quint32*>(m_hashKey.data()),
@@ -26,6 +27,7 @@ SessionBridge::SessionBridge(const ServerConfig& config, Broker* broker, ForgeCl
     auto* prune = new QTimer(this);
     connect(prune, &QTimer::timeout, this, [this] {
         m_checks.prune();
+        m_buckets.prune();
         pruneLive();
     });
     prune->start(std::max(1000, 2 * m_config.handshakeTimeoutMs));
@@ -46,24 +48,6 @@ QString SessionBridge::topicOf(const QByteArray& sessionId) const
     return Topic::forgeSession(
         QMessageAuthenticationCode::hash("session:" + sessionId, m_hashKey, QCryptographicHash::Sha256)
             .toHex());
-}
-
-bool SessionBridge::takeAddressToken(const QString& peerAddress)
-{
-    const qint64 now = m_clock.now().count();
-    auto it = m_buckets.find(peerAddress);
-    if (it == m_buckets.end()) {
-        if (m_buckets.size() >= IdentityCache::kMaxRefusals)
-            m_buckets.clear(); // full buckets are the same as none; the in-flight bound still holds
-        it = m_buckets.insert(peerAddress, Bucket{double(limits::kForgeChecksPerAddressBurst), now});
-    }
-    it->tokens = std::min(double(limits::kForgeChecksPerAddressBurst),
-                          it->tokens + (now - it->atMs) * limits::kForgeChecksPerAddressPerSecond / 1000.0);
-    it->atMs = now;
-    if (it->tokens < 1.0)
-        return false;
-    it->tokens -= 1.0;
-    return true;
 }
 
 AuthResult SessionBridge::accepted(const QByteArray& key, const QByteArray& cookieHeader,
@@ -103,7 +87,7 @@ void SessionBridge::verify(const QByteArray& cookieHeader, const QByteArray& ses
         });
         return;
     }
-    if (!takeAddressToken(peerAddress) || m_checksInFlight >= limits::kForgeChecksInFlight) {
+    if (!m_buckets.take(peerAddress) || m_checksInFlight >= limits::kForgeChecksInFlight) {
         AuthResult busy;
         busy.error = u"forge session checks are busy or %1 asks too often"_s.arg(peerAddress);
         busy.transient = true;

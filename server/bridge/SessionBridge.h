@@ -1,6 +1,7 @@
 #pragma once
 
 #include "auth/Authenticator.h"
+#include "bridge/AddressRateLimit.h"
 #include "bridge/IdentityCache.h"
 #include "bridge/PollSchedule.h"
 #include "client/Clock.h"
@@ -77,7 +78,6 @@ private:
 
     QByteArray keyOf(const QByteArray& cookieHeader) const;
     QString topicOf(const QByteArray& sessionId) const;
-    bool takeAddressToken(const QString& peerAddress);
     void finishCheck(const QByteArray& key, const AuthResult& result);
     AuthResult accepted(const QByteArray& key, const QByteArray& cookieHeader, const QByteArray& sessionId);
     // Forgets cookies no connection has used for a while (a connection accepted just before its
@@ -99,12 +99,7 @@ private:
     IdentityCache m_checks;
     QHash<QByteArray, QList<std::function<void(AuthResult)>>> m_verifying;
     int m_checksInFlight = 0;
-    struct Bucket
-    {
-        double tokens = 0;
-        qint64 atMs = 0;
-    };
-    QHash<QString, Bucket> m_buckets;
+    AddressRateLimit m_buckets;
     QHash<QByteArray, Live> m_live;
     QHash<QString, Poller*> m_pollers;
     qint64 m_verifications = 0;

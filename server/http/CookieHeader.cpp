@@ -4,37 +4,6 @@ namespace forgewire::cookie {
 
 using namespace Qt::StringLiterals;
 
-namespace {
-
-bool isTokenChar(char c)
-{
-    // RFC 9110 tchar.
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
-} // namespace
-
 Parsed parse(const HttpRequestHead& head, const QByteArray& sessionCookieName)
 {
     Parsed result;
@@ -68,11 +37,9 @@ Parsed parse(const HttpRequestHead& head, const QByteArray& sessionCookieName)
         }
         const QByteArrayView name = pair.first(eq);
         QByteArrayView value = pair.sliced(eq + 1);
-        for (char c : name) {
-            if (!isTokenChar(c)) {
-                result.error = u"cookie %1 has a name that is not a token"_s.arg(count);
-                return result;
-            }
+        if (!isHttpToken(name)) {
+            result.error = u"cookie %1 has a name that is not a token"_s.arg(count);
+            return result;
         }
         // Browsers send more than RFC 6265's cookie-octets (a site on the same host may set a value
         // with a comma or a space), and refusing those would cost the user their push for another

@@ -12,15 +12,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-WsHandshake refuse(int status, const QByteArray& body, const QByteArray& extraHeaders = {})
-{
-    WsHandshake h;
-    h.status = status;
-    h.body = body;
-    h.extraHeaders = extraHeaders;
-    return h;
-}
-
 // How many query items are named `name` (percent-decoded, as the token is read).
 int countQueryItems(const QString& query, QStringView name)
 {
@@ -58,29 +49,30 @@ bool isSaneLastEventId(const QByteArray& id)
 WsHandshake EventStream::evaluate(const HttpRequestHead& head, QByteArray allowOrigin, bool cookieCredential)
 {
     if (head.method != "GET")
-        return refuse(405, R"({"error":"the event stream is read with GET"})", "Allow: GET\r\n");
+        return WsHandshake::refusal(405, R"({"error":"the event stream is read with GET"})",
+                                    "Allow: GET\r\n");
     if (head.contentLength > 0 || !head.header("transfer-encoding").isEmpty())
-        return refuse(400, R"({"error":"a request for the event stream has no body"})");
+        return WsHandshake::refusal(400, R"({"error":"a request for the event stream has no body"})");
     if (head.path.toUtf8().size() + head.query.size() > kMaxTargetBytes) {
-        return refuse(414, R"({"error":"request target over )" + QByteArray::number(kMaxTargetBytes) +
-                               R"( bytes"})");
+        return WsHandshake::refusal(414, R"({"error":"request target over )" +
+                                             QByteArray::number(kMaxTargetBytes) + R"( bytes"})");
     }
     const int queryTokens = countQueryItems(head.query, u"access_token");
     if (queryTokens > 1)
-        return refuse(400, R"({"error":"more than one access_token in the query"})");
+        return WsHandshake::refusal(400, R"({"error":"more than one access_token in the query"})");
     if (!isSaneLastEventId(head.header("last-event-id"))) {
-        return refuse(400, R"({"error":"Last-Event-ID must be at most )" +
-                               QByteArray::number(kMaxLastEventIdBytes) +
-                               R"x( visible ASCII characters (this server sends no event ids)"})x");
+        return WsHandshake::refusal(
+            400, R"({"error":"Last-Event-ID must be at most )" + QByteArray::number(kMaxLastEventIdBytes) +
+                     R"x( visible ASCII characters (this server sends no event ids)"})x");
     }
     if (!acceptsEventStream(head.header("accept")))
-        return refuse(406, R"({"error":"this endpoint serves text/event-stream only"})");
+        return WsHandshake::refusal(406, R"({"error":"this endpoint serves text/event-stream only"})");
     if (queryTokens == 0 && head.header("authorization").isEmpty() && !cookieCredential) {
         // Nobody to stream for: an anonymous stream would carry nothing, and an EventSource would
         // reconnect to it for ever.
-        return refuse(401,
-                      R"({"error":"sign in: Authorization: Bearer <token>, or access_token in the query"})",
-                      "WWW-Authenticate: Bearer\r\n");
+        return WsHandshake::refusal(
+            401, R"({"error":"sign in: Authorization: Bearer <token>, or access_token in the query"})",
+            "WWW-Authenticate: Bearer\r\n");
     }
     WsHandshake h;
     h.status = 200;

@@ -34,17 +34,6 @@ bool isTchar(char c)
     return false;
 }
 
-bool isToken(QByteArrayView text)
-{
-    if (text.isEmpty())
-        return false;
-    for (const char c : text) {
-        if (!isTchar(c))
-            return false;
-    }
-    return true;
-}
-
 bool isHexDigit(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -88,6 +77,21 @@ QByteArrayView trimmedOws(QByteArrayView value)
     return value;
 }
 
+} // namespace
+
+bool isHttpToken(QByteArrayView text)
+{
+    if (text.isEmpty())
+        return false;
+    for (const char c : text) {
+        if (!isTchar(c))
+            return false;
+    }
+    return true;
+}
+
+namespace {
+
 bool parseRequestLine(QByteArrayView line, HttpRequestHead* head)
 {
     // Exactly METHOD SP request-target SP HTTP-version: no leading, trailing or doubled spaces.
@@ -100,7 +104,7 @@ bool parseRequestLine(QByteArrayView line, HttpRequestHead* head)
     const QByteArrayView method = line.first(sp1);
     const QByteArrayView target = line.sliced(sp1 + 1, sp2 - sp1 - 1);
     const QByteArrayView version = line.sliced(sp2 + 1);
-    if (!isToken(method) || !isOriginForm(target))
+    if (!isHttpToken(method) || !isOriginForm(target))
         return false;
     if (version == "HTTP/1.1")
         head->minorVersion = 1;
@@ -195,7 +199,7 @@ HttpParseStatus parseHttpHead(const QByteArray& buffer, qint64 maxHeadBytes, Htt
         if (line.front() == ' ' || line.front() == '\t')
             return HttpParseStatus::Invalid; // obs-fold, or whitespace before the first field
         const qsizetype colon = line.indexOf(':');
-        if (colon < 0 || !isToken(line.first(colon)) || !isFieldValue(line.sliced(colon + 1)))
+        if (colon < 0 || !isHttpToken(line.first(colon)) || !isFieldValue(line.sliced(colon + 1)))
             return HttpParseStatus::Invalid;
         const QByteArray name = line.first(colon).toByteArray().toLower();
         const QByteArrayView value = trimmedOws(line.sliced(colon + 1));

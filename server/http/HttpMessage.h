@@ -38,6 +38,9 @@ enum class HttpParseStatus
 // is in the buffer. TooLarge once the head passes `maxHeadBytes`.
 HttpParseStatus parseHttpHead(const QByteArray& buffer, qint64 maxHeadBytes, HttpRequestHead* head);
 
+// RFC 9110 5.6.2 token: one or more tchar (the characters of a method, a header or cookie name).
+bool isHttpToken(QByteArrayView text);
+
 QByteArray reasonPhrase(int status);
 
 // A complete response with Content-Length; `extraHeaders` lines end in "\r\n".

@@ -26,6 +26,11 @@ using protocol::ErrorCode;
 
 namespace {
 
+QByteArray errorBody(const QString& error)
+{
+    return QJsonDocument(QJsonObject{{u"error"_s, error}}).toJson(QJsonDocument::Compact);
+}
+
 int sweepIntervalMs(const ServerConfig& config)
 {
     // Fine enough to honour the shortest deadline within a quarter of it, never busier than 10 ms.
@@ -86,37 +91,26 @@ WsHandshake Worker::answerRequest(const HttpRequestHead& head)
     // The browser files, then the Origin check of an upgrade (PROTOCOL.md v1.1), then the upgrade.
     if (std::optional<QByteArray> asset = m_assets.respond(head))
         return WsHandshake::answer(std::move(*asset));
-    if (!origin::isAllowed(m_config.allowedOrigins, head)) {
-        WsHandshake refusal;
-        refusal.status = 403;
-        refusal.body = R"({"error":"this page's origin may not connect; see allowed_origins"})";
-        return refusal;
-    }
-    const bool endpoint = head.path == m_config.eventStreamPath() || head.path == m_config.wsPath();
-    if (endpoint && m_config.cookieAuth && !head.header("cookie").isEmpty() &&
-        Authenticator::extractToken(head.header("authorization").trimmed(), head.query).isEmpty()) {
-        // The cookie would be the credential: a hostile one is refused before it can go anywhere.
+    if (!origin::isAllowed(m_config.allowedOrigins, head))
+        return WsHandshake::refusal(403,
+                                    R"({"error":"this page's origin may not connect; see allowed_origins"})");
+    const bool cookieSignIn = signsInByCookie(head);
+    if (cookieSignIn) {
+        // The cookie is the credential: a hostile one is refused before it can go anywhere.
         const cookie::Parsed cookies = cookie::parse(head, m_config.sessionCookie.toUtf8());
-        if (!cookies.ok()) {
-            WsHandshake refusal;
-            refusal.status = 400;
-            refusal.body =
-                QJsonDocument(QJsonObject{{u"error"_s, cookies.error}}).toJson(QJsonDocument::Compact);
-            return refusal;
-        }
+        if (!cookies.ok())
+            return WsHandshake::refusal(400, errorBody(cookies.error));
     }
     if (head.path == m_config.eventStreamPath()) {
         // An allowed cross-origin page needs its Origin echoed (CORS); a same-origin one sends none.
         return EventStream::evaluate(
             head, m_config.allowedOrigins.isEmpty() ? QByteArray() : head.header("origin").trimmed(),
-            signsInByCookie(head));
+            cookieSignIn);
     }
     WsHandshake upgrade = WsHandshake::evaluate(head, m_config.wsPath());
     // A forge session cookie: an unknown or signed-out one gets 401 before the upgrade, as the
     // forge's page workers back off from it (they retry a post-upgrade 4001 at 50 ms for ever).
-    upgrade.checkFirst =
-        upgrade.isAccepted() && signsInByCookie(head) &&
-        Authenticator::extractToken(head.header("authorization").trimmed(), head.query).isEmpty();
+    upgrade.checkFirst = upgrade.isAccepted() && cookieSignIn;
     return upgrade;
 }
 
@@ -124,10 +118,7 @@ void Worker::checkBeforeUpgrade(const HttpRequestHead& head, const QString& peer
 {
     const cookie::Parsed cookies = cookie::parse(head, m_config.sessionCookie.toUtf8());
     auto refuse = [](int status, const QString& why) {
-        WsHandshake refusal;
-        refusal.status = status;
-        refusal.body = QJsonDocument(QJsonObject{{u"error"_s, why}}).toJson(QJsonDocument::Compact);
-        return refusal;
+        return WsHandshake::refusal(status, errorBody(why));
     };
     if (cookies.sessionId.isEmpty()) {
         done(refuse(401, u"not signed in to the forge"_s));
@@ -194,7 +185,7 @@ void Worker::startSession(ClientConnection* connection, const HttpRequestHead& h
 
     const QByteArray authorization = head.header("authorization").trimmed();
     const QByteArray token = Authenticator::extractToken(authorization, head.query);
-    if (token.isEmpty() && authorization.isEmpty() && signsInByCookie(head)) {
+    if (signsInByCookie(head)) {
         // Checked in answerRequest(); the forge session cookie is what the forge's logout names.
         const cookie::Parsed cookies = cookie::parse(head, m_config.sessionCookie.toUtf8());
         if (cookies.sessionId.isEmpty()) {
@@ -232,12 +223,16 @@ void Worker::startSession(ClientConnection* connection, const HttpRequestHead& h
 
 bool Worker::signsInByCookie(const HttpRequestHead& head) const
 {
-    if (!m_config.cookieAuth || !m_verifier || head.header("cookie").isEmpty())
+    // A request that names a token (even an unusable one) signs in by it, never by its cookie.
+    if (!m_config.cookieAuth || !m_verifier || head.header("cookie").isEmpty() ||
+        !head.header("authorization").isEmpty() || !Authenticator::extractToken({}, head.query).isEmpty())
         return false;
     // An event stream is read same-origin (an allowed Origin, if sent, passed answerRequest()). On
     // /-/ws a browser sends the forge's cookie with any site's upgrade: it counts only with an Origin,
     // which answerRequest() found in allowed_origins (cross-site WebSocket hijacking).
-    return head.path == m_config.eventStreamPath() || !head.header("origin").isEmpty();
+    if (head.path == m_config.eventStreamPath())
+        return true;
+    return head.path == m_config.wsPath() && !head.header("origin").isEmpty();
 }
 
 void Worker::finishAuthentication(ClientSession* session, const AuthResult& result)

@@ -83,7 +83,8 @@ private:
     void connectionClosed(ClientConnection* connection) override;
 
     void startSession(ClientConnection* connection, const HttpRequestHead& head);
-    // `[forge] cookie_auth`: a request without a token whose Cookie header is its credential.
+    // `[forge] cookie_auth`: a request to /-/ws or /user/events without a token (no Authorization
+    // header, no access_token) whose Cookie header is its credential.
     bool signsInByCookie(const HttpRequestHead& head) const;
     void finishAuthentication(ClientSession* session, const AuthResult& result);
     // Bridge mode: count the session's forge token as live on this worker (the bridge re-checks live

@@ -4,9 +4,7 @@
 
 namespace forgewire {
 
-namespace {
-
-WsHandshake refuse(int status, const QByteArray& body, const QByteArray& extraHeaders = {})
+WsHandshake WsHandshake::refusal(int status, const QByteArray& body, const QByteArray& extraHeaders)
 {
     WsHandshake h;
     h.status = status;
@@ -14,8 +12,6 @@ WsHandshake refuse(int status, const QByteArray& body, const QByteArray& extraHe
     h.extraHeaders = extraHeaders;
     return h;
 }
-
-} // namespace
 
 QByteArray WsHandshake::acceptKey(const QByteArray& clientKey)
 {
@@ -28,9 +24,9 @@ WsHandshake WsHandshake::forParseStatus(HttpParseStatus status)
 {
     switch (status) {
     case HttpParseStatus::TooLarge:
-        return refuse(431, R"({"error":"request head too large"})");
+        return refusal(431, R"({"error":"request head too large"})");
     case HttpParseStatus::Invalid:
-        return refuse(400, R"({"error":"malformed HTTP request"})");
+        return refusal(400, R"({"error":"malformed HTTP request"})");
     case HttpParseStatus::Incomplete:
     case HttpParseStatus::Complete:
         break;
@@ -41,24 +37,24 @@ WsHandshake WsHandshake::forParseStatus(HttpParseStatus status)
 WsHandshake WsHandshake::evaluate(const HttpRequestHead& head, const QString& wsPath)
 {
     if (head.path != wsPath)
-        return refuse(404, R"({"error":"not found; the WebSocket endpoint is )" + wsPath.toUtf8() + "\"}");
+        return refusal(404, R"({"error":"not found; the WebSocket endpoint is )" + wsPath.toUtf8() + "\"}");
     if (head.method != "GET")
-        return refuse(405, R"({"error":"use GET with Upgrade: websocket"})", "Allow: GET\r\n");
+        return refusal(405, R"({"error":"use GET with Upgrade: websocket"})", "Allow: GET\r\n");
     if (head.minorVersion < 1) {
         // RFC 6455 4.1: the opening handshake is HTTP/1.1 or later.
-        return refuse(400, R"({"error":"WebSocket needs HTTP/1.1; this request is HTTP/1.0"})");
+        return refusal(400, R"({"error":"WebSocket needs HTTP/1.1; this request is HTTP/1.0"})");
     }
     if (!head.isWebSocketUpgrade()) {
-        return refuse(426, R"x({"error":"this endpoint speaks WebSocket only (Upgrade: websocket)"})x",
-                      "Upgrade: websocket\r\n");
+        return refusal(426, R"x({"error":"this endpoint speaks WebSocket only (Upgrade: websocket)"})x",
+                       "Upgrade: websocket\r\n");
     }
     if (head.header("sec-websocket-version").trimmed() != "13") {
-        return refuse(426, R"({"error":"unsupported WebSocket version; this server speaks 13"})",
-                      "Sec-WebSocket-Version: 13\r\n");
+        return refusal(426, R"({"error":"unsupported WebSocket version; this server speaks 13"})",
+                       "Sec-WebSocket-Version: 13\r\n");
     }
     const QByteArray key = head.header("sec-websocket-key").trimmed();
     if (QByteArray::fromBase64(key).size() != 16)
-        return refuse(400, R"({"error":"missing or malformed Sec-WebSocket-Key"})");
+        return refusal(400, R"({"error":"missing or malformed Sec-WebSocket-Key"})");
     WsHandshake h;
     h.status = 101;
     h.key = key;

@@ -38,6 +38,8 @@ struct WsHandshake
     bool checkFirst = false;
 
     bool isAccepted() const { return status == 101 || eventStream; }
+    // A refusal with `status`, its JSON `body` and header lines (each ending in "\r\n").
+    static WsHandshake refusal(int status, const QByteArray& body, const QByteArray& extraHeaders = {});
     // The bytes a refusal sends: fullResponse, or the response made of status, body and headers.
     QByteArray refusalBytes() const;
     // A request answered with `response` (a complete HTTP/1.1 response) instead of an upgrade.

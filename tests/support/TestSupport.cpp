@@ -246,28 +246,41 @@ int WsClient::waitClosed(int timeoutMs)
     return m_socket.closeCode();
 }
 
+namespace {
+
+// Connects, sends `request` and reads the response head into `head`, one byte at a time up to the
+// blank line: what follows stays in the socket for the caller. False on timeout.
+bool requestHead(QTcpSocket& socket, quint16 port, const QByteArray& request, int receiveBuffer,
+                 QByteArray* head)
+{
+    if (receiveBuffer > 0)
+        socket.setReadBufferSize(receiveBuffer);
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(kWaitMs))
+        return false;
+    socket.write(request);
+    return waitFor(
+        [&] {
+            socket.waitForReadyRead(10);
+            while (!head->contains("\r\n\r\n") && socket.bytesAvailable() > 0)
+                *head += socket.read(1);
+            return head->contains("\r\n\r\n");
+        },
+        kWaitMs);
+}
+
+} // namespace
+
 bool RawWsClient::connectAndUpgrade(quint16 port, const QByteArray& path, const QByteArray& extraHeaders,
                                     int receiveBuffer)
 {
-    if (receiveBuffer > 0)
-        m_socket.setReadBufferSize(receiveBuffer);
-    m_socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!m_socket.waitForConnected(kWaitMs))
-        return false;
-    m_socket.write("GET " + path +
-                   " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
-                   extraHeaders + "\r\n");
-    QByteArray head;
-    const bool ok = waitFor(
-        [&] {
-            m_socket.waitForReadyRead(10);
-            m_buffer += m_socket.read(1);
-            while (!m_buffer.contains("\r\n\r\n") && m_socket.bytesAvailable() > 0)
-                m_buffer += m_socket.read(1);
-            return m_buffer.contains("\r\n\r\n");
-        },
-        kWaitMs);
+    const bool ok =
+        requestHead(m_socket, port,
+                    "GET " + path +
+                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+                        extraHeaders + "\r\n",
+                    receiveBuffer, &m_buffer);
     if (!ok || !m_buffer.startsWith("HTTP/1.1 101"))
         return false;
     m_buffer.clear();
@@ -277,26 +290,11 @@ bool RawWsClient::connectAndUpgrade(quint16 port, const QByteArray& path, const 
 bool SseClient::open(quint16 port, const QByteArray& target, const QByteArray& extraHeaders,
                      int receiveBuffer)
 {
-    if (receiveBuffer > 0)
-        m_socket.setReadBufferSize(receiveBuffer);
-    m_socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!m_socket.waitForConnected(kWaitMs))
+    if (!requestHead(m_socket, port,
+                     "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" +
+                         extraHeaders + "\r\n",
+                     receiveBuffer, &m_head))
         return false;
-    m_socket.write("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" +
-                   extraHeaders + "\r\n");
-    QByteArray buffer;
-    const bool ok = waitFor(
-        [&] {
-            m_socket.waitForReadyRead(10);
-            // One byte at a time up to the blank line: what follows stays in the socket for next().
-            while (!buffer.contains("\r\n\r\n") && m_socket.bytesAvailable() > 0)
-                buffer += m_socket.read(1);
-            return buffer.contains("\r\n\r\n");
-        },
-        kWaitMs);
-    if (!ok)
-        return false;
-    m_head = buffer;
     const QList<QByteArray> status = m_head.left(m_head.indexOf("\r\n")).split(' ');
     m_status = status.size() > 1 ? status.at(1).toInt() : 0;
     return true;

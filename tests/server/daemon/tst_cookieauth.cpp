@@ -30,6 +30,7 @@ private Q_SLOTS:
     void signedInOnBothEndpoints();
     void unknownSessionIsRefusedBeforeTheStream();
     void unknownSessionGets401BeforeTheUpgrade();
+    void aTokenWinsOverTheCookie();
     void cookieOnWebSocketNeedsAnAllowedOrigin();
     void forgeSigningOutOneSessionEndsOnlyIt();
     void publicBoardsOnly();
@@ -325,6 +326,23 @@ void TestCookieAuth::unknownSessionGets401BeforeTheUpgrade()
     QVERIFY(waitFor([&] { return m_fixture->server()->metrics()->connections.load() == 1; }));
     QVERIFY(
         m_fixture->admin("GET", u"/metrics"_s).body.contains("\nforgewire_forge_session_checks_total 2\n"));
+}
+
+void TestCookieAuth::aTokenWinsOverTheCookie()
+{
+    // A page that passes a token signs in by it: its cookie goes nowhere.
+    startServer();
+    QVERIFY(m_fixture->publish(u"/api/v1/users/7/notification-count"_s, R"({"count":9})", "PUT"));
+    SseClient stream;
+    QVERIFY(stream.open(m_fixture->server()->port(), "/user/events?access_token=" + makeToken(7, u"alice"_s),
+                        cookieHeader("sess-a")));
+    QCOMPARE(stream.status(), 200);
+    QCOMPARE(nextData(stream, "notification-count").data, R"({"UserID":7,"Count":9})");
+    RawWsClient ws;
+    QVERIFY(ws.connectAndUpgrade(m_fixture->server()->port(), "/-/ws",
+                                 "Origin: " + kOrigin + "\r\nAuthorization: Bearer " +
+                                     makeToken(7, u"alice"_s) + "\r\n" + cookieHeader("nope")));
+    QVERIFY(m_forge->hits.isEmpty());
 }
 
 QTEST_MAIN(TestCookieAuth)
