@@ -7,6 +7,7 @@
 #include <QNetworkRequest>
 #include <QRandomGenerator>
 #include <QSet>
+#include <QTcpServer>
 #include <QTest>
 #include <QTimer>
 
@@ -72,6 +73,15 @@ ServerConfig testConfig(const QString& statePath)
     config.staticTokens.insert("static-alice", StaticToken{7, u"alice"_s, u"static-session"_s});
     config.drainTimeoutMs = 2000;
     return config;
+}
+
+std::pair<quint16, quint16> freePorts()
+{
+    QTcpServer first;
+    QTcpServer second;
+    first.listen(QHostAddress::LocalHost, 0);
+    second.listen(QHostAddress::LocalHost, 0);
+    return {first.serverPort(), second.serverPort()};
 }
 
 bool waitFor(const std::function<bool()>& predicate, int timeoutMs)

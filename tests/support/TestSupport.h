@@ -177,6 +177,10 @@ private:
     int m_status = 0;
 };
 
+// Two distinct free loopback ports for a server process (client and admin listener): both probes
+// listen until both are known, because a closed probe's port can be handed out again at once.
+std::pair<quint16, quint16> freePorts();
+
 // Spins the event loop until `predicate` holds or `timeoutMs` passes.
 bool waitFor(const std::function<bool()>& predicate, int timeoutMs = kWaitMs);
 

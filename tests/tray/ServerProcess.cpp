@@ -1,24 +1,13 @@
 #include "ServerProcess.h"
 
 #include <QFile>
-#include <QTcpServer>
 
 #include <csignal>
+#include <tuple>
 
 namespace forgewire::test {
 
 using namespace Qt::StringLiterals;
-
-namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-} // namespace
 
 ServerProcess::ServerProcess()
 {
@@ -42,8 +31,7 @@ bool ServerProcess::start(QString* error)
         return false;
     }
     if (m_port == 0) {
-        m_port = freePort();
-        m_adminPort = freePort();
+        std::tie(m_port, m_adminPort) = forgewire::test::freePorts();
         QFile config(m_dir.filePath(u"forgewire.ini"_s));
         if (!config.open(QIODevice::WriteOnly)) {
             *error = config.errorString();

@@ -3,7 +3,6 @@
 #include "TestSupport.h"
 
 #include <QProcess>
-#include <QTcpServer>
 #include <QTest>
 
 #include <csignal>
@@ -27,15 +26,7 @@ private Q_SLOTS:
 
 private:
     static QString binary() { return qEnvironmentVariable("FORGEWIRE_SERVER_BIN"); }
-    static quint16 freePort();
 };
-
-quint16 TestDaemon::freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
 
 void TestDaemon::help()
 {
@@ -77,8 +68,7 @@ void TestDaemon::badArguments()
 void TestDaemon::sigtermDrainsWith1001()
 {
     QTemporaryDir dir;
-    const quint16 port = freePort();
-    const quint16 adminPort = freePort();
+    const auto [port, adminPort] = freePorts();
     QProcess server;
     server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     server.start(binary(),
