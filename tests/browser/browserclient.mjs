@@ -29,15 +29,23 @@ function log(...args) {
   console.log('#', ...args);
 }
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+// Distinct free ports: every probe listens until all are known, because a closed probe's port can be
+// handed out again at once.
+async function freePorts(count) {
+  const probes = [];
+  try {
+    for (let i = 0; i < count; ++i) {
+      const probe = net.createServer();
+      await new Promise((resolve, reject) => {
+        probe.once('error', reject);
+        probe.listen(0, '127.0.0.1', resolve);
+      });
+      probes.push(probe);
+    }
+    return probes.map((probe) => probe.address().port);
+  } finally {
+    await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))));
+  }
 }
 
 async function waitFor(what, predicate, timeoutMs = kWaitMs) {
@@ -94,8 +102,7 @@ class Server {
   static async create(name) {
     const server = new Server();
     server.dir = fs.mkdtempSync(path.join(os.tmpdir(), `fw-browser-${name}-`));
-    server.port = await freePort();
-    server.adminPort = await freePort();
+    [server.port, server.adminPort] = await freePorts(2);
     server.base = `http://127.0.0.1:${server.port}`;
     server.admin = `http://127.0.0.1:${server.adminPort}`;
     server.ini = path.join(server.dir, 'forgewire.ini');
@@ -225,9 +232,8 @@ async function startForgeOrigin(server, forge = null) {
     }
     res.writeHead(200, {'Content-Type': file[0], 'Cache-Control': 'no-store'}).end(file[1]);
   });
-  const port = await freePort();
-  await new Promise((resolve) => origin.listen(port, '127.0.0.1', resolve));
-  return {base: `http://127.0.0.1:${port}`, close: () => new Promise((r) => { origin.closeAllConnections(); origin.close(r); })};
+  await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
+  return {base: `http://127.0.0.1:${origin.address().port}`, close: () => new Promise((r) => { origin.closeAllConnections(); origin.close(r); })};
 }
 
 // A stand-in Gitea >= 1.17 for cookie sign-in, on the page's own origin: /user/login?session=S
