@@ -3,6 +3,7 @@
 #include "auth/RevokedSessions.h"
 #include "bridge/PollSchedule.h"
 #include "config/ServerLimits.h"
+#include "format/PageFormat.h"
 
 #include <QHash>
 #include <QHostAddress>
@@ -84,6 +85,9 @@ struct ServerConfig
     // The forge's session cookie (Gitea's and Forgejo's default `i_like_gitea`): its value is the
     // forge session a connection belongs to, and the session id a logout names.
     QString sessionCookie = QStringLiteral("i_like_gitea");
+    // What cookie-signed-in connections on /-/ws read (`[forge] page_format`): the forge's page
+    // generation. Token-authenticated clients are not affected.
+    PageFormat pageFormat = PageFormat::Type;
 
     QString wsPath() const
     {

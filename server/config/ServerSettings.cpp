@@ -245,6 +245,20 @@ Codec staticTokens()
             }};
 }
 
+Codec pageFormat()
+{
+    return {[](ServerConfig& c, const QString& name, const QString& v) {
+                const std::optional<PageFormat> format = pageformat::fromName(v);
+                if (!format)
+                    return u"%1 must be type or eventType, got '%2'"_s.arg(name, v);
+                c.pageFormat = *format;
+                return QString();
+            },
+            [](const ServerConfig& c) {
+                return pageformat::name(c.pageFormat);
+            }};
+}
+
 ServerSetting setting(QLatin1StringView iniKey, QLatin1StringView flag, QLatin1StringView valueName,
                       const QString& help, Codec codec)
 {
@@ -376,6 +390,10 @@ QList<ServerSetting> buildSettings()
                                     ? QString()
                                     : u"%1 must be a cookie name (1-64 token characters), got '%2'"_s.arg(name, v);
                             })),
+        setting("forge/page_format"_L1, "page-format"_L1, "format"_L1,
+                u"Bridge mode: what cookie-signed-in pages read on /-/ws: type (the pages of Gitea's WebSocket "
+                "PR) or eventType (the newest Gitea pages)"_s,
+                pageFormat()),
         setting("forge/poll_min_ms"_L1, iniOnly, "ms"_L1,
                 u"Bridge mode: a user's poll interval after a change"_s,
                 wholeNumber([](auto& c) -> auto& { return c.forgePoll.minMs; })),

@@ -1,6 +1,7 @@
 #include "format/WireFormat.h"
 
 #include "format/EventStreamFormat.h"
+#include "format/EventTypeFormat.h"
 
 namespace forgewire {
 
@@ -23,17 +24,18 @@ const WireFormat& WireFormat::json()
     return format;
 }
 
-const WireFormat& WireFormat::forSignIn(Wire wire, const Identity& who)
+const WireFormat& WireFormat::forSignIn(Wire wire, bool forgeSession, PageFormat pageFormat)
 {
-    Q_UNUSED(who)
     static const EventStreamFormat eventStream;
+    static const EventTypeFormat eventType;
     switch (wire) {
     case Wire::EventStream:
         return eventStream;
     case Wire::WebSocket:
         break;
     }
-    return json();
+    return forgeSession && pageFormat == PageFormat::EventType ? static_cast<const WireFormat&>(eventType)
+                                                               : json();
 }
 
 } // namespace forgewire

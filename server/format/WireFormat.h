@@ -1,5 +1,6 @@
 #pragma once
 
+#include "format/PageFormat.h"
 #include "session/Identity.h"
 
 #include <QByteArray>
@@ -38,9 +39,16 @@ public:
     // True for a format whose clients cannot subscribe (an event stream): they get every board they
     // may read, checked per event like any board subscription.
     virtual bool readsEveryBoard() const { return false; }
+    // The close code this format's client reads for PROTOCOL.md's `code`.
+    virtual quint16 closeCode(quint16 code) const { return code; }
+    // True when this format's client is told of an unknown or signed-out forge session by an HTTP
+    // 401 before the upgrade; false when by closeCode(Unauthorized) after it.
+    virtual bool refusesBeforeUpgrade() const { return true; }
 
-    // The format of a connection on `wire` that signed in as `who`.
-    static const WireFormat& forSignIn(Wire wire, const Identity& who);
+    // The format of a connection on `wire` that signs in as a forge session (by the forge's cookie:
+    // `forgeSession`, whose pages read `pageFormat`) or otherwise. Known before the sign-in is
+    // checked, so that its refusal is in the format too.
+    static const WireFormat& forSignIn(Wire wire, bool forgeSession, PageFormat pageFormat);
     // PROTOCOL.md's messages as they are: the format of every WebSocket client.
     static const WireFormat& json();
 };

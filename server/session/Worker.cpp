@@ -108,9 +108,11 @@ WsHandshake Worker::answerRequest(const HttpRequestHead& head)
             cookieSignIn);
     }
     WsHandshake upgrade = WsHandshake::evaluate(head, m_config.wsPath());
-    // A forge session cookie: an unknown or signed-out one gets 401 before the upgrade, as the
-    // forge's page workers back off from it (they retry a post-upgrade 4001 at 50 ms for ever).
-    upgrade.checkFirst = upgrade.isAccepted() && cookieSignIn;
+    // A forge session cookie: the pages of Gitea's WebSocket PR back off from a 401 before the
+    // upgrade (they retry a post-upgrade 4001 at 50 ms for ever); the newest ones stop at a close.
+    upgrade.checkFirst =
+        upgrade.isAccepted() && cookieSignIn &&
+        WireFormat::forSignIn(WireFormat::Wire::WebSocket, true, m_config.pageFormat).refusesBeforeUpgrade();
     return upgrade;
 }
 
@@ -186,7 +188,9 @@ void Worker::startSession(ClientConnection* connection, const HttpRequestHead& h
     const QByteArray authorization = head.header("authorization").trimmed();
     const QByteArray token = Authenticator::extractToken(authorization, head.query);
     if (signsInByCookie(head)) {
-        // Checked in answerRequest(); the forge session cookie is what the forge's logout names.
+        // Checked in answerRequest(); the forge session cookie is what the forge's logout names. A
+        // refusal is already in the format of the forge's pages.
+        session->setFormat(WireFormat::forSignIn(connection->wire(), true, m_config.pageFormat));
         const cookie::Parsed cookies = cookie::parse(head, m_config.sessionCookie.toUtf8());
         if (cookies.sessionId.isEmpty()) {
             AuthResult none;
@@ -269,11 +273,12 @@ void Worker::finishAuthentication(ClientSession* session, const AuthResult& resu
         return;
     }
     session->setIdentity(result.identity);
-    session->setFormat(WireFormat::forSignIn(session->connection()->wire(), session->identity()));
+    const Identity& who = session->identity();
+    session->setFormat(WireFormat::forSignIn(session->connection()->wire(), !who.forgeSessionTopic.isEmpty(),
+                                             m_config.pageFormat));
     session->setState(ClientSession::State::Ready);
     session->connection()->signedIn();
     holdForgeToken(session);
-    const Identity& who = session->identity();
     protocol::Hello hello;
     if (!who.isAnonymous())
         hello.user = protocol::UserInfo{who.userId, who.login};
@@ -725,7 +730,7 @@ void Worker::closeSession(ClientSession* session, quint16 code, const QString& r
     releaseDeferred(session);
     // The close handshake may not finish (a peer that stopped reading): the sweep cuts it later.
     session->pingSentAtMs = m_clock.elapsed();
-    session->connection()->close(code, reason, mode);
+    session->connection()->close(session->format().closeCode(code), reason, mode);
 }
 
 void Worker::removeSession(ClientSession* session)

@@ -326,6 +326,7 @@ const QHash<QString, Sample>& samples()
         {u"forge/url"_s, {u"https://git.example.org/gitea"_s, u"codeberg.org"_s}},
         {u"forge/cookie_auth"_s, {u"true"_s, u"maybe"_s}},
         {u"forge/session_cookie"_s, {u"gitea_session"_s, u"bad name"_s}},
+        {u"forge/page_format"_s, {u"eventType"_s, u"event_type"_s}},
         {u"forge/poll_min_ms"_s, {u"5000"_s, u"0"_s}},
         {u"forge/poll_step_ms"_s, {u"0"_s, u"-1"_s}},
         {u"forge/poll_max_ms"_s, {u"30000"_s, u"4294967296"_s}},

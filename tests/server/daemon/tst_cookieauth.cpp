@@ -221,7 +221,7 @@ void TestCookieAuth::hostileCookieIs400AndNeverForwarded_data()
     QTest::addColumn<QByteArray>("path");
     QTest::addColumn<QByteArray>("cookie");
     QTest::addColumn<QByteArray>("error");
-    for (const QByteArray path : {QByteArray("/-/ws"), QByteArray("/user/events")}) {
+    for (const QByteArray& path : {QByteArray("/-/ws"), QByteArray("/user/events")}) {
         QTest::addRow("%s over 8 KiB", path.constData())
             << path << "i_like_gitea=" + QByteArray(8 * 1024, 'a') << QByteArray("over 8192 bytes");
         QByteArrayList many;
