@@ -4,6 +4,7 @@
 #include "bridge/PollSchedule.h"
 #include "config/ServerLimits.h"
 #include "format/PageFormat.h"
+#include "http/TrustedProxies.h"
 
 #include <QHash>
 #include <QHostAddress>
@@ -31,6 +32,9 @@ struct ServerConfig
     // Origins (`https://git.example.org`, normalised by origin::normalize) whose pages may open the
     // WebSocket; an upgrade with another Origin gets 403. Empty: any page (the check is off).
     QStringList allowedOrigins;
+    // Reverse proxies whose X-Forwarded-For / X-Real-IP name the client (`trusted_proxies`): for
+    // their connections the per-address cap, rate limits and logs use that client's address.
+    TrustedProxies trustedProxies;
     // Serve the demo page `<prefix>/-/forgewire/demo` (the SharedWorker and client.js are always served).
     bool demoPage = false;
     QHostAddress adminAddress = QHostAddress::LocalHost;

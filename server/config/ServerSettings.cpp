@@ -245,6 +245,21 @@ Codec staticTokens()
             }};
 }
 
+Codec trustedProxies()
+{
+    return {[](ServerConfig& c, const QString& name, const QString& v) {
+                TrustedProxies proxies;
+                const QString error = proxies.parse(v);
+                if (!error.isEmpty())
+                    return u"%1: %2"_s.arg(name, error);
+                c.trustedProxies = proxies;
+                return QString();
+            },
+            [](const ServerConfig& c) {
+                return c.trustedProxies.toString();
+            }};
+}
+
 Codec pageFormat()
 {
     return {[](ServerConfig& c, const QString& name, const QString& v) {
@@ -281,6 +296,11 @@ QList<ServerSetting> buildSettings()
                 u"Space-separated origins (https://git.example.org) whose pages may open the WebSocket; another "
                 "Origin gets HTTP 403, none (native clients) is always let in; empty = any"_s,
                 allowedOrigins()),
+        setting("server/trusted_proxies"_L1, "trusted-proxies"_L1, "cidrs"_L1,
+                u"Space-separated CIDRs of reverse proxies (10.0.0.0/8 ::1/128) whose X-Forwarded-For or "
+                "X-Real-IP names the client for per-address caps, rate limits and logs; ignored from any "
+                "other peer"_s,
+                trustedProxies()),
         setting("server/demo_page"_L1, "demo-page"_L1, "bool"_L1,
                 u"Serve the demo page <path_prefix>/-/forgewire/demo (built on client.js)"_s,
                 boolean([](auto& c) -> auto& { return c.demoPage; })),

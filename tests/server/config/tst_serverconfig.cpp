@@ -300,6 +300,7 @@ const QHash<QString, Sample>& samples()
         {u"server/path_prefix"_s, {u"/push"_s, u"push"_s}},
         {u"server/allowed_origins"_s,
          {u"https://git.example.org http://127.0.0.1:3000"_s, u"git.example.org"_s}},
+        {u"server/trusted_proxies"_s, {u"10.0.0.0/8 ::1/128"_s, u"10.0.0.0/33"_s}},
         {u"server/demo_page"_s, {u"true"_s, u"maybe"_s}},
         {u"server/admin_listen"_s, {u"::1"_s, u"10.0.0.300"_s}},
         {u"server/admin_port"_s, {u"9001"_s, u"http"_s}},
