@@ -4,6 +4,7 @@
 
 #include <QRegularExpression>
 
+#include <algorithm>
 #include <cctype>
 
 namespace forgewire {
@@ -65,6 +66,10 @@ bool TrustedProxies::contains(const QHostAddress& address) const
 
 QHostAddress TrustedProxies::parseHop(QByteArrayView text)
 {
+    const auto isPort = [](QByteArrayView port) {
+        return !port.isEmpty() && port.size() <= 5 &&
+               std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
     QByteArrayView hop = text.trimmed();
     if (hop.startsWith('[')) {
         // [v6] or [v6]:port
@@ -72,12 +77,15 @@ QHostAddress TrustedProxies::parseHop(QByteArrayView text)
         if (close < 0)
             return {};
         const QByteArrayView rest = hop.sliced(close + 1);
-        if (!rest.isEmpty() && !(rest.startsWith(':') && rest.size() > 1 && rest.size() <= 6))
+        if (!rest.isEmpty() && !(rest.startsWith(':') && isPort(rest.sliced(1))))
             return {};
         hop = hop.sliced(1, close - 1);
     } else if (hop.count(':') == 1) {
         // v4:port
-        hop = hop.first(hop.indexOf(':'));
+        const qsizetype colon = hop.indexOf(':');
+        if (!isPort(hop.sliced(colon + 1)))
+            return {};
+        hop = hop.first(colon);
     }
     // Only what an address is made of: QHostAddress also reads forms no proxy writes (a scope id).
     if (hop.isEmpty() || hop.size() > 45)

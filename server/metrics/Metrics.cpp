@@ -84,6 +84,10 @@ QByteArray Metrics::render(bool engineReady) const
     out.family("forgewire_connections_refused_total", Type::Counter,
                "Connections refused with 503 by a per-client cap, per reason.");
     out.sample({{"reason", "per_address"}}, rejectedPerAddress);
+    out.counter("forgewire_forwarded_headers_malformed_total",
+                "X-Forwarded-For or X-Real-IP values from a trusted proxy that were not addresses; ignored, "
+                "the proxy's own address stood.",
+                forwardedHeadersMalformed);
 
     out.counter(
         "forgewire_accept_pauses_total",

@@ -33,6 +33,8 @@ public:
     std::atomic<qint64> pongTimeouts{0};
     std::atomic<qint64> rejectedAtCap{0};
     std::atomic<qint64> rejectedPerAddress{0};
+    // X-Forwarded-For / X-Real-IP values from a trusted proxy that named no address (ignored).
+    std::atomic<qint64> forwardedHeadersMalformed{0};
     // Times the listener stopped accepting at max_pending_handshakes (what it accepted then waits).
     std::atomic<qint64> acceptPauses{0};
     // Bytes queued for clients on the whole node (outboxes and deferred client messages), kept by

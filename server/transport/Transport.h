@@ -4,6 +4,7 @@
 #include "transport/WsHandshake.h"
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QString>
 #include <QStringList>
 
@@ -96,11 +97,22 @@ public:
 protected:
     // The admission caps, in order: draining, the node's connection cap, then the ConnectionGate's
     // per-address and pending-handshake caps. Status 0: admitted. Otherwise the 503 to answer with.
-    // `*inGate` tells whether the gate counted the connection (it then needs handshakeDone() and
-    // leave(), whatever the verdict).
-    WsHandshake admit(bool draining, const ConnectionGate::Address& address, const QString& peer,
-                      bool* inGate) const;
+    // `*inGate` tells whether the gate counted the connection for `*address` (it then needs leave(),
+    // whatever the verdict); `*handshakePending` whether it holds a handshake slot (handshakeDone()).
+    // A peer in trusted_proxies is counted by its client's address instead, once the request head
+    // names it (admitClient()): the proxy's own address is shared by all of its users.
+    WsHandshake admit(bool draining, const QHostAddress& peer, ConnectionGate::Address* address, bool* inGate,
+                      bool* handshakePending) const;
+    // For a connection admit() left uncounted (`!*inGate`), once its request head is read: who the
+    // trusted proxy says the client is (`*client`, for logs and rate limits), counted by the gate
+    // now. Status 0: admitted.
+    WsHandshake admitClient(const QHostAddress& peer, const HttpRequestHead& head,
+                            ConnectionGate::Address* address, QString* client, bool* inGate) const;
 
+private:
+    WsHandshake enterGate(const ConnectionGate::Address& address, bool* inGate) const;
+
+protected:
     TransportContext m_context;
 };
 

@@ -261,11 +261,11 @@ namespace {
 // Connects, sends `request` and reads the response head into `head`, one byte at a time up to the
 // blank line: what follows stays in the socket for the caller. False on timeout.
 bool requestHead(QTcpSocket& socket, quint16 port, const QByteArray& request, int receiveBuffer,
-                 QByteArray* head)
+                 QByteArray* head, const QHostAddress& host = QHostAddress(QHostAddress::LocalHost))
 {
     if (receiveBuffer > 0)
         socket.setReadBufferSize(receiveBuffer);
-    socket.connectToHost(QHostAddress::LocalHost, port);
+    socket.connectToHost(host, port);
     if (!socket.waitForConnected(kWaitMs))
         return false;
     socket.write(request);
@@ -282,7 +282,7 @@ bool requestHead(QTcpSocket& socket, quint16 port, const QByteArray& request, in
 } // namespace
 
 bool RawWsClient::connectAndUpgrade(quint16 port, const QByteArray& path, const QByteArray& extraHeaders,
-                                    int receiveBuffer)
+                                    int receiveBuffer, const QHostAddress& host)
 {
     const bool ok =
         requestHead(m_socket, port,
@@ -290,7 +290,7 @@ bool RawWsClient::connectAndUpgrade(quint16 port, const QByteArray& path, const 
                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
                         extraHeaders + "\r\n",
-                    receiveBuffer, &m_buffer);
+                    receiveBuffer, &m_buffer, host);
     if (!ok || !m_buffer.startsWith("HTTP/1.1 101"))
         return false;
     m_buffer.clear();

@@ -118,7 +118,8 @@ class RawWsClient
 {
 public:
     bool connectAndUpgrade(quint16 port, const QByteArray& path = "/-/ws",
-                           const QByteArray& extraHeaders = {}, int receiveBuffer = 0);
+                           const QByteArray& extraHeaders = {}, int receiveBuffer = 0,
+                           const QHostAddress& host = QHostAddress(QHostAddress::LocalHost));
     QTcpSocket& socket() { return m_socket; }
     // The response head when connectAndUpgrade() got something other than 101.
     const QByteArray& refusal() const { return m_buffer; }

@@ -70,10 +70,8 @@ void EpollTransport::adopt(qintptr descriptor)
         return;
     }
     m_unupgraded.insert(connection);
-    connection->address = ConnectionGate::addressOf(fd);
-    const WsHandshake refusal =
-        admit(m_draining, connection->address, connection->peerAddress(), &connection->inGate);
-    connection->handshakePending = connection->inGate;
+    const WsHandshake refusal = admit(m_draining, connection->socketPeer(), &connection->address,
+                                      &connection->inGate, &connection->handshakePending);
     if (refusal.status != 0)
         rejectHttp(connection, refusal);
 }
@@ -125,6 +123,15 @@ void EpollTransport::onRequestData(WsConnection* connection)
     const HttpParseStatus parsed = parseHttpHead(connection->input(), limits::kMaxRequestHeadBytes, &head);
     if (parsed == HttpParseStatus::Incomplete)
         return;
+    if (parsed == HttpParseStatus::Complete && !connection->inGate) {
+        // From a trusted proxy: counted, limited and logged as the client it names.
+        const WsHandshake refusal = admitClient(connection->socketPeer(), head, &connection->address,
+                                                &connection->clientAddress, &connection->inGate);
+        if (refusal.status != 0) {
+            rejectHttp(connection, refusal);
+            return;
+        }
+    }
     const WsHandshake handshake = parsed == HttpParseStatus::Complete ? m_context.events->answerRequest(head)
                                                                       : WsHandshake::forParseStatus(parsed);
     if (!handshake.isAccepted()) {

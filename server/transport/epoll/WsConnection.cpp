@@ -135,14 +135,21 @@ WsConnection::ReadResult WsConnection::readAvailable()
     return m_fd >= 0 ? ReadResult::Open : ReadResult::Ended;
 }
 
-QString WsConnection::peerAddress() const
+QHostAddress WsConnection::socketPeer() const
 {
     sockaddr_storage storage{};
     socklen_t length = sizeof storage;
     if (m_fd < 0 || ::getpeername(m_fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
-        return QStringLiteral("(disconnected)");
-    QHostAddress address(reinterpret_cast<const sockaddr*>(&storage));
-    return address.toString();
+        return {};
+    return QHostAddress(reinterpret_cast<const sockaddr*>(&storage));
+}
+
+QString WsConnection::peerAddress() const
+{
+    if (!clientAddress.isEmpty())
+        return clientAddress;
+    const QHostAddress peer = socketPeer();
+    return peer.isNull() ? QStringLiteral("(disconnected)") : peer.toString();
 }
 
 } // namespace forgewire

@@ -7,6 +7,7 @@
 #include "transport/epoll/Outbox.h"
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QString>
 
 #include <memory>
@@ -61,8 +62,11 @@ public:
     // Serves the connection as an event stream from now on.
     void startEventStream(const QByteArray& allowOrigin);
 
-    // ClientConnection, for the session side. The peer's address is looked up when asked rather
-    // than stored per connection.
+    // The TCP peer (a trusted proxy's address for the clients behind it), looked up when asked.
+    QHostAddress socketPeer() const;
+
+    // ClientConnection, for the session side: the client a trusted proxy named (clientAddress), or
+    // the TCP peer, looked up when asked rather than stored per connection.
     QString peerAddress() const override;
     bool isOpen() const override { return m_phase != Phase::Closed; }
     WireFormat::Wire wire() const override
@@ -92,6 +96,8 @@ public:
     // Non-zero while its request waits for ConnectionEvents::checkBeforeUpgrade().
     quint64 checkId = 0;
     ConnectionGate::Address address;
+    // Named by a trusted proxy's X-Forwarded-For / X-Real-IP; empty for a direct client.
+    QString clientAddress;
     // Our close frame is queued: nothing is sent after it, and the peer's close answers it.
     bool closeSent = false;
 

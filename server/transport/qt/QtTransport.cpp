@@ -47,9 +47,9 @@ QtConnection::~QtConnection()
     delete m_socket;
 }
 
-QString QtConnection::peerAddress() const
+QHostAddress QtConnection::socketPeer() const
 {
-    return m_socket->peerAddress().toString();
+    return m_socket->peerAddress();
 }
 
 void QtConnection::queueText(const QByteArray& utf8, const QByteArray& frame)
@@ -134,9 +134,9 @@ QtStreamConnection::~QtStreamConnection()
     delete m_socket;
 }
 
-QString QtStreamConnection::peerAddress() const
+QHostAddress QtStreamConnection::socketPeer() const
 {
-    return m_socket->peerAddress().toString();
+    return m_socket->peerAddress();
 }
 
 void QtStreamConnection::write(const QByteArray& bytes)
@@ -257,11 +257,9 @@ void QtTransport::adopt(qintptr descriptor)
     pending.peer = socket->peerAddress();
     pending.peerPort = socket->peerPort();
     pending.deadlineMs = now() + m_context.config->handshakeTimeoutMs;
-    pending.address = ConnectionGate::addressOf(socket->peerAddress());
     connect(socket, &QTcpSocket::disconnected, this, [this, socket] { forget(socket); });
     const WsHandshake refusal =
-        admit(m_draining, pending.address, socket->peerAddress().toString(), &pending.inGate);
-    pending.handshakePending = pending.inGate;
+        admit(m_draining, pending.peer, &pending.address, &pending.inGate, &pending.handshakePending);
     if (refusal.status != 0) {
         reject(socket, refusal);
         return;
@@ -297,6 +295,14 @@ void QtTransport::onRequestData(QTcpSocket* socket)
     const HttpParseStatus parsed = parseHttpHead(buffered, limits::kMaxRequestHeadBytes, &head);
     if (parsed == HttpParseStatus::Incomplete)
         return;
+    if (parsed == HttpParseStatus::Complete && !it->inGate) {
+        // From a trusted proxy: counted, limited and logged as the client it names.
+        const WsHandshake refusal = admitClient(it->peer, head, &it->address, &it->client, &it->inGate);
+        if (refusal.status != 0) {
+            reject(socket, refusal);
+            return;
+        }
+    }
     const WsHandshake handshake = parsed == HttpParseStatus::Complete ? m_context.events->answerRequest(head)
                                                                       : WsHandshake::forParseStatus(parsed);
     if (!handshake.isAccepted()) {
@@ -311,7 +317,7 @@ void QtTransport::onRequestData(QTcpSocket* socket)
         // Held (its deadline still running) until the credential is checked.
         it->checking = true;
         QPointer<QTcpSocket> guard(socket);
-        m_context.events->checkBeforeUpgrade(head, socket->peerAddress().toString(),
+        m_context.events->checkBeforeUpgrade(head, it->client.isEmpty() ? it->peer.toString() : it->client,
                                              [this, guard, head](std::optional<WsHandshake> refusal) {
                                                  if (!guard)
                                                      return;
@@ -353,12 +359,14 @@ void QtTransport::startEventStream(QTcpSocket* socket, const WsHandshake& handsh
     auto it = m_pending.find(socket);
     leaveHandshake(*it);
     const ConnectionGate::Address address = it->address;
+    const QString client = it->client;
     m_pending.erase(it); // now counted by the connection, which owns the socket
     QObject::disconnect(socket, nullptr, this, nullptr);
     socket->setParent(nullptr);
     // An event stream is one way: whatever the client sends after its request is read and dropped.
     socket->readAll();
     auto* connection = new QtStreamConnection(this, socket, address, handshake.allowOrigin);
+    connection->setClientAddress(client);
     m_connections.insert(connection);
     ++m_context.metrics->eventStreams;
     connect(socket, &QTcpSocket::readyRead, this, [socket] { socket->readAll(); });
@@ -434,6 +442,7 @@ void QtTransport::onNewConnection()
         socket->setMaxAllowedIncomingMessageSize(quint64(m_context.config->maxMessageBytes));
         socket->setMaxAllowedIncomingFrameSize(quint64(m_context.config->maxMessageBytes));
         auto* connection = new QtConnection(this, socket, pending.address);
+        connection->setClientAddress(pending.client);
         watch(connection);
         m_context.events->upgraded(connection, pending.head);
         if (pending.socket) {
@@ -510,7 +519,8 @@ void QtTransport::sweep(qint64 nowMs)
             continue;
         if (!entry.lingering && !entry.upgrading && entry.socket) {
             ++m_context.metrics->handshakeTimeouts;
-            qCInfo(lcWs).noquote() << "handshake timeout for" << entry.peer.toString();
+            qCInfo(lcWs).noquote() << "handshake timeout for"
+                                   << (entry.client.isEmpty() ? entry.peer.toString() : entry.client);
             WsHandshake timeout;
             timeout.status = 408;
             timeout.body = R"({"error":"request head not received in time"})";

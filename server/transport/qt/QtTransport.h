@@ -30,6 +30,10 @@ public:
 
     bool isOpen() const override { return !m_closed; }
     void abort() override;
+    // The client a trusted proxy named, or the TCP peer.
+    QString peerAddress() const final { return m_client.isEmpty() ? socketPeer().toString() : m_client; }
+    void setClientAddress(const QString& client) { m_client = client; }
+    virtual QHostAddress socketPeer() const = 0;
 
     // The QObject whose signals the transport connects to (the socket).
     virtual QObject* socketObject() const = 0;
@@ -44,6 +48,7 @@ public:
 protected:
     QtTransport* m_transport;
     ConnectionGate::Address m_address;
+    QString m_client;
     qint64 m_accounted = 0;
     bool m_closed = false;
     bool m_closeSent = false;
@@ -57,7 +62,7 @@ public:
     QtConnection(QtTransport* transport, QWebSocket* socket, const ConnectionGate::Address& address);
     ~QtConnection() override;
 
-    QString peerAddress() const override;
+    QHostAddress socketPeer() const override;
     void queueText(const QByteArray& utf8, const QByteArray& frame) override;
     qint64 backlogBytes() const override;
     void flushNow() override;
@@ -81,7 +86,7 @@ public:
                        const QByteArray& allowOrigin);
     ~QtStreamConnection() override;
 
-    QString peerAddress() const override;
+    QHostAddress socketPeer() const override;
     WireFormat::Wire wire() const override { return WireFormat::Wire::EventStream; }
     void signedIn() override;
     void queueText(const QByteArray& utf8, const QByteArray& frame) override;
@@ -135,6 +140,8 @@ private:
         quint16 peerPort = 0;
         qint64 deadlineMs = 0;
         ConnectionGate::Address address;
+        // Named by a trusted proxy's X-Forwarded-For / X-Real-IP; empty for a direct client.
+        QString client;
         bool inGate = false;
         bool handshakePending = false;
         bool lingering = false;

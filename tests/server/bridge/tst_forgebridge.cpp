@@ -643,6 +643,8 @@ void TestForgeBridge::metricsKeepEveryFamily()
         "forgewire_connections_rejected_total",
         "forgewire_connections_refused_total counter",
         "forgewire_connections_refused_total{reason=\"per_address\"}",
+        "forgewire_forwarded_headers_malformed_total counter",
+        "forgewire_forwarded_headers_malformed_total",
         "forgewire_accept_pauses_total counter",
         "forgewire_accept_pauses_total",
         "forgewire_queued_bytes gauge",

@@ -101,6 +101,10 @@ void TestTrustedProxies::clientOf_data()
     QTest::newRow("empty header") << proxy << QByteArrayList{"X-Forwarded-For: "} << proxy << true;
     QTest::newRow("scope id") << proxy << QByteArrayList{"X-Forwarded-For: fe80::1%eth0"} << proxy << true;
     QTest::newRow("port without address") << proxy << QByteArrayList{"X-Forwarded-For: :80"} << proxy << true;
+    QTest::newRow("v4 with a bad port")
+        << proxy << QByteArrayList{"X-Forwarded-For: 198.51.100.1:x"} << proxy << true;
+    QTest::newRow("v6 with a bad port")
+        << proxy << QByteArrayList{"X-Forwarded-For: [2001:db8::7]:123456"} << proxy << true;
     QTest::newRow("bad bracket") << proxy << QByteArrayList{"X-Forwarded-For: [2001:db8::7"} << proxy << true;
     QTest::newRow("malformed X-Real-IP")
         << proxy << QByteArrayList{"X-Real-IP: 198.51.100.1, 1.2.3.4"} << proxy << true;
