@@ -209,6 +209,8 @@ async function startForgeOrigin(server, forge = null) {
   const files = {
     '/page.html': ['text/html', fs.readFileSync(new URL('./forge-page/page.html', import.meta.url))],
     '/sharedworker.js': ['text/javascript', fs.readFileSync(new URL('./forge-page/sharedworker.js', import.meta.url))],
+    '/newest.html': ['text/html', fs.readFileSync(new URL('./forge-page/newest.html', import.meta.url))],
+    '/newest-worker.js': ['text/javascript', fs.readFileSync(new URL('./forge-page/newest-worker.js', import.meta.url))],
   };
   const origin = http.createServer((req, res) => {
     if (forge && forge.handle(req, res))
@@ -232,8 +234,37 @@ async function startForgeOrigin(server, forge = null) {
     }
     res.writeHead(200, {'Content-Type': file[0], 'Cache-Control': 'no-store'}).end(file[1]);
   });
+  // /-/ws upgrades pass through as bytes, with the X-Forwarded-For a reverse proxy adds.
+  const tunnels = new Set();
+  origin.on('upgrade', (req, socket, head) => {
+    tunnels.add(socket);
+    socket.on('close', () => tunnels.delete(socket));
+    if (!req.url.startsWith('/-/ws')) {
+      socket.destroy();
+      return;
+    }
+    const upstream = net.connect(server.port, '127.0.0.1', () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2)
+        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      lines.push(`X-Forwarded-For: ${socket.remoteAddress}`);
+      upstream.write(lines.join('\r\n') + '\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+    upstream.on('close', () => socket.destroy());
+    socket.on('close', () => upstream.destroy());
+  });
   await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
-  return {base: `http://127.0.0.1:${origin.address().port}`, close: () => new Promise((r) => { origin.closeAllConnections(); origin.close(r); })};
+  return {base: `http://127.0.0.1:${origin.address().port}`, close: () => new Promise((r) => {
+    for (const socket of tunnels)
+      socket.destroy();
+    origin.closeAllConnections();
+    origin.close(r);
+  })};
 }
 
 // A stand-in Gitea >= 1.17 for cookie sign-in, on the page's own origin: /user/login?session=S
@@ -563,6 +594,81 @@ const scenarios = {
       await waitText(tabs[0], '#status', 'closed');
       assertEq(await server.metric('forgewire_event_streams'), 0, 'streams open after the sign-out');
       await context.close();
+    } finally {
+      await forge.close();
+    }
+  },
+
+  // The newest Gitea pages: their SharedWorker keeps one WebSocket on the forge's own /-/ws (proxied
+  // to forgewire, which signs it in by the forge's session cookie) for every tab, reads
+  // {eventType, eventData} messages and reconnects after any close but 3000. With
+  // `page_format = eventType` the count, the stopwatches and a sign-out on the forge reach both tabs,
+  // nothing else is sent, the worker comes back after a server restart, and a signed-out or unknown
+  // session stops it for good (no reconnect).
+  async newestForgePageWebSocket(browser, server) {
+    const cookieForge = new CookieForge();
+    const forge = await startForgeOrigin(server, cookieForge);
+    try {
+      await server.reconfigure({origins: [forge.base], forge: [`url=${forge.base}`, 'cookie_auth=true',
+                                                               'page_format=eventType', 'poll_min_ms=200',
+                                                               'poll_step_ms=0', 'poll_max_ms=200']});
+      const context = await browser.newContext({viewport: {width: 700, height: 300}});
+      const first = await context.newPage();
+      first.on('pageerror', (e) => log('page error:', e.message));
+      await first.goto(`${forge.base}/user/login?session=s-newest`);
+      await first.goto(`${forge.base}/newest.html`);
+      await waitText(first, '#status', 'open');
+      const second = await context.newPage();
+      await second.goto(`${forge.base}/newest.html`);
+      await waitText(second, '#status', 'registered');
+      const tabs = [first, second];
+      assertEq(await server.metric('forgewire_connections'), 1, 'WebSockets open for two tabs');
+
+      cookieForge.sessions.get('s-newest').unread = 3;
+      for (const tab of tabs)
+        await waitText(tab, '#count', '3');
+      cookieForge.sessions.get('s-newest').stopwatches = [{created: '2026-01-05T10:00:00Z', seconds: 60,
+        issue_index: 9, issue_title: 'Newest', repo_owner_name: 'alice', repo_name: 'proj'}];
+      for (const tab of tabs)
+        await waitText(tab, '#stopwatches', 'alice/proj#9 Newest');
+      fs.mkdirSync(kArtifacts, {recursive: true});
+      await second.screenshot({path: path.join(kArtifacts, 'forge-page-newest.png')});
+
+      // A restart closes with 1001: the worker comes back by itself and the session's state with it.
+      await server.restart(300);
+      await waitFor('the worker to reconnect', async () =>
+        (await first.evaluate(() => window.received.filter((m) => m.type === 'status').map((m) => m.data)))
+          .some((s) => s.startsWith('reconnecting')));
+      await waitText(first, '#status', 'open');
+      cookieForge.sessions.get('s-newest').unread = 5;
+      for (const tab of tabs)
+        await waitText(tab, '#count', '5');
+
+      cookieForge.sessions.delete('s-newest'); // signed out on the forge
+      for (const tab of tabs) {
+        await waitText(tab, '#logout', 'yes');
+        await waitText(tab, '#status', 'stopped');
+      }
+      const accepted = await server.metric('forgewire_connections_total');
+      await new Promise((r) => setTimeout(r, 1500));
+      assertEq(await server.metric('forgewire_connections_total'), accepted, 'reconnects after 3000');
+      for (const tab of tabs) {
+        const unexpected = await tab.evaluate(() => window.received.filter((m) => m.type === 'unexpected'));
+        assertEq(unexpected.length, 0, `messages without eventType (${JSON.stringify(unexpected)})`);
+      }
+      await context.close();
+
+      // A browser not signed in (Gitea gives every visitor a session cookie; the forge does not know
+      // it as signed in): upgraded, closed with 3000, and the worker stops at once.
+      const stranger = await browser.newContext();
+      await stranger.addCookies([{name: 'i_like_gitea', value: 'visitor', url: forge.base}]);
+      const page = await stranger.newPage();
+      const before = await server.metric('forgewire_connections_total');
+      await page.goto(`${forge.base}/newest.html`);
+      await waitText(page, '#status', 'stopped');
+      await new Promise((r) => setTimeout(r, 1000));
+      assertEq(await server.metric('forgewire_connections_total'), before + 1, 'attempts of an unknown session');
+      await stranger.close();
     } finally {
       await forge.close();
     }

@@ -43,6 +43,7 @@ private Q_SLOTS:
     // (>= 1.17, on the page's origin) set; count, stopwatches and the forge's sign-out reach both
     // tabs. Saves artifacts/forge-page-cookie.png.
     void forgeSessionCookiePage() { check(u"forgeSessionCookiePage"_s); }
+    void newestForgePageWebSocket() { check(u"newestForgePageWebSocket"_s); }
 
 private:
     void check(const QString& scenario);
