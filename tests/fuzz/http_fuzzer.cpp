@@ -5,11 +5,14 @@
 // Invariants: a complete head ends at a blank line within the limit, parsing is stable under a
 // prefix that still holds the head and under bytes appended after it, every prefix shorter than
 // the head is Incomplete (a head never completes early), and an Invalid head stays Invalid whatever
-// follows (a bad line is refused as soon as it is complete).
+// follows (a bad line is refused as soon as it is complete). TrustedProxies::clientOf on the head
+// (X-Forwarded-For / X-Real-IP from a trusted peer) names an address, and an untrusted peer's headers
+// never change who it is.
 
 #include "FuzzSupport.h"
 #include "config/ServerLimits.h"
 #include "http/HttpMessage.h"
+#include "http/TrustedProxies.h"
 
 using namespace forgewire;
 
@@ -76,6 +79,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             const QByteArray body = buffer.mid(head.length, length);
             FUZZ_ASSERT(body.size() == length);
         }
+
+        // Who the request is from, behind a trusted proxy and from an untrusted peer.
+        static const TrustedProxies proxies = [] {
+            TrustedProxies p;
+            p.parse(QStringLiteral("10.0.0.0/8 fd00::/8"));
+            return p;
+        }();
+        const QHostAddress proxy(QStringLiteral("10.1.2.3"));
+        const TrustedProxies::Client behind = proxies.clientOf(proxy, head);
+        FUZZ_ASSERT(!behind.address.isNull());
+        FUZZ_ASSERT(!(behind.malformed && behind.forwarded));
+        FUZZ_ASSERT(behind.forwarded || behind.address == proxy);
+        const QHostAddress stranger(QStringLiteral("203.0.113.5"));
+        const TrustedProxies::Client direct = proxies.clientOf(stranger, head);
+        FUZZ_ASSERT(direct.address == stranger && !direct.forwarded && !direct.malformed);
 
         // The same head, cut right after the blank line or with more bytes behind it.
         HttpRequestHead exact;
