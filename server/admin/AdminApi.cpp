@@ -29,6 +29,24 @@ AdminServer::Response error(int status, const QString& message)
     return json(status, QJsonObject{{u"error"_s, message}});
 }
 
+bool ready(const Readiness& parts)
+{
+    return std::all_of(parts.begin(), parts.end(), [](const ReadinessPart& part) { return part.ok(); });
+}
+
+// 200 {"status":"ready"}, or 503 with each failing part and why.
+AdminServer::Response readyz(const Readiness& parts)
+{
+    QJsonArray failing;
+    for (const ReadinessPart& part : parts) {
+        if (!part.ok())
+            failing.append(QJsonObject{{u"part"_s, part.part}, {u"reason"_s, part.reason}});
+    }
+    if (failing.isEmpty())
+        return json(200, {{u"status"_s, u"ready"_s}});
+    return json(503, {{u"status"_s, u"not ready"_s}, {u"failing"_s, failing}});
+}
+
 std::optional<QJsonValue> parseJson(const QByteArray& body, QString* why)
 {
     QJsonParseError parseError;
@@ -47,8 +65,10 @@ std::optional<QJsonValue> parseJson(const QByteArray& body, QString* why)
 
 } // namespace
 
-AdminApi::AdminApi(QByteArray publisherSecret, Broker* broker, Metrics* metrics, std::function<bool()> ready)
-    : m_secret(std::move(publisherSecret)), m_broker(broker), m_metrics(metrics), m_ready(std::move(ready))
+AdminApi::AdminApi(QByteArray publisherSecret, Broker* broker, Metrics* metrics,
+                   std::function<Readiness()> readiness)
+    : m_secret(std::move(publisherSecret)), m_broker(broker), m_metrics(metrics),
+      m_readiness(std::move(readiness))
 {}
 
 bool AdminApi::authorized(const HttpRequestHead& head) const
@@ -146,10 +166,10 @@ void AdminApi::handle(const HttpRequestHead& head, const QByteArray& body,
         if (path == "/healthz"_L1)
             respond(json(200, {{u"status"_s, u"ok"_s}}));
         else if (path == "/readyz"_L1)
-            respond(m_ready() ? json(200, {{u"status"_s, u"ready"_s}})
-                              : json(503, {{u"status"_s, u"not ready"_s}}));
+            respond(readyz(m_readiness()));
         else
-            respond({200, m_metrics->render(m_ready()), "text/plain; version=0.0.4; charset=utf-8"});
+            respond(
+                {200, m_metrics->render(ready(m_readiness())), "text/plain; version=0.0.4; charset=utf-8"});
         return;
     }
     const auto userMatch = userRoute().match(path);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/Readiness.h"
+
 #include "admin/AdminServer.h"
 
 #include <functional>
@@ -15,7 +17,8 @@ class Metrics;
 class AdminApi
 {
 public:
-    AdminApi(QByteArray publisherSecret, Broker* broker, Metrics* metrics, std::function<bool()> ready);
+    AdminApi(QByteArray publisherSecret, Broker* broker, Metrics* metrics,
+             std::function<Readiness()> readiness);
 
     void handle(const HttpRequestHead& head, const QByteArray& body, const AdminServer::Respond& respond);
     // The AdminServer::Guard: the answer for a request refused from its head alone (unknown route
@@ -35,7 +38,7 @@ private:
     QByteArray m_secret;
     Broker* m_broker;
     Metrics* m_metrics;
-    std::function<bool()> m_ready;
+    std::function<Readiness()> m_readiness;
 };
 
 } // namespace forgewire

@@ -6,6 +6,7 @@
 #include "bridge/ForgeBridge.h"
 #include "broker/Broker.h"
 #include "engine/EmbeddedEngine.h"
+#include "metrics/PrometheusWriter.h"
 #include "transport/ClientListener.h"
 #include "transport/qt/QtTransport.h"
 #ifdef FORGEWIRE_HAVE_EPOLL
@@ -182,6 +183,12 @@ bool Server::start(QString* error)
         *error = why;
         return false;
     }
+    m_metrics.addSource([this](PrometheusWriter& out) {
+        out.family("forgewire_ready", PrometheusWriter::Type::Gauge,
+                   "1 when the part is ready, 0 while it fails (/readyz says why).");
+        for (const ReadinessPart& part : readiness())
+            out.sample({{"part", part.part.toUtf8()}}, part.ok() ? 1 : 0);
+    });
     m_metrics.addSource([engine = m_engine](PrometheusWriter& out) { engine->writeMetrics(out); });
     if (!m_config.forgeUrl.isEmpty()) {
         // Before the workers start: they read the authenticator's forge verifier without a lock.
@@ -252,7 +259,7 @@ bool Server::start(QString* error)
         return false;
     }
     m_adminApi = std::make_unique<AdminApi>(m_config.publisherSecret, m_broker, &m_metrics,
-                                            [this] { return isReady(); });
+                                            [this] { return readiness(); });
     m_adminServer = new AdminServer(
         [api = m_adminApi.get()](const HttpRequestHead& head, const QByteArray& body,
                                  AdminServer::Respond respond) { api->handle(head, body, respond); },
@@ -286,7 +293,21 @@ quint16 Server::adminPort() const
 
 bool Server::isReady() const
 {
-    return !m_draining && m_engine && m_engine->isReady() && m_listener && m_listener->isListening();
+    const Readiness parts = readiness();
+    return std::all_of(parts.begin(), parts.end(), [](const ReadinessPart& part) { return part.ok(); });
+}
+
+Readiness Server::readiness() const
+{
+    QString server;
+    if (m_draining)
+        server = u"draining"_s;
+    else if (!m_listener || !m_listener->isListening())
+        server = u"not listening"_s;
+    Readiness parts{{u"server"_s, server}};
+    if (m_engine)
+        parts += m_engine->readiness();
+    return parts;
 }
 
 qsizetype Server::heldConnections() const

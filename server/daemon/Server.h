@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/Readiness.h"
+
 #include "auth/Authenticator.h"
 #include "config/ServerConfig.h"
 #include "metrics/Metrics.h"
@@ -47,6 +49,9 @@ public:
     qsizetype heldConnections() const;
     quint16 adminPort() const;
     bool isReady() const;
+    // Every dependency a publish needs (the server itself, the engine's parts), each with why it
+    // fails now: what /readyz answers and /metrics gauges.
+    Readiness readiness() const;
     const ServerConfig& config() const { return m_config; }
     QByteArray publisherSecret() const { return m_config.publisherSecret; }
 

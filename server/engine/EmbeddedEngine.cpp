@@ -21,6 +21,46 @@ EmbeddedEngine::EmbeddedEngine(const QString& statePath, QObject* parent) : Engi
 {
     m_pruneTimer.setInterval(kPruneRevokedIntervalMs);
     connect(&m_pruneTimer, &QTimer::timeout, this, &EmbeddedEngine::pruneRevoked);
+    m_healthTimer.setInterval(StateHealth::kCheckIntervalMs);
+    connect(&m_healthTimer, &QTimer::timeout, this, &EmbeddedEngine::checkState);
+    m_clock.start();
+}
+
+Readiness EmbeddedEngine::readiness() const
+{
+    return {{u"state"_s, m_ready ? m_stateFailure : u"state store is not open"_s}};
+}
+
+void EmbeddedEngine::checkState()
+{
+    // A publish that wrote since the last check is the probe: none is added to the traffic.
+    const bool wroteLately =
+        m_lastWriteMs >= 0 && m_clock.elapsed() - m_lastWriteMs < StateHealth::kCheckIntervalMs;
+    setStateFailure(m_health.check(!wroteLately));
+}
+
+QString EmbeddedEngine::writeFailed(const QString& error)
+{
+    QString reason = StateHealth::reasonFor(m_store.lastWriteCode());
+    if (reason.isEmpty())
+        reason = error;
+    setStateFailure(reason);
+    return u"state store cannot write: %1 (%2)"_s.arg(reason, error);
+}
+
+void EmbeddedEngine::setStateFailure(const QString& reason)
+{
+    if (reason == m_stateFailure)
+        return;
+    if (m_stateFailure.isEmpty()) {
+        m_failingSinceMs = m_clock.elapsed();
+        qCWarning(lcState).noquote() << "state store cannot write:" << logSafe(reason)
+                                     << "- not ready; publishes fail with 503 until it can";
+    } else if (reason.isEmpty()) {
+        qCInfo(lcState).noquote() << "state store writes again after"
+                                  << (m_clock.elapsed() - m_failingSinceMs) / 1000 << "s - ready";
+    }
+    m_stateFailure = reason;
 }
 
 void EmbeddedEngine::pruneRevoked()
@@ -38,6 +78,8 @@ void EmbeddedEngine::start()
         qCCritical(lcState).noquote() << m_startError;
     } else {
         m_pruneTimer.start();
+        m_health.opened();
+        m_healthTimer.start();
         const QHash<QString, qint64> revoked = m_store.revokedSessions();
         if (!revoked.isEmpty())
             Q_EMIT sessionsRevoked(revoked);
@@ -86,10 +128,10 @@ void EmbeddedEngine::publish(const QList<Publication>& batch, Done done)
     }
     const QString error = m_store.storeRetained(out, boards, removedAccess);
     if (!error.isEmpty()) {
-        qCWarning(lcState).noquote() << logSafe(error);
-        done(error);
+        done(writeFailed(error));
         return;
     }
+    m_lastWriteMs = m_clock.elapsed();
     QHash<QString, qint64> revoked;
     for (const Publication& p : batch) {
         if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0)
@@ -113,10 +155,10 @@ void EmbeddedEngine::storeBoard(qint64 projectId, const QJsonObject& board, cons
     const BoardState state{projectId, previous ? previous->seq + 1 : 1, board, std::nullopt};
     const QString error = m_store.storeRetained({}, {{projectId, state}});
     if (!error.isEmpty()) {
-        qCWarning(lcState).noquote() << logSafe(error);
-        done(0, error);
+        done(0, writeFailed(error));
         return;
     }
+    m_lastWriteMs = m_clock.elapsed();
     Publication p;
     p.topic = Topic::projectBoard(projectId);
     p.type = protocol::MessageType::BoardSnapshot;
@@ -155,7 +197,13 @@ void EmbeddedEngine::projectAccess(qint64 projectId, std::function<void(std::opt
 
 void EmbeddedEngine::setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done)
 {
-    done(m_store.storeProjectAccess(projectId, access));
+    const QString error = m_store.storeProjectAccess(projectId, access);
+    if (!error.isEmpty()) {
+        done(writeFailed(error));
+        return;
+    }
+    m_lastWriteMs = m_clock.elapsed();
+    done({});
 }
 
 } // namespace forgewire

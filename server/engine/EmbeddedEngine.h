@@ -1,8 +1,10 @@
 #pragma once
 
 #include "engine/Engine.h"
+#include "engine/StateHealth.h"
 #include "engine/StateStore.h"
 
+#include <QElapsedTimer>
 #include <QTimer>
 
 namespace forgewire {
@@ -18,6 +20,7 @@ public:
     QString name() const override { return QStringLiteral("embedded"); }
     void start() override;
     bool isReady() const override { return m_ready; }
+    Readiness readiness() const override;
     QString startError() const override { return m_startError; }
 
     void publish(const QList<Publication>& batch, Done done) override;
@@ -31,9 +34,20 @@ public:
 
 private:
     void pruneRevoked();
+    void checkState();
+    // A write failed: the state part fails at once (a check clears it once writes work again).
+    QString writeFailed(const QString& error);
+    // Logs once per episode: when writes start failing, and when they work again.
+    void setStateFailure(const QString& reason);
 
     StateStore m_store;
+    StateHealth m_health{&m_store};
     QTimer m_pruneTimer;
+    QTimer m_healthTimer;
+    QElapsedTimer m_clock;
+    qint64 m_lastWriteMs = -1;
+    qint64 m_failingSinceMs = 0;
+    QString m_stateFailure;
     bool m_ready = false;
     QString m_startError;
 };

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "broker/Publication.h"
+#include "engine/Readiness.h"
 #include "protocol/Protocol.h"
 
 #include <QHash>
@@ -61,6 +62,9 @@ public:
     virtual QString name() const = 0;
     virtual void start() = 0;
     virtual bool isReady() const = 0;
+    // The engine's dependencies for /readyz and /metrics, each with why it fails now (empty: fine).
+    // Always the same parts, so that their gauges keep their series.
+    virtual Readiness readiness() const = 0;
     // Why start() failed for good, so the server must not run; empty otherwise. Not being ready yet
     // is no such failure (Redis: it keeps retrying).
     virtual QString startError() const { return {}; }

@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QSqlDatabase>
@@ -43,6 +44,14 @@ int bindText(sqlite3_stmt* statement, int index, const QString& text)
                                SQLITE_STATIC);
 }
 
+sqlite3* handleOf(const QSqlDatabase& db)
+{
+    const QVariant handle = db.driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+        return nullptr;
+    return *static_cast<sqlite3* const*>(handle.constData());
+}
+
 } // namespace
 
 void StateStore::StatementDeleter::operator()(sqlite3_stmt* statement) const
@@ -55,15 +64,22 @@ QString StateStore::run(sqlite3_stmt* statement) const
     const int rc = sqlite3_step(statement);
     sqlite3_reset(statement);
     sqlite3_clear_bindings(statement);
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+        if (statement == m_commit.get())
+            m_lastCode = SQLITE_OK;
         return {};
+    }
+    m_lastCode = rc;
     return QString::fromUtf8(sqlite3_errmsg(m_handle));
 }
 
 QString StateStore::rollback(const QString& error) const
 {
-    // Fails only when SQLite already rolled back by itself (e.g. after SQLITE_FULL): nothing to do.
+    // Fails only when SQLite already rolled back by itself (e.g. after SQLITE_FULL): nothing to do,
+    // and the write's own failure is the one to report.
+    const int code = m_lastCode;
     (void)run(m_rollback.get());
+    m_lastCode = code;
     return error;
 }
 
@@ -74,6 +90,11 @@ StateStore::StateStore(QString path)
 
 StateStore::~StateStore()
 {
+    closeDatabase();
+}
+
+void StateStore::closeDatabase()
+{
     // Statements before their database: SQLite cannot close a connection with live statements.
     m_begin.reset();
     m_commit.reset();
@@ -81,13 +102,15 @@ StateStore::~StateStore()
     m_upsertRetained.reset();
     m_upsertRetainedChunk.reset();
     m_upsertRevoked.reset();
+    m_probe.reset();
+    m_handle = nullptr;
     if (QSqlDatabase::contains(m_connectionName)) {
         QSqlDatabase::database(m_connectionName).close();
         QSqlDatabase::removeDatabase(m_connectionName);
     }
 }
 
-QString StateStore::open()
+QString StateStore::openDatabase()
 {
     if (m_path != ":memory:"_L1) {
         const QFileInfo info(m_path);
@@ -111,6 +134,17 @@ QString StateStore::open()
         if (!q.exec(statement))
             return u"cannot prepare state file '%1': %2"_s.arg(m_path, q.lastError().text());
     }
+    // The probe's row (see probeWrite()); a read-only file may lack it, which the probe then reports.
+    if (q.exec(u"CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, beat INTEGER NOT NULL)"_s))
+        q.exec(u"INSERT OR IGNORE INTO health (id, beat) VALUES (1, 0)"_s);
+    return {};
+}
+
+QString StateStore::open()
+{
+    if (const QString error = openDatabase(); !error.isEmpty())
+        return error;
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
     if (!q.exec(u"SELECT topic, type, payload FROM retained"_s))
         return u"cannot read retained state: %1"_s.arg(q.lastError().text());
     while (q.next())
@@ -133,15 +167,29 @@ QString StateStore::open()
         m_boards.insert(id, BoardState{id, q.value(1).toLongLong(),
                                        BoardModel::fromStored(q.value(2).toByteArray()), std::nullopt});
     }
-    if (const QString error = pruneRevoked(QDateTime::currentMSecsSinceEpoch()); !error.isEmpty())
-        return error;
+    if (const QString error = pruneRevoked(QDateTime::currentMSecsSinceEpoch()); !error.isEmpty()) {
+        // A file that cannot be written is still read, and served: /readyz says what is wrong.
+        sqlite3* handle = handleOf(QSqlDatabase::database(m_connectionName));
+        if (!handle || sqlite3_db_readonly(handle, "main") != 1)
+            return error;
+        qCWarning(lcState).noquote() << "the state file" << m_path << "is read-only:" << error;
+    }
     if (!q.exec(u"SELECT sid, expires_at FROM revoked_sessions"_s))
         return u"cannot read revoked sessions: %1"_s.arg(q.lastError().text());
     while (q.next())
         m_revoked.insert(q.value(0).toString(), q.value(1).toLongLong());
-    const QVariant handle = db.driver()->handle();
-    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0 ||
-        !(m_handle = *static_cast<sqlite3* const*>(handle.constData())))
+    if (const QString error = prepareStatements(); !error.isEmpty())
+        return error;
+    qCInfo(lcState).noquote() << "state" << m_path << "loaded:" << m_retained.size()
+                              << "topics with retained state," << m_access.size() << "project ACLs,"
+                              << m_revoked.size() << "revoked sessions," << m_boards.size() << "board models";
+    return {};
+}
+
+QString StateStore::prepareStatements()
+{
+    m_handle = handleOf(QSqlDatabase::database(m_connectionName));
+    if (!m_handle)
         return u"cannot prepare state file '%1': the SQLite driver gives no handle"_s.arg(m_path);
     const auto prepare = [this](Statement& statement, const char* sql) {
         sqlite3_stmt* prepared = nullptr;
@@ -173,10 +221,72 @@ QString StateStore::open()
         if (const QString error = prepare(*statement, sql); !error.isEmpty())
             return error;
     }
-    qCInfo(lcState).noquote() << "state" << m_path << "loaded:" << m_retained.size()
-                              << "topics with retained state," << m_access.size() << "project ACLs,"
-                              << m_revoked.size() << "revoked sessions," << m_boards.size() << "board models";
     return {};
+}
+
+int StateStore::probeWrite()
+{
+    if (!m_handle)
+        return SQLITE_CANTOPEN;
+    if (!m_probe) {
+        // Prepared on first use: a file opened read-only may lack the health table.
+        sqlite3_stmt* prepared = nullptr;
+        const int rc = sqlite3_prepare_v3(m_handle, "UPDATE health SET beat = 1 - beat WHERE id = 1", -1,
+                                          SQLITE_PREPARE_PERSISTENT, &prepared, nullptr);
+        m_probe.reset(prepared);
+        if (rc != SQLITE_OK)
+            return sqlite3_db_readonly(m_handle, "main") == 1 ? SQLITE_READONLY : rc;
+    }
+    // Another process holding the write lock is reported at once; a publish still waits for it
+    // as long as the driver's busy timeout.
+    sqlite3_busy_timeout(m_handle, 0);
+    const int rc = sqlite3_step(m_probe.get());
+    sqlite3_reset(m_probe.get());
+    sqlite3_busy_timeout(m_handle, kBusyTimeoutMs);
+    const int code = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    m_lastCode = code;
+    return code;
+}
+
+bool StateStore::isReadOnly() const
+{
+    return m_handle && sqlite3_db_readonly(m_handle, "main") == 1;
+}
+
+QString StateStore::reopen()
+{
+    closeDatabase();
+    if (const QString error = openDatabase(); !error.isEmpty())
+        return error;
+    return prepareStatements();
+}
+
+QString StateStore::rewriteDeletedFile()
+{
+    if (!m_handle)
+        return u"state store is not open"_s;
+    // Beside the path, then renamed over it: a half-written copy is never taken for the state.
+    const QString copy = m_path + u".rewrite"_s;
+    QFile::remove(copy);
+    {
+        sqlite3_stmt* vacuum = nullptr;
+        sqlite3_prepare_v2(m_handle, "VACUUM INTO ?", -1, &vacuum, nullptr);
+        const Statement statement(vacuum); // finalized before the database is closed below
+        if (!vacuum)
+            return QString::fromUtf8(sqlite3_errmsg(m_handle));
+        const QByteArray target = QFile::encodeName(copy);
+        sqlite3_bind_text(vacuum, 1, target.constData(), int(target.size()), SQLITE_STATIC);
+        if (const QString error = run(vacuum); !error.isEmpty()) {
+            QFile::remove(copy);
+            return u"cannot write a new state file: %1"_s.arg(error);
+        }
+    }
+    // Closing checkpoints the deleted file's log into it and removes the log (by its path, which is
+    // still this database's), so the new file is opened without a stale one.
+    closeDatabase();
+    if (!QFile::rename(copy, m_path))
+        return u"cannot move the new state file to '%1'"_s.arg(m_path);
+    return reopen();
 }
 
 QList<RetainedMessage> StateStore::retained(const QString& topic) const
@@ -341,8 +451,10 @@ QString StateStore::storeProjectAccess(qint64 projectId, const ProjectAccess& ac
     q.prepare(u"INSERT OR REPLACE INTO project_access (project_id, acl) VALUES (?, ?)"_s);
     q.addBindValue(projectId);
     q.addBindValue(QJsonDocument(access.toJson()).toJson(QJsonDocument::Compact));
-    if (!q.exec())
+    if (!q.exec()) {
+        m_lastCode = q.lastError().nativeErrorCode().toInt();
         return u"cannot store the ACL: %1"_s.arg(q.lastError().text());
+    }
     m_access.insert(projectId, access);
     return {};
 }

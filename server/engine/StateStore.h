@@ -49,6 +49,22 @@ public:
     QString pruneRevoked(qint64 nowMs);
     QString storeProjectAccess(qint64 projectId, const ProjectAccess& access);
 
+    // For StateHealth: a write that changes nothing in size (one row rewritten in place, committed),
+    // so a store that cannot write says so before a publish finds out; its SQLite result code
+    // (SQLITE_OK when it wrote). Never waits for a lock another process holds.
+    int probeWrite();
+    // The SQLite result code of the last failed write (SQLITE_OK after a good one).
+    int lastWriteCode() const { return m_lastCode; }
+    // Opened read-only (the file or its directory was not writable when opened).
+    bool isReadOnly() const;
+    // Closes the file and opens it again (a file that was read-only may be writable now), with
+    // what memory holds unchanged. Returns an error sentence, or empty.
+    QString reopen();
+    // The state file was deleted under the open database: writes the open database to a new file
+    // at the path, then reopens it there, so nothing stored is lost. Returns an error sentence, or empty.
+    QString rewriteDeletedFile();
+    const QString& path() const { return m_path; }
+
 private:
     // The payload stored for (topic, type), or null when there is none.
     const QByteArray* storedPayload(const QString& topic, const QString& type) const;
@@ -64,6 +80,11 @@ private:
     QString storeBoards(const QHash<qint64, std::optional<BoardState>>& boards,
                         const QSet<qint64>& removedAccess);
     QString rollback(const QString& error) const;
+    // Opens the file and makes sure its tables exist (without loading them).
+    QString openDatabase();
+    // Prepares the statements on m_handle (after open() or reopen()).
+    QString prepareStatements();
+    void closeDatabase();
 
     QString m_path;
     QString m_connectionName;
@@ -80,6 +101,10 @@ private:
     static constexpr int kUpsertChunk = 64;
     Statement m_upsertRetainedChunk;
     Statement m_upsertRevoked;
+    Statement m_probe;
+    // The Qt SQLite driver's default (QSQLITE_BUSY_TIMEOUT), restored after a probe.
+    static constexpr int kBusyTimeoutMs = 5000;
+    mutable int m_lastCode = 0;
     QHash<QString, QList<RetainedMessage>> m_retained;
     QHash<qint64, ProjectAccess> m_access;
     QHash<qint64, BoardState> m_boards;

@@ -236,6 +236,18 @@ void RedisEngine::loadRevocations()
         lost(u"cannot read revoked sessions"_s);
 }
 
+Readiness RedisEngine::readiness() const
+{
+    QString reason;
+    if (!commandsUp())
+        reason = m_wasReady ? u"connection lost"_s : u"not connected"_s;
+    else if (!m_subscriber || !m_subscriber->isConnected() || !m_nodeChannelConfirmed)
+        reason = m_wasReady ? u"subscription lost"_s : u"not subscribed"_s;
+    else if (!m_revocationsLoaded)
+        reason = u"loading revoked sessions"_s;
+    return {{u"redis"_s, reason}};
+}
+
 void RedisEngine::updateReady()
 {
     const bool ready = commandsUp() && m_subscriber && m_subscriber->isConnected() &&

@@ -59,6 +59,7 @@ public:
     QString name() const override { return QStringLiteral("redis"); }
     void start() override;
     bool isReady() const override { return m_ready; }
+    Readiness readiness() const override;
 
     void publish(const QList<Publication>& batch, Done done) override;
     void retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply) override;

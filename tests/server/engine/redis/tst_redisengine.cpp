@@ -513,6 +513,9 @@ void TestRedisEngine::redisDownAtStart()
     const QByteArrayList shape = metricShape(metrics, &error);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     const QByteArrayList redisFamilies = {
+        "forgewire_ready gauge",
+        "forgewire_ready{part=\"server\"}",
+        "forgewire_ready{part=\"redis\"}",
         "forgewire_redis_connected gauge",
         "forgewire_redis_connected",
         "forgewire_redis_reconnects_total counter",
@@ -545,6 +548,12 @@ void TestRedisEngine::redisRestartMidRun()
     m_redis->stop();
     QVERIFY(waitFor([&] { return !a->server()->isReady() && !b->server()->isReady(); }));
     QCOMPARE(readyz(*a), 503);
+    // Which part fails, and why, in /readyz and /metrics.
+    const QJsonArray failing = a->admin("GET", u"/readyz"_s).json().value("failing"_L1).toArray();
+    QCOMPARE(failing.size(), 1);
+    QCOMPARE(failing.first()["part"_L1].toString(), u"redis"_s);
+    QCOMPARE(failing.first()["reason"_L1].toString(), u"connection lost"_s);
+    QVERIFY(a->admin("GET", u"/metrics"_s).body.contains("\nforgewire_ready{part=\"redis\"} 0\n"));
     // The gap: refused loudly, not lost silently.
     const HttpReply during = publishCount(*a, 7, 4);
     QCOMPARE(during.status, 503);
@@ -553,6 +562,7 @@ void TestRedisEngine::redisRestartMidRun()
     m_redis = std::make_unique<RedisServer>(port);
     QVERIFY(m_redis->start());
     QVERIFY(waitReady(*a) && waitReady(*b));
+    QCOMPARE(a->admin("GET", u"/readyz"_s).json(), (QJsonObject{{u"status"_s, u"ready"_s}}));
     // Ready means resubscribed: both nodes' topics are back without any client reconnecting.
     QCOMPARE(m_redis->numsub("fw:topic:user-7"), 2);
     QCOMPARE(m_redis->numsub("fw:topic:public.room"), 1);
