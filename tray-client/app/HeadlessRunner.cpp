@@ -29,10 +29,24 @@ QString HeadlessRunner::start()
 {
     QSettings settings;
     m_tokens = new TokenStore(this);
+    m_tokens->useFile(TokenStore::chosenFile());
+    const TraySettings saved = TraySettings::load(settings);
+    QString tokenFileError;
+    const bool tokenGiven = m_options.tokenOverride(&tokenFileError).has_value() || !tokenFileError.isEmpty();
+    const bool serverUsable =
+        TraySettings::checkServerUrl(ResolvedConfig::merge(m_options, saved).serverUrl).isEmpty();
+    if (serverUsable && !tokenGiven && !m_tokens->usesFile()) {
+        // Without a keyring no token can come from it: connecting anonymously would hide that.
+        if (const QString problem = TokenStore::keyringProblem(); !problem.isEmpty()) {
+            qCWarning(lcTray).noquote() << "no keyring found:" << problem;
+            return u"no keyring found: %1. Give a token with FORGEWIRE_TOKEN or --token-file, or choose "
+                   "the plain-text token file in the tray's Settings."_s.arg(problem);
+        }
+    }
     // Both problems are known before resolve() returns (see there), so start() can report them.
     const auto error = std::make_shared<QString>();
     ResolvedConfig::resolve(
-        m_options, TraySettings::load(settings),
+        m_options, saved,
         [tokens = m_tokens](const QUrl& server, TokenStore::ReadDone done) {
             tokens->read(server, std::move(done));
         },

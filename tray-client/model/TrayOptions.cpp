@@ -17,8 +17,9 @@ TrayOptions TrayOptions::parse(const QStringList& arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(
         u"forgewire-tray: live notification count, stopwatches and project boards from forgewire-server.\n"
-        "The token comes from the system keychain (Settings), the file given with --token-file, or the "
-        "%1 environment variable."_s.arg(kTokenVariable));
+        "The token comes from the system keychain (Settings), the file given with --token-file, the "
+        "%1 environment variable, or, on a desktop without a keyring, the plain-text token file chosen "
+        "in Settings."_s.arg(kTokenVariable));
     const QCommandLineOption help({u"h"_s, u"help"_s}, u"Displays this help."_s);
     const QCommandLineOption version({u"v"_s, u"version"_s}, u"Displays version information."_s);
     const QCommandLineOption headlessOption(u"headless"_s, u"No GUI: print events on standard output."_s);

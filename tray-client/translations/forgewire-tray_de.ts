@@ -448,6 +448,18 @@
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
+    <message>
+        <source>No keyring found: %1. Without one a token cannot be kept safely: it is used until Forgewire quits, unless you keep it in a plain-text file.</source>
+        <translation>Kein Schlüsselbund gefunden: %1. Ohne ihn lässt sich ein Token nicht sicher aufbewahren: Es gilt, bis Forgewire beendet wird, außer Sie bewahren es in einer Klartextdatei auf.</translation>
+    </message>
+    <message>
+        <source>Tokens are kept in a plain-text file.</source>
+        <translation>Tokens werden in einer Klartextdatei aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>Keep tokens in a plain-text file (%1, readable by you only; anyone with your account&apos;s files can read them)</source>
+        <translation>Tokens in einer Klartextdatei aufbewahren (%1, nur für Sie lesbar; wer die Dateien Ihres Kontos lesen kann, kann sie lesen)</translation>
+    </message>
 </context>
 <context>
     <name>forgewire::TrayApplication</name>
@@ -462,6 +474,10 @@
     <message>
         <source>The token could not be stored in the keychain (%1). It is used for this session only.</source>
         <translation>Das Token konnte nicht im Schlüsselbund gespeichert werden (%1). Es gilt nur für diese Sitzung.</translation>
+    </message>
+    <message>
+        <source>The token could not be stored (%1). It is used for this session only.</source>
+        <translation>Das Token konnte nicht gespeichert werden (%1). Es gilt nur für diese Sitzung.</translation>
     </message>
 </context>
 <context>

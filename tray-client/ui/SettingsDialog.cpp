@@ -1,6 +1,7 @@
 #include "ui/SettingsDialog.h"
 
 #include "model/SavedAccounts.h"
+#include "platform/TokenFile.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -50,7 +51,8 @@ SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, c
       m_notifyBoards(new QCheckBox(tr("Changes on watched boards"), this)),
       m_notifyNotifications(new QCheckBox(tr("New notifications"), this)),
       m_notifyReminders(new QCheckBox(tr("Stopwatch reminders"), this)),
-      m_autostart(new QCheckBox(tr("Start Forgewire when I log in"), this)), m_error(new QLabel(this))
+      m_autostart(new QCheckBox(tr("Start Forgewire when I log in"), this)), m_error(new QLabel(this)),
+      m_keyring(new QLabel(this)), m_plainTextFile(new QCheckBox(this))
 {
     setWindowTitle(tr("Forgewire Settings"));
     for (const Account& account : accounts)
@@ -141,6 +143,11 @@ SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, c
     layout->addWidget(heading(tr("Notifications")));
     layout->addLayout(quietLayout);
     layout->addWidget(m_autostart);
+    m_keyring->setWordWrap(true);
+    m_keyring->hide();
+    m_plainTextFile->hide();
+    layout->addWidget(m_keyring);
+    layout->addWidget(m_plainTextFile);
     layout->addWidget(m_error);
     layout->addWidget(buttons);
     setMinimumWidth(720);
@@ -149,6 +156,28 @@ SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, c
         m_forms.append(Form{}); // a first start: one empty account to fill in
     refreshList();
     selectAccount(0);
+}
+
+void SettingsDialog::setTokenStorage(const QString& keyringProblem, bool plainTextFile)
+{
+    const bool show = !keyringProblem.isEmpty() || plainTextFile;
+    m_keyring->setVisible(show);
+    m_plainTextFile->setVisible(show);
+    if (!keyringProblem.isEmpty())
+        m_keyring->setText(tr("No keyring found: %1. Without one a token cannot be kept safely: it is used "
+                              "until Forgewire quits, unless you keep it in a plain-text file.")
+                               .arg(keyringProblem));
+    else
+        m_keyring->setText(tr("Tokens are kept in a plain-text file."));
+    m_plainTextFile->setText(tr("Keep tokens in a plain-text file (%1, readable by you only; anyone with "
+                                "your account's files can read them)")
+                                 .arg(TokenFile::defaultPath()));
+    m_plainTextFile->setChecked(plainTextFile);
+}
+
+bool SettingsDialog::plainTextTokenFile() const
+{
+    return m_plainTextFile->isChecked();
 }
 
 SettingsDialog::Form SettingsDialog::formFor(const Account& account)

@@ -51,6 +51,11 @@ public:
     std::optional<QByteArray> newToken() const;
     bool autostart() const;
     DoNotDisturb doNotDisturb() const;
+    // Where tokens are kept. Shown only without a keyring (`keyringProblem`, see
+    // TokenStore::keyringProblem) or once the plain-text file is chosen: the problem, and the opt-in
+    // to the file, which says that it is plain text.
+    void setTokenStorage(const QString& keyringProblem, bool plainTextFile);
+    bool plainTextTokenFile() const;
 
     void accept() override;
 
@@ -95,6 +100,8 @@ private:
     QCheckBox* m_notifyReminders;
     QCheckBox* m_autostart;
     QLabel* m_error;
+    QLabel* m_keyring;
+    QCheckBox* m_plainTextFile;
 };
 
 } // namespace forgewire

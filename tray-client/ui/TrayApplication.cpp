@@ -37,6 +37,7 @@ bool TrayApplication::start()
     QSettings settings;
     m_saved = SavedAccounts::load(settings);
     m_quiet = DoNotDisturb::load(settings);
+    m_tokens.useFile(TokenStore::chosenFile());
     // Command-line overrides apply to the first account; with none saved they make one.
     if (m_saved.accounts.isEmpty() && m_options.serverUrl)
         m_saved.accounts.append(TraySettings{});
@@ -137,6 +138,8 @@ void TrayApplication::showSettings()
         accounts.append(account);
     }
     m_dialog = new SettingsDialog(accounts, Autostart::isEnabled(), m_icon->gate().rules());
+    m_dialog->setTokenStorage(m_tokens.usesFile() ? QString() : TokenStore::keyringProblem(),
+                              m_tokens.usesFile());
     m_dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(m_dialog, &QDialog::accepted, this, [this] { applyDialog(m_dialog); });
     m_dialog->show();
@@ -170,6 +173,15 @@ void TrayApplication::applyDialog(SettingsDialog* dialog)
     // Removed accounts take their tokens with them.
     for (const QUrl& server : dialog->removedServers())
         m_tokens.write(server, {}, [](const QString&) {});
+    // The user chose where tokens are kept: each account's token in use goes there below.
+    const bool switched = dialog->plainTextTokenFile() != m_tokens.usesFile();
+    if (switched) {
+        TokenStore::choose(dialog->plainTextTokenFile());
+        m_tokens.useFile(TokenStore::chosenFile());
+        qCInfo(lcTray).noquote() << (m_tokens.usesFile() ? "tokens are kept in the plain-text file"
+                                                         : "tokens are kept in the keychain")
+                                 << (m_tokens.usesFile() ? TokenStore::chosenFile() : QString());
+    }
 
     // Controllers are matched to accounts by the server their token is stored under; the rest go.
     std::vector<Running> previous = std::move(m_running);
@@ -187,7 +199,14 @@ void TrayApplication::applyDialog(SettingsDialog* dialog)
         }
         const QByteArray current = controller ? controller->config().token : QByteArray();
         const QByteArray token = account.newToken.value_or(current);
-        if (!account.newToken) {
+        if (!account.newToken && switched) {
+            if (!current.isEmpty())
+                m_tokens.write(server, current, [warn](const QString& writeError) {
+                    if (!writeError.isEmpty())
+                        warn(tr("The token could not be stored (%1). It is used for this session only.")
+                                 .arg(writeError));
+                });
+        } else if (!account.newToken) {
             // The keychain keys the token by server URL, so a changed URL takes the stored token along.
             m_tokens.move(account.storedServer, server, [current, warn](const QString& moveError) {
                 // Without a token in use the user has nothing to lose.

@@ -1,8 +1,10 @@
 // forgewire-tray --headless end to end: the real binary against the real forgewire-server, as a
 // terminal, i3blocks or waybar would run it.
 
+#include "PrivateBus.h"
 #include "ServerProcess.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
@@ -52,6 +54,17 @@ public:
         m_process.kill();
         m_process.waitForFinished();
     }
+
+    void setEnvironment(const QString& name, const QString& value)
+    {
+        QProcessEnvironment env = m_process.processEnvironment();
+        if (value.isNull())
+            env.remove(name);
+        else
+            env.insert(name, value);
+        m_process.setProcessEnvironment(env);
+    }
+    QString configPath(const QString& name) const { return m_config.filePath(name); }
 
     void start(const QStringList& arguments)
     {
@@ -111,6 +124,8 @@ private Q_SLOTS:
     void cleartextTokenIsWarnedAbout();
     void startErrors_data();
     void startErrors();
+    void noKeyringAndNoTokenExits();
+    void plainTextTokenFileSignsIn();
 
 private:
     QStringList common(const QStringList& extra) const
@@ -259,6 +274,50 @@ void TestHeadless::startErrors()
     QCOMPARE(tray.process().exitCode(), 2);
     const QString stderrText = QString::fromUtf8(tray.process().readAllStandardError());
     QVERIFY2(stderrText.contains(message), qPrintable(stderrText));
+}
+
+void TestHeadless::noKeyringAndNoTokenExits()
+{
+    PrivateBus bus; // a session bus without a Secret Service or KWallet
+    if (PrivateBus::daemonExecutable().isEmpty() || !bus.start())
+        QSKIP("dbus-daemon is not installed (Debian: dbus); a private session bus is needed");
+    Tray tray;
+    tray.setEnvironment(u"FORGEWIRE_TOKEN"_s, QString());
+    tray.setEnvironment(u"DBUS_SESSION_BUS_ADDRESS"_s, bus.address());
+    tray.start(common({}));
+    QVERIFY(tray.process().waitForFinished(kWaitMs));
+    QCOMPARE(tray.process().exitCode(), 2);
+    const QString stderrText = QString::fromUtf8(tray.process().readAllStandardError());
+    QVERIFY2(
+        stderrText.contains(u"no keyring found: no Secret Service or KWallet on the D-Bus session bus"_s),
+        qPrintable(stderrText));
+    QVERIFY2(stderrText.contains(u"FORGEWIRE_TOKEN or --token-file"_s), qPrintable(stderrText));
+}
+
+void TestHeadless::plainTextTokenFileSignsIn()
+{
+    PrivateBus bus;
+    if (PrivateBus::daemonExecutable().isEmpty() || !bus.start())
+        QSKIP("dbus-daemon is not installed (Debian: dbus); a private session bus is needed");
+    Tray tray;
+    tray.setEnvironment(u"FORGEWIRE_TOKEN"_s, QString());
+    tray.setEnvironment(u"DBUS_SESSION_BUS_ADDRESS"_s, bus.address());
+    // What the tray's Settings leave behind when the user chose the plain-text file.
+    QVERIFY(QDir().mkpath(tray.configPath(u"Forgewire"_s)));
+    QFile settings(tray.configPath(u"Forgewire/forgewire-tray.conf"_s));
+    QVERIFY(settings.open(QIODevice::WriteOnly));
+    settings.write("[tokens]\nplain_text_file=true\n");
+    settings.close();
+    const QString key = m_server.wsUrl().toString();
+    QVERIFY(QDir().mkpath(tray.configPath(u"forgewire"_s)));
+    QFile tokens(tray.configPath(u"forgewire/tokens"_s));
+    QVERIFY(tokens.open(QIODevice::WriteOnly));
+    tokens.write(QJsonDocument(QJsonObject{{key, QString::fromUtf8(ServerProcess::kStaticToken)}}).toJson());
+    tokens.close();
+    QVERIFY(tokens.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+    tray.start(common({}));
+    const QJsonObject hello = tray.waitForType(u"hello"_s);
+    QCOMPARE(hello.value("user"_L1).toObject().value("login"_L1).toString(), u"alice"_s);
 }
 
 QTEST_GUILESS_MAIN(TestHeadless)
