@@ -228,9 +228,15 @@ void Worker::startSession(ClientConnection* connection, const HttpRequestHead& h
 bool Worker::signsInByCookie(const HttpRequestHead& head) const
 {
     // A request that names a token (even an unusable one) signs in by it, never by its cookie.
-    if (!m_config.cookieAuth || !m_verifier || head.header("cookie").isEmpty() ||
-        !head.header("authorization").isEmpty() || !Authenticator::extractToken({}, head.query).isEmpty())
+    if (!m_config.cookieAuth || !m_verifier || !head.header("authorization").isEmpty() ||
+        !Authenticator::extractToken({}, head.query).isEmpty())
         return false;
+    if (head.header("cookie").isEmpty()) {
+        // The newest forge pages cannot read an anonymous connection's messages: a page of theirs
+        // without a session is an unknown session (closed with 3000, where their worker stops).
+        return m_config.pageFormat == PageFormat::EventType && head.path == m_config.wsPath() &&
+               !head.header("origin").isEmpty();
+    }
     // An event stream is read same-origin (an allowed Origin, if sent, passed answerRequest()). On
     // /-/ws a browser sends the forge's cookie with any site's upgrade: it counts only with an Origin,
     // which answerRequest() found in allowed_origins (cross-site WebSocket hijacking).

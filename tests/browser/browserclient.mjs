@@ -669,6 +669,14 @@ const scenarios = {
       await new Promise((r) => setTimeout(r, 1000));
       assertEq(await server.metric('forgewire_connections_total'), before + 1, 'attempts of an unknown session');
       await stranger.close();
+
+      // A browser without any cookie of the forge: the same, not an anonymous connection the page
+      // could not read.
+      const bare = await browser.newContext();
+      const barePage = await bare.newPage();
+      await barePage.goto(`${forge.base}/newest.html`);
+      await waitText(barePage, '#status', 'stopped');
+      await bare.close();
     } finally {
       await forge.close();
     }

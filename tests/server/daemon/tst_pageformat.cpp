@@ -71,7 +71,8 @@ std::unique_ptr<WsClient> TestPageFormat::openPage(const QByteArray& cookies)
 {
     QNetworkRequest request(m_fixture->wsUrl());
     request.setRawHeader("Origin", kOrigin);
-    request.setRawHeader("Cookie", cookies);
+    if (!cookies.isEmpty())
+        request.setRawHeader("Cookie", cookies);
     auto client = std::make_unique<WsClient>();
     client->socket().open(request);
     return client;
@@ -159,7 +160,14 @@ void TestPageFormat::unknownSessionIsClosedWith3000AfterTheUpgrade()
     QVERIFY(unknown->queue().isEmpty());
     auto noSession = openPage("lang=en");
     QCOMPARE(noSession->waitClosed(), 3000);
-    QCOMPARE(m_fixture->server()->metrics()->connectionsTotal.load(), 2);
+    // A page of the forge without any cookie (its pages cannot read an anonymous connection).
+    auto noCookie = openPage({});
+    QCOMPARE(noCookie->waitClosed(), 3000);
+    QCOMPARE(m_fixture->server()->metrics()->connectionsTotal.load(), 3);
+    // A native client (no Origin) without a token is still an anonymous JSON client.
+    WsClient native;
+    QVERIFY(native.open(m_fixture->wsUrl()));
+    QCOMPARE(native.next().value("type"_L1).toString(), u"hello"_s);
     // Hostile cookies and other origins are still refused before the upgrade.
     RawWsClient foreign;
     QVERIFY(!foreign.connectAndUpgrade(m_fixture->server()->port(), "/-/ws",

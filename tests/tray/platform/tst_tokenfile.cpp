@@ -44,7 +44,7 @@ QByteArray readToken(TokenStore& store, const QUrl& server, QString* error)
         *error = e;
         answered = true;
     });
-    QTest::qWaitFor([&] { return answered; }, 10'000);
+    (void)QTest::qWaitFor([&] { return answered; }, 10'000);
     if (!answered)
         *error = u"no answer"_s;
     return token;
@@ -58,7 +58,7 @@ QString writeToken(TokenStore& store, const QUrl& server, const QByteArray& toke
         error = e;
         answered = true;
     });
-    QTest::qWaitFor([&] { return answered; }, 10'000);
+    (void)QTest::qWaitFor([&] { return answered; }, 10'000);
     return answered ? error : u"no answer"_s;
 }
 
