@@ -1,11 +1,13 @@
 #include "bridge/ForgeBridge.h"
 
-#include "bridge/ForgeClient.h"
+#include "admin/PublishRequest.h"
 #include "bridge/SessionBridge.h"
 #include "broker/Broker.h"
 #include "config/ServerLimits.h"
 #include "config/ServerLogging.h"
+#include "forge/ForgeClient.h"
 #include "metrics/PrometheusWriter.h"
+#include "protocol/Topic.h"
 
 #include <QHostAddress>
 #include <QTimer>
@@ -396,7 +398,7 @@ void ForgeBridge::userOnline(qint64 userId)
 {
     if (m_pollers.contains(userId) || pollingKey(userId, {}).isEmpty())
         return;
-    auto* poller = new UserPoller(userId, m_config.forgePoll, this, m_broker, m_client, m_clock, this);
+    auto* poller = new UserPoller(userId, m_config.forgePoll, this, m_client, m_clock, this);
     m_pollers.insert(userId, poller);
     qCDebug(lcForge) << "polling user" << userId;
     poller->start();
@@ -473,6 +475,42 @@ void ForgeBridge::writeMetrics(PrometheusWriter& out) const
     out.counter("forgewire_forge_pushes_total", "State changes seen on the forge and published.", m_pushes);
     if (m_sessions)
         m_sessions->writeMetrics(out);
+}
+
+void ForgeBridge::knownState(qint64 userId, std::function<void(const KnownState&)> done)
+{
+    // What the engine retains for the user: what every client of the user gets on connecting.
+    m_broker->engine()->retained(Topic::user(userId), [done](const QList<RetainedMessage>& list) {
+        KnownState known;
+        for (const RetainedMessage& retained : list) {
+            const auto decoded = protocol::decodeServerMessage(retained.payload);
+            if (!decoded)
+                continue;
+            if (const auto* count = std::get_if<protocol::NotificationCount>(&*decoded.value))
+                known.count = count->count;
+            else if (const auto* watches = std::get_if<protocol::Stopwatches>(&*decoded.value))
+                known.stopwatches = watches->data;
+        }
+        done(known);
+    });
+}
+
+void ForgeBridge::publishState(qint64 userId, const protocol::ServerMessage& message,
+                               std::function<void(bool published)> done)
+{
+    const publish::Result built = publish::build(Topic::user(userId), protocol::toJson(message), true);
+    if (!built.error.isEmpty()) {
+        qCWarning(lcForge).noquote() << "cannot publish forge state of user" << userId << ":"
+                                     << logSafe(built.error);
+        done(false);
+        return;
+    }
+    ++m_pushes;
+    m_broker->publish(built.publications, [done](const QString& error) {
+        if (!error.isEmpty())
+            qCWarning(lcForge).noquote() << "publishing forge state failed:" << logSafe(error);
+        done(error.isEmpty());
+    });
 }
 
 } // namespace forgewire

@@ -3,10 +3,10 @@
 #include "auth/Authenticator.h"
 #include "bridge/AddressRateLimit.h"
 #include "bridge/IdentityCache.h"
-#include "bridge/UserPoller.h"
 #include "broker/PresenceObserver.h"
 #include "client/Clock.h"
 #include "config/ServerConfig.h"
+#include "forge/UserPoller.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -118,7 +118,9 @@ private:
     void pollRefused(const QByteArray& key, const ForgeReply& refusal) override;
     void pollWorked(const QByteArray& key) override { tokenWorked(key); }
     void forgeAnswered(bool reachable, const QString& error) override { noteForgeAnswer(reachable, error); }
-    void statePublished() override { ++m_pushes; }
+    void knownState(qint64 userId, std::function<void(const KnownState&)> done) override;
+    void publishState(qint64 userId, const protocol::ServerMessage& message,
+                      std::function<void(bool published)> done) override;
     // The forge refused `key` (401/403): remember the refusal, forget the token, and close the
     // connections that use it (only those) with 4001 and `reason`.
     void refuseToken(const QByteArray& key, const QString& error, const QString& reason);

@@ -1,11 +1,11 @@
 #include "bridge/SessionBridge.h"
 
 #include "admin/PublishRequest.h"
-#include "bridge/ForgeClient.h"
-#include "bridge/UserPoller.h"
 #include "broker/Broker.h"
 #include "config/ServerLimits.h"
 #include "config/ServerLogging.h"
+#include "forge/ForgeClient.h"
+#include "forge/UserPoller.h"
 #include "metrics/PrometheusWriter.h"
 #include "protocol/Topic.h"
 

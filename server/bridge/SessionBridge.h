@@ -3,9 +3,9 @@
 #include "auth/Authenticator.h"
 #include "bridge/AddressRateLimit.h"
 #include "bridge/IdentityCache.h"
-#include "bridge/PollSchedule.h"
 #include "client/Clock.h"
 #include "config/ServerConfig.h"
+#include "forge/PollSchedule.h"
 #include "protocol/Protocol.h"
 
 #include <QByteArray>

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "auth/RevokedSessions.h"
-#include "bridge/PollSchedule.h"
 #include "config/ServerLimits.h"
+#include "forge/PollSchedule.h"
 #include "format/PageFormat.h"
 #include "http/TrustedProxies.h"
 

@@ -7,7 +7,6 @@ Q_LOGGING_CATEGORY(lcWs, "forgewire.ws", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcHttp, "forgewire.http", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcBroker, "forgewire.broker", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcState, "forgewire.state", QtInfoMsg)
-Q_LOGGING_CATEGORY(lcForge, "forgewire.forge", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcRedis, "forgewire.redis", QtInfoMsg)
 
 } // namespace forgewire

@@ -6,9 +6,9 @@
 #include "admin/AdminServer.h"
 #include "auth/Authenticator.h"
 #include "bridge/ForgeBridge.h"
-#include "bridge/ForgeClient.h"
 #include "config/ServerLimits.h"
 #include "forge/ForgeActions.h"
+#include "forge/ForgeClient.h"
 #include "protocol/Protocol.h"
 
 #include <QDateTime>

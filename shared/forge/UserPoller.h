@@ -1,26 +1,35 @@
 #pragma once
 
-#include "bridge/PollSchedule.h"
 #include "client/Clock.h"
+#include "forge/PollSchedule.h"
 #include "protocol/Protocol.h"
 
 #include <QByteArray>
 #include <QObject>
 #include <QTimer>
 
+#include <functional>
 #include <optional>
 
 namespace forgewire {
 
-class Broker;
 class ForgeClient;
 struct ForgeReply;
 
-// What a UserPoller needs from the bridge that owns it: which token to poll with, and where the
-// outcome of each poll goes. ForgeBridge implements it.
+// What a UserPoller needs from whoever owns it: which token to poll with, and where the outcome of
+// each poll goes. The server's ForgeBridge implements it (state goes to its broker); so can a
+// client that polls a forge itself.
 class PollerHost
 {
 public:
+    // The state a new poller starts from, so that a restart does not send again what every client
+    // has (nullopt: not known, the first answer goes out).
+    struct KnownState
+    {
+        std::optional<qint64> count;
+        std::optional<QList<protocol::Stopwatch>> stopwatches;
+    };
+
     struct PollToken
     {
         QByteArray key; // SHA-256 of the token; empty when the user has no live token
@@ -36,16 +45,20 @@ public:
     virtual void pollWorked(const QByteArray& key) = 0;
     // Every poll's answer feeds the forge-wide up/down state.
     virtual void forgeAnswered(bool reachable, const QString& error) = 0;
-    // A changed state was handed to the broker.
-    virtual void statePublished() = 0;
+    // The user's state as last published; `done` may run at once or later.
+    virtual void knownState(qint64 userId, std::function<void(const KnownState&)> done) = 0;
+    // A changed state (a `notification-count` or `stopwatches` message) to hand on; `done(false)`
+    // when it did not go out, so that the next poll sends it again.
+    virtual void publishState(qint64 userId, const protocol::ServerMessage& message,
+                              std::function<void(bool published)> done) = 0;
 
 protected:
     ~PollerHost() = default;
 };
 
-// Polls one user's unread count and stopwatches while they are online and publishes them
-// (retained) when they change. Deleting it cancels everything it has in flight (every callback is
-// tied to it as context).
+// Polls one user's unread count and stopwatches while they are online and hands them to its host
+// when they change, on Gitea's own schedule (PollSchedule). Deleting it cancels everything it has in flight
+// (every callback is tied to it as context).
 class UserPoller : public QObject
 {
 public:
@@ -57,8 +70,8 @@ public:
     // make every poll a change. Clients tick the clock themselves from `created`/`seconds`.
     static bool sameStopwatches(const QList<protocol::Stopwatch>& a, const QList<protocol::Stopwatch>& b);
 
-    UserPoller(qint64 userId, const PollSettings& settings, PollerHost* host, Broker* broker,
-               ForgeClient* client, const Clock& clock, QObject* parent);
+    UserPoller(qint64 userId, const PollSettings& settings, PollerHost* host, ForgeClient* client,
+               const Clock& clock, QObject* parent);
 
     void start();
     // A client asked for a poll now (it just acted on the forge).
@@ -83,7 +96,6 @@ private:
     qint64 m_userId;
     PollSchedule m_schedule;
     PollerHost* m_host;
-    Broker* m_broker;
     ForgeClient* m_client;
     const Clock& m_clock;
     QTimer m_timer;

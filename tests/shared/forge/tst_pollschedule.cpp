@@ -1,6 +1,6 @@
 // PollSchedule: the bridge's polling cadence, checked step by step with injected randomness.
 
-#include "bridge/PollSchedule.h"
+#include "forge/PollSchedule.h"
 
 #include <QTest>
 

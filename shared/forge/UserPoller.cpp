@@ -1,10 +1,7 @@
-#include "bridge/UserPoller.h"
+#include "forge/UserPoller.h"
 
-#include "admin/PublishRequest.h"
-#include "bridge/ForgeClient.h"
-#include "broker/Broker.h"
-#include "config/ServerLogging.h"
-#include "protocol/Topic.h"
+#include "forge/ForgeClient.h"
+#include "forge/ForgeLogging.h"
 
 #include <QPointer>
 
@@ -31,10 +28,9 @@ struct UserPoller::Round
     QList<ForgeReply> replies;
 };
 
-UserPoller::UserPoller(qint64 userId, const PollSettings& settings, PollerHost* host, Broker* broker,
-                       ForgeClient* client, const Clock& clock, QObject* parent)
-    : QObject(parent), m_userId(userId), m_schedule(settings), m_host(host), m_broker(broker),
-      m_client(client), m_clock(clock)
+UserPoller::UserPoller(qint64 userId, const PollSettings& settings, PollerHost* host, ForgeClient* client,
+                       const Clock& clock, QObject* parent)
+    : QObject(parent), m_userId(userId), m_schedule(settings), m_host(host), m_client(client), m_clock(clock)
 {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &UserPoller::pollNow);
@@ -42,20 +38,13 @@ UserPoller::UserPoller(qint64 userId, const PollSettings& settings, PollerHost* 
 
 void UserPoller::start()
 {
-    // Seed from the retained state so a reconnect does not republish what clients already have.
+    // Seeded from the state last published so a reconnect does not publish again what clients have.
     QPointer<UserPoller> guard(this);
-    m_broker->engine()->retained(Topic::user(m_userId), [guard](const QList<RetainedMessage>& list) {
+    m_host->knownState(m_userId, [guard](const PollerHost::KnownState& known) {
         if (!guard)
             return;
-        for (const RetainedMessage& retained : list) {
-            const auto decoded = protocol::decodeServerMessage(retained.payload);
-            if (!decoded)
-                continue;
-            if (const auto* count = std::get_if<protocol::NotificationCount>(&*decoded.value))
-                guard->m_count = count->count;
-            else if (const auto* watches = std::get_if<protocol::Stopwatches>(&*decoded.value))
-                guard->m_stopwatches = watches->data;
-        }
+        guard->m_count = known.count;
+        guard->m_stopwatches = known.stopwatches;
         QMetaObject::invokeMethod(guard, &UserPoller::pollNow, Qt::QueuedConnection);
     });
 }
@@ -202,19 +191,11 @@ void UserPoller::finish(const Round& round, const QByteArray& key)
 
 void UserPoller::publishState(const protocol::ServerMessage& message)
 {
-    const publish::Result built = publish::build(Topic::user(m_userId), protocol::toJson(message), true);
-    if (!built.error.isEmpty()) {
-        qCWarning(lcForge).noquote() << "cannot publish forge state of user" << m_userId << ":"
-                                     << logSafe(built.error);
-        return;
-    }
-    m_host->statePublished();
     const bool isCount = std::holds_alternative<protocol::NotificationCount>(message);
     QPointer<UserPoller> guard(this);
-    m_broker->publish(built.publications, [guard, isCount](const QString& error) {
-        if (error.isEmpty() || !guard)
+    m_host->publishState(m_userId, message, [guard, isCount](bool published) {
+        if (published || !guard)
             return;
-        qCWarning(lcForge).noquote() << "publishing forge state failed:" << logSafe(error);
         // Forget what was sent so the next poll publishes it again.
         if (isCount)
             guard->m_count.reset();

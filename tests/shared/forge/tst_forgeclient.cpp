@@ -1,4 +1,4 @@
-#include "bridge/ForgeClient.h"
+#include "forge/ForgeClient.h"
 
 #include "FakeForge.h"
 #include "TestSupport.h"

@@ -1,7 +1,7 @@
-#include "bridge/ForgeClient.h"
+#include "forge/ForgeClient.h"
 
-#include "config/ServerLogging.h"
 #include "forge/ForgeHttp.h"
+#include "forge/ForgeLogging.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

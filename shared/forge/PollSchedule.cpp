@@ -1,4 +1,4 @@
-#include "bridge/PollSchedule.h"
+#include "forge/PollSchedule.h"
 
 #include <QRandomGenerator>
 
