@@ -4,6 +4,7 @@
 #include "client/SharedConnection.h"
 #include "forge/ForgeActions.h"
 #include "forge/ForgeHttp.h"
+#include "model/DirectForge.h"
 #include "protocol/Protocol.h"
 #include "protocol/Topic.h"
 
@@ -25,7 +26,8 @@ const QStringList kTypes{
 } // namespace
 
 TrayController::TrayController(const Clock& clock, QObject* parent)
-    : QObject(parent), m_state(clock), m_sessionTag(QUuid::createUuid().toString(QUuid::WithoutBraces))
+    : QObject(parent), m_state(clock), m_clock(clock),
+      m_sessionTag(QUuid::createUuid().toString(QUuid::WithoutBraces))
 {
     connect(&m_boards, &BoardWatcher::notificationReady, this, [this](const BoardNotification& n) {
         if (m_config.boardNotifications)
@@ -104,7 +106,9 @@ void TrayController::configure(const Config& config)
         m_actions->setToken(config.token);
     }
     const bool running = isRunning();
-    if (running && old.serverUrl != config.serverUrl) {
+    const bool reconnect = old.serverUrl != config.serverUrl || old.direct != config.direct ||
+                           (config.direct && old.forgeUrl != config.forgeUrl);
+    if (running && reconnect) {
         stop();
         m_boards.setWatched(config.watchedBoards);
         for (const qint64 id : old.watchedBoards) {
@@ -128,10 +132,12 @@ void TrayController::configure(const Config& config)
             m_live.untrack(id);
         for (qint64 id : added)
             m_live.track(id);
-        if (running) {
+        if (m_connection) {
             unsubscribeBoards(removed);
             subscribeBoards(added);
             m_connection->setToken(config.token);
+        } else if (m_direct) {
+            m_direct->setToken(config.token);
         }
     }
     if (const QString warning = cleartextTokenWarning(); warning != m_loggedWarning) {
@@ -144,6 +150,10 @@ void TrayController::configure(const Config& config)
 
 void TrayController::start()
 {
+    if (m_config.direct) {
+        startDirect();
+        return;
+    }
     if (m_connection || !m_config.serverUrl.isValid() || m_config.serverUrl.isEmpty())
         return;
     m_connection = SharedConnection::forUrl(m_config.serverUrl);
@@ -161,8 +171,25 @@ void TrayController::start()
     m_live.setConnected(m_connection->state() == SharedConnection::State::Connected);
 }
 
+void TrayController::startDirect()
+{
+    if (m_direct || !m_config.forgeUrl.isValid() || m_config.forgeUrl.isEmpty())
+        return;
+    m_direct = new DirectForge(m_config.forgeUrl, m_config.token, m_config.forgePoll, m_clock, this);
+    connect(m_direct, &DirectForge::stateChanged, this,
+            [this](SharedConnection::State s) { m_state.setConnectionState(s); });
+    connect(m_direct, &DirectForge::messageReceived, this, &TrayController::handle);
+    m_direct->start();
+    m_state.setConnectionState(m_direct->state());
+}
+
 void TrayController::stop()
 {
+    if (m_direct) {
+        delete std::exchange(m_direct, nullptr);
+        m_state.setConnectionState(SharedConnection::State::Idle);
+        return;
+    }
     if (!m_connection)
         return;
     disconnect(m_connection, nullptr, this, nullptr);
@@ -175,6 +202,11 @@ void TrayController::stop()
 void TrayController::signInAgain()
 {
     m_state.clearSignedOut();
+    if (m_direct) {
+        m_direct->setToken(m_config.token);
+        m_direct->refresh();
+        return;
+    }
     if (!m_connection)
         start();
     else
@@ -183,12 +215,16 @@ void TrayController::signInAgain()
 
 void TrayController::subscribeBoards(const QList<qint64>& boards)
 {
+    if (!m_connection)
+        return; // direct mode: boards need a server
     for (qint64 id : boards)
         m_connection->subscribe(this, Topic::projectBoard(id));
 }
 
 void TrayController::unsubscribeBoards(const QList<qint64>& boards)
 {
+    if (!m_connection)
+        return;
     for (qint64 id : boards)
         m_connection->unsubscribe(this, Topic::projectBoard(id));
 }
@@ -445,6 +481,11 @@ void TrayController::assignedIssues(std::function<void(const QList<ForgeIssue>&)
 
 bool TrayController::requestRefresh()
 {
+    if (m_direct) {
+        // Polls the forge at once, as the bridge does when a client asks.
+        m_direct->refresh();
+        return true;
+    }
     const auto& user = m_state.user();
     if (!m_connection || !user || user->id <= 0)
         return false;

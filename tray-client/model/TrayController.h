@@ -2,6 +2,7 @@
 
 #include "client/Clock.h"
 #include "forge/ForgeActions.h"
+#include "forge/PollSchedule.h"
 #include "model/BoardWatcher.h"
 #include "model/LiveBoards.h"
 #include "model/NotificationList.h"
@@ -16,6 +17,7 @@
 
 namespace forgewire {
 
+class DirectForge;
 class SharedConnection;
 
 // True when a token sent to `url` crosses the network unencrypted: ws:// or http:// to a host that is
@@ -38,6 +40,10 @@ public:
         bool boardNotifications = true;
         // Fetch the latest unread notifications for the menu (--headless has no menu to show them).
         bool notificationList = true;
+        // Direct mode: no server; the tray polls `forgeUrl` itself with the forge token (DirectForge).
+        bool direct = false;
+        // Direct mode's poll cadence (Gitea's own by default, as the server's bridge).
+        PollSettings forgePoll;
     };
 
     // Issues offered by "Start stopwatch…"; Gitea's own page size.
@@ -63,7 +69,9 @@ public:
     // Registers with the shared connection (which opens it if nobody else had).
     void start();
     void stop();
-    bool isRunning() const { return m_connection != nullptr; }
+    bool isRunning() const { return m_connection != nullptr || m_direct != nullptr; }
+    // Direct mode's poller while running (null otherwise).
+    DirectForge* direct() const { return m_direct; }
     // After a logout or a refused token: connect again (with the token configured by then).
     void signInAgain();
 
@@ -122,6 +130,7 @@ Q_SIGNALS:
     void actionFailed(const QString& title, const QString& message);
 
 private:
+    void startDirect();
     void handle(const protocol::ServerMessage& message);
     // The one place board messages go: notifications first (they name issues from the model as it
     // was before the change), then the live model. True when `message` was a board message.
@@ -148,7 +157,9 @@ private:
     LiveBoards m_live;
     // Open board windows per board.
     QHash<qint64, int> m_viewedBoards;
+    const Clock& m_clock;
     QPointer<SharedConnection> m_connection;
+    DirectForge* m_direct = nullptr;
     QString m_sessionTag;
     QString m_loggedWarning;
     // Rebuilt when the forge URL changes; answers of a replaced instance are ignored.

@@ -320,6 +320,17 @@
     </message>
 </context>
 <context>
+    <name>forgewire::DirectForge</name>
+    <message>
+        <source>The forge refused the token (HTTP %1). Enter a new one in Settings.</source>
+        <translation>Die Forge hat das Token abgelehnt (HTTP %1). Geben Sie in den Einstellungen ein neues ein.</translation>
+    </message>
+    <message>
+        <source>The token lacks the scope %1. Create one with it and enter it in Settings.</source>
+        <translation>Dem Token fehlt der Bereich %1. Erstellen Sie eines damit und geben Sie es in den Einstellungen ein.</translation>
+    </message>
+</context>
+<context>
     <name>forgewire::ForgeActions</name>
     <message>
         <source>the token contains a control character (a line break?); not sent to the forge</source>
