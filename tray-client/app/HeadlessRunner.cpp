@@ -33,8 +33,7 @@ QString HeadlessRunner::start()
     const TraySettings saved = TraySettings::load(settings);
     QString tokenFileError;
     const bool tokenGiven = m_options.tokenOverride(&tokenFileError).has_value() || !tokenFileError.isEmpty();
-    const bool serverUsable =
-        TraySettings::checkServerUrl(ResolvedConfig::merge(m_options, saved).serverUrl).isEmpty();
+    const bool serverUsable = ResolvedConfig::urlProblem(ResolvedConfig::merge(m_options, saved)).isEmpty();
     if (serverUsable && !tokenGiven && !m_tokens->usesFile()) {
         // Without a keyring no token can come from it: connecting anonymously would hide that.
         if (const QString problem = TokenStore::keyringProblem(); !problem.isEmpty()) {

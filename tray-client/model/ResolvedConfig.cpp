@@ -9,7 +9,19 @@ TrayController::Config ResolvedConfig::merge(const TrayOptions& options, const T
     config.forgeUrl = options.forgeUrl.value_or(saved.forgeUrl);
     config.watchedBoards = options.watchedBoards.value_or(saved.watchedBoards);
     config.boardNotifications = saved.boardNotifications;
+    config.direct = config.serverUrl.isEmpty() && !config.forgeUrl.isEmpty();
     return config;
+}
+
+QUrl ResolvedConfig::accountUrl(const TrayController::Config& config)
+{
+    return config.direct ? config.forgeUrl : config.serverUrl;
+}
+
+QString ResolvedConfig::urlProblem(const TrayController::Config& config)
+{
+    return config.direct ? TraySettings::checkForgeUrl(config.forgeUrl)
+                         : TraySettings::checkServerUrl(config.serverUrl);
 }
 
 void ResolvedConfig::resolve(const TrayOptions& options, const TraySettings& saved,
@@ -18,7 +30,7 @@ void ResolvedConfig::resolve(const TrayOptions& options, const TraySettings& sav
 {
     ResolvedConfig resolved;
     resolved.config = merge(options, saved);
-    resolved.serverUrlProblem = TraySettings::checkServerUrl(resolved.config.serverUrl);
+    resolved.serverUrlProblem = urlProblem(resolved.config);
     if (const std::optional<QByteArray> token = options.tokenOverride(&resolved.tokenFileError)) {
         resolved.config.token = *token;
         done(resolved);
@@ -28,7 +40,7 @@ void ResolvedConfig::resolve(const TrayOptions& options, const TraySettings& sav
         done(resolved);
         return;
     }
-    readKeychain(resolved.config.serverUrl,
+    readKeychain(accountUrl(resolved.config),
                  [resolved, done](const QByteArray& token, const QString& error) mutable {
                      resolved.config.token = token;
                      resolved.keychainError = error;

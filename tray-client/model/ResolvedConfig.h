@@ -31,8 +31,14 @@ struct ResolvedConfig
     // Why the keychain gave no token; the token is then empty.
     QString keychainError;
 
-    // The overrides over the saved settings, without a token.
+    // The overrides over the saved settings, without a token. No server URL anywhere but a forge
+    // URL: direct mode (the tray polls the forge itself); a server URL, given or saved, wins.
     static TrayController::Config merge(const TrayOptions& options, const TraySettings& saved);
+    // The URL the account connects to (the server, or the forge in direct mode): the keychain keys
+    // the account's token by it.
+    static QUrl accountUrl(const TrayController::Config& config);
+    // Why the account cannot connect; empty when it can.
+    static QString urlProblem(const TrayController::Config& config);
     // Calls `done` once. At once (before returning) when the token comes from FORGEWIRE_TOKEN or
     // --token-file, when that file cannot be read, or when there is no usable server URL to look a
     // token up for (the keychain keys tokens by it); otherwise when `readKeychain` answers. So

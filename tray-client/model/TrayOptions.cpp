@@ -32,7 +32,11 @@ TrayOptions TrayOptions::parse(const QStringList& arguments)
     const QCommandLineOption serverOption(
         u"server"_s, u"forgewire-server URL, e.g. wss://forge.example.org/-/ws."_s, u"url"_s);
     const QCommandLineOption tokenFileOption(u"token-file"_s, u"Read the token from this file."_s, u"file"_s);
-    const QCommandLineOption forgeOption(u"forge-url"_s, u"The forge's base URL, for links."_s, u"url"_s);
+    const QCommandLineOption forgeOption(
+        u"forge-url"_s,
+        u"The forge's base URL (e.g. https://codeberg.org). Without --server (and no server saved) the "
+        "tray polls this forge itself with a forge token: no forgewire-server needed."_s,
+        u"url"_s);
     const QCommandLineOption boardOption(u"watch-board"_s, u"Watch this project board (repeatable)."_s,
                                          u"id"_s);
     const QCommandLineOption settingsOption(u"settings"_s, u"Open the settings dialog on start."_s);

@@ -39,7 +39,7 @@ bool TrayApplication::start()
     m_quiet = DoNotDisturb::load(settings);
     m_tokens.useFile(TokenStore::chosenFile());
     // Command-line overrides apply to the first account; with none saved they make one.
-    if (m_saved.accounts.isEmpty() && m_options.serverUrl)
+    if (m_saved.accounts.isEmpty() && (m_options.serverUrl || m_options.forgeUrl))
         m_saved.accounts.append(TraySettings{});
 
     m_icon = std::make_unique<TrayIcon>(&m_accounts);
@@ -59,8 +59,8 @@ bool TrayApplication::start()
     for (int i = 0; i < m_saved.accounts.size(); ++i) {
         const TrayController::Config config = configFor(i, {});
         TrayController* controller =
-            addController(config, m_saved.accounts.at(i).displayName(), m_saved.accounts.at(i).serverUrl);
-        problem |= !TraySettings::checkServerUrl(config.serverUrl).isEmpty();
+            addController(config, m_saved.accounts.at(i).displayName(), ResolvedConfig::accountUrl(config));
+        problem |= !ResolvedConfig::urlProblem(config).isEmpty();
         const auto connectWith = [controller =
                                       QPointer<TrayController>(controller)](const QByteArray& token) {
             if (!controller)
@@ -83,8 +83,8 @@ bool TrayApplication::start()
                         qCWarning(lcTray).noquote() << resolved.tokenFileError;
                     connectWith(resolved.config.token);
                 });
-        } else if (TraySettings::checkServerUrl(config.serverUrl).isEmpty()) {
-            m_tokens.read(config.serverUrl,
+        } else if (ResolvedConfig::urlProblem(config).isEmpty()) {
+            m_tokens.read(ResolvedConfig::accountUrl(config),
                           [connectWith](const QByteArray& token, const QString&) { connectWith(token); });
         }
     }
@@ -104,6 +104,7 @@ TrayController::Config TrayApplication::configFor(int index, const QByteArray& t
         config.forgeUrl = saved.forgeUrl;
         config.watchedBoards = saved.watchedBoards;
         config.boardNotifications = saved.boardNotifications;
+        config.direct = saved.serverUrl.isEmpty() && !saved.forgeUrl.isEmpty();
     }
     config.token = token;
     return config;

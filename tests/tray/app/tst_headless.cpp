@@ -1,6 +1,7 @@
 // forgewire-tray --headless end to end: the real binary against the real forgewire-server, as a
 // terminal, i3blocks or waybar would run it.
 
+#include "FakeForge.h"
 #include "PrivateBus.h"
 #include "ServerProcess.h"
 
@@ -125,6 +126,7 @@ private Q_SLOTS:
     void startErrors_data();
     void startErrors();
     void noKeyringAndNoTokenExits();
+    void directModeWithoutAServer();
     void plainTextTokenFileSignsIn();
 
 private:
@@ -318,6 +320,30 @@ void TestHeadless::plainTextTokenFileSignsIn()
     tray.start(common({}));
     const QJsonObject hello = tray.waitForType(u"hello"_s);
     QCOMPARE(hello.value("user"_L1).toObject().value("login"_L1).toString(), u"alice"_s);
+}
+
+void TestHeadless::directModeWithoutAServer()
+{
+    // Codeberg in one command: a forge URL and a forge token, no --server, no forgewire-server.
+    FakeForge forge;
+    const QByteArray token = "0123456789abcdef0123456789abcdef01234567";
+    forge.addAccount(7, u"alice"_s, token);
+    forge.accounts[7].unread = 4;
+    forge.accounts[7].stopwatches = {
+        FakeForge::stopwatch(7, u"Fix X"_s, QDateTime::currentDateTimeUtc().addSecs(-65))};
+    QVERIFY(forge.start());
+    Tray tray(token);
+    tray.start({u"--headless"_s, u"--format"_s, u"status"_s, u"--forge-url"_s,
+                u"http://127.0.0.1:%1"_s.arg(forge.port())});
+    const QString line =
+        tray.waitForLine([](const QString& l) { return l.startsWith(u"4 unread | alice/proj#7 "_s); });
+    QVERIFY2(!line.isEmpty(), qPrintable(tray.lines().join(u" / "_s)));
+    QVERIFY(forge.count(u"/api/v1/notifications/new"_s) >= 1);
+    QVERIFY(forge.count(u"/api/v1/user/stopwatches"_s) >= 1);
+    // The next change arrives with a later poll (Gitea's 10 s after a change).
+    forge.accounts[7].unread = 5;
+    QVERIFY(
+        !tray.waitForLine([](const QString& l) { return l.startsWith(u"5 unread"_s); }, 15'000).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestHeadless)
