@@ -99,15 +99,17 @@ QString SavedAccounts::check(const QList<TraySettings>& accounts)
         return QObject::tr("At most %1 accounts are supported.").arg(kMaxAccounts);
     QSet<QString> servers;
     for (const TraySettings& account : accounts) {
-        QString problem = TraySettings::checkServerUrl(account.serverUrl);
-        if (problem.isEmpty())
-            problem = TraySettings::checkForgeUrl(account.forgeUrl);
+        const QString problem =
+            TraySettings::checkAccount(account.serverUrl, account.forgeUrl, account.isDirect());
         if (!problem.isEmpty())
             return QObject::tr("%1: %2").arg(account.displayName(), problem);
-        const QString key = TokenStore::keyFor(account.serverUrl);
+        // Tokens are keyed by it: two accounts on one URL would share one.
+        const QString key = TokenStore::keyFor(account.accountUrl());
         if (servers.contains(key))
-            return QObject::tr("%1: another account already uses this server URL.")
-                .arg(account.displayName());
+            return account.isDirect() ? QObject::tr("%1: another account already uses this forge directly.")
+                                            .arg(account.displayName())
+                                      : QObject::tr("%1: another account already uses this server URL.")
+                                            .arg(account.displayName());
         servers.insert(key);
     }
     return {};

@@ -25,7 +25,21 @@ QString TraySettings::displayName() const
         return name.trimmed();
     if (!serverUrl.host().isEmpty())
         return serverUrl.host();
+    if (!forgeUrl.host().isEmpty())
+        return forgeUrl.host();
     return QObject::tr("New account");
+}
+
+QString TraySettings::checkAccount(const QUrl& serverUrl, const QUrl& forgeUrl, bool direct)
+{
+    if (!direct) {
+        if (const QString problem = checkServerUrl(serverUrl); !problem.isEmpty())
+            return problem;
+        return checkForgeUrl(forgeUrl);
+    }
+    if (forgeUrl.isEmpty())
+        return QObject::tr("Connecting to the forge directly needs its URL, e.g. https://codeberg.org.");
+    return checkForgeUrl(forgeUrl);
 }
 
 QString TraySettings::checkServerUrl(const QUrl& url)

@@ -24,6 +24,12 @@ struct TraySettings
     // As the only account.
     void save(QSettings& settings) const;
     QString displayName() const;
+    // "Forge directly" (no server: the tray polls the forge itself) rather than "Forgewire server".
+    bool isDirect() const { return serverUrl.isEmpty() && !forgeUrl.isEmpty(); }
+    // What the account connects to, and keys its token by: the server, or the forge in direct mode.
+    QUrl accountUrl() const { return isDirect() ? forgeUrl : serverUrl; }
+    // Why an account of this kind cannot be used with these URLs; empty when it can.
+    static QString checkAccount(const QUrl& serverUrl, const QUrl& forgeUrl, bool direct);
     bool operator==(const TraySettings& o) const
     {
         return name == o.name && serverUrl == o.serverUrl && forgeUrl == o.forgeUrl &&

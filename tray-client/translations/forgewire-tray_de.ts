@@ -66,6 +66,14 @@
         <source>Cannot write %1: %2</source>
         <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
+    <message>
+        <source>%1: another account already uses this forge directly.</source>
+        <translation>%1: Ein anderes Konto nutzt diese Forge bereits direkt.</translation>
+    </message>
+    <message>
+        <source>Connecting to the forge directly needs its URL, e.g. https://codeberg.org.</source>
+        <translation>Die direkte Verbindung zur Forge braucht deren URL, z. B. https://codeberg.org.</translation>
+    </message>
 </context>
 <context>
     <name>forgewire::AccountMenuSection</name>
@@ -470,6 +478,18 @@
     <message>
         <source>Keep tokens in a plain-text file (%1, readable by you only; anyone with your account&apos;s files can read them)</source>
         <translation>Tokens in einer Klartextdatei aufbewahren (%1, nur für Sie lesbar; wer die Dateien Ihres Kontos lesen kann, kann sie lesen)</translation>
+    </message>
+    <message>
+        <source>Forgewire server</source>
+        <translation>Forgewire-Server</translation>
+    </message>
+    <message>
+        <source>Forge directly (no server: the tray polls the forge with a forge token)</source>
+        <translation>Forge direkt (ohne Server: das Symbol fragt die Forge mit einem Forge-Token ab)</translation>
+    </message>
+    <message>
+        <source>Connect to:</source>
+        <translation>Verbinden mit:</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,7 @@
 #include "platform/TokenFile.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -52,7 +53,7 @@ SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, c
       m_notifyNotifications(new QCheckBox(tr("New notifications"), this)),
       m_notifyReminders(new QCheckBox(tr("Stopwatch reminders"), this)),
       m_autostart(new QCheckBox(tr("Start Forgewire when I log in"), this)), m_error(new QLabel(this)),
-      m_keyring(new QLabel(this)), m_plainTextFile(new QCheckBox(this))
+      m_keyring(new QLabel(this)), m_plainTextFile(new QCheckBox(this)), m_mode(new QComboBox(this))
 {
     setWindowTitle(tr("Forgewire Settings"));
     for (const Account& account : accounts)
@@ -75,7 +76,11 @@ SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, c
     m_error->setWordWrap(true);
     m_error->hide();
 
+    // Index 0 and 1 are what Form::direct stores.
+    m_mode->addItem(tr("Forgewire server"));
+    m_mode->addItem(tr("Forge directly (no server: the tray polls the forge with a forge token)"));
     auto* form = new QFormLayout;
+    form->addRow(tr("Connect to:"), m_mode);
     form->addRow(tr("Server URL:"), m_server);
     form->addRow(tr("Token:"), m_token);
     form->addRow(QString(), m_forgetToken);
@@ -125,6 +130,11 @@ SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, c
     });
     connect(m_server, &QLineEdit::textEdited, this, [this] {
         storeForm();
+        refreshList();
+    });
+    connect(m_mode, &QComboBox::activated, this, [this] {
+        storeForm();
+        loadForm();
         refreshList();
     });
 
@@ -188,6 +198,7 @@ SettingsDialog::Form SettingsDialog::formFor(const Account& account)
     f.forge = account.settings.forgeUrl.toString();
     f.boards = TraySettings::formatBoardList(account.settings.watchedBoards);
     f.boardNotifications = account.settings.boardNotifications;
+    f.direct = account.settings.isDirect();
     f.hasToken = account.hasToken;
     f.storedServer = account.storedServer;
     if (account.newToken) {
@@ -201,7 +212,8 @@ SettingsDialog::Account SettingsDialog::accountFor(const Form& f)
 {
     Account a;
     a.settings.name = f.name.trimmed();
-    a.settings.serverUrl = QUrl(f.server.trimmed());
+    // A direct account has no server: that is how it is saved (TraySettings::isDirect()).
+    a.settings.serverUrl = f.direct ? QUrl() : QUrl(f.server.trimmed());
     a.settings.forgeUrl = QUrl(f.forge.trimmed());
     a.settings.watchedBoards = TraySettings::parseBoardList(f.boards);
     a.settings.boardNotifications = f.boardNotifications;
@@ -227,6 +239,7 @@ void SettingsDialog::storeForm()
     f.boardNotifications = m_boardNotifications->isChecked();
     f.token = m_token->text();
     f.forget = m_forgetToken->isChecked();
+    f.direct = m_mode->currentIndex() == 1;
 }
 
 void SettingsDialog::loadForm()
@@ -238,6 +251,12 @@ void SettingsDialog::loadForm()
                        static_cast<QWidget*>(m_name), static_cast<QWidget*>(m_boardNotifications)})
         w->setEnabled(any);
     m_remove->setEnabled(any);
+    m_mode->setEnabled(any);
+    m_mode->setCurrentIndex(f.direct ? 1 : 0);
+    // Boards and the server URL need a server.
+    m_server->setEnabled(any && !f.direct);
+    m_boards->setEnabled(any && !f.direct);
+    m_boardNotifications->setEnabled(any && !f.direct);
     m_name->setText(f.name);
     m_server->setText(f.server);
     m_forge->setText(f.forge);
@@ -342,9 +361,8 @@ void SettingsDialog::accept()
     // The first account with a problem is shown, so the user sees the field the message is about.
     for (int i = 0; i < m_forms.size(); ++i) {
         const Form& f = m_forms.at(i);
-        QString problem = TraySettings::checkServerUrl(QUrl(f.server.trimmed()));
-        if (problem.isEmpty())
-            problem = TraySettings::checkForgeUrl(QUrl(f.forge.trimmed()));
+        QString problem =
+            TraySettings::checkAccount(QUrl(f.server.trimmed()), QUrl(f.forge.trimmed()), f.direct);
         if (problem.isEmpty())
             TraySettings::parseBoardList(f.boards, &problem);
         if (!problem.isEmpty()) {

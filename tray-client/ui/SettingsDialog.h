@@ -10,6 +10,7 @@
 #include <optional>
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -65,6 +66,7 @@ private:
     {
         QString name, server, forge, boards, token;
         bool boardNotifications = true;
+        bool direct = false; // "Forge directly": no server, the tray polls the forge
         bool forget = false;
         bool hasToken = false;
         QUrl storedServer;
@@ -102,6 +104,7 @@ private:
     QLabel* m_error;
     QLabel* m_keyring;
     QCheckBox* m_plainTextFile;
+    QComboBox* m_mode;
 };
 
 } // namespace forgewire

@@ -104,7 +104,7 @@ TrayController::Config TrayApplication::configFor(int index, const QByteArray& t
         config.forgeUrl = saved.forgeUrl;
         config.watchedBoards = saved.watchedBoards;
         config.boardNotifications = saved.boardNotifications;
-        config.direct = saved.serverUrl.isEmpty() && !saved.forgeUrl.isEmpty();
+        config.direct = saved.isDirect();
     }
     config.token = token;
     return config;
@@ -189,7 +189,7 @@ void TrayApplication::applyDialog(SettingsDialog* dialog)
     m_running.clear();
     for (qsizetype i = 0; i < edited.size(); ++i) {
         const SettingsDialog::Account& account = edited.at(i);
-        const QUrl server = account.settings.serverUrl;
+        const QUrl server = account.settings.accountUrl(); // what the token is keyed by
         std::unique_ptr<TrayController> controller;
         for (Running& r : previous) {
             if (r.controller && !account.storedServer.isEmpty() &&

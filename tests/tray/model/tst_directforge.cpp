@@ -5,6 +5,8 @@
 // from.
 
 #include "FakeForge.h"
+#include "ServerProcess.h"
+#include "model/AccountSet.h"
 #include "model/DirectForge.h"
 #include "model/TrayController.h"
 
@@ -46,6 +48,7 @@ private Q_SLOTS:
     void actionPollsAtOnce();
     void refusedTokenStopsPollingUntilChanged();
     void unreachableForgeBacksOff();
+    void mixedWithAServerAccount();
 
 private:
     std::unique_ptr<TrayController> startDirect(const PollSettings& settings = slowPolling());
@@ -164,6 +167,33 @@ void TestDirectForge::unreachableForgeBacksOff()
     m_forge->accounts[kAlice].unread = 5;
     QTRY_COMPARE_WITH_TIMEOUT(state.unreadCount(), qint64(5), 5'000);
     QCOMPARE(state.status(), TrayState::Status::Connected);
+}
+
+void TestDirectForge::mixedWithAServerAccount()
+{
+    // Two accounts on one icon: a work Gitea through forgewire-server, and Codeberg directly.
+    ServerProcess server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QCOMPARE(server.admin("PUT", u"/api/v1/users/7/notification-count"_s, R"({"count":2})").status, 202);
+    TrayController viaServer;
+    TrayController::Config config;
+    config.serverUrl = server.wsUrl();
+    config.token = ServerProcess::kStaticToken;
+    config.notificationList = false;
+    viaServer.configure(config);
+    viaServer.start();
+    auto direct = startDirect();
+    AccountSet accounts;
+    accounts.add(&viaServer, u"work"_s);
+    accounts.add(direct.get(), u"codeberg"_s);
+    QTRY_COMPARE(viaServer.state().unreadCount(), qint64(2));
+    QTRY_COMPARE(direct->state().unreadCount(), qint64(3));
+    QCOMPARE(accounts.totalUnread(), qint64(5));
+    QVERIFY(viaServer.connection() != nullptr && direct->connection() == nullptr);
+    // Each goes on by itself: the server's push, the forge's poll.
+    QCOMPARE(server.admin("PUT", u"/api/v1/users/7/notification-count"_s, R"({"count":6})").status, 202);
+    QTRY_COMPARE(accounts.totalUnread(), qint64(9));
 }
 
 QTEST_MAIN(TestDirectForge)

@@ -3,6 +3,7 @@
 #include "ui/SettingsDialog.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -40,6 +41,7 @@ private Q_SLOTS:
     void invalidInputIsRefused();
     void addEditAndRemoveAccounts();
     void doNotDisturbIsEdited();
+    void forgeDirectlyNeedsNoServer();
 };
 
 // Field order in the form: server, token, forge, boards.
@@ -172,6 +174,34 @@ void TestSettingsDialog::doNotDisturbIsEdited()
     QCOMPARE(edited.from, QTime(21, 0));
     // No account yet: the dialog offers an empty one to fill in.
     QCOMPARE(dialog.accounts().size(), 1);
+}
+
+void TestSettingsDialog::forgeDirectlyNeedsNoServer()
+{
+    SettingsDialog dialog(TraySettings{}, false, false);
+    dialog.show();
+    QComboBox* mode = dialog.findChild<QComboBox*>();
+    QVERIFY(mode);
+    QVERIFY(mode->itemText(1).startsWith(u"Forge directly"_s));
+    mode->setCurrentIndex(1);
+    Q_EMIT mode->activated(1);
+    QVERIFY(!field(dialog, 0)->isEnabled()); // no server URL to give
+    // The forge URL is what it needs.
+    dialog.accept();
+    QCOMPARE(dialog.result(), int(QDialog::Rejected));
+    field(dialog, 2)->setText(u"https://codeberg.org"_s);
+    field(dialog, 1)->setText(u"forge-token"_s);
+    dialog.accept();
+    QCOMPARE(dialog.result(), int(QDialog::Accepted));
+    const SettingsDialog::Account account = dialog.accounts().first();
+    QVERIFY(account.settings.isDirect());
+    QCOMPARE(account.settings.accountUrl(), QUrl(u"https://codeberg.org"_s));
+    QCOMPARE(account.settings.displayName(), u"codeberg.org"_s);
+    QCOMPARE(account.newToken, std::optional<QByteArray>("forge-token"));
+
+    // Opened again, a direct account shows as one.
+    SettingsDialog again({account}, false, DoNotDisturb{});
+    QCOMPARE(again.findChild<QComboBox*>()->currentIndex(), 1);
 }
 
 QTEST_MAIN(TestSettingsDialog)
