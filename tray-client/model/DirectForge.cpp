@@ -30,6 +30,11 @@ void DirectForge::start()
     if (m_poller)
         return;
     setState(SharedConnection::State::Connecting);
+    // Who the token belongs to, for the menu ("Connected as alice"), as a server's hello says it.
+    m_client.fetchUser(m_token, this, [this](const ForgeReply& reply, const ForgeUser& user) {
+        if (reply.ok())
+            Q_EMIT messageReceived(protocol::Hello{protocol::UserInfo{user.id, user.login}, QString(), 0});
+    });
     startPoller();
 }
 

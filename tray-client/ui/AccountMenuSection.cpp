@@ -218,6 +218,8 @@ void AccountMenuSection::refreshActions()
     m_startMenu->menuAction()->setVisible(forge);
     m_signIn->setVisible(status == TrayState::Status::SignedOut || status == TrayState::Status::Unauthorized);
     m_reconnect->setVisible(status == TrayState::Status::Reconnecting);
+    // Live boards come from a server; an account polling the forge directly has none.
+    m_boardsMenu->menuAction()->setVisible(!m_controller->config().direct);
 }
 
 QStringList AccountMenuSection::stopwatchTexts() const

@@ -95,6 +95,7 @@ private Q_SLOTS:
     void reconnectingLook();
     void balloonWhenNoNotificationServer();
     void severalAccountsWithNotifications();
+    void directModeMenu();
     void settingsDialog();
     void doNotDisturbKeepsTheBalloonAway();
     void boardWindow_data();
@@ -266,6 +267,44 @@ void TestTrayScreenshot::severalAccountsWithNotifications()
     QVERIFY(pixelsNear(image, menu.geometry(), QColor(0x8e, 0x44, 0xad)) > 0);
     menu.hide();
     m_accounts.remove(&work);
+}
+
+void TestTrayScreenshot::directModeMenu()
+{
+    // An account with no server: the tray polls a (fake) Codeberg itself.
+    test::FakeForge forge;
+    const QByteArray token = "0123456789abcdef0123456789abcdef01234567";
+    forge.addAccount(42, u"alice"_s, token);
+    QVERIFY(forge.start());
+    forge.rememberPort();
+    forge.addThread(42, forge.thread(1, u"Issue"_s, u"Crash on start"_s, 7));
+    forge.accounts[42].stopwatches = {test::FakeForge::stopwatch(
+        9, u"Direct mode"_s, QDateTime::currentDateTimeUtc().addSecs(-125), u"alice"_s, u"tray"_s)};
+    TrayController direct;
+    TrayController::Config config;
+    config.direct = true;
+    config.forgeUrl = forge.url();
+    config.token = token;
+    direct.configure(config);
+    direct.start();
+    m_accounts.add(&direct, u"Codeberg"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(direct.state().status() == TrayState::Status::Connected, 5000);
+    QTRY_COMPARE(direct.state().unreadCount(), qint64(1));
+    QTRY_COMPARE(m_icon->sections().size(), std::size_t(2));
+    QTRY_VERIFY(m_icon->sections().back()->headerText().startsWith(u"Codeberg — 1 unread"_s));
+    // The forge says who the token is (the header names the login), and boards need a server.
+    QTRY_VERIFY2(m_icon->sections().back()->headerText().contains(u"alice"_s),
+                 qPrintable(m_icon->sections().back()->headerText()));
+    QTRY_VERIFY(m_icon->stopwatchTexts().join(u' ').contains(u"alice/tray#9 Direct mode"_s));
+    QVERIFY(direct.forgeActionsAvailable());
+
+    QMenu& menu = m_icon->menu();
+    menu.popup(QPoint(QGuiApplication::primaryScreen()->geometry().width() - 10, kTrayHeight + 2));
+    QTRY_VERIFY(menu.isVisible());
+    const QImage image = screenshot(u"tray-menu-direct.png"_s);
+    QVERIFY(distinctColours(image, menu.geometry()) > 8);
+    menu.hide();
+    m_accounts.remove(&direct);
 }
 
 void TestTrayScreenshot::settingsDialog()
