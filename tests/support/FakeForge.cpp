@@ -1,5 +1,7 @@
 #include "FakeForge.h"
 
+#include "TestSupport.h"
+
 #include "http/HttpMessage.h"
 
 #include <QJsonDocument>
@@ -306,6 +308,27 @@ AdminServer::Response FakeForge::handle(const HttpRequestHead& head)
         return json(409, QJsonObject{{u"message"_s, u"Cannot stop a non existent stopwatch"_s}});
     }
     return json(404, QJsonObject{{u"message"_s, u"not found"_s}});
+}
+
+void FakeForge::addSignedInBrowsers()
+{
+    accounts[7] = {QStringLiteral("alice"), 3, {}, {}, {}};
+    accounts[7].stopwatches.append(
+        stopwatch(4, QStringLiteral("Fix X"), QDateTime::currentDateTimeUtc().addSecs(-60)));
+    sessions.insert("sess-a", 7);
+    sessions.insert("sess-b", 7); // the same person in another browser
+}
+
+ServerConfig FakeForge::cookieSignInConfig(const QString& origin) const
+{
+    ServerConfig config = testConfig();
+    config.cookieAuth = true;
+    config.forgeUrl = url().toString();
+    config.allowedOrigins = {origin};
+    config.forgePoll.minMs = 100;
+    config.forgePoll.stepMs = 0;
+    config.forgePoll.maxMs = 100;
+    return config;
 }
 
 } // namespace forgewire::test

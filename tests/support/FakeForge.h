@@ -9,6 +9,7 @@
 // GET /repos/issues/search?type=assigned&state=open, POST .../stopwatch/start (201, 409 when running).
 
 #include "admin/AdminServer.h"
+#include "config/ServerConfig.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -64,6 +65,12 @@ public:
     ~FakeForge();
 
     void addAccount(qint64 id, const QString& login, const QByteArray& token);
+    // Alice (account 7: 3 unread, one stopwatch "Fix X") signed in in two browsers, sessions "sess-a"
+    // and "sess-b", for the tests of sign-in by the forge's session cookie.
+    void addSignedInBrowsers();
+    // A server (testConfig()) that signs pages of `origin` in by this forge's session cookie, polling
+    // every 100 ms. Call after start() and rememberPort().
+    ServerConfig cookieSignInConfig(const QString& origin) const;
 
     bool start(quint16 port = 0);
     // Gone, connections included: clients see "connection refused".

@@ -50,19 +50,9 @@ void TestPageFormat::startServer(PageFormat format)
     m_forge = std::make_unique<FakeForge>();
     QVERIFY(m_forge->start());
     m_forge->rememberPort();
-    m_forge->accounts[7] = {u"alice"_s, 3, {}, {}, {}};
-    m_forge->accounts[7].stopwatches.append(
-        FakeForge::stopwatch(4, u"Fix X"_s, QDateTime::currentDateTimeUtc().addSecs(-60)));
-    m_forge->sessions.insert("sess-a", 7);
-    m_forge->sessions.insert("sess-b", 7);
-    ServerConfig config = testConfig();
-    config.cookieAuth = true;
+    m_forge->addSignedInBrowsers();
+    ServerConfig config = m_forge->cookieSignInConfig(QString::fromLatin1(kOrigin));
     config.pageFormat = format;
-    config.forgeUrl = m_forge->url().toString();
-    config.allowedOrigins = {QString::fromLatin1(kOrigin)};
-    config.forgePoll.minMs = 100;
-    config.forgePoll.stepMs = 0;
-    config.forgePoll.maxMs = 100;
     m_fixture = std::make_unique<ServerFixture>(config);
     QVERIFY2(m_fixture->start(), qPrintable(m_fixture->error()));
 }
