@@ -176,8 +176,10 @@ void TrayController::startDirect()
     if (m_direct || !m_config.forgeUrl.isValid() || m_config.forgeUrl.isEmpty())
         return;
     m_direct = new DirectForge(m_config.forgeUrl, m_config.token, m_config.forgePoll, m_clock, this);
-    connect(m_direct, &DirectForge::stateChanged, this,
-            [this](SharedConnection::State s) { m_state.setConnectionState(s); });
+    connect(m_direct, &DirectForge::stateChanged, this, [this](SharedConnection::State s) {
+        m_state.setRefusal(m_direct->refusal());
+        m_state.setConnectionState(s);
+    });
     connect(m_direct, &DirectForge::messageReceived, this, &TrayController::handle);
     m_direct->start();
     m_state.setConnectionState(m_direct->state());

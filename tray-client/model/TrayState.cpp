@@ -167,6 +167,8 @@ void TrayState::setStatus(Status status)
     if (status == m_status)
         return;
     m_status = status;
+    if (status != Status::Unauthorized)
+        m_refusal.clear(); // a later refusal says its own reason
     Q_EMIT changed();
 }
 
@@ -291,7 +293,7 @@ QString TrayState::connectionText() const
             return tr("Reconnecting in %1 ms").arg(m_reconnectInMs);
         return tr("Reconnecting…");
     case Status::Unauthorized:
-        return tr("Token refused — check Settings");
+        return m_refusal.isEmpty() ? tr("Token refused — check Settings") : m_refusal;
     case Status::SignedOut:
         return tr("Signed out");
     }

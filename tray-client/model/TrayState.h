@@ -57,6 +57,12 @@ public:
     // Hello, notification-count, stopwatches and logout change the state; other types are ignored.
     void apply(const protocol::ServerMessage& message);
     void setConnectionState(SharedConnection::State state, int reconnectInMs = 0);
+    // Why the token was refused, in a sentence the user can act on (the forge's HTTP status, the
+    // missing scope); shown instead of the generic text while the status is Unauthorized. Set it
+    // before the Unauthorized state so the menu changes once.
+    void setRefusal(const QString& reason) { m_refusal = reason; }
+    // While Unauthorized: the reason given, if any; empty otherwise.
+    QString refusal() const { return m_status == Status::Unauthorized ? m_refusal : QString(); }
     // Back from SignedOut once the user signs in again.
     void clearSignedOut();
     // What a successful action on the forge changed, shown before the server's fresh state arrives.
@@ -118,6 +124,7 @@ private:
     const Clock& m_clock;
     Status m_status = Status::Offline;
     int m_reconnectInMs = 0;
+    QString m_refusal;
     qint64 m_count = 0;
     std::optional<protocol::UserInfo> m_user;
     QString m_session;

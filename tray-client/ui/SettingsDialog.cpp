@@ -53,7 +53,8 @@ SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, c
       m_notifyNotifications(new QCheckBox(tr("New notifications"), this)),
       m_notifyReminders(new QCheckBox(tr("Stopwatch reminders"), this)),
       m_autostart(new QCheckBox(tr("Start Forgewire when I log in"), this)), m_error(new QLabel(this)),
-      m_keyring(new QLabel(this)), m_plainTextFile(new QCheckBox(this)), m_mode(new QComboBox(this))
+      m_keyring(new QLabel(this)), m_plainTextFile(new QCheckBox(this)), m_mode(new QComboBox(this)),
+      m_refusal(new QLabel(this))
 {
     setWindowTitle(tr("Forgewire Settings"));
     for (const Account& account : accounts)
@@ -75,6 +76,9 @@ SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, c
     m_error->setStyleSheet(u"color: #c62828"_s);
     m_error->setWordWrap(true);
     m_error->hide();
+    m_refusal->setStyleSheet(u"color: #c62828"_s);
+    m_refusal->setWordWrap(true);
+    m_refusal->hide();
 
     // Index 0 and 1 are what Form::direct stores.
     m_mode->addItem(tr("Forgewire server"));
@@ -83,6 +87,7 @@ SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, c
     form->addRow(tr("Connect to:"), m_mode);
     form->addRow(tr("Server URL:"), m_server);
     form->addRow(tr("Token:"), m_token);
+    form->addRow(QString(), m_refusal);
     form->addRow(QString(), m_forgetToken);
     form->addRow(tr("Forge URL:"), m_forge);
     form->addRow(tr("Watched boards:"), m_boards);
@@ -131,6 +136,10 @@ SettingsDialog::SettingsDialog(const QList<Account>& accounts, bool autostart, c
     connect(m_server, &QLineEdit::textEdited, this, [this] {
         storeForm();
         refreshList();
+    });
+    // A new token answers the refusal: the old reason no longer applies to what is typed.
+    connect(m_token, &QLineEdit::textEdited, this, [this] {
+        m_refusal->setVisible(m_token->text().trimmed().isEmpty() && !m_refusal->text().isEmpty());
     });
     connect(m_mode, &QComboBox::activated, this, [this] {
         storeForm();
@@ -201,6 +210,7 @@ SettingsDialog::Form SettingsDialog::formFor(const Account& account)
     f.direct = account.settings.isDirect();
     f.hasToken = account.hasToken;
     f.storedServer = account.storedServer;
+    f.refusal = account.refusal;
     if (account.newToken) {
         f.token = QString::fromUtf8(*account.newToken);
         f.forget = account.newToken->isEmpty();
@@ -219,6 +229,7 @@ SettingsDialog::Account SettingsDialog::accountFor(const Form& f)
     a.settings.boardNotifications = f.boardNotifications;
     a.hasToken = f.hasToken;
     a.storedServer = f.storedServer;
+    a.refusal = f.refusal;
     const QByteArray typed = f.token.trimmed().toUtf8();
     if (!typed.isEmpty())
         a.newToken = typed;
@@ -267,6 +278,8 @@ void SettingsDialog::loadForm()
                                            : tr("Forge token, JWT or static token"));
     m_forgetToken->setChecked(f.forget);
     m_forgetToken->setVisible(f.hasToken);
+    m_refusal->setText(f.refusal);
+    m_refusal->setVisible(!f.refusal.isEmpty() && f.token.trimmed().isEmpty());
 }
 
 void SettingsDialog::refreshList()

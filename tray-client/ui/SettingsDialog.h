@@ -33,6 +33,9 @@ public:
         std::optional<QByteArray> newToken;
         // The server URL the account's token is stored under now; empty for an account added here.
         QUrl storedServer;
+        // Why the account's token was refused (TrayState::refusal()), shown under its token until a
+        // new one is typed; empty when nothing is wrong.
+        QString refusal;
     };
 
     SettingsDialog(const QList<Account>& accounts, bool autostart, const DoNotDisturb& quiet,
@@ -70,6 +73,7 @@ private:
         bool forget = false;
         bool hasToken = false;
         QUrl storedServer;
+        QString refusal;
     };
     static Form formFor(const Account& account);
     static Account accountFor(const Form& form);
@@ -105,6 +109,7 @@ private:
     QLabel* m_keyring;
     QCheckBox* m_plainTextFile;
     QComboBox* m_mode;
+    QLabel* m_refusal;
 };
 
 } // namespace forgewire

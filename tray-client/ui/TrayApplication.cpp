@@ -135,6 +135,7 @@ void TrayApplication::showSettings()
         if (i < qsizetype(m_running.size())) {
             account.hasToken = !m_running[i].controller->config().token.isEmpty();
             account.storedServer = m_running[i].storedServer;
+            account.refusal = m_running[i].controller->state().refusal();
         }
         accounts.append(account);
     }

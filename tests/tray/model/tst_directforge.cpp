@@ -2,7 +2,8 @@
 // the server bridge's own poller (DirectForge over shared/forge). The count and the stopwatch appear
 // within one poll, an action on the forge makes it poll at once, a refused token stops polling with a
 // message until the token changes, and an unreachable forge shows as reconnecting and is backed off
-// from.
+// from; a 429 is waited out without the amber state; the notification list, mark-read and the
+// notifications a desktop popup (and Do not disturb) sees work as with a server.
 
 #include "FakeForge.h"
 #include "ServerProcess.h"
@@ -48,6 +49,8 @@ private Q_SLOTS:
     void actionPollsAtOnce();
     void refusedTokenStopsPollingUntilChanged();
     void unreachableForgeBacksOff();
+    void rateLimitIsHonoured();
+    void notificationListAndMarkRead();
     void mixedWithAServerAccount();
 
 private:
@@ -123,10 +126,18 @@ void TestDirectForge::refusedTokenStopsPollingUntilChanged()
     QVERIFY(controller->direct());
     QVERIFY2(controller->direct()->refusal().contains(u"refused the token"_s),
              qPrintable(controller->direct()->refusal()));
-    // No more polls with the refused token.
+    // The menu says the forge's reason, not only "check Settings".
+    QCOMPARE(state.refusal(), controller->direct()->refusal());
+    QVERIFY2(state.connectionText().contains(u"HTTP 401"_s), qPrintable(state.connectionText()));
+    const QString line = AccountSet::summaryLine(u"Codeberg"_s, state);
+    QVERIFY2(line.contains(u"HTTP 401"_s), qPrintable(line));
+    QVERIFY(state.tooltip().contains(u"HTTP 401"_s));
+    // No more polls with the refused token, and it is said once: nothing shown changes meanwhile.
+    QSignalSpy changes(&state, &TrayState::changed);
     const int polls = m_forge->count(u"/api/v1/notifications/new"_s);
     QTest::qWait(800);
     QCOMPARE(m_forge->count(u"/api/v1/notifications/new"_s), polls);
+    QCOMPARE(changes.size(), 0);
 
     // A new token from Settings: polling resumes.
     const QByteArray fresh = "fedcba9876543210fedcba9876543210fedcba98";
@@ -137,6 +148,8 @@ void TestDirectForge::refusedTokenStopsPollingUntilChanged()
     controller->signInAgain();
     QTRY_COMPARE(state.status(), TrayState::Status::Connected);
     QTRY_COMPARE(state.unreadCount(), qint64(3));
+    QVERIFY(state.refusal().isEmpty());
+    QVERIFY(!state.connectionText().contains(u"HTTP 401"_s));
 }
 
 void TestDirectForge::unreachableForgeBacksOff()
@@ -167,6 +180,64 @@ void TestDirectForge::unreachableForgeBacksOff()
     m_forge->accounts[kAlice].unread = 5;
     QTRY_COMPARE_WITH_TIMEOUT(state.unreadCount(), qint64(5), 5'000);
     QCOMPARE(state.status(), TrayState::Status::Connected);
+}
+
+void TestDirectForge::rateLimitIsHonoured()
+{
+    auto controller = startDirect(PollSettings{200, 0, 200, 200, 0});
+    TrayState& state = controller->state();
+    QTRY_COMPARE(state.unreadCount(), qint64(3));
+    m_forge->retryAfter = "1";
+    m_forge->rateLimitNext = 1;
+    QTRY_VERIFY(std::any_of(m_forge->hits.cbegin(), m_forge->hits.cend(),
+                            [](const auto& h) { return h.status == 429; }));
+    const qint64 limitedAt = std::find_if(m_forge->hits.cbegin(), m_forge->hits.cend(), [](const auto& h) {
+                                 return h.status == 429;
+                             })->atMs;
+    // The other half of that round may land right after; the next round waits Retry-After.
+    QTRY_VERIFY_WITH_TIMEOUT(m_forge->count(u"/api/v1/notifications/new"_s, limitedAt + 50) >= 1, 3'000);
+    const qint64 next = m_forge->times(u"/api/v1/notifications/new"_s, limitedAt + 50).first();
+    QVERIFY2(next - limitedAt >= 900, qPrintable(QString::number(next - limitedAt)));
+    // The forge answered: no amber "reconnecting" for a rate limit.
+    QCOMPARE(state.status(), TrayState::Status::Connected);
+    QVERIFY(!state.statusLine().contains(u"reconnecting"_s));
+}
+
+void TestDirectForge::notificationListAndMarkRead()
+{
+    m_forge->accounts[kAlice].unread = 0;
+    m_forge->addThread(kAlice, m_forge->thread(1, u"Issue"_s, u"Crash"_s, 7));
+    auto controller = std::make_unique<TrayController>();
+    TrayController::Config config;
+    config.direct = true;
+    config.forgeUrl = m_forge->url();
+    config.token = kToken;
+    config.forgePoll = slowPolling();
+    controller->configure(config);
+    QSignalSpy arrived(controller.get(), &TrayController::notificationsArrived);
+    controller->start();
+    TrayState& state = controller->state();
+    QTRY_COMPARE(state.unreadCount(), qint64(1));
+    QTRY_COMPARE(controller->notifications().entries().size(), 1);
+    QCOMPARE(arrived.size(), 0); // the backlog is no news
+
+    // A new one: an action's refresh polls at once, the list follows, and it is news (what the
+    // desktop notification and its Do not disturb gate get, as from a server).
+    m_forge->addThread(kAlice, m_forge->thread(2, u"Pull"_s, u"Fix"_s, 8));
+    QVERIFY(controller->requestRefresh());
+    QTRY_COMPARE_WITH_TIMEOUT(state.unreadCount(), qint64(2), 3'000);
+    QTRY_COMPARE(arrived.size(), 1);
+    QCOMPARE(arrived.first().first().value<QList<ForgeNotification>>().first().title, u"Fix"_s);
+
+    // Opening one marks it read on the forge and polls at once: the count drops long before 5 s.
+    controller->markNotificationRead(2);
+    QTRY_COMPARE_WITH_TIMEOUT(state.unreadCount(), qint64(1), 3'000);
+    QCOMPARE(m_forge->count("PATCH", u"/api/v1/notifications/threads/2"_s), 1);
+    QCOMPARE(controller->notifications().entries().size(), 1);
+
+    controller->markAllRead();
+    QTRY_COMPARE_WITH_TIMEOUT(state.unreadCount(), qint64(0), 3'000);
+    QVERIFY(controller->notifications().entries().isEmpty());
 }
 
 void TestDirectForge::mixedWithAServerAccount()

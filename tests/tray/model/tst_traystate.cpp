@@ -63,6 +63,7 @@ private Q_SLOTS:
     void logoutHereSignsOut();
     void logoutElsewhereIsIgnored();
     void unauthorizedForgetsTheUser();
+    void refusalIsShownWhileRefused();
 };
 
 void TestTrayState::formatDuration_data()
@@ -426,6 +427,26 @@ void TestTrayState::unauthorizedForgetsTheUser()
     // A new token works again.
     state.setConnectionState(ConnState::Connecting);
     QCOMPARE(state.status(), Status::Connecting);
+}
+
+void TestTrayState::refusalIsShownWhileRefused()
+{
+    TrayState state;
+    state.setConnectionState(ConnState::Connected);
+    const QString reason = u"The token lacks the scope read:notification."_s;
+    state.setRefusal(reason);
+    QVERIFY(state.refusal().isEmpty()); // not refused yet
+    QSignalSpy changes(&state, &TrayState::changed);
+    state.setConnectionState(ConnState::Unauthorized);
+    QCOMPARE(changes.size(), 1);
+    QCOMPARE(state.refusal(), reason);
+    QCOMPARE(state.connectionText(), reason);
+    QVERIFY(state.tooltip().contains(reason));
+    // Connecting again forgets it; a later refusal without a reason reads as the generic one.
+    state.setConnectionState(ConnState::Connecting);
+    QVERIFY(state.refusal().isEmpty());
+    state.setConnectionState(ConnState::Unauthorized);
+    QCOMPARE(state.connectionText(), u"Token refused — check Settings"_s);
 }
 
 QTEST_GUILESS_MAIN(TestTrayState)

@@ -42,6 +42,7 @@ private Q_SLOTS:
     void addEditAndRemoveAccounts();
     void doNotDisturbIsEdited();
     void forgeDirectlyNeedsNoServer();
+    void refusedTokenIsExplained();
 };
 
 // Field order in the form: server, token, forge, boards.
@@ -202,6 +203,39 @@ void TestSettingsDialog::forgeDirectlyNeedsNoServer()
     // Opened again, a direct account shows as one.
     SettingsDialog again({account}, false, DoNotDisturb{});
     QCOMPARE(again.findChild<QComboBox*>()->currentIndex(), 1);
+}
+
+// The forge's reason for refusing an account's token shows under its token field, for that account
+// only, until a new token is typed.
+void TestSettingsDialog::refusedTokenIsExplained()
+{
+    const QString reason = u"The forge refused the token (HTTP 401). Enter a new one in Settings."_s;
+    SettingsDialog::Account refused;
+    refused.settings.forgeUrl = QUrl(u"https://codeberg.org"_s);
+    refused.hasToken = true;
+    refused.refusal = reason;
+    SettingsDialog::Account fine;
+    fine.settings = sample();
+    fine.hasToken = true;
+    SettingsDialog dialog({refused, fine}, false, DoNotDisturb{});
+    const auto shown = [&dialog, &reason] {
+        for (const QLabel* label : dialog.findChildren<QLabel*>()) {
+            if (label->text() == reason)
+                return !label->isHidden();
+        }
+        return false;
+    };
+    QVERIFY(shown());
+    dialog.selectAccount(1);
+    QVERIFY(!shown());
+    dialog.selectAccount(0);
+    QVERIFY(shown());
+    QTest::keyClicks(field(dialog, 1), u"fresh-token"_s);
+    QVERIFY(!shown());
+    QCOMPARE(dialog.accounts().first().newToken.value_or("unset"), QByteArray("fresh-token"));
+    QTest::keyClick(field(dialog, 1), Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClick(field(dialog, 1), Qt::Key_Backspace); // typed away again: the reason stands
+    QVERIFY(shown());
 }
 
 QTEST_MAIN(TestSettingsDialog)
