@@ -378,7 +378,7 @@ void EpollTransport::sweep(qint64 nowMs)
             timeout.body = R"({"error":"request head not received in time"})";
             rejectHttp(connection, timeout);
         } else {
-            dropConnection(connection); // a peer that never read our response
+            connection->abort(); // a peer that never read our response: reset
         }
     }
 }

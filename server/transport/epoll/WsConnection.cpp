@@ -1,6 +1,7 @@
 #include "transport/epoll/WsConnection.h"
 
 #include "metrics/Metrics.h"
+#include "transport/SocketReset.h"
 #include "transport/WsProtocol.h"
 #include "transport/epoll/EpollTransport.h"
 
@@ -96,6 +97,8 @@ void WsConnection::close(quint16 code, const QString& reason, CloseMode mode)
 
 void WsConnection::abort()
 {
+    // Given up on (see Worker's sweep): a reset, so its unread bytes leave the kernel too.
+    resetOnClose(m_fd);
     m_transport->dropConnection(this);
 }
 

@@ -5,6 +5,7 @@
 #include "config/ServerLogging.h"
 #include "metrics/Metrics.h"
 #include "session/ClientSession.h"
+#include "transport/SocketReset.h"
 
 #include <QElapsedTimer>
 #include <QTcpSocket>
@@ -82,11 +83,13 @@ void QtConnection::sendPing()
 void QtConnection::close(quint16 code, const QString& reason, CloseMode mode)
 {
     // DiscardUnsent cannot drop what QWebSocket already handed its QTcpSocket: the close frame
-    // goes behind it, and the worker's sweep cuts the connection if the peer never reads it.
-    Q_UNUSED(mode);
+    // goes behind it. The worker's sweep cuts the connection if the peer never reads it, unless Qt
+    // closes it first (once its buffer is in the kernel): HeldSockets covers that.
     if (m_closed || m_closeSent)
         return;
     m_closeSent = true;
+    if (mode == CloseMode::DiscardUnsent)
+        m_transport->holdUntilRead(descriptor());
     m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
     account();
 }
@@ -101,8 +104,16 @@ void QtConnection::abortSocket()
     m_socket->abort();
 }
 
+qintptr QtConnection::descriptor() const
+{
+    return m_tcp ? m_tcp->socketDescriptor() : -1;
+}
+
 void QtClientConnection::abort()
 {
+    // Given up on (see Worker's sweep): a reset, so its unread bytes leave the kernel too.
+    if (!m_closed)
+        resetOnClose(descriptor());
     m_transport->drop(this);
 }
 
@@ -211,9 +222,15 @@ void QtStreamConnection::abortSocket()
     m_socket->abort();
 }
 
+qintptr QtStreamConnection::descriptor() const
+{
+    return m_socket->socketDescriptor();
+}
+
 QtTransport::QtTransport(const TransportContext& context)
     : QObject(context.owner), Transport(context),
-      m_server(new QWebSocketServer(u"forgewire"_s, QWebSocketServer::NonSecureMode, this))
+      m_server(new QWebSocketServer(u"forgewire"_s, QWebSocketServer::NonSecureMode, this)),
+      m_held(context.config->pongDeadlineMs)
 {
     connect(m_server, &QWebSocketServer::newConnection, this, &QtTransport::onNewConnection);
 }
@@ -442,6 +459,7 @@ void QtTransport::onNewConnection()
         socket->setMaxAllowedIncomingMessageSize(quint64(m_context.config->maxMessageBytes));
         socket->setMaxAllowedIncomingFrameSize(quint64(m_context.config->maxMessageBytes));
         auto* connection = new QtConnection(this, socket, pending.address);
+        connection->setTcpSocket(pending.socket);
         connection->setClientAddress(pending.client);
         watch(connection);
         m_context.events->upgraded(connection, pending.head);
@@ -512,6 +530,7 @@ void QtTransport::collectGarbage()
 
 void QtTransport::sweep(qint64 nowMs)
 {
+    m_held.sweep(nowMs);
     const QList<QTcpSocket*> pending = m_pending.keys();
     for (QTcpSocket* socket : pending) {
         const Pending& entry = m_pending[socket];

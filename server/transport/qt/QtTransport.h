@@ -3,6 +3,7 @@
 #include "http/EventStream.h"
 #include "transport/ClientConnection.h"
 #include "transport/Transport.h"
+#include "transport/qt/HeldSockets.h"
 
 #include <QHash>
 #include <QHostAddress>
@@ -10,8 +11,8 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <QTcpSocket>
 
-class QTcpSocket;
 class QWebSocket;
 class QWebSocketServer;
 
@@ -39,6 +40,8 @@ public:
     virtual QObject* socketObject() const = 0;
     // Ends the socket at once (the transport's drop()).
     virtual void abortSocket() = 0;
+    // The TCP socket's descriptor while it is open, else -1 (see resetOnClose()).
+    virtual qintptr descriptor() const = 0;
     const ConnectionGate::Address& address() const { return m_address; }
     // Follows backlogBytes() in the node's queued-bytes counter (the budget and its gauge).
     void account();
@@ -71,10 +74,14 @@ public:
 
     QObject* socketObject() const override;
     void abortSocket() override;
+    qintptr descriptor() const override;
     QWebSocket* socket() const { return m_socket; }
+    // The QTcpSocket the QWebSocket reads (and owns): QWebSocket does not expose its descriptor.
+    void setTcpSocket(QTcpSocket* tcp) { m_tcp = tcp; }
 
 private:
     QWebSocket* m_socket;
+    QPointer<QTcpSocket> m_tcp;
 };
 
 // One event stream of the qt transport (`GET <prefix>/user/events`, see EventStream): the QTcpSocket
@@ -97,6 +104,7 @@ public:
 
     QObject* socketObject() const override;
     void abortSocket() override;
+    qintptr descriptor() const override;
 
 private:
     void write(const QByteArray& bytes);
@@ -129,6 +137,9 @@ public:
     Metrics* metrics() const { return m_context.metrics; }
     // An event stream's keep-alive went out: its client cannot answer it, so it counts as answered.
     void keepAliveSent(QtClientConnection* connection);
+    // A connection cut as a slow consumer: its socket outlives Qt's close until the peer has read
+    // what the kernel holds for it, or is reset (HeldSockets).
+    void holdUntilRead(qintptr descriptor) { m_held.hold(descriptor, now()); }
 
 private:
     // An accepted socket before its upgrade: reading the request head, or lingering after an error.
@@ -175,6 +186,7 @@ private:
     QSet<QtClientConnection*> m_connections;
     // Dropped connections, freed on the next pass so no caller up the stack holds a dangling pointer.
     QList<QtClientConnection*> m_graveyard;
+    HeldSockets m_held;
     bool m_draining = false;
 };
 
