@@ -1,5 +1,6 @@
 // Every named network limit of ServerLimits.h, enforced on real sockets.
 
+#include "KernelSockets.h"
 #include "TestSupport.h"
 #include "admin/AdminServer.h"
 #include "transport/WsProtocol.h"
@@ -7,7 +8,6 @@
 #include "transport/epoll/WsConnection.h"
 #endif
 
-#include <QFile>
 #include <QJsonArray>
 #include <QTcpServer>
 #include <QTest>
@@ -75,40 +75,6 @@ std::vector<std::unique_ptr<QTcpSocket>> connectSilently(int count, quint16 port
         if (!socket->waitForConnected(kWaitMs))
             break;
         sockets.push_back(std::move(socket));
-    }
-    return sockets;
-}
-
-// The kernel's view of the server's side of its connections on `port` (the listener left out), as
-// /proc/net/tcp and tcp6 list them: TCP state (4 is FIN-WAIT-1) and bytes in the send queue.
-struct KernelSocket
-{
-    int state = 0;
-    qint64 sendQueue = 0;
-};
-
-QList<KernelSocket> serverSideSockets(quint16 port)
-{
-    constexpr int kListen = 0x0A;
-    QList<KernelSocket> sockets;
-    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-        QFile file(QString::fromLatin1(table));
-        if (!file.open(QIODevice::ReadOnly))
-            continue;
-        file.readLine(); // the header
-        while (!file.atEnd()) {
-            const QList<QByteArray> fields = file.readLine().simplified().split(' ');
-            if (fields.size() < 5)
-                continue;
-            const QByteArray local = fields.at(1);
-            if (local.mid(local.lastIndexOf(':') + 1).toUInt(nullptr, 16) != port)
-                continue;
-            const int state = fields.at(3).toInt(nullptr, 16);
-            if (state == kListen)
-                continue;
-            const QByteArray queues = fields.at(4);
-            sockets.append({state, queues.left(queues.indexOf(':')).toLongLong(nullptr, 16)});
-        }
     }
     return sockets;
 }
@@ -338,25 +304,17 @@ void TestLimits::cutSlowConsumersLeaveNoKernelBuffer()
     // Still not reading: the close frame never gets through, so the sweep gives up after the
     // deadline (on qt, where QWebSocket closes once its buffer is in the kernel, HeldSockets does).
     QVERIFY(waitFor([&] { return fixture.server()->metrics()->connections.load() == 0; }));
-    qint64 held = 0;
-    int finWait = 0;
-    QList<KernelSocket> left;
+    KernelHold left;
     const auto nothingLeft = [&] {
-        held = 0;
-        finWait = 0;
-        left = serverSideSockets(port);
-        for (const KernelSocket& socket : std::as_const(left)) {
-            held += socket.sendQueue;
-            finWait += socket.state == 4 ? 1 : 0;
-        }
-        return held == 0 && finWait == 0;
+        left = kernelHold(port);
+        return left.finWait1 == 0 && left.sendQueueBytes == 0;
     };
     // Within the deadline once more and a sweep; without the reset they stay for minutes.
     QVERIFY2(waitFor(nothingLeft, config.pongDeadlineMs + 3000),
              qPrintable(u"%1 sockets left on the server's port, %2 in FIN-WAIT-1, holding %3 bytes"_s
-                            .arg(left.size())
-                            .arg(finWait)
-                            .arg(held)));
+                            .arg(left.sockets)
+                            .arg(left.finWait1)
+                            .arg(left.sendQueueBytes)));
 }
 
 void TestLimits::pingFloodClosedWith4008()
