@@ -291,6 +291,7 @@ void RedisEngine::lost(const QString& reason)
     m_nodeChannelConfirmed = false;
     m_everyBoardLive = false;
     m_revocationsLoaded = false;
+    m_catchingUp.clear(); // read again after the next connect
     // Waiting reads are answered now (with nothing, as Redis is gone) rather than left hanging.
     const QList<QString> subscribing = m_subscribing.keys();
     for (const QString& topic : subscribing)
@@ -353,7 +354,16 @@ void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload
     // Delivered through the every-board pattern instead (see m_everyBoardLive).
     if (m_everyBoardLive && Topic::parse(publication->topic).kind() == Topic::Kind::ProjectBoard)
         return;
-    Q_EMIT delivered(*publication);
+    deliverLive(*publication);
+}
+
+void RedisEngine::deliverLive(const Publication& publication)
+{
+    if (const auto catchUp = m_catchingUp.find(publication.topic); catchUp != m_catchingUp.end()) {
+        const bool board = Topic::parse(publication.topic).kind() == Topic::Kind::ProjectBoard;
+        catchUp->live.insert(board ? QString(protocol::MessageType::BoardSnapshot) : publication.type);
+    }
+    Q_EMIT delivered(publication);
 }
 
 void RedisEngine::onPatternMessage(const QByteArray& pattern, const QByteArray& channel,
@@ -364,7 +374,7 @@ void RedisEngine::onPatternMessage(const QByteArray& pattern, const QByteArray& 
         return;
     std::optional<Publication> publication = publicationOn(channel, payload);
     if (publication && Topic::parse(publication->topic).kind() == Topic::Kind::ProjectBoard)
-        Q_EMIT delivered(*publication);
+        deliverLive(*publication);
 }
 
 std::optional<Publication> RedisEngine::publicationOn(const QByteArray& channel, const QByteArray& payload)
@@ -639,10 +649,17 @@ void RedisEngine::releaseRetainedReads(const QString& topic)
 void RedisEngine::redeliverRetained()
 {
     for (const QString& topic : std::as_const(m_watched)) {
+        const Topic parsed = Topic::parse(topic);
+        const bool isBoard = parsed.kind() == Topic::Kind::ProjectBoard;
+        m_catchingUp.insert(topic, CatchUp{isBoard ? 2 : 1, {}});
         retained(topic, [this, topic](const QList<RetainedMessage>& messages) {
+            const QSet<QString> live = m_catchingUp.value(topic).live;
+            catchUpAnswered(topic);
             if (!m_watched.contains(topic))
                 return;
             for (const RetainedMessage& message : messages) {
+                if (live.contains(message.type))
+                    continue; // a newer one was delivered live while this was read
                 Publication p;
                 p.topic = topic;
                 p.type = message.type;
@@ -652,11 +669,13 @@ void RedisEngine::redeliverRetained()
         });
         // A live board's events published meanwhile are a gap to its readers: a fresh snapshot closes
         // it without each client asking for a resync.
-        const Topic parsed = Topic::parse(topic);
-        if (parsed.kind() != Topic::Kind::ProjectBoard)
+        if (!isBoard)
             continue;
         board(parsed.id(), [this, topic](const std::optional<BoardState>& state) {
-            if (!state || !m_watched.contains(topic))
+            const bool superseded =
+                m_catchingUp.value(topic).live.contains(QString(protocol::MessageType::BoardSnapshot));
+            catchUpAnswered(topic);
+            if (!state || superseded || !m_watched.contains(topic))
                 return;
             Publication p;
             p.topic = topic;
@@ -667,6 +686,17 @@ void RedisEngine::redeliverRetained()
             Q_EMIT delivered(p);
         });
     }
+}
+
+bool RedisEngine::catchUpAnswered(const QString& topic)
+{
+    const auto catchUp = m_catchingUp.find(topic);
+    if (catchUp == m_catchingUp.end())
+        return false;
+    if (--catchUp->reads > 0)
+        return true;
+    m_catchingUp.erase(catchUp);
+    return false;
 }
 
 void RedisEngine::readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)

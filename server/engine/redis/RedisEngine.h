@@ -107,6 +107,10 @@ private:
     void readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply);
     void releaseRetainedReads(const QString& topic);
     void redeliverRetained();
+    // A live publication from the subscriber connection, noted for a catch-up in progress.
+    void deliverLive(const Publication& publication);
+    // One of a catch-up's reads answered: false when the catch-up is over (or gone with Redis).
+    bool catchUpAnswered(const QString& topic);
     void healthCheck();
     QString where() const;
     bool commandsUp() const;
@@ -119,6 +123,18 @@ private:
     // Topics whose SUBSCRIBE is not confirmed yet, with the retained-state reads waiting for it: a
     // read answered before the subscription is live could miss a publish that lands in between.
     QHash<QString, QList<std::function<void()>>> m_subscribing;
+    // Topics whose state is read again after a reconnect (redeliverRetained()), with the reads not
+    // answered yet and the message types delivered live since they were sent. The reads come on the
+    // command connection, live publications on the subscriber connection, so a read Redis answered
+    // before a publish can reach this node after it: a type delivered live meanwhile is newer than
+    // what the read holds and is not sent again (for a board, any live event supersedes the
+    // snapshot: a reader behind it closes its gap by resync). Bounded by the watched topics.
+    struct CatchUp
+    {
+        int reads = 0;
+        QSet<QString> live;
+    };
+    QHash<QString, CatchUp> m_catchingUp;
     bool m_nodeChannelConfirmed = false;
     // The every-board pattern is confirmed: from then on a board message arrives twice on this
     // connection when the node also subscribed its channel (once per subscription), so board
