@@ -243,9 +243,8 @@ void Soak::churn()
     if (!m_churning)
         return;
     // Leaves per tick, the fraction carried over.
-    static double owed = 0;
-    owed += double(m_clients.size()) * m_options.churnPerMinute * kChurnTickMs / 60'000.0;
-    for (; owed >= 1; owed -= 1) {
+    m_churnOwed += double(m_clients.size()) * m_options.churnPerMinute * kChurnTickMs / 60'000.0;
+    for (; m_churnOwed >= 1; m_churnOwed -= 1) {
         SoakClient* client = m_clients[QRandomGenerator::global()->bounded(int(m_clients.size()))].get();
         if (!client->isReady())
             continue;
@@ -425,10 +424,12 @@ Soak::Step Soak::killRedisStep()
     QList<int> closeCounts;
     for (const auto& client : m_clients)
         closeCounts.append(client->reconnects());
-    const qint64 refusedBefore = m_publisher->counts().refused;
-    const qint64 ackedBefore = m_publisher->counts().acked;
     say(u"chaos: kill -9 of redis-server under load"_s);
     killRedis();
+    // Answers to writes Redis took just before it died may still be on their way.
+    waitUntil([] { return false; }, 200);
+    const qint64 refusedBefore = m_publisher->counts().refused;
+    const qint64 ackedBefore = m_publisher->counts().acked;
     QStringList problems;
     waitUntil([] { return false; }, 3000);
     const qint64 refusedDuring = m_publisher->counts().refused - refusedBefore;

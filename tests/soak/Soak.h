@@ -106,6 +106,7 @@ private:
     QTimer m_churn;
     QTimer m_sampler;
     bool m_churning = false;
+    double m_churnOwed = 0;
     QJsonArray m_samples;
     QList<Step> m_steps;
     int m_crashes = 0;

@@ -688,15 +688,11 @@ void RedisEngine::redeliverRetained()
     }
 }
 
-bool RedisEngine::catchUpAnswered(const QString& topic)
+void RedisEngine::catchUpAnswered(const QString& topic)
 {
     const auto catchUp = m_catchingUp.find(topic);
-    if (catchUp == m_catchingUp.end())
-        return false;
-    if (--catchUp->reads > 0)
-        return true;
-    m_catchingUp.erase(catchUp);
-    return false;
+    if (catchUp != m_catchingUp.end() && --catchUp->reads <= 0)
+        m_catchingUp.erase(catchUp);
 }
 
 void RedisEngine::readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)

@@ -109,8 +109,8 @@ private:
     void redeliverRetained();
     // A live publication from the subscriber connection, noted for a catch-up in progress.
     void deliverLive(const Publication& publication);
-    // One of a catch-up's reads answered: false when the catch-up is over (or gone with Redis).
-    bool catchUpAnswered(const QString& topic);
+    // One of a catch-up's reads answered; the last one ends the catch-up.
+    void catchUpAnswered(const QString& topic);
     void healthCheck();
     QString where() const;
     bool commandsUp() const;
