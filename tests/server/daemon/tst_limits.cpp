@@ -79,6 +79,24 @@ std::vector<std::unique_ptr<QTcpSocket>> connectSilently(int count, quint16 port
     return sockets;
 }
 
+// A publish body of 20 messages of 40 KiB on `public.flood`: a few make a non-reading subscriber
+// a slow consumer.
+QByteArray floodBatch()
+{
+    const QString pad(40 * 1024, u'x');
+    QJsonArray batch;
+    for (int i = 0; i < 20; ++i) {
+        batch.append(
+            QJsonObject{{u"topic"_s, u"public.flood"_s},
+                        {u"message"_s, QJsonObject{{u"type"_s, u"board"_s},
+                                                   {u"event"_s, u"project.updated"_s},
+                                                   {u"data"_s, QJsonObject{{u"title"_s, pad},
+                                                                           {u"description"_s, u""_s},
+                                                                           {u"is_closed"_s, false}}}}}});
+    }
+    return QJsonDocument(batch).toJson(QJsonDocument::Compact);
+}
+
 // An admin listener with the real server's code but a trivial handler, for limits shortened by hand.
 AdminServer::Handler okHandler()
 {
@@ -234,18 +252,7 @@ void TestLimits::slowConsumerClosedWith4008()
     steady.subscribe(u"public.flood"_s);
     QVERIFY(!steady.nextOfType(u"subscribed"_s).isEmpty());
 
-    const QString pad(40 * 1024, u'x');
-    QJsonArray batch;
-    for (int i = 0; i < 20; ++i) {
-        batch.append(
-            QJsonObject{{u"topic"_s, u"public.flood"_s},
-                        {u"message"_s, QJsonObject{{u"type"_s, u"board"_s},
-                                                   {u"event"_s, u"project.updated"_s},
-                                                   {u"data"_s, QJsonObject{{u"title"_s, pad},
-                                                                           {u"description"_s, u""_s},
-                                                                           {u"is_closed"_s, false}}}}}});
-    }
-    const QByteArray body = QJsonDocument(batch).toJson(QJsonDocument::Compact);
+    const QByteArray body = floodBatch();
     // The kernel buffers absorb some megabytes before Qt's queue grows; keep publishing until it trips.
     for (int round = 0; round < 40 && fixture.server()->metrics()->slowConsumerDisconnects.load() == 0;
          ++round) {
@@ -286,17 +293,7 @@ void TestLimits::cutSlowConsumersLeaveNoKernelBuffer()
     }
     QVERIFY(waitFor([&] { return fixture.server()->metrics()->subscriptionsPublic.load() == 3; }));
 
-    const QString pad(40 * 1024, u'x');
-    QJsonArray batch;
-    for (int i = 0; i < 20; ++i)
-        batch.append(
-            QJsonObject{{u"topic"_s, u"public.flood"_s},
-                        {u"message"_s, QJsonObject{{u"type"_s, u"board"_s},
-                                                   {u"event"_s, u"project.updated"_s},
-                                                   {u"data"_s, QJsonObject{{u"title"_s, pad},
-                                                                           {u"description"_s, u""_s},
-                                                                           {u"is_closed"_s, false}}}}}});
-    const QByteArray body = QJsonDocument(batch).toJson(QJsonDocument::Compact);
+    const QByteArray body = floodBatch();
     const std::atomic<qint64>& cut = fixture.server()->metrics()->slowConsumerDisconnects;
     for (int round = 0; round < 80 && cut.load() < 3; ++round)
         QVERIFY(fixture.publish(u"/api/v1/publish"_s, body));
