@@ -83,6 +83,19 @@ int distinctColours(const QImage& image, const QRect& rect)
     return int(colours.size());
 }
 
+const QByteArray kForgeToken = "0123456789abcdef0123456789abcdef01234567";
+
+// A fake Gitea with alice (account 42, kForgeToken) and one unread issue notification.
+bool startForge(test::FakeForge& forge)
+{
+    forge.addAccount(42, u"alice"_s, kForgeToken);
+    if (!forge.start())
+        return false;
+    forge.rememberPort();
+    forge.addThread(42, forge.thread(1, u"Issue"_s, u"Crash on start"_s, 7));
+    return true;
+}
+
 } // namespace
 
 class TestTrayScreenshot : public QObject
@@ -231,11 +244,8 @@ void TestTrayScreenshot::severalAccountsWithNotifications()
 {
     // The second account talks to a fake Gitea: its list of unread notifications is real HTTP.
     test::FakeForge forge;
-    const QByteArray token = "0123456789abcdef0123456789abcdef01234567";
-    forge.addAccount(42, u"alice"_s, token);
-    QVERIFY(forge.start());
-    forge.rememberPort();
-    forge.addThread(42, forge.thread(1, u"Issue"_s, u"Crash on start"_s, 7));
+    QVERIFY(startForge(forge));
+    const QByteArray token = kForgeToken;
     forge.addThread(42, forge.thread(2, u"Pull"_s, u"Fix the crash"_s, 8, u"bob/lib"_s));
     forge.addThread(42, forge.thread(3, u"Release"_s, u"v1.0"_s, 3));
 
@@ -273,11 +283,8 @@ void TestTrayScreenshot::directModeMenu()
 {
     // An account with no server: the tray polls a (fake) Codeberg itself.
     test::FakeForge forge;
-    const QByteArray token = "0123456789abcdef0123456789abcdef01234567";
-    forge.addAccount(42, u"alice"_s, token);
-    QVERIFY(forge.start());
-    forge.rememberPort();
-    forge.addThread(42, forge.thread(1, u"Issue"_s, u"Crash on start"_s, 7));
+    QVERIFY(startForge(forge));
+    const QByteArray token = kForgeToken;
     forge.accounts[42].stopwatches = {test::FakeForge::stopwatch(
         9, u"Direct mode"_s, QDateTime::currentDateTimeUtc().addSecs(-125), u"alice"_s, u"tray"_s)};
     TrayController direct;
