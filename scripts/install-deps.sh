@@ -6,7 +6,7 @@ packages=(
     build-essential cmake ninja-build pkg-config clang-format
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-svg-dev libqt6sql6-sqlite qtkeychain-qt6-dev
     qt6-l10n-tools qt6-tools-dev qt6-translations-l10n
-    libgl-dev libsqlite3-dev libhiredis-dev redis-server
+    libgl-dev libsqlite3-dev libhiredis-dev redis-server redis-sentinel
     xvfb trayer xauth x11-apps dbus-x11 imagemagick curl
     clang libclang-rt-14-dev llvm
     chromium nodejs

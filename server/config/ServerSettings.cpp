@@ -140,8 +140,10 @@ Codec checkedText(Field field, Check check)
 Codec engineName()
 {
     return {[](ServerConfig& c, const QString&, const QString& v) {
-                if (v != "embedded"_L1 && v != "memory"_L1 && !v.startsWith("redis://"_L1))
-                    return u"unknown engine '%1' (embedded or redis://host:port/db)"_s.arg(v);
+                if (v != "embedded"_L1 && v != "memory"_L1 && !v.startsWith("redis://"_L1) &&
+                    !v.startsWith("redis-sentinel://"_L1))
+                    return u"unknown engine '%1' (embedded, redis://host:port/db or "
+                           "redis-sentinel://host:port,.../master)"_s.arg(v);
                 c.engine = v == "memory"_L1 ? u"embedded"_s : v;
                 return QString();
             },
@@ -315,8 +317,9 @@ QList<ServerSetting> buildSettings()
                 u"SQLite file for retained state and ACLs (:memory: = none)"_s,
                 text([](auto& c) -> auto& { return c.statePath; })),
         setting("server/engine"_L1, "engine"_L1, "url"_L1,
-                u"'embedded' (in-process fan-out + SQLite state) or redis://[[user]:password@]host:port/db "
-                "(percent-encoded credentials)"_s,
+                u"'embedded' (in-process fan-out + SQLite state), redis://[[user]:password@]host:port/db "
+                "(percent-encoded credentials) or redis-sentinel://[[user]:password@]host:port,host:port,.../"
+                "<master>[?db=N&sentinel_password=P&wait_replicas=N]"_s,
                 engineName()),
         setting("server/transport"_L1, "transport"_L1, "name"_L1,
                 u"Client transport: %1 (default %2)"_s.arg(TransportNames::available().join(u", "_s),

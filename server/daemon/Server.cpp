@@ -14,6 +14,7 @@
 #endif
 #ifdef FORGEWIRE_WITH_REDIS
 #include "engine/redis/RedisEngine.h"
+#include "engine/redis/SentinelLocator.h"
 #endif
 #include "config/ServerLogging.h"
 #include "session/Worker.h"
@@ -139,8 +140,12 @@ Engine* Server::createEngine(const ServerConfig& config, QObject* parent, QStrin
 #ifdef FORGEWIRE_WITH_REDIS
     // Redis being down is not an error here: the engine reports not ready and keeps retrying.
     if (config.engine.startsWith("redis://"_L1)) {
-        const std::optional<RedisEngine::Address> address = RedisEngine::parseUrl(config.engine, error);
+        const std::optional<RedisAddress> address = RedisAddress::parse(config.engine, error);
         return address ? new RedisEngine(*address, parent) : nullptr;
+    }
+    if (config.engine.startsWith("redis-sentinel://"_L1)) {
+        const std::optional<SentinelSettings> sentinel = SentinelSettings::parseUrl(config.engine, error);
+        return sentinel ? new RedisEngine(*sentinel, parent) : nullptr;
     }
 #endif
     *error = u"unknown engine '%1'"_s.arg(config.engine);

@@ -4,14 +4,13 @@
 #include "config/ServerLogging.h"
 #include "engine/redis/RedisBoardScripts.h"
 #include "engine/redis/RedisConnection.h"
+#include "engine/redis/SentinelLocator.h"
 #include "metrics/PrometheusWriter.h"
 #include "protocol/Topic.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRegularExpression>
-#include <QUrl>
 #include <QUuid>
 
 #include <hiredis/hiredis.h>
@@ -44,49 +43,6 @@ QString replyText(const redisReply* reply)
 }
 
 } // namespace
-
-QString RedisEngine::redactedUrl(const QString& url)
-{
-    // By hand rather than through QUrl: the URL may be too broken for QUrl to take apart. Without a
-    // colon the user part may be a password written in the wrong place, so it goes too.
-    static const QRegularExpression credentials(u"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^@/]*)@"_s);
-    const QRegularExpressionMatch match = credentials.match(url);
-    if (!match.hasMatch())
-        return url;
-    const QString userInfo = match.captured(2);
-    const qsizetype colon = userInfo.indexOf(u':');
-    const QString kept = colon >= 0 ? userInfo.left(colon) + u":***"_s : u"***"_s;
-    return match.captured(1) + kept + u'@' + url.mid(match.capturedEnd(0));
-}
-
-std::optional<RedisEngine::Address> RedisEngine::parseUrl(const QString& url, QString* error)
-{
-    const QUrl parsed(url, QUrl::StrictMode);
-    Address address;
-    address.host = parsed.host();
-    const int port = parsed.port(6379);
-    const QString path = parsed.path();
-    bool dbOk = true;
-    if (path.size() > 1)
-        address.db = path.mid(1).toInt(&dbOk);
-    if (!parsed.isValid() || parsed.scheme() != "redis"_L1 || address.host.isEmpty() || port <= 0 ||
-        port > 65535 || !dbOk || address.db < 0 || (!path.isEmpty() && path != "/"_L1 && path.size() < 2)) {
-        *error =
-            u"bad Redis URL '%1' (expected redis://[[user]:password@]host:port/db)"_s.arg(redactedUrl(url));
-        return std::nullopt;
-    }
-    address.user = parsed.userName(QUrl::FullyDecoded);
-    address.password = parsed.password(QUrl::FullyDecoded);
-    if (address.password.isEmpty() && !address.user.isEmpty()) {
-        // redis://secret@host would be read as a user without a password: say so rather than
-        // connect unauthenticated (a password alone is written redis://:secret@host).
-        *error = u"Redis URL '%1' names a user but no password (write redis://:password@host for a "
-                 "password alone)"_s.arg(redactedUrl(url));
-        return std::nullopt;
-    }
-    address.port = quint16(port);
-    return address;
-}
 
 QByteArray RedisEngine::topicChannel(const QString& topic)
 {
@@ -134,6 +90,14 @@ RedisEngine::RedisEngine(Address address, QObject* parent)
     connect(&m_healthTimer, &QTimer::timeout, this, &RedisEngine::healthCheck);
 }
 
+RedisEngine::RedisEngine(const SentinelSettings& sentinel, QObject* parent)
+    : RedisEngine(Address{QString(), 0, sentinel.db, sentinel.user, sentinel.password}, parent)
+{
+    m_locator = new SentinelLocator(sentinel, this);
+    m_replicaWait = ReplicaWait(sentinel.waitReplicas);
+    connect(m_locator, &SentinelLocator::primaryChanged, this, &RedisEngine::onPrimaryChanged);
+}
+
 RedisEngine::~RedisEngine()
 {
     // Before the timers and sets go: the connections drop their pending handlers unrun.
@@ -143,9 +107,15 @@ RedisEngine::~RedisEngine()
 
 QString RedisEngine::where() const
 {
-    // Never the password: this goes to the logs.
-    const QString user = m_address.user.isEmpty() ? QString() : m_address.user + u'@';
-    return u"redis://%1%2:%3/%4"_s.arg(user, m_address.host).arg(m_address.port).arg(m_address.db);
+    if (!m_locator)
+        return m_address.toString();
+    if (!m_address.host.isEmpty())
+        return u"the primary of '%1' at %2"_s.arg(m_locator->settings().masterName, m_address.toString());
+    QStringList sentinels;
+    for (const SentinelSettings::Endpoint& s : m_locator->settings().sentinels)
+        sentinels.append(s.toString());
+    return u"the primary of '%1' (sentinels %2)"_s.arg(m_locator->settings().masterName,
+                                                       sentinels.join(u','));
 }
 
 bool RedisEngine::commandsUp() const
@@ -157,17 +127,46 @@ void RedisEngine::start()
 {
     qCInfo(lcRedis).noquote() << "connecting to" << where();
     m_healthTimer.start();
+    if (m_locator)
+        m_locator->start();
     connectToRedis();
 }
 
 void RedisEngine::connectToRedis()
 {
+    if (!m_locator) {
+        openConnections();
+        return;
+    }
+    if (m_locating)
+        return;
+    // Asked at every attempt: a primary that stopped answering may have been replaced.
+    m_locating = true;
+    m_locator->locate([this](std::optional<SentinelSettings::Endpoint> primary, const QString& error) {
+        m_locating = false;
+        if (m_commands)
+            return; // a connection attempt started meanwhile
+        if (!primary) {
+            m_noPrimaryReason = error;
+            retryLater(error, false);
+            return;
+        }
+        m_address.host = primary->host;
+        m_address.port = primary->port;
+        openConnections();
+    });
+}
+
+void RedisEngine::openConnections()
+{
     m_nodeChannelConfirmed = false;
     m_revocationsLoaded = false;
+    m_roleConfirmed = !m_locator;
     m_attemptStartedAt = m_clock.elapsed();
     m_commands = new RedisConnection(u"commands"_s, this);
     m_subscriber = new RedisConnection(u"subscriber"_s, this);
-    connect(m_commands, &RedisConnection::connected, this, &RedisEngine::updateReady);
+    connect(m_commands, &RedisConnection::connected, this,
+            m_locator ? &RedisEngine::checkRole : &RedisEngine::updateReady);
     connect(m_subscriber, &RedisConnection::connected, this, &RedisEngine::onSubscriberConnected);
     for (RedisConnection* connection : {m_commands, m_subscriber})
         connect(connection, &RedisConnection::disconnected, this, &RedisEngine::lost);
@@ -178,6 +177,45 @@ void RedisEngine::connectToRedis()
         connection->setCredentials(m_address.user.toUtf8(), m_address.password.toUtf8());
     m_commands->open(m_address.host, m_address.port, m_address.db, kCommandTimeoutMs);
     m_subscriber->open(m_address.host, m_address.port, m_address.db, kCommandTimeoutMs);
+}
+
+void RedisEngine::checkRole()
+{
+    // A sentinel's answer can be stale (a failover under way, or an old primary back as a replica
+    // before they noticed), and a primary can be made a replica while connected: writing to a
+    // replica fails, and reading from it serves old state.
+    const bool sent = m_commands->command({"ROLE"}, [this](const redisReply* r) {
+        if (!r)
+            return; // the connection reports its own loss
+        const QString role =
+            r->type == REDIS_REPLY_ARRAY && r->elements > 0 ? replyText(r->element[0]) : replyText(r);
+        if (role != "master"_L1) {
+            m_noPrimaryReason =
+                u"%1:%2 is not the primary (ROLE: %3)"_s.arg(m_address.host).arg(m_address.port).arg(role);
+            lost(m_noPrimaryReason);
+            return;
+        }
+        // A primary's ROLE: "master", its replication offset, and one entry per connected replica.
+        if (r->elements >= 3 && r->element[2]->type == REDIS_REPLY_ARRAY)
+            m_replicaWait.setConnectedReplicas(int(r->element[2]->elements));
+        m_noPrimaryReason.clear();
+        m_roleConfirmed = true;
+        updateReady();
+    });
+    if (!sent)
+        lost(u"cannot send ROLE"_s);
+}
+
+void RedisEngine::onPrimaryChanged(const QString& host, quint16 port)
+{
+    if (host == m_address.host && port == m_address.port)
+        return;
+    // No backoff: the sentinels just said where to go.
+    m_nextDelayMs = kReconnectInitialMs;
+    if (m_commands)
+        lost(u"the sentinels moved the primary to %1:%2"_s.arg(host).arg(port));
+    else if (!m_locating)
+        m_reconnectTimer.start(0);
 }
 
 void RedisEngine::onSubscriberConnected()
@@ -239,8 +277,12 @@ void RedisEngine::loadRevocations()
 Readiness RedisEngine::readiness() const
 {
     QString reason;
-    if (!commandsUp())
+    if (!m_noPrimaryReason.isEmpty() && !commandsUp())
+        reason = u"no primary: "_s + m_noPrimaryReason;
+    else if (!commandsUp())
         reason = m_wasReady ? u"connection lost"_s : u"not connected"_s;
+    else if (!m_roleConfirmed)
+        reason = u"checking that %1:%2 is the primary"_s.arg(m_address.host).arg(m_address.port);
     else if (!m_subscriber || !m_subscriber->isConnected() || !m_nodeChannelConfirmed)
         reason = m_wasReady ? u"subscription lost"_s : u"not subscribed"_s;
     else if (!m_revocationsLoaded)
@@ -250,12 +292,17 @@ Readiness RedisEngine::readiness() const
 
 void RedisEngine::updateReady()
 {
-    const bool ready = commandsUp() && m_subscriber && m_subscriber->isConnected() &&
+    const bool ready = commandsUp() && m_roleConfirmed && m_subscriber && m_subscriber->isConnected() &&
                        m_nodeChannelConfirmed && m_revocationsLoaded;
     if (ready == m_ready)
         return;
     m_ready = ready;
     if (ready) {
+        if (m_outageSince >= 0) {
+            m_lastOutageMs = m_clock.elapsed() - m_outageSince;
+            m_outageTotalMs += m_lastOutageMs;
+            m_outageSince = -1;
+        }
         m_lastHeartbeatAt = m_clock.elapsed();
         m_nextDelayMs = kReconnectInitialMs;
         if (m_wasReady || m_failedAttempts > 0)
@@ -288,6 +335,7 @@ void RedisEngine::lost(const QString& reason)
     }
     const bool wasReady = m_ready;
     m_ready = false;
+    m_roleConfirmed = false;
     m_nodeChannelConfirmed = false;
     m_everyBoardLive = false;
     m_revocationsLoaded = false;
@@ -296,6 +344,13 @@ void RedisEngine::lost(const QString& reason)
     const QList<QString> subscribing = m_subscribing.keys();
     for (const QString& topic : subscribing)
         releaseRetainedReads(topic);
+    retryLater(reason, wasReady);
+}
+
+void RedisEngine::retryLater(const QString& reason, bool wasReady)
+{
+    if (wasReady)
+        m_outageSince = m_clock.elapsed();
     const int delay = m_nextDelayMs;
     m_nextDelayMs = std::min(m_nextDelayMs * 2, kReconnectMaxMs);
     ++m_failedAttempts;
@@ -337,6 +392,8 @@ void RedisEngine::healthCheck()
         });
     if (!sent)
         lost(u"cannot send heartbeat"_s);
+    else if (m_locator)
+        checkRole(); // a primary demoted behind the sentinels' back still takes PUBLISH
 }
 
 void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload)
@@ -457,9 +514,9 @@ void RedisEngine::publish(const QList<Publication>& batch, Done done)
             return;
         }
         if (rest.isEmpty())
-            done({});
+            m_replicaWait.confirm(m_commands, done);
         else
-            publishPlain(rest, done);
+            publishPlain(rest, done, true);
     });
     if (!sent) {
         ++m_publishFailures;
@@ -476,16 +533,20 @@ void RedisEngine::storeBoard(qint64 projectId, const QJsonObject& board, const P
     p.payload = BoardModel::snapshotMessage(p.topic, 0, board); // the script appends the seq
     p.access = access;
     const QByteArray model = QJsonDocument(board).toJson(QJsonDocument::Compact);
-    const bool sent = m_ready && m_commands->command({"EVAL", redisboard::storeSnapshotScript(), "0",
-                                                      QByteArray::number(projectId), model, p.serialize()},
-                                                     [this, done](const redisReply* r) {
-                                                         if (!r || r->type != REDIS_REPLY_INTEGER) {
-                                                             ++m_publishFailures;
-                                                             done(0, u"Redis: "_s + replyText(r));
-                                                             return;
-                                                         }
-                                                         done(r->integer, {});
-                                                     });
+    const bool sent =
+        m_ready && m_commands->command({"EVAL", redisboard::storeSnapshotScript(), "0",
+                                        QByteArray::number(projectId), model, p.serialize()},
+                                       [this, done](const redisReply* r) {
+                                           if (!r || r->type != REDIS_REPLY_INTEGER) {
+                                               ++m_publishFailures;
+                                               done(0, u"Redis: "_s + replyText(r));
+                                               return;
+                                           }
+                                           const qint64 seq = r->integer;
+                                           m_replicaWait.confirm(m_commands, [done, seq](const QString& e) {
+                                               done(e.isEmpty() ? seq : 0, e);
+                                           });
+                                       });
     if (!sent)
         done(0, u"Redis at %1 is not connected"_s.arg(where()));
 }
@@ -562,7 +623,7 @@ void RedisEngine::boards(std::function<void(QList<BoardState>)> reply)
     }
 }
 
-void RedisEngine::publishPlain(const QList<Publication>& batch, Done done)
+void RedisEngine::publishPlain(const QList<Publication>& batch, Done done, bool wroteState)
 {
     auto fail = [this, &done](const QString& error) {
         ++m_publishFailures;
@@ -573,8 +634,10 @@ void RedisEngine::publishPlain(const QList<Publication>& batch, Done done)
         return;
     }
     qsizetype commands = 3;
-    for (const Publication& p : batch)
+    for (const Publication& p : batch) {
         commands += p.retain || p.revokeUntilMs > 0 ? 2 : 1;
+        wroteState = wroteState || p.retain || p.revokeUntilMs > 0;
+    }
     if (m_commands->pendingCount() + commands > kMaxPendingCommands) {
         fail(u"Redis is too slow: %1 commands waiting"_s.arg(m_commands->pendingCount()));
         return;
@@ -603,7 +666,7 @@ void RedisEngine::publishPlain(const QList<Publication>& batch, Done done)
         const QByteArray now = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
         queued = queued && m_commands->command({"ZREMRANGEBYSCORE", revokedKey(), "-inf", now});
     }
-    queued = queued && m_commands->command({"EXEC"}, [this, done](const redisReply* reply) {
+    queued = queued && m_commands->command({"EXEC"}, [this, done, wroteState](const redisReply* reply) {
         if (reply && reply->type == REDIS_REPLY_ARRAY) {
             // Redis does not roll back a command failing inside EXEC (say, a foreign key of the wrong
             // type); the publisher must at least hear of it.
@@ -616,7 +679,10 @@ void RedisEngine::publishPlain(const QList<Publication>& batch, Done done)
                     return;
                 }
             }
-            done({});
+            if (wroteState)
+                m_replicaWait.confirm(m_commands, done);
+            else
+                done({});
             return;
         }
         ++m_publishFailures;
@@ -753,11 +819,13 @@ void RedisEngine::projectAccess(qint64 projectId, std::function<void(std::option
 void RedisEngine::setProjectAccess(qint64 projectId, const ProjectAccess& access, Done done)
 {
     const QByteArray json = QJsonDocument(access.toJson()).toJson(QJsonDocument::Compact);
-    const bool sent =
-        m_ready && m_commands->command({"HSET", aclKey(), QByteArray::number(projectId), json},
-                                       [done](const redisReply* r) {
-                                           done(r && r->type != REDIS_REPLY_ERROR ? QString() : replyText(r));
-                                       });
+    const bool sent = m_ready && m_commands->command({"HSET", aclKey(), QByteArray::number(projectId), json},
+                                                     [this, done](const redisReply* r) {
+                                                         if (r && r->type != REDIS_REPLY_ERROR)
+                                                             m_replicaWait.confirm(m_commands, done);
+                                                         else
+                                                             done(replyText(r));
+                                                     });
     if (!sent)
         done(u"Redis at %1 is not connected"_s.arg(where()));
 }
@@ -812,6 +880,19 @@ void RedisEngine::writeMetrics(PrometheusWriter& out) const
                 m_publishFailures);
     out.gauge("forgewire_redis_watched_topics", "Topics with local subscribers, each one Redis subscription.",
               m_watched.size());
+    const qint64 outageNow = m_outageSince >= 0 ? m_clock.elapsed() - m_outageSince : 0;
+    out.counter("forgewire_redis_unavailable_ms_total",
+                "Milliseconds not ready (no primary, or it could not be reached) since first ready.",
+                m_outageTotalMs + outageNow);
+    out.gauge("forgewire_redis_last_unavailable_ms",
+              "Length of the latest time not ready since first ready, or of the one going on.",
+              m_outageSince >= 0 ? outageNow : m_lastOutageMs);
+    if (m_locator) {
+        // The primary in use, which is not always the one the sentinels name (ROLE refused it).
+        m_locator->writeMetrics(
+            out, m_ready ? SentinelSettings::Endpoint{m_address.host, m_address.port}.toString() : QString());
+        m_replicaWait.writeMetrics(out);
+    }
     out.counter("forgewire_redis_malformed_messages_total",
                 "Messages on forgewire channels that did not decode.", m_malformed);
     out.counter("forgewire_redis_mismatched_messages_total",

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "engine/Engine.h"
+#include "engine/redis/RedisAddress.h"
+#include "engine/redis/ReplicaWait.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -10,6 +12,8 @@
 namespace forgewire {
 
 class RedisConnection;
+class SentinelLocator;
+struct SentinelSettings;
 
 // Several nodes behind one Redis: every publication goes through Redis pub/sub (channel
 // fw:topic:<topic>), retained state and project ACLs live in Redis hashes, so all nodes serve the
@@ -20,24 +24,14 @@ class RedisConnection;
 // 503) and a reconnect is retried with backoff; once back, every watched topic is subscribed again
 // before the engine reports ready, so clients keep their connections and miss nothing published
 // after that.
+//
+// With Redis Sentinel (redis-sentinel://, SentinelLocator) the address is the primary the sentinels
+// name, checked with ROLE before use; when they switch it, both connections move to the new one.
 class RedisEngine : public Engine
 {
     Q_OBJECT
 public:
-    struct Address
-    {
-        QString host;
-        quint16 port = 6379;
-        int db = 0;
-        // Percent-decoded. A password without a user is `AUTH password` (requirepass); with one,
-        // `AUTH user password` (Redis 6 ACL).
-        QString user;
-        QString password;
-    };
-    // redis://[[user]:password@]host[:port][/db]
-    static std::optional<Address> parseUrl(const QString& url, QString* error);
-    // `url` with any password replaced by `***`, for logs and error messages.
-    static QString redactedUrl(const QString& url);
+    using Address = RedisAddress;
 
     // First reconnect delay, doubled per failed attempt up to the max.
     static constexpr int kReconnectInitialMs = 100;
@@ -54,6 +48,8 @@ public:
     static constexpr int kHeartbeatTimeoutMs = kCommandTimeoutMs + 2 * kHealthCheckIntervalMs;
 
     explicit RedisEngine(Address address, QObject* parent = nullptr);
+    // The primary the sentinels name; `sentinel`'s db and credentials are the primary's.
+    explicit RedisEngine(const SentinelSettings& sentinel, QObject* parent = nullptr);
     ~RedisEngine() override;
 
     QString name() const override { return QStringLiteral("redis"); }
@@ -88,6 +84,12 @@ public:
 
 private:
     void connectToRedis();
+    void openConnections();
+    // Sentinel mode: the server the sentinels named must say it is the primary before it is used.
+    void checkRole();
+    void onPrimaryChanged(const QString& host, quint16 port);
+    // Backoff, log and readyChanged for a failed or lost connection; the connections are gone.
+    void retryLater(const QString& reason, bool wasReady);
     void onSubscriberConnected();
     void onSubscribed(const QByteArray& channel);
     void onMessage(const QByteArray& channel, const QByteArray& payload);
@@ -101,8 +103,9 @@ private:
     void onRevokedMessage(const QByteArray& payload);
     void loadRevocations();
     void updateReady();
-    // The publications of `batch` that need no board model (MULTI/EXEC).
-    void publishPlain(const QList<Publication>& batch, Done done);
+    // The publications of `batch` that need no board model (MULTI/EXEC). `wroteState`: a board
+    // model was written before, so the answer waits for replicas even when this part writes none.
+    void publishPlain(const QList<Publication>& batch, Done done, bool wroteState = false);
     void lost(const QString& reason);
     void readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply);
     void releaseRetainedReads(const QString& topic);
@@ -116,6 +119,13 @@ private:
     bool commandsUp() const;
 
     Address m_address;
+    SentinelLocator* m_locator = nullptr;
+    ReplicaWait m_replicaWait;
+    bool m_locating = false;
+    // Why the sentinels named no primary at the last attempt (empty once one was named).
+    QString m_noPrimaryReason;
+    // The server connected to said ROLE master (always true without Sentinel).
+    bool m_roleConfirmed = false;
     QByteArray m_nodeChannel;
     RedisConnection* m_commands = nullptr;
     RedisConnection* m_subscriber = nullptr;
@@ -154,6 +164,11 @@ private:
     qint64 m_attemptStartedAt = 0;
     qint64 m_lastHeartbeatAt = 0;
 
+    // Time not ready since the engine was first ready: summed over closed outages, plus the one
+    // going on (from m_outageSince, -1 while ready).
+    qint64 m_outageSince = -1;
+    qint64 m_outageTotalMs = 0;
+    qint64 m_lastOutageMs = 0;
     qint64 m_reconnects = 0;
     qint64 m_publishFailures = 0;
     qint64 m_malformed = 0;

@@ -5,6 +5,7 @@
 // retained state other nodes stored meanwhile.
 
 #include "../../broker/BoardCases.h"
+#include "RedisProcess.h"
 #include "TestSupport.h"
 #include "broker/BoardModel.h"
 #include "engine/redis/RedisEngine.h"
@@ -34,149 +35,6 @@ namespace {
 
 // Longest the engine may take to come back: the reconnect backoff is capped at 5 s.
 constexpr int kRecoverMs = RedisEngine::kReconnectMaxMs + 5000;
-
-quint16 freePort()
-{
-    QTcpServer server;
-    server.listen(QHostAddress::LocalHost, 0);
-    return server.serverPort();
-}
-
-// A redis-server child process on a fixed port, plus a blocking hiredis client for checks (the
-// test may block; the server code under test may not).
-class RedisServer
-{
-public:
-    // `extraArguments` go to redis-server (e.g. --requirepass); `auth` is the AUTH this test's own
-    // client sends first (empty: none).
-    explicit RedisServer(quint16 port, QStringList extraArguments = {}, QByteArrayList auth = {})
-        : m_port(port), m_extraArguments(std::move(extraArguments)), m_auth(std::move(auth))
-    {}
-    ~RedisServer() { stop(); }
-
-    static QString binary() { return QStandardPaths::findExecutable(u"redis-server"_s); }
-
-    bool start()
-    {
-        m_process.setProgram(binary());
-        m_process.setArguments(QStringList{u"--port"_s, QString::number(m_port), u"--bind"_s, u"127.0.0.1"_s,
-                                           u"--save"_s, u""_s, u"--appendonly"_s, u"no"_s} +
-                               m_extraArguments);
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.setStandardOutputFile(QProcess::nullDevice());
-        // A test that crashes must not leave Redis running (and holding CTest's output pipe).
-        m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-        m_process.start();
-        if (!m_process.waitForStarted(kWaitMs))
-            return false;
-        return waitFor([this] { return command({"PING"}) == "PONG"; });
-    }
-    void stop()
-    {
-        disconnectClient();
-        if (m_process.state() == QProcess::NotRunning)
-            return;
-        resume();
-        m_process.kill();
-        m_process.waitForFinished(kWaitMs);
-    }
-    void pause() { ::kill(pid_t(m_process.processId()), SIGSTOP); }
-    void resume() { ::kill(pid_t(m_process.processId()), SIGCONT); }
-    bool isRunning() const { return m_process.state() == QProcess::Running; }
-    quint16 port() const { return m_port; }
-    QString url() const { return u"redis://127.0.0.1:%1/0"_s.arg(m_port); }
-
-    // A string, status or integer reply as text; empty on error.
-    QByteArray command(const QByteArrayList& args)
-    {
-        const redisReply* reply = raw(args);
-        if (!reply)
-            return {};
-        QByteArray out;
-        if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS)
-            out = QByteArray(reply->str, qsizetype(reply->len));
-        else if (reply->type == REDIS_REPLY_INTEGER)
-            out = QByteArray::number(reply->integer);
-        freeReplyObject(const_cast<redisReply*>(reply));
-        return out;
-    }
-    // The id of the one pub/sub connection subscribed to exactly `channels` channels; -1 unless
-    // exactly one matches.
-    qint64 subscriberWith(int channels)
-    {
-        qint64 id = -1;
-        int matches = 0;
-        const QByteArray list = command({"CLIENT", "LIST", "TYPE", "pubsub"});
-        for (const QByteArray& line : list.split('\n')) {
-            const QByteArrayList fields = line.trimmed().split(' ');
-            if (fields.contains("sub=" + QByteArray::number(channels)) && fields.value(0).startsWith("id=")) {
-                id = fields.value(0).mid(3).toLongLong();
-                ++matches;
-            }
-        }
-        return matches == 1 ? id : -1;
-    }
-    // Subscribers of `channel` across all nodes (each node counts once per topic if it does it right).
-    int numsub(const QByteArray& channel)
-    {
-        const redisReply* reply = raw({"PUBSUB", "NUMSUB", channel});
-        int count = -1;
-        if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2)
-            count = int(reply->element[1]->integer);
-        if (reply)
-            freeReplyObject(const_cast<redisReply*>(reply));
-        return count;
-    }
-
-private:
-    const redisReply* raw(const QByteArrayList& args)
-    {
-        if (!m_client) {
-            const timeval timeout{1, 0};
-            m_client = redisConnectWithTimeout("127.0.0.1", m_port, timeout);
-            if (!m_client || m_client->err) {
-                disconnectClient();
-                return nullptr;
-            }
-            redisSetTimeout(m_client, timeout);
-            if (!m_auth.isEmpty()) {
-                m_auth.prepend("AUTH");
-                const redisReply* auth = raw(m_auth);
-                m_auth.removeFirst();
-                const bool ok = auth && auth->type != REDIS_REPLY_ERROR;
-                if (auth)
-                    freeReplyObject(const_cast<redisReply*>(auth));
-                if (!ok) {
-                    disconnectClient();
-                    return nullptr;
-                }
-            }
-        }
-        std::vector<const char*> argv;
-        std::vector<size_t> lengths;
-        for (const QByteArray& a : args) {
-            argv.push_back(a.constData());
-            lengths.push_back(size_t(a.size()));
-        }
-        auto* reply = static_cast<redisReply*>(
-            redisCommandArgv(m_client, int(argv.size()), argv.data(), lengths.data()));
-        if (!reply)
-            disconnectClient();
-        return reply;
-    }
-    void disconnectClient()
-    {
-        if (m_client)
-            redisFree(m_client);
-        m_client = nullptr;
-    }
-
-    quint16 m_port;
-    QStringList m_extraArguments;
-    QByteArrayList m_auth;
-    QProcess m_process;
-    redisContext* m_client = nullptr;
-};
 
 // A TCP relay in front of Redis that can hold back what Redis answers on command connections
 // (those that never SUBSCRIBE) while subscriber connections flow: the order in which a node sees
@@ -253,18 +111,6 @@ private:
     QList<Link*> m_links;
     bool m_holding = false;
 };
-
-std::unique_ptr<ServerFixture> startNode(const QString& redisUrl)
-{
-    ServerConfig config = testConfig();
-    config.engine = redisUrl;
-    auto node = std::make_unique<ServerFixture>(config);
-    if (!node->start()) {
-        qWarning() << "node did not start:" << node->error();
-        return nullptr;
-    }
-    return node;
-}
 
 bool waitReady(const ServerFixture& node, int timeoutMs = kRecoverMs)
 {
@@ -360,7 +206,7 @@ private:
     // certain to miss B rather than race its first retry. Undone by setting maxclients back.
     bool cutOffSubscriberOf(ServerFixture& b);
 
-    std::unique_ptr<RedisServer> m_redis;
+    std::unique_ptr<RedisProcess> m_redis;
 };
 
 std::unique_ptr<WsClient> TestRedisEngine::userOnlyOn(ServerFixture& a, ServerFixture& b)
@@ -388,13 +234,13 @@ bool TestRedisEngine::cutOffSubscriberOf(ServerFixture& b)
 
 void TestRedisEngine::initTestCase()
 {
-    if (RedisServer::binary().isEmpty())
+    if (RedisProcess::binary().isEmpty())
         QSKIP("redis-server is not installed");
 }
 
 void TestRedisEngine::init()
 {
-    m_redis = std::make_unique<RedisServer>(freePort());
+    m_redis = std::make_unique<RedisProcess>(freePort());
     QVERIFY(m_redis->start());
 }
 
@@ -406,35 +252,35 @@ void TestRedisEngine::cleanup()
 void TestRedisEngine::parseUrl()
 {
     QString error;
-    const auto full = RedisEngine::parseUrl(u"redis://redis.internal:6380/3"_s, &error);
+    const auto full = RedisAddress::parse(u"redis://redis.internal:6380/3"_s, &error);
     QVERIFY2(full, qPrintable(error));
     QCOMPARE(full->host, u"redis.internal"_s);
     QCOMPARE(full->port, quint16(6380));
     QCOMPARE(full->db, 3);
-    const auto bare = RedisEngine::parseUrl(u"redis://127.0.0.1"_s, &error);
+    const auto bare = RedisAddress::parse(u"redis://127.0.0.1"_s, &error);
     QVERIFY2(bare, qPrintable(error));
     QCOMPARE(bare->port, quint16(6379));
     QCOMPARE(bare->db, 0);
     for (const QString& bad : {u"redis://"_s, u"http://h:1/0"_s, u"redis://h:1/x"_s, u"redis://h:1/-1"_s,
                                u"redis://hunter2@h:1/0"_s, u"redis://u:hunter2@h:1/x"_s}) {
         error.clear();
-        QVERIFY2(!RedisEngine::parseUrl(bad, &error), qPrintable(bad));
+        QVERIFY2(!RedisAddress::parse(bad, &error), qPrintable(bad));
         QVERIFY(!error.isEmpty());
         // A password (or what may be one) never reaches a log or an error message.
         QVERIFY2(!error.contains("hunter2"_L1), qPrintable(error));
     }
     // Credentials, percent-decoded: a password alone (requirepass) and a Redis 6 ACL user.
-    const auto password = RedisEngine::parseUrl(u"redis://:p%40ss%3Aw%2Fd@127.0.0.1:6380/1"_s, &error);
+    const auto password = RedisAddress::parse(u"redis://:p%40ss%3Aw%2Fd@127.0.0.1:6380/1"_s, &error);
     QVERIFY2(password, qPrintable(error));
     QCOMPARE(password->user, QString());
     QCOMPARE(password->password, u"p@ss:w/d"_s);
     QCOMPARE(password->db, 1);
-    const auto acl = RedisEngine::parseUrl(u"redis://al%20ice:s3cret@h/2"_s, &error);
+    const auto acl = RedisAddress::parse(u"redis://al%20ice:s3cret@h/2"_s, &error);
     QVERIFY2(acl, qPrintable(error));
     QCOMPARE(acl->user, u"al ice"_s);
     QCOMPARE(acl->password, u"s3cret"_s);
-    QCOMPARE(RedisEngine::redactedUrl(u"redis://alice:s3cret@h/2"_s), u"redis://alice:***@h/2"_s);
-    QCOMPARE(RedisEngine::redactedUrl(u"redis://s3cret@h/2"_s), u"redis://***@h/2"_s);
+    QCOMPARE(RedisAddress::redacted(u"redis://alice:s3cret@h/2"_s), u"redis://alice:***@h/2"_s);
+    QCOMPARE(RedisAddress::redacted(u"redis://s3cret@h/2"_s), u"redis://***@h/2"_s);
     // A bad URL is a start-up error, not a node that retries forever.
     ServerConfig config = testConfig();
     config.engine = u"redis://h:1/x"_s;
@@ -609,7 +455,7 @@ void TestRedisEngine::redisDownAtStart()
         QVERIFY(connectUser(*node, 8)); // a token without a session has nothing to check
     }
 
-    m_redis = std::make_unique<RedisServer>(port);
+    m_redis = std::make_unique<RedisProcess>(port);
     QVERIFY(m_redis->start());
     QVERIFY(waitReady(*node));
     QCOMPARE(readyz(*node), 200);
@@ -636,6 +482,10 @@ void TestRedisEngine::redisDownAtStart()
         "forgewire_redis_publish_failures_total",
         "forgewire_redis_watched_topics gauge",
         "forgewire_redis_watched_topics",
+        "forgewire_redis_unavailable_ms_total counter",
+        "forgewire_redis_unavailable_ms_total",
+        "forgewire_redis_last_unavailable_ms gauge",
+        "forgewire_redis_last_unavailable_ms",
         "forgewire_redis_malformed_messages_total counter",
         "forgewire_redis_malformed_messages_total",
         "forgewire_redis_mismatched_messages_total counter",
@@ -671,7 +521,7 @@ void TestRedisEngine::redisRestartMidRun()
     QCOMPARE(during.status, 503);
     QVERIFY(!during.json().value("error"_L1).toString().isEmpty());
 
-    m_redis = std::make_unique<RedisServer>(port);
+    m_redis = std::make_unique<RedisProcess>(port);
     QVERIFY(m_redis->start());
     QVERIFY(waitReady(*a) && waitReady(*b));
     QCOMPARE(a->admin("GET", u"/readyz"_s).json(), (QJsonObject{{u"status"_s, u"ready"_s}}));
@@ -900,8 +750,8 @@ void TestRedisEngine::passwordFromUrl()
     const QString secret = u"s3cr@t:pw"_s;
     const quint16 port = m_redis->port();
     m_redis.reset(); // the port is needed again
-    m_redis = std::make_unique<RedisServer>(port, QStringList{u"--requirepass"_s, secret},
-                                            QByteArrayList{secret.toUtf8()});
+    m_redis = std::make_unique<RedisProcess>(port, QStringList{u"--requirepass"_s, secret},
+                                             QByteArrayList{secret.toUtf8()});
     QVERIFY(m_redis->start());
     const QString base = u"127.0.0.1:%1"_s.arg(m_redis->port());
     // Percent-encoded in the URL; db 3 also needs the AUTH before its SELECT.
@@ -923,11 +773,11 @@ void TestRedisEngine::aclUserFromUrl()
     // The default user is off: nothing works without alice's credentials.
     const quint16 port = m_redis->port();
     m_redis.reset();
-    m_redis = std::make_unique<RedisServer>(port,
-                                            QStringList{u"--user"_s, u"default"_s, u"off"_s, u"--user"_s,
-                                                        u"alice"_s, u"on"_s, u">pw-of-alice"_s, u"~*"_s,
-                                                        u"&*"_s, u"+@all"_s},
-                                            QByteArrayList{"alice", "pw-of-alice"});
+    m_redis = std::make_unique<RedisProcess>(port,
+                                             QStringList{u"--user"_s, u"default"_s, u"off"_s, u"--user"_s,
+                                                         u"alice"_s, u"on"_s, u">pw-of-alice"_s, u"~*"_s,
+                                                         u"&*"_s, u"+@all"_s},
+                                             QByteArrayList{"alice", "pw-of-alice"});
     QVERIFY(m_redis->start());
     const QString base = u"127.0.0.1:%1"_s.arg(m_redis->port());
     roundTrip(u"redis://alice:pw-of-alice@%1/0"_s.arg(base));
@@ -1019,7 +869,7 @@ void TestRedisEngine::boardScriptFollowsTheModelRules()
 {
     // The Lua script against the very cases BoardModel passes (tst_boardmodel).
     QString error;
-    const auto address = RedisEngine::parseUrl(m_redis->url(), &error);
+    const auto address = RedisAddress::parse(m_redis->url(), &error);
     QVERIFY2(address, qPrintable(error));
     RedisEngine engine(*address);
     engine.start();

@@ -1,0 +1,81 @@
+#pragma once
+
+// Real Redis processes for the Redis engine tests: redis-server (a primary, a replica) and
+// redis-sentinel from Debian's packages, each a child process on a fixed loopback port, with a
+// blocking hiredis client for the test's own checks (the test may block; the code under test may
+// not). Every process dies with the test (PR_SET_PDEATHSIG) and is stopped by its id.
+
+#include "TestSupport.h"
+
+#include <QByteArrayList>
+#include <QProcess>
+#include <QStringList>
+#include <QTemporaryDir>
+
+#include <memory>
+
+struct redisContext;
+struct redisReply;
+
+namespace forgewire::test {
+
+// A loopback port nothing listens on right now.
+quint16 freePort();
+
+class RedisProcess
+{
+public:
+    // `extraArguments` go to redis-server (e.g. --requirepass); `auth` is the AUTH this test's own
+    // client sends first (empty: none).
+    explicit RedisProcess(quint16 port, QStringList extraArguments = {}, QByteArrayList auth = {});
+    ~RedisProcess();
+
+    // A sentinel monitoring the primary on `primaryPort` as `masterName`, quorum `quorum`, declaring
+    // it down after `downAfterMs`; its config file (which Sentinel rewrites) in its own directory.
+    static std::unique_ptr<RedisProcess> sentinel(quint16 port, const QString& masterName,
+                                                  quint16 primaryPort, int quorum, int downAfterMs);
+
+    static QString binary();
+    static QString sentinelBinary();
+
+    bool start();
+    // SIGKILL and wait for the exit.
+    void stop();
+    void pause();
+    void resume();
+    bool isRunning() const;
+    qint64 pid() const { return m_process.processId(); }
+    quint16 port() const { return m_port; }
+    QString url() const;
+
+    // A string, status or integer reply as text; empty on error.
+    QByteArray command(const QByteArrayList& args);
+    // An array reply's elements as text (nested arrays flattened); empty on error.
+    QByteArrayList list(const QByteArrayList& args);
+    // One `field:value` line of INFO `section`.
+    QByteArray info(const QByteArray& section, const QByteArray& field);
+    // The id of the one pub/sub connection subscribed to exactly `channels` channels; -1 unless
+    // exactly one matches.
+    qint64 subscriberWith(int channels);
+    // Subscribers of `channel` across all nodes (each node counts once per topic if it does it right).
+    int numsub(const QByteArray& channel);
+
+private:
+    const redisReply* raw(const QByteArrayList& args);
+    void disconnectClient();
+
+    quint16 m_port;
+    QStringList m_extraArguments;
+    QByteArrayList m_auth;
+    QProcess m_process;
+    redisContext* m_client = nullptr;
+    // Its working directory; a sentinel's config file is there.
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_configFile;
+};
+
+// A node (in-process server, test configuration) on the engine `engineUrl`; nullptr if it did not
+// start.
+std::unique_ptr<ServerFixture> startNode(const QString& engineUrl);
+
+} // namespace forgewire::test
