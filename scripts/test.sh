@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything and runs the whole QtTest suite through CTest (real sockets on loopback,
-# a real redis-server, Xvfb for the tray), the format check and a short smoke run of every fuzz harness.
+# real redis-server and redis-sentinel processes, Xvfb for the tray), the format check and a short smoke run of every fuzz harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

@@ -64,6 +64,8 @@ private Q_SLOTS:
     void asksPastSentinelsThatAreDown();
     void unknownMasterIsAnError();
     void announcedSwitchIsFollowed();
+    void unannouncedChangeIsFoundByAsking();
+    void questionsPastTheBoundAreRefused();
 };
 
 void TestSentinelLocator::initTestCase()
@@ -237,6 +239,57 @@ void TestSentinelLocator::announcedSwitchIsFollowed()
     QCOMPARE(changed.size(), 1); // the recheck that follows finds nothing new
     QTest::qWait(SentinelLocator::kRecheckIntervalMs * 2);
     QCOMPARE(changed.size(), 1);
+}
+
+void TestSentinelLocator::unannouncedChangeIsFoundByAsking()
+{
+    RedisProcess first(freePort());
+    RedisProcess second(freePort());
+    QVERIFY(first.start() && second.start());
+    auto sentinel = RedisProcess::sentinel(freePort(), QString::fromLatin1(kMaster), first.port(), 1, 5000);
+    QVERIFY(sentinel && sentinel->start());
+    SentinelLocator locator(settingsFor({sentinel->port()}));
+    QSignalSpy changed(&locator, &SentinelLocator::primaryChanged);
+    locator.start();
+    QVERIFY(waitFor([&] { return locator.lastKnown().has_value(); }));
+
+    // The sentinel is told to watch another server: no +switch-master, as when the announcement was
+    // missed while no sentinel was watched.
+    QCOMPARE(sentinel->command({"SENTINEL", "REMOVE", kMaster}), QByteArray("OK"));
+    QCOMPARE(sentinel->command(
+                 {"SENTINEL", "MONITOR", kMaster, "127.0.0.1", QByteArray::number(second.port()), "1"}),
+             QByteArray("OK"));
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(waitFor([&] { return !changed.isEmpty(); }, 2 * SentinelLocator::kRecheckIntervalMs + kWaitMs));
+    QVERIFY(clock.elapsed() <= 2 * SentinelLocator::kRecheckIntervalMs);
+    QCOMPARE(changed.constFirst().at(1).value<quint16>(), second.port());
+}
+
+void TestSentinelLocator::questionsPastTheBoundAreRefused()
+{
+    RedisProcess primary(freePort());
+    QVERIFY(primary.start());
+    auto sentinel = RedisProcess::sentinel(freePort(), QString::fromLatin1(kMaster), primary.port(), 1, 5000);
+    QVERIFY(sentinel && sentinel->start());
+    SentinelLocator locator(settingsFor({sentinel->port()}));
+    QVERIFY(ask(locator).primary);
+
+    // The sentinel hangs: questions wait for the one on its way, up to the bound.
+    sentinel->pause();
+    int answered = 0;
+    int refused = 0;
+    for (qsizetype i = 0; i <= SentinelLocator::kMaxWaitingQuestions; ++i) {
+        locator.locate([&](std::optional<SentinelSettings::Endpoint> primary, const QString& error) {
+            ++answered;
+            refused += !primary && error.contains(u"too many questions"_s) ? 1 : 0;
+        });
+    }
+    QCOMPARE(answered, 1);
+    QCOMPARE(refused, 1);
+    sentinel->resume();
+    QVERIFY(waitFor([&] { return answered == SentinelLocator::kMaxWaitingQuestions + 1; }));
+    QCOMPARE(refused, 1);
 }
 
 QTEST_GUILESS_MAIN(TestSentinelLocator)
