@@ -36,6 +36,14 @@ QByteArray escape(QByteArrayView text, bool quote)
     return out;
 }
 
+QByteArray seconds(qint64 milliseconds)
+{
+    // Exact, not through a double: 2312 is "2.312", -5 is "-0.005".
+    const qint64 magnitude = milliseconds < 0 ? -milliseconds : milliseconds;
+    return (milliseconds < 0 ? "-" : "") + QByteArray::number(magnitude / 1000) + '.' +
+           QByteArray::number(magnitude % 1000).rightJustified(3, '0');
+}
+
 } // namespace
 
 QByteArray PrometheusWriter::escapeLabelValue(QByteArrayView value)
@@ -67,6 +75,11 @@ void PrometheusWriter::family(QByteArrayView name, Type type, QByteArrayView hel
 
 void PrometheusWriter::sample(std::initializer_list<Label> labels, qint64 value)
 {
+    sampleText(labels, QByteArray::number(value));
+}
+
+void PrometheusWriter::sampleText(std::initializer_list<Label> labels, const QByteArray& value)
+{
     Q_ASSERT_X(m_current >= 0, "PrometheusWriter::sample", "no family() before the sample");
     if (m_current < 0)
         return;
@@ -86,7 +99,7 @@ void PrometheusWriter::sample(std::initializer_list<Label> labels, qint64 value)
         family.lines += '}';
     }
     family.lines += ' ';
-    family.lines += QByteArray::number(value);
+    family.lines += value;
     family.lines += '\n';
 }
 
@@ -100,6 +113,18 @@ void PrometheusWriter::gauge(QByteArrayView name, QByteArrayView help, qint64 va
 {
     family(name, Type::Gauge, help);
     sample(value);
+}
+
+void PrometheusWriter::counterSeconds(QByteArrayView name, QByteArrayView help, qint64 milliseconds)
+{
+    family(name, Type::Counter, help);
+    sampleText({}, seconds(milliseconds));
+}
+
+void PrometheusWriter::gaugeSeconds(QByteArrayView name, QByteArrayView help, qint64 milliseconds)
+{
+    family(name, Type::Gauge, help);
+    sampleText({}, seconds(milliseconds));
 }
 
 QByteArray PrometheusWriter::text() const

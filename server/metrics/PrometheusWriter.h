@@ -40,6 +40,10 @@ public:
     // A family with one unlabelled sample.
     void counter(QByteArrayView name, QByteArrayView help, qint64 value);
     void gauge(QByteArrayView name, QByteArrayView help, qint64 value);
+    // Durations are kept in milliseconds and shown in seconds, the unit Prometheus names use
+    // (`_seconds`): 2312 is written 2.312.
+    void counterSeconds(QByteArrayView name, QByteArrayView help, qint64 milliseconds);
+    void gaugeSeconds(QByteArrayView name, QByteArrayView help, qint64 milliseconds);
 
     QByteArray text() const;
 
@@ -47,6 +51,8 @@ public:
     static QByteArray escapeHelp(QByteArrayView help);
 
 private:
+    void sampleText(std::initializer_list<Label> labels, const QByteArray& value);
+
     struct Family
     {
         QByteArray name;

@@ -6,6 +6,7 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSet>
 #include <QTcpServer>
 #include <QTest>
@@ -549,10 +550,10 @@ QByteArrayList metricShape(const QByteArray& text, QString* error)
             const QByteArray name = key.split('{').first();
             if (space <= 0 || family.isEmpty() || name != family)
                 return fail(line, "sample outside its family");
-            bool ok = false;
-            line.mid(space + 1).toLongLong(&ok);
-            if (!ok)
-                return fail(line, "sample value is not an integer");
+            // An integer, or seconds with three decimals (PrometheusWriter::gaugeSeconds()).
+            static const QRegularExpression value(u"^-?[0-9]+(\\.[0-9]{3})?$"_s);
+            if (!value.match(QString::fromLatin1(line.mid(space + 1))).hasMatch())
+                return fail(line, "sample value is not an integer or seconds");
             shape.append(key);
         }
     }

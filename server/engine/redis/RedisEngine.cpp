@@ -881,12 +881,12 @@ void RedisEngine::writeMetrics(PrometheusWriter& out) const
     out.gauge("forgewire_redis_watched_topics", "Topics with local subscribers, each one Redis subscription.",
               m_watched.size());
     const qint64 outageNow = m_outageSince >= 0 ? m_clock.elapsed() - m_outageSince : 0;
-    out.counter("forgewire_redis_unavailable_ms_total",
-                "Milliseconds not ready (no primary, or it could not be reached) since first ready.",
-                m_outageTotalMs + outageNow);
-    out.gauge("forgewire_redis_last_unavailable_ms",
-              "Length of the latest time not ready since first ready, or of the one going on.",
-              m_outageSince >= 0 ? outageNow : m_lastOutageMs);
+    out.counterSeconds("forgewire_redis_unavailable_seconds_total",
+                       "Time not ready (no primary, or it could not be reached) since first ready.",
+                       m_outageTotalMs + outageNow);
+    out.gaugeSeconds("forgewire_redis_last_unavailable_seconds",
+                     "Length of the latest time not ready since first ready, or of the one going on.",
+                     m_outageSince >= 0 ? outageNow : m_lastOutageMs);
     if (m_locator) {
         // The primary in use, which is not always the one the sentinels name (ROLE refused it).
         m_locator->writeMetrics(

@@ -106,8 +106,9 @@ void ReplicaWait::writeMetrics(PrometheusWriter& out) const
         "forgewire_redis_unprotected_writes_total",
         "State writes acknowledged without a replica to confirm them: none was connected to the primary.",
         m_unprotected);
-    out.gauge("forgewire_redis_last_wait_ms", "How long the latest WAIT for replicas took (-1: none yet).",
-              m_lastWaitMs);
+    out.gaugeSeconds("forgewire_redis_last_wait_seconds",
+                     "How long the latest WAIT for replicas took (0 before the first).",
+                     std::max<qint64>(m_lastWaitMs, 0));
 }
 
 } // namespace forgewire

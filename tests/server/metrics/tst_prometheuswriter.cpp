@@ -14,6 +14,7 @@ class TestPrometheusWriter : public QObject
 
 private Q_SLOTS:
     void counterAndGauge();
+    void secondsFromMilliseconds();
     void labelledSamples();
     void labelValuesAreEscaped_data();
     void labelValuesAreEscaped();
@@ -33,6 +34,27 @@ void TestPrometheusWriter::counterAndGauge()
                                     "# HELP fw_open Open ones.\n"
                                     "# TYPE fw_open gauge\n"
                                     "fw_open -1\n"));
+}
+
+void TestPrometheusWriter::secondsFromMilliseconds()
+{
+    PrometheusWriter out;
+    out.counterSeconds("fw_down_seconds_total", "Down.", 2312);
+    out.gaugeSeconds("fw_last_seconds", "Last.", 5);
+    out.gaugeSeconds("fw_none_seconds", "None.", -1);
+    out.gaugeSeconds("fw_whole_seconds", "Whole.", 61000);
+    QCOMPARE(out.text(), QByteArray("# HELP fw_down_seconds_total Down.\n"
+                                    "# TYPE fw_down_seconds_total counter\n"
+                                    "fw_down_seconds_total 2.312\n"
+                                    "# HELP fw_last_seconds Last.\n"
+                                    "# TYPE fw_last_seconds gauge\n"
+                                    "fw_last_seconds 0.005\n"
+                                    "# HELP fw_none_seconds None.\n"
+                                    "# TYPE fw_none_seconds gauge\n"
+                                    "fw_none_seconds -0.001\n"
+                                    "# HELP fw_whole_seconds Whole.\n"
+                                    "# TYPE fw_whole_seconds gauge\n"
+                                    "fw_whole_seconds 61.000\n"));
 }
 
 void TestPrometheusWriter::labelledSamples()
