@@ -318,8 +318,8 @@ QList<ServerSetting> buildSettings()
                 text([](auto& c) -> auto& { return c.statePath; })),
         setting("server/engine"_L1, "engine"_L1, "url"_L1,
                 u"'embedded' (in-process fan-out + SQLite state), redis://[[user]:password@]host:port/db "
-                "(percent-encoded credentials) or redis-sentinel://[[user]:password@]host:port,host:port,.../"
-                "<master>[?db=N&sentinel_password=P&wait_replicas=N]"_s,
+                "(percent-encoded credentials) or redis-sentinel://host:port,host:port/<master> (more in README: "
+                "Redis Sentinel)"_s,
                 engineName()),
         setting("server/transport"_L1, "transport"_L1, "name"_L1,
                 u"Client transport: %1 (default %2)"_s.arg(TransportNames::available().join(u", "_s),
