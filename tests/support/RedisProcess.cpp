@@ -15,6 +15,8 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
+constexpr int kClusterSlotCount = 16384;
+
 void flatten(const redisReply* reply, QByteArrayList& out)
 {
     if (reply->type == REDIS_REPLY_ARRAY) {
@@ -46,9 +48,10 @@ RedisProcess::~RedisProcess()
 }
 
 std::unique_ptr<RedisProcess> RedisProcess::sentinel(quint16 port, const QString& masterName,
-                                                     quint16 primaryPort, int quorum, int downAfterMs)
+                                                     quint16 primaryPort, int quorum, int downAfterMs,
+                                                     const QStringList& extraConfig, QByteArrayList auth)
 {
-    auto sentinel = std::make_unique<RedisProcess>(port);
+    auto sentinel = std::make_unique<RedisProcess>(port, QStringList(), std::move(auth));
     sentinel->m_dir = std::make_unique<QTemporaryDir>();
     sentinel->m_configFile = sentinel->m_dir->filePath(u"sentinel.conf"_s);
     QFile file(sentinel->m_configFile);
@@ -64,6 +67,8 @@ std::unique_ptr<RedisProcess> RedisProcess::sentinel(quint16 port, const QString
                                .arg(quorum)
                                .arg(downAfterMs);
     file.write(config.toUtf8());
+    for (const QString& line : extraConfig)
+        file.write(line.toUtf8() + '\n');
     return sentinel;
 }
 
@@ -144,6 +149,14 @@ QByteArray RedisProcess::command(const QByteArrayList& args)
         out = QByteArray::number(reply->integer);
     freeReplyObject(const_cast<redisReply*>(reply));
     return out;
+}
+
+void RedisProcess::withReply(const QByteArrayList& args, const std::function<void(const redisReply*)>& use)
+{
+    const redisReply* reply = raw(args);
+    use(reply);
+    if (reply)
+        freeReplyObject(const_cast<redisReply*>(reply));
 }
 
 QByteArrayList RedisProcess::list(const QByteArrayList& args)
@@ -233,6 +246,52 @@ void RedisProcess::disconnectClient()
     if (m_client)
         redisFree(m_client);
     m_client = nullptr;
+}
+
+QStringList RedisClusterProcesses::clusterArguments()
+{
+    // nodes.conf goes to the process's own directory; a short node timeout keeps a killed shard's
+    // absence from dragging on.
+    return {u"--cluster-enabled"_s,      u"yes"_s, u"--cluster-config-file"_s, u"nodes.conf"_s,
+            u"--cluster-node-timeout"_s, u"2000"_s};
+}
+
+bool RedisClusterProcesses::start(int primaries)
+{
+    for (int i = 0; i < primaries; ++i) {
+        m_nodes.push_back(std::make_unique<RedisProcess>(freePort(), clusterArguments()));
+        if (!m_nodes.back()->start())
+            return false;
+    }
+    const int share = kClusterSlotCount / primaries;
+    for (int i = 0; i < primaries; ++i) {
+        const int first = i * share;
+        const int last = i == primaries - 1 ? kClusterSlotCount - 1 : first + share - 1;
+        if (node(i).command(
+                {"CLUSTER", "ADDSLOTSRANGE", QByteArray::number(first), QByteArray::number(last)}) != "OK")
+            return false;
+        if (i > 0 &&
+            node(i).command({"CLUSTER", "MEET", "127.0.0.1", QByteArray::number(node(0).port())}) != "OK")
+            return false;
+    }
+    for (const auto& node : m_nodes) {
+        if (!waitFor(
+                [&] {
+                    return node->info("cluster", "cluster_enabled") == "1" &&
+                           node->command({"CLUSTER", "INFO"}).contains("cluster_state:ok");
+                },
+                20'000))
+            return false;
+    }
+    return true;
+}
+
+QString RedisClusterProcesses::url() const
+{
+    QStringList hosts;
+    for (const auto& node : m_nodes)
+        hosts.append(u"127.0.0.1:%1"_s.arg(node->port()));
+    return u"redis-cluster://%1"_s.arg(hosts.join(u','));
 }
 
 std::unique_ptr<ServerFixture> startNode(const QString& engineUrl)

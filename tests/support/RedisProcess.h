@@ -12,7 +12,9 @@
 #include <QStringList>
 #include <QTemporaryDir>
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 struct redisContext;
 struct redisReply;
@@ -32,8 +34,11 @@ public:
 
     // A sentinel monitoring the primary on `primaryPort` as `masterName`, quorum `quorum`, declaring
     // it down after `downAfterMs`; its config file (which Sentinel rewrites) in its own directory.
+    // `extraConfig` lines go after the monitor lines; `auth` as in the constructor.
     static std::unique_ptr<RedisProcess> sentinel(quint16 port, const QString& masterName,
-                                                  quint16 primaryPort, int quorum, int downAfterMs);
+                                                  quint16 primaryPort, int quorum, int downAfterMs,
+                                                  const QStringList& extraConfig = {},
+                                                  QByteArrayList auth = {});
 
     static QString binary();
     static QString sentinelBinary();
@@ -50,6 +55,8 @@ public:
 
     // A string, status or integer reply as text; empty on error.
     QByteArray command(const QByteArrayList& args);
+    // Runs `args` and hands the raw reply (nullptr: no connection) to `use`.
+    void withReply(const QByteArrayList& args, const std::function<void(const redisReply*)>& use);
     // An array reply's elements as text (nested arrays flattened); empty on error.
     QByteArrayList list(const QByteArrayList& args);
     // One `field:value` line of INFO `section`.
@@ -72,6 +79,22 @@ private:
     // Its working directory; a sentinel's config file is there.
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_configFile;
+};
+
+// `primaries` cluster-enabled redis-servers, the slots split evenly between them in port order,
+// met and agreed (cluster_state:ok everywhere).
+class RedisClusterProcesses
+{
+public:
+    bool start(int primaries);
+    RedisProcess& node(int i) { return *m_nodes.at(size_t(i)); }
+    int size() const { return int(m_nodes.size()); }
+    // redis-cluster://127.0.0.1:p1,127.0.0.1:p2,...
+    QString url() const;
+    static QStringList clusterArguments();
+
+private:
+    std::vector<std::unique_ptr<RedisProcess>> m_nodes;
 };
 
 // A node (in-process server, test configuration) on the engine `engineUrl`; nullptr if it did not

@@ -49,6 +49,11 @@ std::optional<RedisAddress> RedisAddress::parse(const QString& url, QString* err
     return address;
 }
 
+QString RedisEndpoint::toString() const
+{
+    return host.contains(u':') ? u"[%1]:%2"_s.arg(host).arg(port) : u"%1:%2"_s.arg(host).arg(port);
+}
+
 QString RedisAddress::toString() const
 {
     // Never the password: this goes to the logs.

@@ -6,6 +6,17 @@
 
 namespace forgewire {
 
+// Where a Redis server (or sentinel) listens.
+struct RedisEndpoint
+{
+    QString host;
+    quint16 port = 0;
+    bool operator==(const RedisEndpoint& other) const { return host == other.host && port == other.port; }
+    bool operator!=(const RedisEndpoint& other) const { return !(*this == other); }
+    // host:port, [host]:port for IPv6.
+    QString toString() const;
+};
+
 // One Redis server and how to sign in to it: redis://[[user]:password@]host[:port][/db].
 struct RedisAddress
 {

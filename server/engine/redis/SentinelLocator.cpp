@@ -1,6 +1,7 @@
 #include "engine/redis/SentinelLocator.h"
 
 #include "config/ServerLogging.h"
+#include "engine/redis/FirstAnswer.h"
 #include "engine/redis/RedisConnection.h"
 #include "metrics/PrometheusWriter.h"
 
@@ -9,6 +10,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <memory>
 #include <utility>
 
 namespace forgewire {
@@ -34,7 +36,7 @@ QString text(const redisReply* reply)
 
 std::optional<SentinelSettings::Endpoint> parseEndpoint(const QString& text)
 {
-    SentinelSettings::Endpoint endpoint;
+    SentinelSettings::Endpoint endpoint{QString(), SentinelSettings::kDefaultSentinelPort};
     QString portText;
     if (text.startsWith(u'[')) {
         const qsizetype close = text.indexOf(u']');
@@ -65,11 +67,6 @@ std::optional<SentinelSettings::Endpoint> parseEndpoint(const QString& text)
 }
 
 } // namespace
-
-QString SentinelSettings::Endpoint::toString() const
-{
-    return host.contains(u':') ? u"[%1]:%2"_s.arg(host).arg(port) : u"%1:%2"_s.arg(host).arg(port);
-}
 
 std::optional<SentinelSettings> SentinelSettings::parseUrl(const QString& url, QString* error)
 {
@@ -140,8 +137,10 @@ std::optional<SentinelSettings> SentinelSettings::parseUrl(const QString& url, Q
 }
 
 SentinelLocator::SentinelLocator(SentinelSettings settings, QObject* parent)
-    : QObject(parent), m_settings(std::move(settings))
+    : QObject(parent), m_settings(std::move(settings)),
+      m_asker(new FirstAnswer(u"sentinel"_s, m_settings.sentinels, kSentinelTimeoutMs, this))
 {
+    m_asker->setCredentials(m_settings.sentinelUser.toUtf8(), m_settings.sentinelPassword.toUtf8());
     m_recheckTimer.setInterval(kRecheckIntervalMs);
     connect(&m_recheckTimer, &QTimer::timeout, this,
             [this] { locate([](std::optional<Endpoint>, const QString&) {}); });
@@ -152,7 +151,7 @@ SentinelLocator::SentinelLocator(SentinelSettings settings, QObject* parent)
 SentinelLocator::~SentinelLocator()
 {
     // Before the lists go: the connections drop their pending handlers unrun.
-    delete m_query;
+    delete m_asker;
     delete m_watch;
 }
 
@@ -176,91 +175,36 @@ void SentinelLocator::locate(Answer answer)
         return;
     }
     m_waiting.append(std::move(answer));
-    if (m_asking)
+    if (m_asker->isAsking())
         return; // the question on its way answers this one too
-    m_asking = true;
-    m_triedThisRound = 0;
-    m_roundErrors.clear();
-    ask();
-}
-
-void SentinelLocator::ask()
-{
-    if (!m_query || !m_query->isConnected()) {
-        openQuery();
-        return;
-    }
-    const Endpoint sentinel = m_settings.sentinels.at(m_current);
-    const bool sent = m_query->command(
-        {"SENTINEL", "get-master-addr-by-name", m_settings.masterName.toUtf8()},
-        [this, sentinel](const redisReply* reply) {
-            if (!reply)
-                return; // the connection reports its own loss (queryFailed)
-            if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-                reply->element[0]->type != REDIS_REPLY_STRING ||
-                reply->element[1]->type != REDIS_REPLY_STRING) {
-                // A sentinel that does not monitor this master (nil) or refuses (error): ask the next.
-                const QString why = reply->type == REDIS_REPLY_ERROR
-                                        ? text(reply)
-                                        : u"does not know master '%1'"_s.arg(m_settings.masterName);
-                m_query->close();
-                queryFailed(why);
-                return;
-            }
-            bool ok = false;
-            const uint port =
-                QByteArray(reply->element[1]->str, qsizetype(reply->element[1]->len)).toUInt(&ok);
-            const QString host = text(reply->element[0]);
-            if (!ok || port == 0 || port > 65535 || host.isEmpty()) {
-                m_query->close();
-                queryFailed(u"named no usable address"_s);
-                return;
-            }
-            const Endpoint primary{host, quint16(port)};
-            noteAnswer(primary);
-            answerAll(primary, {});
-        });
-    if (!sent)
-        queryFailed(u"cannot send"_s);
-}
-
-void SentinelLocator::openQuery()
-{
-    if (m_query) {
-        m_query->disconnect(this);
-        m_query->close();
-        m_query->deleteLater();
-    }
-    m_query = newConnection(u"sentinel"_s);
-    connect(m_query, &RedisConnection::connected, this, &SentinelLocator::ask);
-    connect(m_query, &RedisConnection::disconnected, this, &SentinelLocator::queryFailed);
-    const Endpoint sentinel = m_settings.sentinels.at(m_current);
-    m_query->open(sentinel.host, sentinel.port, 0, kSentinelTimeoutMs);
-}
-
-void SentinelLocator::queryFailed(const QString& reason)
-{
-    m_roundErrors.append(u"%1: %2"_s.arg(m_settings.sentinels.at(m_current).toString(), reason));
-    // The next question goes to the next sentinel, whether or not this round goes on.
-    m_current = (m_current + 1) % m_settings.sentinels.size();
-    if (m_query) {
-        m_query->disconnect(this);
-        m_query->close();
-        m_query->deleteLater();
-        m_query = nullptr;
-    }
-    if (!m_asking)
-        return;
-    if (++m_triedThisRound >= m_settings.sentinels.size()) {
-        answerAll(std::nullopt, u"no sentinel answered (%1)"_s.arg(m_roundErrors.join(u"; "_s)));
-        return;
-    }
-    openQuery();
+    auto primary = std::make_shared<Endpoint>();
+    const auto check = [this, primary](const redisReply* reply, const Endpoint&) -> QString {
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+            reply->element[0]->type != REDIS_REPLY_STRING || reply->element[1]->type != REDIS_REPLY_STRING) {
+            // A sentinel that does not monitor this master (nil) or refuses (error): ask the next.
+            return reply->type == REDIS_REPLY_ERROR
+                       ? text(reply)
+                       : u"does not know master '%1'"_s.arg(m_settings.masterName);
+        }
+        bool ok = false;
+        const uint port = QByteArray(reply->element[1]->str, qsizetype(reply->element[1]->len)).toUInt(&ok);
+        *primary = {text(reply->element[0]), quint16(port)};
+        return !ok || port == 0 || port > 65535 || primary->host.isEmpty() ? u"named no usable address"_s
+                                                                           : QString();
+    };
+    m_asker->ask({"SENTINEL", "get-master-addr-by-name", m_settings.masterName.toUtf8()}, check,
+                 [this, primary](std::optional<Endpoint> answered, const QString& error) {
+                     if (!answered) {
+                         answerAll(std::nullopt, u"no sentinel answered (%1)"_s.arg(error));
+                         return;
+                     }
+                     noteAnswer(*primary);
+                     answerAll(*primary, {});
+                 });
 }
 
 void SentinelLocator::answerAll(std::optional<Endpoint> primary, const QString& error)
 {
-    m_asking = false;
     const QList<Answer> waiting = std::exchange(m_waiting, {});
     for (const Answer& answer : waiting)
         answer(primary, error);

@@ -6,11 +6,14 @@
 #include <QString>
 #include <QTimer>
 
+#include "engine/redis/RedisAddress.h"
+
 #include <functional>
 #include <optional>
 
 namespace forgewire {
 
+class FirstAnswer;
 class PrometheusWriter;
 class RedisConnection;
 
@@ -20,13 +23,7 @@ class RedisConnection;
 // redis://); the sentinels have their own, since Sentinel keeps a separate `requirepass`.
 struct SentinelSettings
 {
-    struct Endpoint
-    {
-        QString host;
-        quint16 port = 26379;
-        bool operator==(const Endpoint& other) const { return host == other.host && port == other.port; }
-        QString toString() const;
-    };
+    using Endpoint = RedisEndpoint;
     // The Sentinel port, for a sentinel written without one.
     static constexpr quint16 kDefaultSentinelPort = 26379;
     // More sentinels than this in one URL is a mistake (a quorum is 3 or 5), not a deployment.
@@ -86,9 +83,6 @@ Q_SIGNALS:
     void primaryChanged(const QString& host, quint16 port);
 
 private:
-    void ask();
-    void openQuery();
-    void queryFailed(const QString& reason);
     void answerAll(std::optional<Endpoint> primary, const QString& error);
     void noteAnswer(const Endpoint& primary);
     void openWatch();
@@ -96,12 +90,7 @@ private:
     RedisConnection* newConnection(const QString& name);
 
     SentinelSettings m_settings;
-    // The sentinel asked now, and how many were tried in this round.
-    qsizetype m_current = 0;
-    qsizetype m_triedThisRound = 0;
-    QStringList m_roundErrors;
-    RedisConnection* m_query = nullptr;
-    bool m_asking = false;
+    FirstAnswer* m_asker;
     QList<Answer> m_waiting;
     RedisConnection* m_watch = nullptr;
     qsizetype m_watchIndex = 0;

@@ -146,6 +146,7 @@ private Q_SLOTS:
     void failoverKeepsClientsAndState();
     void stateWritesWaitForAReplica();
     void notReadyWithoutASentinel();
+    void passwordsOfPrimaryAndSentinels();
     void aDemotedPrimaryIsLeft();
 };
 
@@ -339,6 +340,36 @@ void TestRedisSentinel::notReadyWithoutASentinel()
              QByteArray("forgewire_redis_unprotected_writes_total 1"));
     QCOMPARE(primary.command({"HGET", "fw:retained:user-7", "notification-count"}),
              QByteArray(R"({"count":1,"type":"notification-count"})"));
+}
+
+void TestRedisSentinel::passwordsOfPrimaryAndSentinels()
+{
+    RedisProcess primary(freePort(), {u"--requirepass"_s, u"primary-pw"_s}, {"primary-pw"});
+    QVERIFY(primary.start());
+    auto sentinel =
+        RedisProcess::sentinel(freePort(), QString::fromLatin1(kMaster), primary.port(), 1, kDownAfterMs,
+                               {u"requirepass sentinel-pw"_s,
+                                u"sentinel auth-pass %1 primary-pw"_s.arg(QString::fromLatin1(kMaster))},
+                               {"sentinel-pw"});
+    QVERIFY(sentinel && sentinel->start());
+    const QString sentinels = u"127.0.0.1:%1/%2"_s.arg(sentinel->port()).arg(QString::fromLatin1(kMaster));
+
+    auto node = startNode(u"redis-sentinel://:primary-pw@%1?sentinel_password=sentinel-pw"_s.arg(sentinels));
+    QVERIFY(node);
+    QVERIFY(waitFor([&] { return node->server()->isReady(); }, 15'000));
+    QCOMPARE(publishCount(*node, 7, 4).status, 202);
+    QCOMPARE(primary.command({"HGET", "fw:retained:user-7", "notification-count"}),
+             QByteArray(R"({"count":4,"type":"notification-count"})"));
+
+    // A wrong sentinel password: not ready, with the sentinel's refusal and not the password.
+    auto refused = startNode(u"redis-sentinel://:primary-pw@%1?sentinel_password=wrong-pw"_s.arg(sentinels));
+    QVERIFY(refused);
+    QVERIFY(waitFor([&] { return refused->admin("GET", u"/readyz"_s).body.contains("WRONGPASS"); }));
+    const HttpReply readyz = refused->admin("GET", u"/readyz"_s);
+    QCOMPARE(readyz.status, 503);
+    QVERIFY2(readyz.body.contains("no primary: no sentinel answered"), readyz.body.constData());
+    QVERIFY(!readyz.body.contains("wrong-pw") && !readyz.body.contains("primary-pw"));
+    QCOMPARE(publishCount(*refused, 7, 5).status, 503);
 }
 
 void TestRedisSentinel::aDemotedPrimaryIsLeft()
