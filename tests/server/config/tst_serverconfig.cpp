@@ -21,6 +21,7 @@ class TestServerConfig : public QObject
 private Q_SLOTS:
     void defaults();
     void iniFile();
+    void sentinelEngineInIni();
     void flagsOverrideIni();
     void environmentSecrets();
     void errors_data();
@@ -115,6 +116,22 @@ void TestServerConfig::iniFile()
     QCOMPARE(c.staticTokens.value("dev-alice").login, u"alice"_s);
     QCOMPARE(c.staticTokens.value("dev-alice").sessionId, u"s1"_s);
     QCOMPARE(c.staticTokens.value("dev-bob").sessionId, QString());
+}
+
+void TestServerConfig::sentinelEngineInIni()
+{
+    // Quoted, as the README says: unquoted, the commas between the sentinels make QSettings read a
+    // list, which is refused with that advice.
+    const QString url =
+        u"redis-sentinel://:p%40ss@10.0.0.1:26379,10.0.0.2:26380/forge?db=2&sentinel_password=s%26p"_s;
+    const auto quoted = parseServerArguments(
+        {u"forgewire-server"_s, u"--config"_s, writeIni("[server]\nengine=\"" + url.toUtf8() + "\"\n")});
+    QVERIFY2(quoted.config, qPrintable(quoted.error));
+    QCOMPARE(quoted.config->engine, url);
+    const auto bare = parseServerArguments(
+        {u"forgewire-server"_s, u"--config"_s, writeIni("[server]\nengine=" + url.toUtf8() + "\n")});
+    QVERIFY(!bare.config);
+    QVERIFY2(bare.error.contains(u"contains a comma; put it in double quotes"_s), qPrintable(bare.error));
 }
 
 void TestServerConfig::flagsOverrideIni()
