@@ -1,0 +1,177 @@
+// ClusterCommands against a real three-primary Redis Cluster started here: keys of every shard
+// written through it land on the primary that serves them, MOVED (a slot handed over) and ASK (a
+// slot being migrated) are followed, and a shard that is down fails only its own commands.
+
+#include "RedisProcess.h"
+#include "TestSupport.h"
+#include "engine/redis/ClusterCommands.h"
+#include "engine/redis/ClusterTopology.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <hiredis/hiredis.h>
+
+using namespace forgewire;
+using namespace forgewire::test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+struct Outcome
+{
+    bool done = false;
+    QByteArray text; // a status or string reply, or "ERR:<error>", or "(null)"
+};
+
+} // namespace
+
+class TestClusterCommands : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void everyShardTakesItsKeys();
+    void movedIsFollowed();
+    void askIsFollowed();
+    void aShardDownFailsOnlyItsCommands();
+
+private:
+    // Runs `args` through m_commands for `key`'s slot and waits for the answer.
+    Outcome run(const QByteArray& key, const QByteArrayList& args);
+    // A key whose slot node `n` serves.
+    static QByteArray keyOn(int n, const QByteArray& name = "k");
+
+    std::unique_ptr<RedisClusterProcesses> m_cluster;
+    std::unique_ptr<ClusterTopology> m_topology;
+    std::unique_ptr<ClusterCommands> m_commands;
+};
+
+QByteArray TestClusterCommands::keyOn(int n, const QByteArray& name)
+{
+    for (int i = 0;; ++i) {
+        const QByteArray key = "fw:{" + name + QByteArray::number(i) + "}";
+        if (ClusterSlots::keySlot(key) / (ClusterSlots::kSlotCount / 3) == n)
+            return key;
+    }
+}
+
+Outcome TestClusterCommands::run(const QByteArray& key, const QByteArrayList& args)
+{
+    auto outcome = std::make_shared<Outcome>();
+    m_commands->command(ClusterSlots::keySlot(key), args, [outcome](const redisReply* reply) {
+        outcome->done = true;
+        if (!reply)
+            outcome->text = "(null)";
+        else if (reply->type == REDIS_REPLY_ERROR)
+            outcome->text = "ERR:" + QByteArray(reply->str, qsizetype(reply->len));
+        else if (reply->str)
+            outcome->text = QByteArray(reply->str, qsizetype(reply->len));
+    });
+    waitFor([&] { return outcome->done; }, 3 * kWaitMs);
+    return *outcome;
+}
+
+void TestClusterCommands::initTestCase()
+{
+    if (RedisProcess::binary().isEmpty()) {
+        if (qEnvironmentVariableIsSet("CI"))
+            QFAIL("redis-server is not installed (scripts/install-deps.sh installs it)");
+        QSKIP("redis-server is not installed");
+    }
+}
+
+void TestClusterCommands::init()
+{
+    m_cluster = std::make_unique<RedisClusterProcesses>();
+    QVERIFY(m_cluster->start(3));
+    QList<ClusterSlots::Node> seeds;
+    for (int i = 0; i < m_cluster->size(); ++i)
+        seeds.append({u"127.0.0.1"_s, m_cluster->node(i).port()});
+    m_topology = std::make_unique<ClusterTopology>(seeds, QByteArray(), QByteArray());
+    m_commands = std::make_unique<ClusterCommands>(m_topology.get(), QByteArray(), QByteArray());
+    QSignalSpy changed(m_topology.get(), &ClusterTopology::changed);
+    m_topology->start();
+    QVERIFY(waitFor([&] { return !changed.isEmpty(); }));
+}
+
+void TestClusterCommands::cleanup()
+{
+    m_commands.reset();
+    m_topology.reset();
+    m_cluster.reset();
+}
+
+void TestClusterCommands::everyShardTakesItsKeys()
+{
+    for (int i = 0; i < 300; ++i) {
+        const QByteArray key = "fw:retained:{user-" + QByteArray::number(i) + "}";
+        QCOMPARE(run(key, {"SET", key, QByteArray::number(i)}).text, QByteArray("OK"));
+    }
+    int total = 0;
+    for (int n = 0; n < 3; ++n) {
+        const int keys = m_cluster->node(n).command({"DBSIZE"}).toInt();
+        QVERIFY2(keys > 50, qPrintable(u"node %1 holds %2 keys"_s.arg(n).arg(keys)));
+        total += keys;
+    }
+    QCOMPARE(total, 300);
+    QCOMPARE(m_commands->redirects(), 0);
+    QCOMPARE(run("fw:retained:{user-7}", {"GET", "fw:retained:{user-7}"}).text, QByteArray("7"));
+}
+
+void TestClusterCommands::movedIsFollowed()
+{
+    const QByteArray key = keyOn(0);
+    const QByteArray slot = QByteArray::number(ClusterSlots::keySlot(key));
+    const QByteArray target = m_cluster->node(2).command({"CLUSTER", "MYID"});
+    for (int i : {2, 0})
+        QCOMPARE(m_cluster->node(i).command({"CLUSTER", "SETSLOT", slot, "NODE", target}), QByteArray("OK"));
+    // The map still says node 0: its MOVED leads to node 2.
+    QCOMPARE(m_topology->map()->primaryFor(slot.toInt())->port, m_cluster->node(0).port());
+    QCOMPARE(run(key, {"SET", key, "moved"}).text, QByteArray("OK"));
+    QCOMPARE(m_commands->redirects(), 1);
+    QCOMPARE(m_cluster->node(2).command({"GET", key}), QByteArray("moved"));
+    // And the map was asked for again.
+    QVERIFY(waitFor(
+        [&] { return m_topology->map()->primaryFor(slot.toInt())->port == m_cluster->node(2).port(); }));
+    QCOMPARE(run(key, {"GET", key}).text, QByteArray("moved"));
+    QCOMPARE(m_commands->redirects(), 1);
+}
+
+void TestClusterCommands::askIsFollowed()
+{
+    const QByteArray key = keyOn(0, "ask");
+    const QByteArray slot = QByteArray::number(ClusterSlots::keySlot(key));
+    const QByteArray source = m_cluster->node(0).command({"CLUSTER", "MYID"});
+    const QByteArray target = m_cluster->node(1).command({"CLUSTER", "MYID"});
+    QCOMPARE(m_cluster->node(1).command({"CLUSTER", "SETSLOT", slot, "IMPORTING", source}), QByteArray("OK"));
+    QCOMPARE(m_cluster->node(0).command({"CLUSTER", "SETSLOT", slot, "MIGRATING", target}), QByteArray("OK"));
+    // Not on node 0: node 0 answers ASK, node 1 takes it after ASKING.
+    QCOMPARE(run(key, {"SET", key, "asked"}).text, QByteArray("OK"));
+    QCOMPARE(m_commands->redirects(), 1);
+    QCOMPARE(m_cluster->node(1).command({"ASKING"}), QByteArray("OK"));
+    QCOMPARE(m_cluster->node(1).command({"GET", key}), QByteArray("asked"));
+    // ASK does not change the map.
+    QCOMPARE(m_topology->map()->primaryFor(slot.toInt())->port, m_cluster->node(0).port());
+}
+
+void TestClusterCommands::aShardDownFailsOnlyItsCommands()
+{
+    QCOMPARE(run(keyOn(1), {"SET", keyOn(1), "1"}).text, QByteArray("OK"));
+    const quint16 port = m_cluster->node(1).port();
+    m_cluster->node(1).stop();
+    const Outcome down = run(keyOn(1), {"SET", keyOn(1), "2"});
+    QVERIFY(down.done);
+    QCOMPARE(down.text, QByteArray("(null)"));
+    QVERIFY2(m_commands->lastError().contains(u"127.0.0.1:%1"_s.arg(port)),
+             qPrintable(m_commands->lastError()));
+    QVERIFY(!m_commands->isUp({u"127.0.0.1"_s, port}));
+    QCOMPARE(run(keyOn(0), {"SET", keyOn(0), "3"}).text, QByteArray("OK"));
+    QCOMPARE(run(keyOn(2), {"SET", keyOn(2), "3"}).text, QByteArray("OK"));
+}
+
+QTEST_GUILESS_MAIN(TestClusterCommands)
+#include "tst_clustercommands.moc"
