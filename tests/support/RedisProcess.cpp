@@ -294,6 +294,30 @@ QString RedisClusterProcesses::url() const
     return u"redis-cluster://%1"_s.arg(hosts.join(u','));
 }
 
+QString missingRedis(bool sentinel)
+{
+    if (RedisProcess::binary().isEmpty())
+        return u"redis-server is not installed"_s;
+    if (sentinel && RedisProcess::sentinelBinary().isEmpty())
+        return u"redis-sentinel is not installed"_s;
+    return {};
+}
+
+HttpReply publishCount(const ServerFixture& node, qint64 userId, int count)
+{
+    return node.admin("PUT", u"/api/v1/users/%1/notification-count"_s.arg(userId),
+                      QByteArray(R"({"count":)") + QByteArray::number(count) + '}');
+}
+
+std::unique_ptr<WsClient> connectUser(const ServerFixture& node, qint64 userId)
+{
+    auto client = std::make_unique<WsClient>();
+    if (!client->open(node.wsUrl(), makeToken(userId, u"user%1"_s.arg(userId))) ||
+        client->nextOfType(u"hello"_s).isEmpty())
+        return nullptr;
+    return client;
+}
+
 std::unique_ptr<ServerFixture> startNode(const QString& engineUrl)
 {
     ServerConfig config = testConfig();

@@ -97,6 +97,26 @@ private:
     std::vector<std::unique_ptr<RedisProcess>> m_nodes;
 };
 
+// What a machine lacks to run the Redis tests: redis-server, and redis-sentinel when `sentinel`
+// (empty when it has them).
+QString missingRedis(bool sentinel = false);
+
+// In initTestCase(): skips the test on a machine without Redis, but fails it under CI, where
+// scripts/install-deps.sh must have installed it.
+#define FORGEWIRE_REQUIRE_REDIS(sentinel)                                                                    \
+    do {                                                                                                     \
+        const QString missing = forgewire::test::missingRedis(sentinel);                                     \
+        if (!missing.isEmpty() && qEnvironmentVariableIsSet("CI"))                                           \
+            QFAIL(qPrintable(missing + QStringLiteral(" (scripts/install-deps.sh installs it)")));           \
+        if (!missing.isEmpty())                                                                              \
+            QSKIP(qPrintable(missing));                                                                      \
+    } while (false)
+
+// The Redis tests' nodes: user `userId`'s notification count published through `node`, and a
+// client of that user on `node` (its hello read; nullptr if it did not come).
+HttpReply publishCount(const ServerFixture& node, qint64 userId, int count);
+std::unique_ptr<WsClient> connectUser(const ServerFixture& node, qint64 userId);
+
 // A node (in-process server, test configuration) on the engine `engineUrl`; nullptr if it did not
 // start.
 std::unique_ptr<ServerFixture> startNode(const QString& engineUrl);

@@ -77,11 +77,7 @@ Outcome TestClusterCommands::run(const QByteArray& key, const QByteArrayList& ar
 
 void TestClusterCommands::initTestCase()
 {
-    if (RedisProcess::binary().isEmpty()) {
-        if (qEnvironmentVariableIsSet("CI"))
-            QFAIL("redis-server is not installed (scripts/install-deps.sh installs it)");
-        QSKIP("redis-server is not installed");
-    }
+    FORGEWIRE_REQUIRE_REDIS(false);
 }
 
 void TestClusterCommands::init()

@@ -33,11 +33,7 @@ private Q_SLOTS:
 
 void TestClusterSlots::initTestCase()
 {
-    if (RedisProcess::binary().isEmpty()) {
-        if (qEnvironmentVariableIsSet("CI"))
-            QFAIL("redis-server is not installed (scripts/install-deps.sh installs it)");
-        QSKIP("redis-server is not installed");
-    }
+    FORGEWIRE_REQUIRE_REDIS(false);
 }
 
 void TestClusterSlots::hashTag_data()

@@ -122,22 +122,6 @@ int readyz(const ServerFixture& node)
     return node.admin("GET", u"/readyz"_s).status;
 }
 
-HttpReply publishCount(const ServerFixture& node, qint64 userId, int count)
-{
-    return node.admin("PUT", u"/api/v1/users/%1/notification-count"_s.arg(userId),
-                      QByteArray(R"({"count":)") + QByteArray::number(count) + '}');
-}
-
-// Opens a client as user `userId` and reads its hello.
-std::unique_ptr<WsClient> connectUser(const ServerFixture& node, qint64 userId)
-{
-    auto client = std::make_unique<WsClient>();
-    if (!client->open(node.wsUrl(), makeToken(userId, u"user%1"_s.arg(userId))) ||
-        client->nextOfType(u"hello"_s).isEmpty())
-        return nullptr;
-    return client;
-}
-
 std::unique_ptr<WsClient> connectAndSubscribe(const ServerFixture& node, const QString& topic,
                                               qint64 userId = 7)
 {
@@ -234,8 +218,7 @@ bool TestRedisEngine::cutOffSubscriberOf(ServerFixture& b)
 
 void TestRedisEngine::initTestCase()
 {
-    if (RedisProcess::binary().isEmpty())
-        QSKIP("redis-server is not installed");
+    FORGEWIRE_REQUIRE_REDIS(false);
 }
 
 void TestRedisEngine::init()

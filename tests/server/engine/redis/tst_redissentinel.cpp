@@ -85,21 +85,6 @@ public:
     std::vector<std::unique_ptr<RedisProcess>> sentinels;
 };
 
-HttpReply publishCount(const ServerFixture& node, qint64 userId, int count)
-{
-    return node.admin("PUT", u"/api/v1/users/%1/notification-count"_s.arg(userId),
-                      QByteArray(R"({"count":)") + QByteArray::number(count) + '}');
-}
-
-std::unique_ptr<WsClient> connectUser(const ServerFixture& node, qint64 userId)
-{
-    auto client = std::make_unique<WsClient>();
-    if (!client->open(node.wsUrl(), makeToken(userId, u"user%1"_s.arg(userId))) ||
-        client->nextOfType(u"hello"_s).isEmpty())
-        return nullptr;
-    return client;
-}
-
 // The last notification count `client` was sent, `ms` from now (-1: none).
 int lastCount(WsClient& client, int ms)
 {
@@ -152,11 +137,7 @@ private Q_SLOTS:
 
 void TestRedisSentinel::initTestCase()
 {
-    if (RedisProcess::binary().isEmpty() || RedisProcess::sentinelBinary().isEmpty()) {
-        if (qEnvironmentVariableIsSet("CI"))
-            QFAIL("redis-server or redis-sentinel is not installed (scripts/install-deps.sh installs both)");
-        QSKIP("redis-server or redis-sentinel is not installed");
-    }
+    FORGEWIRE_REQUIRE_REDIS(true);
 }
 
 void TestRedisSentinel::failoverKeepsClientsAndState()

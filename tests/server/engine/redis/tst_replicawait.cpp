@@ -53,11 +53,7 @@ private:
 
 void TestReplicaWait::initTestCase()
 {
-    if (RedisProcess::binary().isEmpty()) {
-        if (qEnvironmentVariableIsSet("CI"))
-            QFAIL("redis-server is not installed (scripts/install-deps.sh installs it)");
-        QSKIP("redis-server is not installed");
-    }
+    FORGEWIRE_REQUIRE_REDIS(false);
 }
 
 void TestReplicaWait::init()

@@ -70,11 +70,7 @@ private Q_SLOTS:
 
 void TestSentinelLocator::initTestCase()
 {
-    if (RedisProcess::binary().isEmpty() || RedisProcess::sentinelBinary().isEmpty()) {
-        if (qEnvironmentVariableIsSet("CI"))
-            QFAIL("redis-server or redis-sentinel is not installed (scripts/install-deps.sh installs both)");
-        QSKIP("redis-server or redis-sentinel is not installed");
-    }
+    FORGEWIRE_REQUIRE_REDIS(true);
 }
 
 void TestSentinelLocator::parseUrl()

@@ -56,11 +56,7 @@ bool TestShardedSubscriber::openOn(ShardedSubscriber& subscriber, int n)
 
 void TestShardedSubscriber::initTestCase()
 {
-    if (RedisProcess::binary().isEmpty()) {
-        if (qEnvironmentVariableIsSet("CI"))
-            QFAIL("redis-server is not installed (scripts/install-deps.sh installs it)");
-        QSKIP("redis-server is not installed");
-    }
+    FORGEWIRE_REQUIRE_REDIS(false);
 }
 
 void TestShardedSubscriber::init()
