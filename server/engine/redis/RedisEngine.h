@@ -26,7 +26,9 @@ struct SentinelSettings;
 // after that.
 //
 // With Redis Sentinel (redis-sentinel://, SentinelLocator) the address is the primary the sentinels
-// name, checked with ROLE before use; when they switch it, both connections move to the new one.
+// name, checked with ROLE before use and at every health check; when they switch it, both
+// connections move to the new one. State writes are acknowledged once replicas have them
+// (ReplicaWait, wait_replicas).
 class RedisEngine : public Engine
 {
     Q_OBJECT
@@ -122,7 +124,8 @@ private:
     SentinelLocator* m_locator = nullptr;
     ReplicaWait m_replicaWait;
     bool m_locating = false;
-    // Why the sentinels named no primary at the last attempt (empty once one was named).
+    // Why there is no usable primary: the sentinels named none, or the server named is not one
+    // (ROLE). Cleared once a primary is confirmed.
     QString m_noPrimaryReason;
     // The server connected to said ROLE master (always true without Sentinel).
     bool m_roleConfirmed = false;
