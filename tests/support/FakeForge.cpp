@@ -40,7 +40,7 @@ void FakeForge::addAccount(qint64 id, const QString& login, const QByteArray& to
 {
     tokens.insert(token, id);
     if (!accounts.contains(id))
-        accounts.insert(id, Account{login, 0, {}});
+        accounts.insert(id, Account{login, 0, {}, {}, {}});
 }
 
 bool FakeForge::start(quint16 port)

@@ -48,7 +48,7 @@ public:
         connect(&m_server, &QTcpServer::newConnection, this, [this] {
             while (QTcpSocket* client = m_server.nextPendingConnection()) {
                 auto* upstream = new QTcpSocket(client);
-                auto* link = new Link{client, upstream};
+                auto* link = new Link{client, upstream, false, {}};
                 m_links.append(link);
                 connect(client, &QTcpSocket::readyRead, this, [link] {
                     const QByteArray bytes = link->client->readAll();
