@@ -209,16 +209,17 @@ void TestProtocol::serverRoundTrip_data()
 
     for (const auto& [event, data] : boardExamples()) {
         QTest::addRow("board %s", qPrintable(event))
-            << ServerMessage(BoardEvent{u"project-board.42"_s, event, data, {}}) << boardJson(event, data);
+            << ServerMessage(BoardEvent{u"project-board.42"_s, event, data, {}, std::nullopt})
+            << boardJson(event, data);
         QTest::addRow("board %s tagged", qPrintable(event))
-            << ServerMessage(BoardEvent{u"project-board.42"_s, event, data, u"tag-1"_s})
+            << ServerMessage(BoardEvent{u"project-board.42"_s, event, data, u"tag-1"_s, std::nullopt})
             << boardJson(event, data, u"tag-1"_s);
     }
     {
         QJsonObject extra = boardExamples().first().second;
         extra.insert(u"extra"_s, u"kept"_s);
         QTest::newRow("board extra data field kept")
-            << ServerMessage(BoardEvent{u"project-board.42"_s, u"card.moved"_s, extra, {}})
+            << ServerMessage(BoardEvent{u"project-board.42"_s, u"card.moved"_s, extra, {}, std::nullopt})
             << boardJson(u"card.moved"_s, extra);
     }
 
@@ -334,15 +335,15 @@ void TestProtocol::protocolExamples_data()
                R"("issue_index":7,"repo":"alice/proj","from_column_id":1,"to_column_id":2,"sorting":3},)"
                R"("session_tag":"5f0c6b1e-2d1a-4c43-9a57-3c1f3a9e8d11"})")
         << ServerMessage(BoardEvent{u"project-board.42"_s, u"card.moved"_s, boardExamples().at(0).second,
-                                    u"5f0c6b1e-2d1a-4c43-9a57-3c1f3a9e8d11"_s});
+                                    u"5f0c6b1e-2d1a-4c43-9a57-3c1f3a9e8d11"_s, std::nullopt});
     QTest::newRow("board without session_tag")
         << QByteArray(R"({"type":"board","topic":"project-board.42","event":"project.deleted","data":{}})")
-        << ServerMessage(BoardEvent{u"project-board.42"_s, u"project.deleted"_s, {}, {}});
+        << ServerMessage(BoardEvent{u"project-board.42"_s, u"project.deleted"_s, {}, {}, std::nullopt});
     QTest::newRow("board column.reordered")
         << QByteArray(R"({"type":"board","topic":"project-board.42","event":"column.reordered",)"
                       R"("data":{"columns":[{"column_id":1,"sorting":0},{"column_id":2,"sorting":1}]}})")
-        << ServerMessage(
-               BoardEvent{u"project-board.42"_s, u"column.reordered"_s, boardExamples().at(6).second, {}});
+        << ServerMessage(BoardEvent{
+               u"project-board.42"_s, u"column.reordered"_s, boardExamples().at(6).second, {}, std::nullopt});
     QTest::newRow("subscribed") << QByteArray(R"({"type":"subscribed","topic":"project-board.42"})")
                                 << ServerMessage(Subscribed{u"project-board.42"_s});
     QTest::newRow("unsubscribed") << QByteArray(R"({"type":"unsubscribed","topic":"project-board.42"})")
@@ -430,11 +431,11 @@ void TestProtocol::encodedFieldNames()
     QCOMPARE(stopwatchToJson(exampleStopwatch()), exampleStopwatchJson());
 
     const QJsonObject untagged =
-        toJson(ServerMessage(BoardEvent{u"project-board.1"_s, u"project.deleted"_s, {}, {}}));
+        toJson(ServerMessage(BoardEvent{u"project-board.1"_s, u"project.deleted"_s, {}, {}, std::nullopt}));
     QCOMPARE(untagged.keys(), (QStringList{u"data"_s, u"event"_s, u"topic"_s, u"type"_s}));
     QVERIFY(!untagged.contains("session_tag"_L1));
-    const QJsonObject tagged =
-        toJson(ServerMessage(BoardEvent{u"project-board.1"_s, u"project.deleted"_s, {}, u"t"_s}));
+    const QJsonObject tagged = toJson(
+        ServerMessage(BoardEvent{u"project-board.1"_s, u"project.deleted"_s, {}, u"t"_s, std::nullopt}));
     QCOMPARE(tagged.keys(), (QStringList{u"data"_s, u"event"_s, u"session_tag"_s, u"topic"_s, u"type"_s}));
     QCOMPARE(tagged.value("session_tag"_L1).toString(), u"t"_s);
 
@@ -836,7 +837,7 @@ void TestProtocol::messageTypes()
         {NotificationCount{}, Type::NotificationCount},
         {Stopwatches{}, Type::Stopwatches},
         {Logout{u"here"_s}, Type::Logout},
-        {BoardEvent{u"project-board-1"_s, u"project.deleted"_s, {}, {}}, Type::Board},
+        {BoardEvent{u"project-board-1"_s, u"project.deleted"_s, {}, {}, std::nullopt}, Type::Board},
         {Subscribed{u"public"_s}, Type::Subscribed},
         {Unsubscribed{u"public"_s}, Type::Unsubscribed},
         {Error{ErrorCode::Forbidden, u"no"_s, {}}, Type::Error},
