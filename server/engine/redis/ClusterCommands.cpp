@@ -74,9 +74,7 @@ void ClusterCommands::drop(const QString& key, const QString& reason)
     Link link = m_links.take(key);
     if (!link.connection)
         return;
-    link.connection->disconnect(this);
-    link.connection->close(); // its pending commands get nullptr
-    link.connection->deleteLater();
+    link.connection->discard(); // its pending commands get nullptr
     qCDebug(lcRedis).noquote() << "cluster connection to" << key << "dropped:" << logSafe(reason);
     for (const auto& run : std::as_const(link.waiting))
         run(nullptr);

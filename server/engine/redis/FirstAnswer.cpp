@@ -116,10 +116,7 @@ void FirstAnswer::dropConnection()
 {
     if (!m_connection)
         return;
-    RedisConnection* connection = std::exchange(m_connection, nullptr);
-    connection->disconnect(this);
-    connection->close();
-    connection->deleteLater();
+    std::exchange(m_connection, nullptr)->discard();
 }
 
 } // namespace forgewire

@@ -113,6 +113,13 @@ void RedisConnection::connectTo(const QHostAddress& address)
     redisAsyncSetConnectCallback(context, &RedisConnection::onConnect);
 }
 
+void RedisConnection::discard()
+{
+    disconnect();
+    close();
+    deleteLater();
+}
+
 void RedisConnection::close()
 {
     if (m_lookupId != -1) {

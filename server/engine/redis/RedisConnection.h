@@ -42,6 +42,9 @@ public:
     void open(const QString& host, quint16 port, int db, int timeoutMs = kDefaultTimeoutMs);
     // Drops the connection without emitting anything; pending handlers get nullptr.
     void close();
+    // close(), forgets every receiver and deletes itself once control is back in the event loop: how
+    // an owner lets go of a connection, safe from within the connection's own handlers and signals.
+    void discard();
     bool isConnected() const { return m_state == State::Connected; }
 
     // Queues one command. Returns false, without calling `handler`, if the connection cannot take it.

@@ -328,11 +328,8 @@ void RedisEngine::lost(const QString& reason)
     // Members first: closing runs pending handlers, which may land here again.
     RedisConnection* commands = std::exchange(m_commands, nullptr);
     RedisConnection* subscriber = std::exchange(m_subscriber, nullptr);
-    for (RedisConnection* connection : {commands, subscriber}) {
-        connection->disconnect(this);
-        connection->close();
-        connection->deleteLater();
-    }
+    for (RedisConnection* connection : {commands, subscriber})
+        connection->discard();
     const bool wasReady = m_ready;
     m_ready = false;
     m_roleConfirmed = false;

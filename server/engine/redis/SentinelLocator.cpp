@@ -223,11 +223,8 @@ void SentinelLocator::noteAnswer(const Endpoint& primary)
 
 void SentinelLocator::openWatch()
 {
-    if (m_watch) {
-        m_watch->disconnect(this);
-        m_watch->close();
-        m_watch->deleteLater();
-    }
+    if (m_watch)
+        m_watch->discard();
     m_watch = newConnection(u"sentinel watch"_s);
     connect(m_watch, &RedisConnection::connected, this, [this] {
         if (!m_watch->subscribe(kSwitchChannel))
