@@ -75,7 +75,7 @@ void ReplicaWait::send(RedisConnection* connection)
             failAll(writes,
                     u"Redis has the write, but %1 of %2 replicas confirmed it within %3 ms: a failover "
                     "could lose it"_s.arg(reply->integer)
-                        .arg(m_replicas)
+                        .arg(replicas)
                         .arg(kWaitMs));
         }
         if (!m_queued.isEmpty())
