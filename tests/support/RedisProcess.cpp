@@ -286,6 +286,16 @@ bool RedisClusterProcesses::start(int primaries)
     return true;
 }
 
+bool RedisClusterProcesses::handSlot(int slot, int from, int to)
+{
+    const QByteArray target = node(to).command({"CLUSTER", "MYID"});
+    for (int i : {to, from}) {
+        if (node(i).command({"CLUSTER", "SETSLOT", QByteArray::number(slot), "NODE", target}) != "OK")
+            return false;
+    }
+    return true;
+}
+
 QString RedisClusterProcesses::url() const
 {
     QStringList hosts;

@@ -89,6 +89,9 @@ public:
     bool start(int primaries);
     RedisProcess& node(int i) { return *m_nodes.at(size_t(i)); }
     int size() const { return int(m_nodes.size()); }
+    // Hands the (empty) `slot` from node `from` to node `to`: told to the new owner, then the old one;
+    // the others learn it from them. False unless both said OK.
+    bool handSlot(int slot, int from, int to);
     // redis-cluster://127.0.0.1:p1,127.0.0.1:p2,...
     QString url() const;
     static QStringList clusterArguments();
