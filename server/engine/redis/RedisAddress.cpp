@@ -54,6 +54,71 @@ QString RedisEndpoint::toString() const
     return host.contains(u':') ? u"[%1]:%2"_s.arg(host).arg(port) : u"%1:%2"_s.arg(host).arg(port);
 }
 
+std::optional<RedisEndpoint> RedisEndpoint::parse(const QString& text, quint16 defaultPort)
+{
+    RedisEndpoint endpoint{QString(), defaultPort};
+    QString portText;
+    if (text.startsWith(u'[')) {
+        const qsizetype close = text.indexOf(u']');
+        if (close < 0)
+            return std::nullopt;
+        endpoint.host = text.mid(1, close - 1);
+        const QString rest = text.mid(close + 1);
+        if (!rest.isEmpty() && !rest.startsWith(u':'))
+            return std::nullopt;
+        portText = rest.mid(1);
+    } else {
+        const qsizetype colon = text.indexOf(u':');
+        endpoint.host = colon < 0 ? text : text.left(colon);
+        portText = colon < 0 ? QString() : text.mid(colon + 1);
+        if (portText.contains(u':'))
+            return std::nullopt;
+    }
+    if (endpoint.host.isEmpty() || endpoint.host.contains(u'@') || endpoint.host.contains(u'%'))
+        return std::nullopt;
+    if (!portText.isEmpty() || text.endsWith(u':')) {
+        bool ok = false;
+        const int port = portText.toInt(&ok);
+        if (!ok || port <= 0 || port > 65535)
+            return std::nullopt;
+        endpoint.port = quint16(port);
+    }
+    return endpoint;
+}
+
+std::optional<RedisServerList> RedisServerList::parse(const QString& authority, quint16 defaultPort,
+                                                      QString* why)
+{
+    // By hand: QUrl takes one host, and this form lists several.
+    RedisServerList list;
+    QString hosts = authority;
+    if (const qsizetype at = hosts.indexOf(u'@'); at >= 0) {
+        const QString userInfo = hosts.left(at);
+        hosts = hosts.mid(at + 1);
+        const qsizetype colon = userInfo.indexOf(u':');
+        if (colon < 0) {
+            *why = u"a user but no password (write :password@ for a password alone)"_s;
+            return std::nullopt;
+        }
+        list.user = QUrl::fromPercentEncoding(userInfo.left(colon).toUtf8());
+        list.password = QUrl::fromPercentEncoding(userInfo.mid(colon + 1).toUtf8());
+        if (list.password.isEmpty()) {
+            *why = u"an empty password"_s;
+            return std::nullopt;
+        }
+    }
+    for (const QString& part : hosts.split(u',')) {
+        const std::optional<RedisEndpoint> endpoint = RedisEndpoint::parse(part, defaultPort);
+        if (!endpoint) {
+            *why = u"server '%1' is not host[:port]"_s.arg(part.left(100));
+            return std::nullopt;
+        }
+        if (!list.servers.contains(*endpoint))
+            list.servers.append(*endpoint);
+    }
+    return list;
+}
+
 QString RedisAddress::toString() const
 {
     // Never the password: this goes to the logs.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QString>
 
 #include <optional>
@@ -15,6 +16,20 @@ struct RedisEndpoint
     bool operator!=(const RedisEndpoint& other) const { return !(*this == other); }
     // host:port, [host]:port for IPv6.
     QString toString() const;
+    // host[:port] or [v6]:port; `defaultPort` when none is written. Nullopt when it is not one.
+    static std::optional<RedisEndpoint> parse(const QString& text, quint16 defaultPort);
+};
+
+// The part of a URL that lists several servers (redis-sentinel://, redis-cluster://):
+// [[user]:password@]host1:port1,host2:port2,... Percent-decoded credentials; each server once.
+struct RedisServerList
+{
+    QList<RedisEndpoint> servers;
+    QString user;
+    QString password;
+
+    // Nullopt with `why` (which part is wrong, never a password) when `authority` is not one.
+    static std::optional<RedisServerList> parse(const QString& authority, quint16 defaultPort, QString* why);
 };
 
 // One Redis server and how to sign in to it: redis://[[user]:password@]host[:port][/db].

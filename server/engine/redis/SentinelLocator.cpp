@@ -34,43 +34,10 @@ QString text(const redisReply* reply)
     return reply ? QString::fromUtf8(reply->str, qsizetype(reply->len)) : QString();
 }
 
-std::optional<SentinelSettings::Endpoint> parseEndpoint(const QString& text)
-{
-    SentinelSettings::Endpoint endpoint{QString(), SentinelSettings::kDefaultSentinelPort};
-    QString portText;
-    if (text.startsWith(u'[')) {
-        const qsizetype close = text.indexOf(u']');
-        if (close < 0)
-            return std::nullopt;
-        endpoint.host = text.mid(1, close - 1);
-        const QString rest = text.mid(close + 1);
-        if (!rest.isEmpty() && !rest.startsWith(u':'))
-            return std::nullopt;
-        portText = rest.mid(1);
-    } else {
-        const qsizetype colon = text.indexOf(u':');
-        endpoint.host = colon < 0 ? text : text.left(colon);
-        portText = colon < 0 ? QString() : text.mid(colon + 1);
-        if (portText.contains(u':'))
-            return std::nullopt;
-    }
-    if (endpoint.host.isEmpty() || endpoint.host.contains(u'@') || endpoint.host.contains(u'%'))
-        return std::nullopt;
-    if (!portText.isEmpty() || text.endsWith(u':')) {
-        bool ok = false;
-        const int port = portText.toInt(&ok);
-        if (!ok || port <= 0 || port > 65535)
-            return std::nullopt;
-        endpoint.port = quint16(port);
-    }
-    return endpoint;
-}
-
 } // namespace
 
 std::optional<SentinelSettings> SentinelSettings::parseUrl(const QString& url, QString* error)
 {
-    // By hand: QUrl takes one host, and this form lists several.
     const auto bad = [&](const QString& why) {
         *error = u"bad Redis Sentinel URL: %1 (expected redis-sentinel://[[user]:password@]host1:port1,"
                  "host2:port2/<master name>[?db=N&sentinel_password=...])"_s.arg(why);
@@ -82,27 +49,16 @@ std::optional<SentinelSettings> SentinelSettings::parseUrl(const QString& url, Q
     const qsizetype slash = rest.indexOf(u'/');
     if (slash < 0)
         return bad(u"no master name after the sentinels"_s);
-    QString authority = rest.left(slash);
     const QString pathAndQuery = rest.mid(slash + 1);
+    QString why;
+    const std::optional<RedisServerList> list =
+        RedisServerList::parse(rest.left(slash), SentinelSettings::kDefaultSentinelPort, &why);
+    if (!list)
+        return bad(why.replace(u"server '"_s, u"sentinel '"_s));
     SentinelSettings settings;
-    if (const qsizetype at = authority.indexOf(u'@'); at >= 0) {
-        const QString userInfo = authority.left(at);
-        authority = authority.mid(at + 1);
-        const qsizetype colon = userInfo.indexOf(u':');
-        if (colon < 0)
-            return bad(u"a user but no password (write :password@ for a password alone)"_s);
-        settings.user = decoded(userInfo.left(colon));
-        settings.password = decoded(userInfo.mid(colon + 1));
-        if (settings.password.isEmpty())
-            return bad(u"an empty password"_s);
-    }
-    for (const QString& part : authority.split(u',')) {
-        const std::optional<Endpoint> endpoint = parseEndpoint(part);
-        if (!endpoint)
-            return bad(u"sentinel '%1' is not host[:port]"_s.arg(part.left(100)));
-        if (!settings.sentinels.contains(*endpoint))
-            settings.sentinels.append(*endpoint);
-    }
+    settings.sentinels = list->servers;
+    settings.user = list->user;
+    settings.password = list->password;
     if (settings.sentinels.size() > kMaxSentinels)
         return bad(u"more than %1 sentinels"_s.arg(kMaxSentinels));
     const qsizetype question = pathAndQuery.indexOf(u'?');
