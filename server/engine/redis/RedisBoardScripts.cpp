@@ -6,13 +6,9 @@ namespace forgewire::redisboard {
 
 namespace {
 
-// Shared by both scripts: key names and the ordered insert of BoardModel (after every item whose
-// sorting is <= the new one's).
+// Shared by both scripts: the ordered insert of BoardModel (after every item whose sorting is <= the
+// new one's) and a model's list-boards summary.
 constexpr char kPrelude[] = R"LUA(
-local BOARD = 'fw:board:'
-local SUMMARIES = 'fw:boards'
-local ACL = 'fw:acl'
-local TOPIC = 'fw:topic:project-board.'
 local function insertBySorting(items, item)
   local at = #items + 1
   for i, it in ipairs(items) do
@@ -24,6 +20,57 @@ local function summary(id, board)
   return cjson.encode({topic = 'project-board.' .. id, title = board.title, owner = board.owner,
                        repo = board.repo})
 end
+)LUA";
+
+// Where a layout keeps a board: loadBoard(id) -> model JSON or false, seq; saveBoard(id, model, seq);
+// storeModel(id, model JSON) -> the new seq; deleteBoard(id) (model and ACL); publishBoard(id, message).
+// One Redis: a hash per model plus the hashes of every summary and ACL (fw:boards, fw:acl), PUBLISH.
+constexpr char kSingleLayout[] = R"LUA(
+local function boardKey(id) return 'fw:board:' .. id end
+local function loadBoard(id)
+  local v = redis.call('HMGET', boardKey(id), 'model', 'seq')
+  return v[1], v[2]
+end
+local function saveBoard(id, model, seq)
+  redis.call('HSET', boardKey(id), 'model', cjson.encode(model), 'seq', seq)
+  redis.call('HSET', 'fw:boards', id, summary(id, model))
+end
+local function storeModel(id, model)
+  local seq = redis.call('HINCRBY', boardKey(id), 'seq', 1)
+  redis.call('HSET', boardKey(id), 'model', model)
+  redis.call('HSET', 'fw:boards', id, summary(id, cjson.decode(model)))
+  return seq
+end
+local function deleteBoard(id)
+  redis.call('DEL', boardKey(id))
+  redis.call('HDEL', 'fw:boards', id)
+  redis.call('HDEL', 'fw:acl', id)
+end
+local function publishBoard(id, message) redis.call('PUBLISH', 'fw:topic:project-board.' .. id, message) end
+)LUA";
+
+// Redis Cluster: everything of a board in its topic's slot (hash tag), the summary a field of the
+// model's hash, SPUBLISH on the board's sharded channel; nothing node-wide, so a script touches the
+// board's slot only.
+constexpr char kClusterLayout[] = R"LUA(
+local function boardKey(id) return 'fw:board:{project-board.' .. id .. '}' end
+local function loadBoard(id)
+  local v = redis.call('HMGET', boardKey(id), 'model', 'seq')
+  return v[1], v[2]
+end
+local function saveBoard(id, model, seq)
+  redis.call('HSET', boardKey(id), 'model', cjson.encode(model), 'seq', seq, 'summary', summary(id, model))
+end
+local function storeModel(id, model)
+  local seq = redis.call('HINCRBY', boardKey(id), 'seq', 1)
+  redis.call('HSET', boardKey(id), 'model', model, 'summary', summary(id, cjson.decode(model)))
+  return seq
+end
+local function deleteBoard(id)
+  redis.call('DEL', boardKey(id))
+  redis.call('DEL', 'fw:acl:{project-board.' .. id .. '}')
+end
+local function publishBoard(id, message) redis.call('SPUBLISH', 'fw:topic:{project-board.' .. id .. '}', message) end
 )LUA";
 
 constexpr char kApplyEvents[] = R"LUA(
@@ -123,9 +170,9 @@ for i = 0, n - 1 do
   local id, payload, envelope, ends = ARGV[2 + 4 * i], ARGV[3 + 4 * i], ARGV[4 + 4 * i], ARGV[5 + 4 * i] == '1'
   local st = states[id]
   if st == nil then
-    local v = redis.call('HMGET', BOARD .. id, 'model', 'seq')
-    if v[1] then
-      st = {model = cjson.decode(v[1]), seq = tonumber(v[2]) or 0}
+    local model, seq = loadBoard(id)
+    if model then
+      st = {model = cjson.decode(model), seq = tonumber(seq) or 0}
       for _, c in ipairs(st.model.columns) do if type(c.cards) ~= 'table' then c.cards = {} end end
     else
       st = {model = false, seq = 0}
@@ -151,41 +198,33 @@ for i = 0, n - 1 do
 end
 for _, id in ipairs(order) do
   local st = states[id]
-  if st.deleted then
-    redis.call('DEL', BOARD .. id)
-    redis.call('HDEL', SUMMARIES, id)
-    redis.call('HDEL', ACL, id)
-  end
-  if st.model and st.dirty then
-    redis.call('HSET', BOARD .. id, 'model', cjson.encode(st.model), 'seq', st.seq)
-    redis.call('HSET', SUMMARIES, id, summary(id, st.model))
-  end
+  if st.deleted then deleteBoard(id) end
+  if st.model and st.dirty then saveBoard(id, st.model, st.seq) end
 end
-for _, p in ipairs(out) do redis.call('PUBLISH', TOPIC .. p[1], p[2]) end
+for _, p in ipairs(out) do publishBoard(p[1], p[2]) end
 return {1}
 )LUA";
 
 constexpr char kStoreSnapshot[] = R"LUA(
 local id, model, envelope = ARGV[1], ARGV[2], ARGV[3]
-local seq = redis.call('HINCRBY', BOARD .. id, 'seq', 1)
-redis.call('HSET', BOARD .. id, 'model', model)
-redis.call('HSET', SUMMARIES, id, summary(id, cjson.decode(model)))
-redis.call('PUBLISH', TOPIC .. id, string.sub(envelope, 1, -2) .. ',"s":' .. seq .. '}')
+local seq = storeModel(id, model)
+publishBoard(id, string.sub(envelope, 1, -2) .. ',"s":' .. seq .. '}')
 return seq
 )LUA";
 
 } // namespace
 
-QByteArray applyEventsScript()
+QByteArray applyEventsScript(Layout layout)
 {
     return "local MAX_CARDS = " + QByteArray::number(limits::kMaxBoardCards) +
            "\nlocal MAX_COLUMNS = " + QByteArray::number(limits::kMaxBoardColumns) + "\n" + kPrelude +
-           kApplyEvents;
+           (layout == Layout::Cluster ? kClusterLayout : kSingleLayout) + kApplyEvents;
 }
 
-QByteArray storeSnapshotScript()
+QByteArray storeSnapshotScript(Layout layout)
 {
-    return QByteArray(kPrelude) + kStoreSnapshot;
+    return QByteArray(kPrelude) + (layout == Layout::Cluster ? kClusterLayout : kSingleLayout) +
+           kStoreSnapshot;
 }
 
 } // namespace forgewire::redisboard

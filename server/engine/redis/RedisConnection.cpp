@@ -15,6 +15,13 @@ namespace forgewire {
 
 using namespace Qt::StringLiterals;
 
+QString RedisConnection::replyText(const redisReply* reply)
+{
+    if (!reply)
+        return u"connection to Redis lost"_s;
+    return QString::fromUtf8(reply->str, qsizetype(reply->len));
+}
+
 namespace {
 
 // How often the watchdog looks for overdue commands; the timeout's resolution.

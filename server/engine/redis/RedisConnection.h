@@ -31,6 +31,10 @@ public:
     // A command (or a connection attempt) unanswered for this long fails the whole connection.
     static constexpr int kDefaultTimeoutMs = 2000;
 
+    // A reply's text (an error's message, a status, a string), for errors and logs; what a null
+    // reply means for the caller: the connection is gone.
+    static QString replyText(const redisReply* reply);
+
     explicit RedisConnection(const QString& name, QObject* parent = nullptr);
     ~RedisConnection() override;
 

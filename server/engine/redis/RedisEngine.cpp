@@ -29,18 +29,11 @@ constexpr auto kRetainedKeyPrefix = "fw:retained:";
 constexpr auto kAclKey = "fw:acl";
 constexpr auto kRevokedKey = "fw:revoked-sessions";
 constexpr auto kRevokedChannel = "fw:revoked";
-// Must match RedisBoardScripts.
+constexpr auto kLayout = redisboard::Layout::SingleRedis; // the board scripts' keys are these
 constexpr auto kBoardKeyPrefix = "fw:board:";
 constexpr auto kBoardSummariesKey = "fw:boards";
 // Each node's own channel, for the heartbeat that proves its subscriber connection alive.
 constexpr auto kNodeChannelPrefix = "fw:node:";
-
-QString replyText(const redisReply* reply)
-{
-    if (!reply)
-        return u"connection to Redis lost"_s;
-    return QString::fromUtf8(reply->str, qsizetype(reply->len));
-}
 
 } // namespace
 
@@ -187,8 +180,9 @@ void RedisEngine::checkRole()
     const bool sent = m_commands->command({"ROLE"}, [this](const redisReply* r) {
         if (!r)
             return; // the connection reports its own loss
-        const QString role =
-            r->type == REDIS_REPLY_ARRAY && r->elements > 0 ? replyText(r->element[0]) : replyText(r);
+        const QString role = r->type == REDIS_REPLY_ARRAY && r->elements > 0
+                                 ? RedisConnection::replyText(r->element[0])
+                                 : RedisConnection::replyText(r);
         if (role != "master"_L1) {
             m_noPrimaryReason =
                 u"%1:%2 is not the primary (ROLE: %3)"_s.arg(m_address.host).arg(m_address.port).arg(role);
@@ -256,7 +250,7 @@ void RedisEngine::loadRevocations()
                 if (!r)
                     return; // the connection reports its own loss
                 if (r->type != REDIS_REPLY_ARRAY) {
-                    lost(u"cannot read revoked sessions: "_s + replyText(r));
+                    lost(u"cannot read revoked sessions: "_s + RedisConnection::replyText(r));
                     return;
                 }
                 QHash<QString, qint64> revoked;
@@ -383,7 +377,7 @@ void RedisEngine::healthCheck()
             if (!reply)
                 return; // the connection reports its own loss
             if (reply->type == REDIS_REPLY_ERROR)
-                lost(u"heartbeat failed: "_s + replyText(reply));
+                lost(u"heartbeat failed: "_s + RedisConnection::replyText(reply));
             else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 && m_ready)
                 lost(u"Redis no longer knows this node's subscriptions"_s);
         });
@@ -495,7 +489,8 @@ void RedisEngine::publish(const QList<Publication>& batch, Done done)
         done(u"Redis is too slow: %1 commands waiting"_s.arg(m_commands->pendingCount()));
         return;
     }
-    QByteArrayList args{"EVAL", redisboard::applyEventsScript(), "0", QByteArray::number(boardEvents.size())};
+    QByteArrayList args{"EVAL", redisboard::applyEventsScript(kLayout), "0"};
+    args << QByteArray::number(boardEvents.size());
     for (const Publication& p : std::as_const(boardEvents))
         args << QByteArray::number(Topic::parse(p.topic).id()) << p.payload << p.serialize()
              << (p.endsTopic ? "1" : "0");
@@ -503,11 +498,12 @@ void RedisEngine::publish(const QList<Publication>& batch, Done done)
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
             r->element[0]->type != REDIS_REPLY_INTEGER) {
             ++m_publishFailures;
-            done(u"Redis: "_s + replyText(r));
+            done(u"Redis: "_s + RedisConnection::replyText(r));
             return;
         }
         if (r->element[0]->integer != 1) {
-            done(conflictError(r->elements > 1 ? replyText(r->element[1]) : u"does not fit the board"_s));
+            done(conflictError(r->elements > 1 ? RedisConnection::replyText(r->element[1])
+                                               : u"does not fit the board"_s));
             return;
         }
         if (rest.isEmpty())
@@ -531,12 +527,12 @@ void RedisEngine::storeBoard(qint64 projectId, const QJsonObject& board, const P
     p.access = access;
     const QByteArray model = QJsonDocument(board).toJson(QJsonDocument::Compact);
     const bool sent =
-        m_ready && m_commands->command({"EVAL", redisboard::storeSnapshotScript(), "0",
+        m_ready && m_commands->command({"EVAL", redisboard::storeSnapshotScript(kLayout), "0",
                                         QByteArray::number(projectId), model, p.serialize()},
                                        [this, done](const redisReply* r) {
                                            if (!r || r->type != REDIS_REPLY_INTEGER) {
                                                ++m_publishFailures;
-                                               done(0, u"Redis: "_s + replyText(r));
+                                               done(0, u"Redis: "_s + RedisConnection::replyText(r));
                                                return;
                                            }
                                            const qint64 seq = r->integer;
@@ -671,8 +667,8 @@ void RedisEngine::publishPlain(const QList<Publication>& batch, Done done, bool 
                 if (reply->element[i]->type == REDIS_REPLY_ERROR) {
                     ++m_publishFailures;
                     qCWarning(lcRedis).noquote()
-                        << "publish partly failed:" << logSafe(replyText(reply->element[i]));
-                    done(u"Redis: "_s + replyText(reply->element[i]));
+                        << "publish partly failed:" << logSafe(RedisConnection::replyText(reply->element[i]));
+                    done(u"Redis: "_s + RedisConnection::replyText(reply->element[i]));
                     return;
                 }
             }
@@ -683,7 +679,8 @@ void RedisEngine::publishPlain(const QList<Publication>& batch, Done done, bool 
             return;
         }
         ++m_publishFailures;
-        done(reply && reply->type == REDIS_REPLY_NIL ? u"transaction aborted"_s : replyText(reply));
+        done(reply && reply->type == REDIS_REPLY_NIL ? u"transaction aborted"_s
+                                                     : RedisConnection::replyText(reply));
     });
     if (!queued) {
         // A half-queued MULTI must not swallow other commands: drop the connection.
@@ -765,8 +762,8 @@ void RedisEngine::readRetained(const QString& topic, std::function<void(QList<Re
         m_commands->command({"HGETALL", retainedKey(topic)}, [reply, topic](const redisReply* r) {
             QList<RetainedMessage> messages;
             if (!r || r->type != REDIS_REPLY_ARRAY) {
-                qCWarning(lcRedis).noquote()
-                    << "no retained state for" << logSafe(topic) << "-" << logSafe(replyText(r));
+                qCWarning(lcRedis).noquote() << "no retained state for" << logSafe(topic) << "-"
+                                             << logSafe(RedisConnection::replyText(r));
             } else {
                 for (size_t i = 0; i + 1 < r->elements; i += 2)
                     messages.append({QString::fromUtf8(r->element[i]->str, qsizetype(r->element[i]->len)),
@@ -791,7 +788,7 @@ void RedisEngine::projectAccess(qint64 projectId, std::function<void(std::option
                 if (!r || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL)) {
                     // Unknown reads as "no ACL": access is denied rather than granted by accident.
                     qCWarning(lcRedis).noquote()
-                        << "no ACL for project" << projectId << "-" << logSafe(replyText(r));
+                        << "no ACL for project" << projectId << "-" << logSafe(RedisConnection::replyText(r));
                     reply(std::nullopt);
                     return;
                 }
@@ -821,7 +818,7 @@ void RedisEngine::setProjectAccess(qint64 projectId, const ProjectAccess& access
                                                          if (r && r->type != REDIS_REPLY_ERROR)
                                                              m_replicaWait.confirm(m_commands, done);
                                                          else
-                                                             done(replyText(r));
+                                                             done(RedisConnection::replyText(r));
                                                      });
     if (!sent)
         done(u"Redis at %1 is not connected"_s.arg(where()));
