@@ -141,9 +141,9 @@ Codec engineName()
 {
     return {[](ServerConfig& c, const QString&, const QString& v) {
                 if (v != "embedded"_L1 && v != "memory"_L1 && !v.startsWith("redis://"_L1) &&
-                    !v.startsWith("redis-sentinel://"_L1))
-                    return u"unknown engine '%1' (embedded, redis://host:port/db or "
-                           "redis-sentinel://host:port,.../master)"_s.arg(v);
+                    !v.startsWith("redis-sentinel://"_L1) && !v.startsWith("redis-cluster://"_L1))
+                    return u"unknown engine '%1' (embedded, redis://host:port/db, "
+                           "redis-sentinel://host:port,.../master or redis-cluster://host:port,...)"_s.arg(v);
                 c.engine = v == "memory"_L1 ? u"embedded"_s : v;
                 return QString();
             },
@@ -318,8 +318,8 @@ QList<ServerSetting> buildSettings()
                 text([](auto& c) -> auto& { return c.statePath; })),
         setting("server/engine"_L1, "engine"_L1, "url"_L1,
                 u"'embedded' (in-process fan-out + SQLite state), redis://[[user]:password@]host:port/db "
-                "(percent-encoded credentials) or redis-sentinel://host:port,host:port/<master> (more in README: "
-                "Redis Sentinel)"_s,
+                "(percent-encoded credentials), redis-sentinel://host:port,host:port/<master> or "
+                "redis-cluster://host:port,host:port (more in README: Multi-node with Redis)"_s,
                 engineName()),
         setting("server/transport"_L1, "transport"_L1, "name"_L1,
                 u"Client transport: %1 (default %2)"_s.arg(TransportNames::available().join(u", "_s),

@@ -13,6 +13,8 @@
 #include "transport/epoll/EpollTransport.h"
 #endif
 #ifdef FORGEWIRE_WITH_REDIS
+#include "engine/redis/ClusterSettings.h"
+#include "engine/redis/RedisClusterEngine.h"
 #include "engine/redis/RedisEngine.h"
 #include "engine/redis/SentinelLocator.h"
 #endif
@@ -146,6 +148,10 @@ Engine* Server::createEngine(const ServerConfig& config, QObject* parent, QStrin
     if (config.engine.startsWith("redis-sentinel://"_L1)) {
         const std::optional<SentinelSettings> sentinel = SentinelSettings::parseUrl(config.engine, error);
         return sentinel ? new RedisEngine(*sentinel, parent) : nullptr;
+    }
+    if (config.engine.startsWith("redis-cluster://"_L1)) {
+        const std::optional<ClusterSettings> cluster = ClusterSettings::parseUrl(config.engine, error);
+        return cluster ? new RedisClusterEngine(*cluster, parent) : nullptr;
     }
 #endif
     *error = u"unknown engine '%1'"_s.arg(config.engine);

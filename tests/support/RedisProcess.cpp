@@ -6,6 +6,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
+
 #include <signal.h>
 #include <sys/prctl.h>
 
@@ -87,8 +89,10 @@ bool RedisProcess::start()
     if (m_configFile.isEmpty()) {
         m_process.setProgram(binary());
         // A replica's full sync writes its copy to the directory; a primary delays a diskless sync by
-        // 5 s to gather replicas, which only slows a test down.
-        m_dir = std::make_unique<QTemporaryDir>();
+        // 5 s to gather replicas, which only slows a test down. Kept over a restart: a cluster node
+        // finds its identity and slots there (nodes.conf).
+        if (!m_dir)
+            m_dir = std::make_unique<QTemporaryDir>();
         m_process.setArguments(QStringList{u"--port"_s, QString::number(m_port), u"--bind"_s, u"127.0.0.1"_s,
                                            u"--save"_s, u""_s, u"--appendonly"_s, u"no"_s, u"--dir"_s,
                                            m_dir->path(), u"--repl-diskless-sync-delay"_s, u"0"_s} +
@@ -251,9 +255,10 @@ void RedisProcess::disconnectClient()
 QStringList RedisClusterProcesses::clusterArguments()
 {
     // nodes.conf goes to the process's own directory; a short node timeout keeps a killed shard's
-    // absence from dragging on.
-    return {u"--cluster-enabled"_s,      u"yes"_s, u"--cluster-config-file"_s, u"nodes.conf"_s,
-            u"--cluster-node-timeout"_s, u"2000"_s};
+    // absence from dragging on. Without full coverage the other shards keep serving while one is
+    // down (what README's Cluster setup asks for).
+    return {u"--cluster-enabled"_s,      u"yes"_s,  u"--cluster-config-file"_s,           u"nodes.conf"_s,
+            u"--cluster-node-timeout"_s, u"2000"_s, u"--cluster-require-full-coverage"_s, u"no"_s};
 }
 
 bool RedisClusterProcesses::start(int primaries)
@@ -277,13 +282,24 @@ bool RedisClusterProcesses::start(int primaries)
     for (const auto& node : m_nodes) {
         if (!waitFor(
                 [&] {
+                    // Every node must know every slot's owner: without full coverage required, a
+                    // node says "ok" before gossip has told it of the others.
+                    const QByteArray info = node->command({"CLUSTER", "INFO"});
                     return node->info("cluster", "cluster_enabled") == "1" &&
-                           node->command({"CLUSTER", "INFO"}).contains("cluster_state:ok");
+                           info.contains("cluster_state:ok") &&
+                           info.contains("cluster_slots_assigned:" + QByteArray::number(kClusterSlotCount)) &&
+                           info.contains("cluster_known_nodes:" + QByteArray::number(primaries));
                 },
                 20'000))
             return false;
     }
     return true;
+}
+
+int RedisClusterProcesses::nodeOfSlot(int slot) const
+{
+    const int primaries = int(m_nodes.size());
+    return std::min(slot / (kClusterSlotCount / primaries), primaries - 1);
 }
 
 bool RedisClusterProcesses::handSlot(int slot, int from, int to)

@@ -94,6 +94,8 @@ public:
     bool handSlot(int slot, int from, int to);
     // redis-cluster://127.0.0.1:p1,127.0.0.1:p2,...
     QString url() const;
+    // The node start() gave `slot` to.
+    int nodeOfSlot(int slot) const;
     static QStringList clusterArguments();
 
 private:

@@ -1,0 +1,502 @@
+// The Redis Cluster engine against a real cluster started here (three cluster-enabled redis-servers,
+// no replicas): two nodes pass the multi-node checks of one Redis (unicast and broadcast exactly
+// once, retained state after a node restart, boards with seq from both nodes, ACLs, revocations,
+// readers of every board), with topics on all three shards, each published only within its shard;
+// one shard killed pauses only its own topics and comes back by itself.
+
+#include "../../broker/BoardCases.h"
+#include "RedisProcess.h"
+#include "TestSupport.h"
+#include "broker/BoardModel.h"
+#include "engine/redis/ClusterSlots.h"
+#include "engine/redis/RedisClusterEngine.h"
+#include "protocol/Topic.h"
+
+#include <QJsonArray>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTest>
+
+using namespace forgewire;
+using namespace forgewire::test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// A shard's reconnect backoff is capped at 5 s; the restarted node also has to be met again.
+constexpr int kRecoverMs = RedisClusterEngine::kCommandTimeoutMs + 15'000;
+
+bool waitReady(const ServerFixture& node, int timeoutMs = kRecoverMs)
+{
+    return waitFor([&] { return node.server()->isReady(); }, timeoutMs);
+}
+
+std::unique_ptr<WsClient> connectAndSubscribe(const ServerFixture& node, const QString& topic,
+                                              qint64 userId = 7)
+{
+    auto client = connectUser(node, userId);
+    if (!client)
+        return nullptr;
+    client->subscribe(topic);
+    if (client->nextOfType(u"subscribed"_s).value("topic"_L1).toString() != topic)
+        return nullptr;
+    return client;
+}
+
+// Messages of `type` that arrive within `ms`.
+int countOfType(WsClient& client, const QString& type, int ms)
+{
+    client.silentFor(ms);
+    int n = 0;
+    for (const QJsonObject& m : std::as_const(client.queue()))
+        n += m.value("type"_L1).toString() == type ? 1 : 0;
+    client.queue().clear();
+    return n;
+}
+
+QByteArray boardEvent(int issueId)
+{
+    return R"({"event":"card.moved","data":{"issue_id":)" + QByteArray::number(issueId) +
+           R"(,"issue_index":3,"repo":"alice/proj","from_column_id":1,"to_column_id":2,"sorting":0}})";
+}
+
+} // namespace
+
+class TestRedisClusterEngine : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void startsWithoutACluster();
+    void unicastAndBroadcastOnEveryShard();
+    void retainedStateAfterNodeRestart();
+    void boardsWithSeqAcrossNodes();
+    void boardScriptFollowsTheModelRules();
+    void revocationReachesEveryNode();
+    void everyBoardReaders();
+    void oneShardDownPausesOnlyItsTopics();
+
+private:
+    // The shard (node index) that serves `topic`.
+    int shardOf(const QString& topic) const
+    {
+        return m_cluster->nodeOfSlot(ClusterSlots::keySlot(RedisClusterEngine::topicChannel(topic)));
+    }
+    // The first user whose topic lives on `shard`.
+    qint64 userOnShard(int shard) const
+    {
+        qint64 user = 1;
+        while (shardOf(Topic::user(user)) != shard)
+            ++user;
+        return user;
+    }
+    // The first project above `from` whose board lives on `shard`.
+    qint64 projectOnShard(int shard, qint64 from = 40) const
+    {
+        qint64 project = from + 1;
+        while (shardOf(Topic::projectBoard(project)) != shard)
+            ++project;
+        return project;
+    }
+    // Nodes subscribed to `topic`'s channel on `shard` (sharded subscriptions are per shard).
+    int subscribersOn(int shard, const QString& topic)
+    {
+        const QByteArrayList reply =
+            m_cluster->node(shard).list({"PUBSUB", "SHARDNUMSUB", RedisClusterEngine::topicChannel(topic)});
+        return reply.size() == 2 ? reply.at(1).toInt() : -1;
+    }
+
+    std::unique_ptr<RedisClusterProcesses> m_cluster;
+};
+
+void TestRedisClusterEngine::initTestCase()
+{
+    FORGEWIRE_REQUIRE_REDIS(false);
+}
+
+void TestRedisClusterEngine::init()
+{
+    m_cluster = std::make_unique<RedisClusterProcesses>();
+    QVERIFY(m_cluster->start(3));
+}
+
+void TestRedisClusterEngine::cleanup()
+{
+    m_cluster.reset();
+}
+
+void TestRedisClusterEngine::startsWithoutACluster()
+{
+    // Nothing listens: the node runs, not ready, and says why.
+    const quint16 closed = freePort();
+    auto node = startNode(u"redis-cluster://127.0.0.1:%1"_s.arg(closed));
+    QVERIFY(node);
+    QVERIFY(waitFor([&] {
+        const HttpReply readyz = node->admin("GET", u"/readyz"_s);
+        return readyz.status == 503 && readyz.body.contains("no cluster map") &&
+               readyz.body.contains(QByteArray::number(closed));
+    }));
+    QCOMPARE(publishCount(*node, 7, 1).status, 503);
+    // A bad URL is a start-up error.
+    ServerConfig config = testConfig();
+    config.engine = u"redis-cluster://h:1/2"_s;
+    ServerFixture bad(config);
+    QVERIFY(!bad.start());
+    QVERIFY2(bad.error().contains("database 0 only"_L1), qPrintable(bad.error()));
+}
+
+void TestRedisClusterEngine::unicastAndBroadcastOnEveryShard()
+{
+    auto a = startNode(m_cluster->url());
+    auto b = startNode(m_cluster->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    for (int shard = 0; shard < 3; ++shard) {
+        const qint64 user = userOnShard(shard);
+        auto onA = connectUser(*a, user);
+        auto onB = connectUser(*b, user);
+        QVERIFY(onA && onB);
+        // Both nodes subscribed on the topic's shard, and on no other.
+        QVERIFY(waitFor([&] { return subscribersOn(shard, Topic::user(user)) == 2; }));
+        QCOMPARE(subscribersOn((shard + 1) % 3, Topic::user(user)), 0);
+
+        QCOMPARE(publishCount(*a, user, shard + 10).status, 202);
+        QCOMPARE(onB->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), shard + 10);
+        QCOMPARE(onA->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), shard + 10);
+        QCOMPARE(countOfType(*onA, u"notification-count"_s, 300), 0);
+        QCOMPARE(countOfType(*onB, u"notification-count"_s, 0), 0);
+        // The retained copy is on the same shard, under the topic's hash tag.
+        QVERIFY(
+            !m_cluster->node(shard)
+                 .command({"HGET", RedisClusterEngine::retainedKey(Topic::user(user)), "notification-count"})
+                 .isEmpty());
+    }
+
+    // Broadcast: one topic, clients on both nodes, two of them on one node.
+    const QString topic = u"public.news"_s;
+    auto first = connectAndSubscribe(*a, topic);
+    auto second = connectAndSubscribe(*a, topic, 8);
+    auto third = connectAndSubscribe(*b, topic, 9);
+    QVERIFY(first && second && third);
+    QVERIFY(waitFor([&] { return subscribersOn(shardOf(topic), topic) == 2; }));
+    QVERIFY(b->publish(
+        u"/api/v1/publish"_s,
+        R"({"topic":"public.news","message":{"type":"board","event":"project.updated","data":{"title":"one","description":"","is_closed":false}}})"));
+    for (WsClient* client : {first.get(), second.get(), third.get()}) {
+        QCOMPARE(client->nextOfType(u"board"_s).value("data"_L1).toObject().value("title"_L1).toString(),
+                 u"one"_s);
+        QCOMPARE(countOfType(*client, u"board"_s, 100), 0);
+    }
+    // The last local subscriber gone, the node's shard subscription goes.
+    third.reset();
+    QVERIFY(waitFor([&] { return subscribersOn(shardOf(topic), topic) == 1; }));
+}
+
+void TestRedisClusterEngine::retainedStateAfterNodeRestart()
+{
+    auto a = startNode(m_cluster->url());
+    auto b = startNode(m_cluster->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    // Published with nobody connected anywhere: only the retained copies can carry it.
+    QVERIFY(a->publish(
+        u"/api/v1/users/7/stopwatches"_s,
+        R"([{"created":"2026-01-05T10:00:00Z","seconds":125,"issue_index":7,"issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])",
+        "PUT"));
+    QCOMPARE(publishCount(*a, 7, 5).status, 202);
+    QCOMPARE(publishCount(*a, 7, 6).status, 202); // the latest one wins
+
+    auto checkRetained = [](ServerFixture& node) {
+        auto client = std::make_unique<WsClient>();
+        QVERIFY(client->open(node.wsUrl(), makeToken(7, u"alice"_s)));
+        QCOMPARE(client->next().value("type"_L1).toString(), u"hello"_s);
+        const QJsonObject count = client->next();
+        QCOMPARE(count.value("type"_L1).toString(), u"notification-count"_s);
+        QCOMPARE(count.value("count"_L1).toInt(), 6);
+        const QJsonObject stopwatches = client->next();
+        QCOMPARE(stopwatches.value("type"_L1).toString(), u"stopwatches"_s);
+        QCOMPARE(stopwatches.value("data"_L1).toArray().first().toObject().value("issue_index"_L1).toInt(),
+                 7);
+    };
+    checkRetained(*b);
+    if (QTest::currentTestFailed())
+        return;
+    b.reset();
+    b = startNode(m_cluster->url());
+    QVERIFY(b && waitReady(*b));
+    checkRetained(*b);
+}
+
+void TestRedisClusterEngine::boardsWithSeqAcrossNodes()
+{
+    auto a = startNode(m_cluster->url());
+    auto b = startNode(m_cluster->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    const qint64 project = projectOnShard(1);
+    const QString topic = Topic::projectBoard(project);
+    const QString base = u"/api/v1/projects/%1"_s.arg(project);
+    QCOMPARE(a->admin("PUT", base + u"/access"_s, R"({"public":false,"users":[7]})").status, 200);
+    QCOMPARE(a->admin("PUT", base + u"/board"_s, baseBoard()).status, 200);
+    QCOMPARE(b->admin("GET", base + u"/board"_s).json().value("seq"_L1).toInt(), 1);
+    QCOMPARE(b->admin("GET", base + u"/access"_s).json().value("users"_L1).toArray(), QJsonArray({7}));
+    // Model, seq, summary and ACL all in the board's slot.
+    QCOMPARE(m_cluster->node(1).command({"HGET", RedisClusterEngine::boardKey(project), "seq"}),
+             QByteArray("1"));
+    QVERIFY(!m_cluster->node(1).command({"GET", RedisClusterEngine::aclKey(project)}).isEmpty());
+
+    auto onA = connectAndSubscribe(*a, topic);
+    auto onB = connectAndSubscribe(*b, topic);
+    QVERIFY(onA && onB);
+    QCOMPARE(onA->nextOfType(u"board-snapshot"_s).value("seq"_L1).toInt(), 1);
+    QCOMPARE(onB->nextOfType(u"board-snapshot"_s).value("seq"_L1).toInt(), 1);
+    auto denied = connectUser(*b, 8);
+    QVERIFY(denied);
+    denied->subscribe(topic);
+    QCOMPARE(denied->nextOfType(u"error"_s).value("code"_L1).toString(), u"forbidden"_s);
+    QVERIFY(waitFor([&] { return subscribersOn(1, topic) == 2; }));
+
+    // Both nodes publish at once, without waiting for each other's answers.
+    constexpr int kPerNode = 30;
+    QNetworkAccessManager manager;
+    int finished = 0;
+    int accepted = 0;
+    for (int i = 0; i < kPerNode; ++i) {
+        for (ServerFixture* node : {a.get(), b.get()}) {
+            QNetworkRequest request(node->adminUrl(base + u"/events"_s));
+            request.setRawHeader("Authorization", "Bearer " + kPublisherSecret);
+            request.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
+            QNetworkReply* reply = manager.post(
+                request, QByteArray(R"({"event":"project.updated","data":{"title":"t)") +
+                             QByteArray::number(i) + R"(","description":"","is_closed":false}})");
+            QObject::connect(reply, &QNetworkReply::finished, reply, [&, reply] {
+                ++finished;
+                accepted += reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 202 ? 1 : 0;
+                reply->deleteLater();
+            });
+        }
+    }
+    QVERIFY(waitFor([&] { return finished == 2 * kPerNode; }, 20000));
+    QCOMPARE(accepted, 2 * kPerNode);
+    for (WsClient* client : {onA.get(), onB.get()}) {
+        for (int expected = 2; expected <= 2 * kPerNode + 1; ++expected)
+            QCOMPARE(client->nextOfType(u"board"_s).value("seq"_L1).toInt(), expected);
+        QCOMPARE(countOfType(*client, u"board"_s, 100), 0);
+    }
+    // A conflict is a 409 and changes nothing.
+    const HttpReply conflict = b->admin("POST", base + u"/events"_s,
+                                        R"({"event":"card.unlinked","data":{"issue_id":99,"column_id":1}})");
+    QCOMPARE(conflict.status, 409);
+    QCOMPARE(a->admin("GET", base + u"/board"_s).json().value("seq"_L1).toInt(), 2 * kPerNode + 1);
+
+    // list-boards gathers the boards of every shard.
+    const qint64 other = projectOnShard(2);
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/%1/access"_s.arg(other), R"({"users":[7]})").status, 200);
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/%1/board"_s.arg(other), baseBoard()).status, 200);
+    onB->send({{u"type"_s, u"list-boards"_s}});
+    QStringList topics;
+    for (const QJsonValue& entry : onB->nextOfType(u"boards"_s).value("boards"_L1).toArray())
+        topics.append(entry.toObject().value("topic"_L1).toString());
+    topics.sort();
+    QStringList expected{topic, Topic::projectBoard(other)};
+    expected.sort();
+    QCOMPARE(topics, expected);
+
+    // Deleting the project removes its model and ACL from its shard.
+    QVERIFY(a->publish(base + u"/events"_s, R"({"event":"project.deleted","data":{}})"));
+    QCOMPARE(onB->nextOfType(u"board"_s).value("event"_L1).toString(), u"project.deleted"_s);
+    QCOMPARE(b->admin("GET", base + u"/board"_s).status, 404);
+    QCOMPARE(m_cluster->node(1).command({"EXISTS", RedisClusterEngine::aclKey(project)}), QByteArray("0"));
+}
+
+void TestRedisClusterEngine::boardScriptFollowsTheModelRules()
+{
+    // The cluster layout of the board script against the very cases BoardModel passes.
+    QString error;
+    const auto settings = ClusterSettings::parseUrl(m_cluster->url(), &error);
+    QVERIFY2(settings, qPrintable(error));
+    RedisClusterEngine engine(*settings);
+    engine.start();
+    QVERIFY(waitFor([&] { return engine.isReady(); }));
+    QJsonObject base;
+    QVERIFY(BoardModel::parseSnapshot(baseBoard(), &base).ok());
+    qint64 projectId = 1000;
+    QSet<int> shards;
+    for (const BoardCase& c : boardCases()) {
+        ++projectId;
+        shards.insert(shardOf(Topic::projectBoard(projectId)));
+        qint64 seq = 0;
+        engine.storeBoard(projectId, base, ProjectAccess{}, [&](qint64 s, const QString&) { seq = s; });
+        QVERIFY(waitFor([&] { return seq == 1; }));
+        Publication p;
+        p.topic = Topic::projectBoard(projectId);
+        p.type = u"board"_s;
+        p.payload = QByteArray(R"({"type":"board","topic":")") + p.topic.toUtf8() + R"(","event":")" +
+                    c.event + R"(","data":)" + c.data + '}';
+        std::optional<QString> published;
+        engine.publish({p}, [&](const QString& e) { published = e; });
+        QVERIFY(waitFor([&] { return published.has_value(); }));
+        std::optional<BoardState> state;
+        bool answered = false;
+        engine.board(projectId, [&](std::optional<BoardState> s) {
+            state = s;
+            answered = true;
+        });
+        QVERIFY(waitFor([&] { return answered; }));
+        QVERIFY2(state, c.name);
+        if (c.conflict) {
+            QVERIFY2(Engine::isConflict(*published),
+                     qPrintable(u"%1: %2"_s.arg(QLatin1StringView(c.name), *published)));
+            QCOMPARE(state->seq, 1);
+            QCOMPARE(layout(state->board), layout(base));
+        } else {
+            QVERIFY2(published->isEmpty(),
+                     qPrintable(u"%1: %2"_s.arg(QLatin1StringView(c.name), *published)));
+            QCOMPARE(state->seq, 2);
+            QCOMPARE(layout(state->board), QString::fromLatin1(c.layout));
+        }
+    }
+    QCOMPARE(shards.size(), 3); // the cases' boards landed on every shard
+    std::optional<QList<BoardState>> all;
+    engine.boards([&](QList<BoardState> states) { all = states; });
+    QVERIFY(waitFor([&] { return all.has_value(); }));
+    QCOMPARE(all->size(), boardCases().size());
+    QCOMPARE(all->first().projectId, 1001);
+    QCOMPARE(all->first().board.value("owner"_L1).toString(), u"alice"_s);
+}
+
+void TestRedisClusterEngine::revocationReachesEveryNode()
+{
+    auto a = startNode(m_cluster->url());
+    auto b = startNode(m_cluster->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    const QByteArray revokedToken = makeToken(7, u"alice"_s, u"sess-S"_s);
+    auto refusedOn = [&](const ServerFixture& node) {
+        WsClient client;
+        return client.open(node.wsUrl(), revokedToken) && client.waitClosed() == 4001 &&
+               client.socket().closeReason() == "revoked session"_L1;
+    };
+    QVERIFY(a->publish(u"/api/v1/users/7/logout"_s, R"({"session_id":"sess-S"})"));
+    QVERIFY(waitFor([&] { return refusedOn(*b); }));
+    QVERIFY(refusedOn(*a));
+    // Stored under {fw}, on whichever shard serves that slot.
+    const int shard = m_cluster->nodeOfSlot(ClusterSlots::keySlot(RedisClusterEngine::revokedKey()));
+    QVERIFY(
+        !m_cluster->node(shard).command({"ZSCORE", RedisClusterEngine::revokedKey(), "sess-S"}).isEmpty());
+    // A restarted node reads it back before it is ready.
+    b.reset();
+    b = startNode(m_cluster->url());
+    QVERIFY(b && waitReady(*b));
+    QVERIFY(refusedOn(*b));
+}
+
+void TestRedisClusterEngine::everyBoardReaders()
+{
+    // Event streams read every board; sharded pub/sub has no pattern, so a node with such readers
+    // subscribes each board's channel, including boards made after the stream opened.
+    auto a = startNode(m_cluster->url());
+    auto b = startNode(m_cluster->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    const qint64 open = projectOnShard(0);
+    const qint64 closed = projectOnShard(2);
+    QCOMPARE(
+        a->admin("PUT", u"/api/v1/projects/%1/access"_s.arg(open), R"({"public":true,"users":[]})").status,
+        200);
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/%1/access"_s.arg(closed), R"({"users":[8]})").status, 200);
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/%1/board"_s.arg(open), baseBoard()).status, 200);
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/%1/board"_s.arg(closed), baseBoard()).status, 200);
+    auto stream = std::make_unique<SseClient>();
+    QVERIFY(stream->open(b->server()->port(), "/user/events",
+                         "Authorization: Bearer " + makeToken(7, u"alice"_s) + "\r\n"));
+    QCOMPARE(stream->status(), 200);
+    QVERIFY(waitFor([&] {
+        return subscribersOn(0, Topic::projectBoard(open)) == 1 &&
+               subscribersOn(2, Topic::projectBoard(closed)) == 1;
+    }));
+    QVERIFY(a->publish(u"/api/v1/projects/%1/events"_s.arg(closed), boardEvent(11)));
+    QVERIFY(a->publish(u"/api/v1/projects/%1/events"_s.arg(open), boardEvent(12)));
+    // (Board events are card moves from column 1, where the base board holds issues 11 and 12.)
+    SseClient::Event event = stream->next();
+    QCOMPARE(event.name, Topic::projectBoard(open).toUtf8());
+    QCOMPARE(QJsonDocument::fromJson(event.data).object().value("issue_id"_L1).toInt(), 12);
+
+    // A board made now, on the third shard, is followed too.
+    const qint64 fresh = projectOnShard(1);
+    QCOMPARE(
+        a->admin("PUT", u"/api/v1/projects/%1/access"_s.arg(fresh), R"({"public":true,"users":[]})").status,
+        200);
+    QCOMPARE(a->admin("PUT", u"/api/v1/projects/%1/board"_s.arg(fresh), baseBoard()).status, 200);
+    QVERIFY(waitFor([&] { return subscribersOn(1, Topic::projectBoard(fresh)) == 1; }));
+    QVERIFY(a->publish(u"/api/v1/projects/%1/events"_s.arg(fresh), boardEvent(11)));
+    for (;;) {
+        event = stream->next();
+        QVERIFY(event.isValid());
+        if (QJsonDocument::fromJson(event.data).object().value("issue_id"_L1).toInt() == 11)
+            break;
+        // Only the new board's snapshot may come before its event: nothing of the closed board.
+        QCOMPARE(event.name, Topic::projectBoard(fresh).toUtf8());
+    }
+    QCOMPARE(event.name, Topic::projectBoard(fresh).toUtf8());
+    QVERIFY(!stream->next(300).isValid());
+
+    // The last stream gone, the board subscriptions of that node go.
+    stream.reset();
+    QVERIFY(waitFor([&] { return subscribersOn(0, Topic::projectBoard(open)) == 0; }));
+    QVERIFY(waitFor([&] { return subscribersOn(1, Topic::projectBoard(fresh)) == 0; }));
+}
+
+void TestRedisClusterEngine::oneShardDownPausesOnlyItsTopics()
+{
+    auto a = startNode(m_cluster->url());
+    auto b = startNode(m_cluster->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    std::vector<qint64> users;
+    std::vector<std::unique_ptr<WsClient>> clients;
+    for (int shard = 0; shard < 3; ++shard) {
+        users.push_back(userOnShard(shard));
+        clients.push_back(connectUser(*b, users.back()));
+        QVERIFY(clients.back());
+        QVERIFY(waitFor([&] { return subscribersOn(shard, Topic::user(users.back())) == 1; }));
+    }
+    const quint16 downPort = m_cluster->node(1).port();
+    m_cluster->node(1).stop();
+    QVERIFY(waitFor([&] {
+        const HttpReply readyz = b->admin("GET", u"/readyz"_s);
+        return readyz.status == 503 &&
+               readyz.body.contains("shard 127.0.0.1:" + QByteArray::number(downPort)) &&
+               readyz.body.contains("down");
+    }));
+    // Its topics: 503 at once. The others keep flowing, and no client was disconnected.
+    QCOMPARE(publishCount(*a, users[1], 1).status, 503);
+    for (int shard : {0, 2}) {
+        QCOMPARE(publishCount(*a, users[size_t(shard)], 20 + shard).status, 202);
+        QCOMPARE(clients[size_t(shard)]->nextOfType(u"notification-count"_s).value("count"_L1).toInt(),
+                 20 + shard);
+    }
+    for (const auto& client : clients)
+        QVERIFY(client->isOpen());
+
+    // Back (empty: it kept nothing on disk): its topics flow again to the same clients.
+    QVERIFY(m_cluster->node(1).start());
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    // A restarted cluster node answers CLUSTERDOWN (a 503 here) until it has rejoined.
+    QVERIFY(waitFor(
+        [&] {
+            return m_cluster->node(1).command({"CLUSTER", "INFO"}).contains("cluster_state:ok");
+        },
+        kRecoverMs));
+    QCOMPARE(b->admin("GET", u"/readyz"_s).status, 200);
+    QVERIFY(waitFor([&] { return subscribersOn(1, Topic::user(users[1])) == 1; }));
+    QCOMPARE(publishCount(*a, users[1], 31).status, 202);
+    QCOMPARE(clients[1]->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 31);
+    QVERIFY(clients[0]->isOpen() && clients[2]->isOpen());
+}
+
+QTEST_MAIN(TestRedisClusterEngine)
+#include "tst_redisclusterengine.moc"
