@@ -18,6 +18,8 @@ using namespace Qt::StringLiterals;
 namespace {
 
 constexpr int kClusterSlotCount = 16384;
+constexpr int kClusterBusOffset = 10000;
+constexpr quint16 kMaxClusterPort = 65535 - kClusterBusOffset;
 
 void flatten(const redisReply* reply, QByteArrayList& out)
 {
@@ -38,6 +40,18 @@ quint16 freePort()
     QTcpServer server;
     server.listen(QHostAddress::LocalHost, 0);
     return server.serverPort();
+}
+
+quint16 freeClusterPort()
+{
+    // A cluster node also listens on its port + 10000 (the cluster bus), so its port must be at most
+    // 55535, and the bus port free as well.
+    for (;;) {
+        const quint16 port = freePort();
+        QTcpServer bus;
+        if (port <= kMaxClusterPort && bus.listen(QHostAddress::LocalHost, quint16(port + kClusterBusOffset)))
+            return port;
+    }
 }
 
 RedisProcess::RedisProcess(quint16 port, QStringList extraArguments, QByteArrayList auth)
@@ -264,7 +278,7 @@ QStringList RedisClusterProcesses::clusterArguments()
 bool RedisClusterProcesses::start(int primaries)
 {
     for (int i = 0; i < primaries; ++i) {
-        m_nodes.push_back(std::make_unique<RedisProcess>(freePort(), clusterArguments()));
+        m_nodes.push_back(std::make_unique<RedisProcess>(freeClusterPort(), clusterArguments()));
         if (!m_nodes.back()->start())
             return false;
     }

@@ -23,6 +23,8 @@ namespace forgewire::test {
 
 // A loopback port nothing listens on right now.
 quint16 freePort();
+// One for a cluster node: it and its cluster bus port (+10000) free, so at most 55535.
+quint16 freeClusterPort();
 
 class RedisProcess
 {

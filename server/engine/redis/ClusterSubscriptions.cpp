@@ -32,19 +32,19 @@ void ClusterSubscriptions::start()
 
 bool ClusterSubscriptions::allUp() const
 {
-    return std::all_of(m_shards.cbegin(), m_shards.cend(), [](const Shard& s) { return s.up; });
+    return std::all_of(m_shards.cbegin(), m_shards.cend(), [](const Shard& s) { return s.live; });
 }
 
 qsizetype ClusterSubscriptions::shardsDownCount() const
 {
-    return std::count_if(m_shards.cbegin(), m_shards.cend(), [](const Shard& s) { return !s.up; });
+    return std::count_if(m_shards.cbegin(), m_shards.cend(), [](const Shard& s) { return !s.live; });
 }
 
 QStringList ClusterSubscriptions::shardsDown() const
 {
     QStringList down;
     for (auto shard = m_shards.cbegin(); shard != m_shards.cend(); ++shard) {
-        if (!shard->up)
+        if (!shard->live)
             down.append(u"%1 down: %2"_s.arg(shardName(shard.key()),
                                              shard->reason.isEmpty() ? u"connecting"_s : shard->reason));
     }
@@ -115,6 +115,7 @@ void ClusterSubscriptions::addShard(const Node& node)
     connect(shard.subscriber, &ShardedSubscriber::subscribed, this,
             [this, key](const QByteArray& channel) { onSubscribed(key, channel); });
     connect(shard.subscriber, &ShardedSubscriber::message, this, &ClusterSubscriptions::message);
+    connect(shard.subscriber, &ShardedSubscriber::pong, this, [this, key] { onPong(key); });
     connect(shard.subscriber, &ShardedSubscriber::unsubscribed, this,
             [this, key](const QByteArray& channel, bool byServer) {
                 if (byServer)
@@ -139,10 +140,6 @@ void ClusterSubscriptions::onShardConnected(const QString& key)
 {
     Shard& shard = m_shards[key];
     shard.up = true;
-    shard.reason.clear();
-    shard.nextDelayMs = kReconnectInitialMs;
-    if (shard.wasUp)
-        qCInfo(lcRedis).noquote() << shardName(key) << "is back";
     for (auto placed = m_placed.cbegin(); placed != m_placed.cend(); ++placed) {
         if (*placed != key)
             continue;
@@ -156,6 +153,24 @@ void ClusterSubscriptions::onShardConnected(const QString& key)
         }
     }
     shard.wasUp = true;
+    // Answered after every SSUBSCRIBE before it (Redis answers in order): then the shard is live. A
+    // server that takes the connection and then refuses it (maxclients, a node still loading) never
+    // counts as up.
+    if (!shard.subscriber->ping())
+        onShardLost(key, u"cannot send PING"_s);
+}
+
+void ClusterSubscriptions::onPong(const QString& key)
+{
+    const auto shard = m_shards.find(key);
+    if (shard == m_shards.end() || shard->live)
+        return;
+    shard->live = true;
+    // The backoff starts over only now: a server that takes connections and drops them keeps it.
+    shard->nextDelayMs = kReconnectInitialMs;
+    if (!shard->reason.isEmpty())
+        qCInfo(lcRedis).noquote() << shardName(key) << "is reachable again";
+    shard->reason.clear();
     Q_EMIT shardsChanged();
 }
 
@@ -169,7 +184,7 @@ void ClusterSubscriptions::onShardLost(const QString& key, const QString& reason
     const int delay = shard.nextDelayMs;
     shard.nextDelayMs = std::min(shard.nextDelayMs * 2, kReconnectMaxMs);
     shard.reason = reason;
-    if (shard.up) {
+    if (shard.live) {
         ++m_losses;
         qCWarning(lcRedis).noquote() << "lost" << shardName(key) << "-" << logSafe(reason)
                                      << "- its topics' publishes fail with 503; reconnecting in" << delay
@@ -178,6 +193,7 @@ void ClusterSubscriptions::onShardLost(const QString& key, const QString& reason
         qCDebug(lcRedis).noquote() << "cannot reach" << shardName(key) << "-" << logSafe(reason);
     }
     shard.up = false;
+    shard.live = false;
     shard.retry->start(delay);
     QList<QByteArray> lost;
     for (auto placed = m_placed.cbegin(); placed != m_placed.cend(); ++placed) {

@@ -38,7 +38,7 @@ public:
     void unwant(const QByteArray& channel);
     // SSUBSCRIBE sent and not confirmed yet: what is published from the confirmation on arrives.
     bool isPending(const QByteArray& channel) const { return m_pending.contains(channel); }
-    // Every primary of the map is connected.
+    // Every primary of the map is connected and has confirmed its subscriptions.
     bool allUp() const;
     // "shard host:port (slots a-b) down: why" for each shard down, sorted.
     QStringList shardsDown() const;
@@ -64,7 +64,8 @@ private:
         Node node;
         ShardedSubscriber* subscriber = nullptr;
         QTimer* retry = nullptr;
-        bool up = false;
+        bool up = false;   // connected: takes requests
+        bool live = false; // and answered a PING sent after its subscriptions: they are in place
         bool wasUp = false;
         QString reason; // why it is down
         int nextDelayMs = kReconnectInitialMs;
@@ -74,6 +75,7 @@ private:
     void addShard(const Node& node);
     void onShardConnected(const QString& key);
     void onShardLost(const QString& key, const QString& reason);
+    void onPong(const QString& key);
     void onSubscribed(const QString& key, const QByteArray& channel);
     // Its slot is served elsewhere now: subscribed again once the map says where.
     void onMoved(const QString& key, const QByteArray& channel);

@@ -425,7 +425,7 @@ void RedisClusterEngine::publishPlain(const QList<Publication>& batch, Done done
             revocations << p.logoutSession.toUtf8() << QByteArray::number(p.revokeUntilMs) << announcement;
         }
     }
-    if (m_pendingScripts + groups.size() + 1 > kMaxPendingScripts) {
+    if (m_pendingScripts + groups.size() + (revocations.isEmpty() ? 0 : 1) > kMaxPendingScripts) {
         ++m_publishFailures;
         done(u"Redis Cluster is too slow: %1 scripts waiting"_s.arg(m_pendingScripts));
         return;

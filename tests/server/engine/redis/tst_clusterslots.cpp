@@ -64,7 +64,7 @@ void TestClusterSlots::keySlotIsRedis()
     QCOMPARE(ClusterSlots::keySlot("foo{hash_tag}"), quint16(2515));
     QCOMPARE(ClusterSlots::keySlot("bar{hash_tag}"), quint16(2515));
     // And what a real server says, for the cases above and random bytes.
-    RedisProcess redis(freePort(), RedisClusterProcesses::clusterArguments());
+    RedisProcess redis(freeClusterPort(), RedisClusterProcesses::clusterArguments());
     QVERIFY(redis.start());
     QByteArrayList keys{
         "fw:{user-7}:retained", "a{b}{c}", "a{}{c}", "a{b", "a{{b}}", "a}b{c}", "", "{", "}", "{}"};
@@ -150,7 +150,7 @@ void TestClusterSlots::mapOfARealCluster()
 
 void TestClusterSlots::aClusterMissingSlots()
 {
-    RedisProcess redis(freePort(), RedisClusterProcesses::clusterArguments());
+    RedisProcess redis(freeClusterPort(), RedisClusterProcesses::clusterArguments());
     QVERIFY(redis.start());
     QCOMPARE(redis.command({"CLUSTER", "ADDSLOTSRANGE", "0", "100"}), QByteArray("OK"));
     std::optional<ClusterSlots> map;

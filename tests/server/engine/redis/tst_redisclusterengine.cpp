@@ -78,6 +78,9 @@ private Q_SLOTS:
     void revocationReachesEveryNode();
     void everyBoardReaders();
     void oneShardDownPausesOnlyItsTopics();
+    void publishMissedByANodeIsRedelivered();
+    void subscriptionFollowsASlotMove();
+    void pendingScriptsBound();
 
 private:
     // The shard (node index) that serves `topic`.
@@ -107,6 +110,22 @@ private:
         const QByteArrayList reply =
             m_cluster->node(shard).list({"PUBSUB", "SHARDNUMSUB", RedisClusterEngine::topicChannel(topic)});
         return reply.size() == 2 ? reply.at(1).toInt() : -1;
+    }
+
+    // The id of the one pub/sub connection on `shard` with exactly `channels` shard channels; -1
+    // unless exactly one matches.
+    qint64 shardSubscriberWith(int shard, int channels)
+    {
+        qint64 id = -1;
+        int matches = 0;
+        const QByteArray clients = m_cluster->node(shard).command({"CLIENT", "LIST", "TYPE", "pubsub"});
+        for (const QByteArray& line : clients.split('\n')) {
+            if (!line.contains(" ssub=" + QByteArray::number(channels) + ' '))
+                continue;
+            ++matches;
+            id = line.mid(3, line.indexOf(' ') - 3).toLongLong();
+        }
+        return matches == 1 ? id : -1;
     }
 
     std::unique_ptr<RedisClusterProcesses> m_cluster;
@@ -496,6 +515,96 @@ void TestRedisClusterEngine::oneShardDownPausesOnlyItsTopics()
     QCOMPARE(publishCount(*a, users[1], 31).status, 202);
     QCOMPARE(clients[1]->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 31);
     QVERIFY(clients[0]->isOpen() && clients[2]->isOpen());
+}
+
+void TestRedisClusterEngine::publishMissedByANodeIsRedelivered()
+{
+    auto a = startNode(m_cluster->url());
+    auto b = startNode(m_cluster->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    // A shard where B holds the user's topic alone ({fw}'s shard also has both nodes' revocations).
+    const int shard =
+        (m_cluster->nodeOfSlot(ClusterSlots::keySlot(RedisClusterEngine::revokedKey())) + 1) % 3;
+    const qint64 user = userOnShard(shard);
+    auto client = connectUser(*b, user);
+    QVERIFY(client);
+    QVERIFY(waitFor([&] { return subscribersOn(shard, Topic::user(user)) == 1; }));
+    const qint64 subscriberOfB = shardSubscriberWith(shard, 1);
+    QVERIFY2(subscriberOfB >= 0,
+             m_cluster->node(shard).command({"CLIENT", "LIST", "TYPE", "pubsub"}).constData());
+    // The shard refuses new connections but keeps A's: B's subscription is cut off for certain.
+    RedisProcess& node = m_cluster->node(shard);
+    QCOMPARE(node.command({"CONFIG", "SET", "maxclients", "1"}), QByteArray("OK"));
+    QCOMPARE(node.command({"CLIENT", "KILL", "ID", QByteArray::number(subscriberOfB)}), QByteArray("1"));
+    QVERIFY(waitFor([&] { return !b->server()->isReady(); }));
+    QTest::qWait(300);
+    QVERIFY(!b->server()->isReady()); // connections the shard takes and drops do not count as up
+    QCOMPARE(publishCount(*a, user, 4).status, 202);
+    QCOMPARE(node.command({"CONFIG", "SET", "maxclients", "10000"}), QByteArray("OK"));
+    QVERIFY(waitReady(*b));
+    QCOMPARE(client->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 4);
+    QCOMPARE(publishCount(*a, user, 5).status, 202);
+    QCOMPARE(client->nextOfType(u"notification-count"_s).value("count"_L1).toInt(), 5);
+    QCOMPARE(countOfType(*client, u"notification-count"_s, 300), 0);
+}
+
+void TestRedisClusterEngine::subscriptionFollowsASlotMove()
+{
+    auto a = startNode(m_cluster->url());
+    auto b = startNode(m_cluster->url());
+    QVERIFY(a && b);
+    QVERIFY(waitReady(*a) && waitReady(*b));
+    // Never retained, so its slot holds no key and can be handed over as it is.
+    const QString topic = u"public.news"_s;
+    const int from = shardOf(topic);
+    const int to = (from + 1) % 3;
+    auto client = connectAndSubscribe(*b, topic);
+    QVERIFY(client);
+    QVERIFY(waitFor([&] { return subscribersOn(from, topic) == 1; }));
+    QVERIFY(m_cluster->handSlot(ClusterSlots::keySlot(RedisClusterEngine::topicChannel(topic)), from, to));
+    // The old owner drops the subscription; the node learns the new owner and subscribes there.
+    QVERIFY(waitFor([&] { return subscribersOn(to, topic) == 1; }));
+    QVERIFY(a->publish(
+        u"/api/v1/publish"_s,
+        R"({"topic":"public.news","message":{"type":"board","event":"project.updated","data":{"title":"moved","description":"","is_closed":false}}})"));
+    QCOMPARE(client->nextOfType(u"board"_s).value("data"_L1).toObject().value("title"_L1).toString(),
+             u"moved"_s);
+    QCOMPARE(countOfType(*client, u"board"_s, 300), 0);
+}
+
+void TestRedisClusterEngine::pendingScriptsBound()
+{
+    QString error;
+    const auto settings = ClusterSettings::parseUrl(m_cluster->url(), &error);
+    QVERIFY2(settings, qPrintable(error));
+    RedisClusterEngine engine(*settings);
+    engine.start();
+    QVERIFY(waitFor([&] { return engine.isReady(); }));
+    Publication p;
+    p.topic = u"user-7"_s;
+    p.type = u"notification-count"_s;
+    p.payload = R"({"type":"notification-count","count":1})";
+    // Sent without returning to the event loop, so none is answered meanwhile: the bound is counted
+    // when a publish is sent, and the one past it is refused at once.
+    int answered = 0;
+    int failed = 0;
+    for (qsizetype i = 0; i < RedisClusterEngine::kMaxPendingScripts; ++i)
+        engine.publish({p}, [&](const QString& e) {
+            ++answered;
+            failed += e.isEmpty() ? 0 : 1;
+        });
+    QString refusal;
+    engine.publish({p}, [&](const QString& e) { refusal = e; });
+    QVERIFY2(refusal.contains(u"too slow: 50000 scripts waiting"_s), qPrintable(refusal));
+    QCOMPARE(answered, 0);
+    QVERIFY(waitFor([&] { return answered == RedisClusterEngine::kMaxPendingScripts; }, 60'000));
+    QCOMPARE(failed, 0);
+    // Nothing is left counted: the next one goes through.
+    std::optional<QString> next;
+    engine.publish({p}, [&](const QString& e) { next = e; });
+    QVERIFY(waitFor([&] { return next.has_value(); }));
+    QCOMPARE(*next, QString());
 }
 
 QTEST_MAIN(TestRedisClusterEngine)
