@@ -8,6 +8,8 @@
 #include "engine/redis/ClusterTopology.h"
 
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <hiredis/hiredis.h>
@@ -24,6 +26,76 @@ struct Outcome
     QByteArray text; // a status or string reply, or "ERR:<error>", or "(null)"
 };
 
+// A cluster node gone wrong, which a real Redis cannot be made to be for certain: it says it serves
+// every slot (CLUSTER SLOTS) and answers every other command with MOVED to itself.
+class RedirectingNode : public QObject
+{
+public:
+    RedirectingNode()
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket* socket = m_server.nextPendingConnection()) {
+                connect(socket, &QTcpSocket::readyRead, socket, [this, socket] {
+                    m_buffer[socket] += socket->readAll();
+                    answer(socket);
+                });
+                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            }
+        });
+    }
+    quint16 port() const { return m_server.serverPort(); }
+    int redirected() const { return m_redirected; }
+
+private:
+    // Each complete command in the buffer (RESP arrays of bulk strings) gets its answer.
+    void answer(QTcpSocket* socket)
+    {
+        QByteArray& in = m_buffer[socket];
+        for (;;) {
+            QByteArrayList args;
+            qsizetype at = 0;
+            const auto line = [&](QByteArray* out) {
+                const qsizetype end = in.indexOf("\r\n", at);
+                if (end < 0)
+                    return false;
+                *out = in.mid(at, end - at);
+                at = end + 2;
+                return true;
+            };
+            QByteArray header;
+            if (!line(&header) || !header.startsWith('*'))
+                return;
+            bool complete = true;
+            for (int i = header.mid(1).toInt(); i > 0 && complete; --i) {
+                QByteArray size;
+                complete = line(&size) && in.size() >= at + size.mid(1).toInt() + 2;
+                if (complete) {
+                    args.append(in.mid(at, size.mid(1).toInt()));
+                    at += size.mid(1).toInt() + 2;
+                }
+            }
+            if (!complete)
+                return;
+            in.remove(0, at);
+            const QByteArray name = args.value(0).toUpper();
+            const QByteArray port = QByteArray::number(m_server.serverPort());
+            if (name == "CLUSTER")
+                socket->write("*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + port + "\r\n");
+            else if (name == "AUTH" || name == "SELECT" || name == "ASKING" || name == "PING")
+                socket->write("+OK\r\n");
+            else {
+                ++m_redirected;
+                socket->write("-MOVED 0 127.0.0.1:" + port + "\r\n");
+            }
+        }
+    }
+
+    QTcpServer m_server;
+    QHash<QTcpSocket*, QByteArray> m_buffer;
+    int m_redirected = 0;
+};
+
 } // namespace
 
 class TestClusterCommands : public QObject
@@ -38,6 +110,8 @@ private Q_SLOTS:
     void movedIsFollowed();
     void askIsFollowed();
     void aShardDownFailsOnlyItsCommands();
+    void redirectionsAreBounded();
+    void waitingForAConnectionIsBounded();
 
 private:
     // Runs `args` through m_commands for `key`'s slot and waits for the answer.
@@ -165,6 +239,50 @@ void TestClusterCommands::aShardDownFailsOnlyItsCommands()
     QVERIFY(!m_commands->isUp({u"127.0.0.1"_s, port}));
     QCOMPARE(run(keyOn(0), {"SET", keyOn(0), "3"}).text, QByteArray("OK"));
     QCOMPARE(run(keyOn(2), {"SET", keyOn(2), "3"}).text, QByteArray("OK"));
+}
+
+void TestClusterCommands::redirectionsAreBounded()
+{
+    RedirectingNode node;
+    ClusterTopology topology({{u"127.0.0.1"_s, node.port()}}, QByteArray(), QByteArray());
+    ClusterCommands commands(&topology, QByteArray(), QByteArray());
+    QSignalSpy changed(&topology, &ClusterTopology::changed);
+    topology.start();
+    QVERIFY(waitFor([&] { return !changed.isEmpty(); }));
+    bool done = false;
+    bool failed = false;
+    commands.command(0, {"GET", "k"}, [&](const redisReply* reply) {
+        done = true;
+        failed = !reply;
+    });
+    QVERIFY(waitFor([&] { return done; }));
+    QVERIFY(failed);
+    QVERIFY2(commands.lastError().contains(u"more than 5 redirections"_s), qPrintable(commands.lastError()));
+    // The first try and one per redirection followed.
+    QCOMPARE(node.redirected(), ClusterCommands::kMaxRedirects + 1);
+}
+
+void TestClusterCommands::waitingForAConnectionIsBounded()
+{
+    m_cluster->node(1).stop();
+    const ClusterSlots::Node down{u"127.0.0.1"_s, m_cluster->node(1).port()};
+    QVERIFY(waitFor([&] { return !m_commands->isUp(down); }));
+    // Sent without returning to the event loop, so the connection cannot open (nor fail) meanwhile.
+    const QByteArray key = keyOn(1);
+    int answered = 0;
+    for (qsizetype i = 0; i < ClusterCommands::kMaxWaitingPerPrimary; ++i)
+        m_commands->command(ClusterSlots::keySlot(key), {"GET", key}, [&](const redisReply*) { ++answered; });
+    QCOMPARE(answered, 0);
+    bool refused = false;
+    m_commands->command(ClusterSlots::keySlot(key), {"GET", key},
+                        [&](const redisReply* reply) { refused = !reply; });
+    QVERIFY(refused);
+    QVERIFY2(m_commands->lastError().contains(u"10000 commands wait for the connection"_s),
+             qPrintable(m_commands->lastError()));
+    // The connection fails: every waiting command is answered, once.
+    QVERIFY(waitFor([&] { return answered == ClusterCommands::kMaxWaitingPerPrimary; }));
+    QTest::qWait(100);
+    QCOMPARE(answered, ClusterCommands::kMaxWaitingPerPrimary);
 }
 
 QTEST_GUILESS_MAIN(TestClusterCommands)

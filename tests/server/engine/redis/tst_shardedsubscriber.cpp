@@ -29,6 +29,7 @@ private Q_SLOTS:
     void aMovedSlotEndsTheSubscription();
     void aHungShardFailsTheConnection();
     void authenticates();
+    void pendingRequestsAreBounded();
 
 private:
     // A channel whose slot node `n` serves (slots are split evenly in node order).
@@ -170,6 +171,24 @@ void TestShardedSubscriber::authenticates()
     QSignalSpy subscribed(&subscriber, &ShardedSubscriber::subscribed);
     QVERIFY(subscriber.subscribe(channelOn(0)));
     QVERIFY(waitFor([&] { return !subscribed.isEmpty(); }));
+}
+
+void TestShardedSubscriber::pendingRequestsAreBounded()
+{
+    ShardedSubscriber subscriber(u"test"_s);
+    QVERIFY(openOn(subscriber, 1));
+    QSignalSpy subscribed(&subscriber, &ShardedSubscriber::subscribed);
+    const QByteArray channel = channelOn(1);
+    // Sent without returning to the event loop, so none is answered meanwhile.
+    for (qsizetype i = 0; i < ShardedSubscriber::kMaxPending; ++i)
+        QVERIFY(subscriber.subscribe(channel));
+    QVERIFY(!subscriber.subscribe(channel));
+    QVERIFY(!subscriber.ping());
+    QCOMPARE(subscriber.pendingCount(), ShardedSubscriber::kMaxPending);
+    QVERIFY(waitFor([&] { return subscribed.size() == ShardedSubscriber::kMaxPending; }));
+    QCOMPARE(subscriber.pendingCount(), 0);
+    QVERIFY(subscriber.isConnected());
+    QVERIFY(subscriber.ping());
 }
 
 QTEST_GUILESS_MAIN(TestShardedSubscriber)
