@@ -112,8 +112,10 @@ void ClusterSubscriptions::addShard(const Node& node)
     connect(shard.subscriber, &ShardedSubscriber::connected, this, [this, key] { onShardConnected(key); });
     connect(shard.subscriber, &ShardedSubscriber::disconnected, this,
             [this, key](const QString& reason) { onShardLost(key, reason); });
-    connect(shard.subscriber, &ShardedSubscriber::subscribed, this,
-            [this, key](const QByteArray& channel) { onSubscribed(key, channel); });
+    connect(shard.subscriber, &ShardedSubscriber::subscribed, this, [this, key](const QByteArray& channel) {
+        onSubscribed(key, channel);
+        pump(key);
+    });
     connect(shard.subscriber, &ShardedSubscriber::message, this, &ClusterSubscriptions::message);
     connect(shard.subscriber, &ShardedSubscriber::pong, this, [this, key] { onPong(key); });
     connect(shard.subscriber, &ShardedSubscriber::unsubscribed, this,
@@ -126,6 +128,7 @@ void ClusterSubscriptions::addShard(const Node& node)
                 qCDebug(lcRedis).noquote()
                     << "SSUBSCRIBE" << logSafe(channel) << "refused:" << logSafe(error);
                 onMoved(key, channel);
+                pump(key);
             });
     shard.retry = new QTimer(this);
     shard.retry->setSingleShot(true);
@@ -140,6 +143,8 @@ void ClusterSubscriptions::onShardConnected(const QString& key)
 {
     Shard& shard = m_shards[key];
     shard.up = true;
+    shard.probed = false;
+    shard.backlog.clear();
     for (auto placed = m_placed.cbegin(); placed != m_placed.cend(); ++placed) {
         if (*placed != key)
             continue;
@@ -147,23 +152,48 @@ void ClusterSubscriptions::onShardConnected(const QString& key)
         if (shard.wasUp)
             m_resumed.insert(placed.key());
         m_pending.insert(placed.key());
-        if (!shard.subscriber->subscribe(placed.key())) {
+        shard.backlog.push_back(placed.key());
+    }
+    shard.wasUp = true;
+    pump(key);
+}
+
+void ClusterSubscriptions::subscribeOn(const QString& key, const QByteArray& channel)
+{
+    m_pending.insert(channel);
+    m_shards[key].backlog.push_back(channel);
+    pump(key);
+}
+
+void ClusterSubscriptions::pump(const QString& key)
+{
+    const auto shard = m_shards.find(key);
+    if (shard == m_shards.end() || !shard->up)
+        return;
+    while (!shard->backlog.empty() && shard->subscriber->pendingCount() < kSubscribeWindow) {
+        const QByteArray channel = std::move(shard->backlog.front());
+        shard->backlog.pop_front();
+        if (m_placed.value(channel) != key || !m_pending.contains(channel))
+            continue; // moved or no longer wanted meanwhile
+        if (!shard->subscriber->subscribe(channel)) {
             onShardLost(key, u"cannot subscribe"_s);
             return;
         }
     }
-    shard.wasUp = true;
     // Answered after every SSUBSCRIBE before it (Redis answers in order): then the shard is live. A
     // server that takes the connection and then refuses it (maxclients, a node still loading) never
     // counts as up.
-    if (!shard.subscriber->ping())
-        onShardLost(key, u"cannot send PING"_s);
+    if (shard->backlog.empty() && !shard->probed) {
+        shard->probed = true;
+        if (!shard->subscriber->ping())
+            onShardLost(key, u"cannot send PING"_s);
+    }
 }
 
 void ClusterSubscriptions::onPong(const QString& key)
 {
     const auto shard = m_shards.find(key);
-    if (shard == m_shards.end() || shard->live)
+    if (shard == m_shards.end() || shard->live || !shard->probed)
         return;
     shard->live = true;
     // The backoff starts over only now: a server that takes connections and drops them keeps it.
@@ -194,6 +224,8 @@ void ClusterSubscriptions::onShardLost(const QString& key, const QString& reason
     }
     shard.up = false;
     shard.live = false;
+    shard.probed = false;
+    shard.backlog.clear();
     shard.retry->start(delay);
     QList<QByteArray> lost;
     for (auto placed = m_placed.cbegin(); placed != m_placed.cend(); ++placed) {
@@ -283,9 +315,7 @@ void ClusterSubscriptions::place(const QByteArray& channel)
             m_resumed.insert(channel); // wanted while its shard is away: subscribed when it is back
         return;
     }
-    m_pending.insert(channel);
-    if (!to->subscriber->subscribe(channel))
-        onShardLost(key, u"cannot subscribe"_s);
+    subscribeOn(key, channel);
 }
 
 void ClusterSubscriptions::healthCheck()
@@ -293,7 +323,7 @@ void ClusterSubscriptions::healthCheck()
     QStringList failed;
     for (auto shard = m_shards.begin(); shard != m_shards.end(); ++shard) {
         // An unanswered PING fails the connection by itself (ShardedSubscriber's timeout).
-        if (shard->up && !shard->subscriber->ping())
+        if (shard->live && !shard->subscriber->ping())
             failed.append(shard.key());
     }
     for (const QString& key : std::as_const(failed))

@@ -7,6 +7,8 @@
 #include <QSet>
 #include <QTimer>
 
+#include <deque>
+
 namespace forgewire {
 
 class ClusterTopology;
@@ -27,6 +29,9 @@ public:
     // First reconnect delay of a shard, doubled per failed attempt up to the max.
     static constexpr int kReconnectInitialMs = 100;
     static constexpr int kReconnectMaxMs = 5000;
+    // SSUBSCRIBEs in flight on one shard's connection; more wait in its backlog, sent as answers
+    // come (a node may watch more topics on one shard than a connection takes requests at once).
+    static constexpr qsizetype kSubscribeWindow = 1000;
 
     ClusterSubscriptions(ClusterTopology* topology, const QByteArray& user, const QByteArray& password,
                          int timeoutMs, QObject* parent = nullptr);
@@ -64,10 +69,12 @@ private:
         Node node;
         ShardedSubscriber* subscriber = nullptr;
         QTimer* retry = nullptr;
-        bool up = false;   // connected: takes requests
-        bool live = false; // and answered a PING sent after its subscriptions: they are in place
+        bool up = false;     // connected: takes requests
+        bool live = false;   // and answered a PING sent after its subscriptions: they are in place
+        bool probed = false; // that PING is sent
         bool wasUp = false;
-        QString reason; // why it is down
+        std::deque<QByteArray> backlog; // channels to SSUBSCRIBE once the window has room
+        QString reason;                 // why it is down
         int nextDelayMs = kReconnectInitialMs;
     };
 
@@ -76,6 +83,9 @@ private:
     void onShardConnected(const QString& key);
     void onShardLost(const QString& key, const QString& reason);
     void onPong(const QString& key);
+    void subscribeOn(const QString& key, const QByteArray& channel);
+    // Sends what the window has room for; once the backlog is empty, the PING that makes it live.
+    void pump(const QString& key);
     void onSubscribed(const QString& key, const QByteArray& channel);
     // Its slot is served elsewhere now: subscribed again once the map says where.
     void onMoved(const QString& key, const QByteArray& channel);

@@ -9,7 +9,9 @@
 #include "TestSupport.h"
 #include "broker/BoardModel.h"
 #include "engine/redis/ClusterSlots.h"
+#include "engine/redis/ClusterSubscriptions.h"
 #include "engine/redis/RedisClusterEngine.h"
+#include "engine/redis/ShardedSubscriber.h"
 #include "protocol/Topic.h"
 
 #include <QJsonArray>
@@ -81,6 +83,7 @@ private Q_SLOTS:
     void publishMissedByANodeIsRedelivered();
     void subscriptionFollowsASlotMove();
     void pendingScriptsBound();
+    void moreTopicsOnAShardThanOneConnectionTakesAtOnce();
 
 private:
     // The shard (node index) that serves `topic`.
@@ -605,6 +608,35 @@ void TestRedisClusterEngine::pendingScriptsBound()
     engine.publish({p}, [&](const QString& e) { next = e; });
     QVERIFY(waitFor([&] { return next.has_value(); }));
     QCOMPARE(*next, QString());
+}
+
+void TestRedisClusterEngine::moreTopicsOnAShardThanOneConnectionTakesAtOnce()
+{
+    // More topics on one shard than a connection has requests in flight (ShardedSubscriber::kMaxPending):
+    // they go in windows of ClusterSubscriptions::kSubscribeWindow, at first and after a reconnect.
+    QString error;
+    const auto settings = ClusterSettings::parseUrl(m_cluster->url(), &error);
+    QVERIFY2(settings, qPrintable(error));
+    RedisClusterEngine engine(*settings);
+    engine.start();
+    QVERIFY(waitFor([&] { return engine.isReady(); }));
+    const qsizetype topics = ShardedSubscriber::kMaxPending + 500;
+    for (qint64 user = 1, watched = 0; watched < topics; ++user) {
+        if (shardOf(Topic::user(user)) == 0) {
+            engine.watchTopic(Topic::user(user));
+            ++watched;
+        }
+    }
+    const auto channelsOnShard0 = [&] {
+        return m_cluster->node(0).list({"PUBSUB", "SHARDCHANNELS", "fw:topic:*"}).size();
+    };
+    QVERIFY(waitFor([&] { return channelsOnShard0() == topics; }, 20'000));
+    QVERIFY(engine.isReady());
+    // Its connection cut: every channel subscribed again, and then it is ready.
+    QVERIFY(!m_cluster->node(0).command({"CLIENT", "KILL", "TYPE", "pubsub"}).isEmpty());
+    QVERIFY(waitFor([&] { return !engine.isReady(); }));
+    QVERIFY(waitFor([&] { return engine.isReady(); }, kRecoverMs));
+    QCOMPARE(channelsOnShard0(), topics);
 }
 
 QTEST_MAIN(TestRedisClusterEngine)
