@@ -21,7 +21,8 @@ class TestServerConfig : public QObject
 private Q_SLOTS:
     void defaults();
     void iniFile();
-    void sentinelEngineInIni();
+    void engineListingServersInIni_data();
+    void engineListingServersInIni();
     void flagsOverrideIni();
     void environmentSecrets();
     void errors_data();
@@ -118,12 +119,19 @@ void TestServerConfig::iniFile()
     QCOMPARE(c.staticTokens.value("dev-bob").sessionId, QString());
 }
 
-void TestServerConfig::sentinelEngineInIni()
+void TestServerConfig::engineListingServersInIni_data()
 {
-    // Quoted, as the README says: unquoted, the commas between the sentinels make QSettings read a
+    QTest::addColumn<QString>("url");
+    QTest::newRow("sentinel")
+        << u"redis-sentinel://:p%40ss@10.0.0.1:26379,10.0.0.2:26380/forge?db=2&sentinel_password=s%26p"_s;
+    QTest::newRow("cluster") << u"redis-cluster://fw:p%40ss@10.0.0.1:7000,10.0.0.2:7000,[::1]:7001"_s;
+}
+
+void TestServerConfig::engineListingServersInIni()
+{
+    // Quoted, as the README says: unquoted, the commas between the servers make QSettings read a
     // list, which is refused with that advice.
-    const QString url =
-        u"redis-sentinel://:p%40ss@10.0.0.1:26379,10.0.0.2:26380/forge?db=2&sentinel_password=s%26p"_s;
+    QFETCH(QString, url);
     const auto quoted = parseServerArguments(
         {u"forgewire-server"_s, u"--config"_s, writeIni("[server]\nengine=\"" + url.toUtf8() + "\"\n")});
     QVERIFY2(quoted.config, qPrintable(quoted.error));
