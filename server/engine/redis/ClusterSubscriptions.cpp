@@ -122,6 +122,8 @@ void ClusterSubscriptions::addShard(const Node& node)
             [this, key](const QByteArray& channel, bool byServer) {
                 if (byServer)
                     onMoved(key, channel);
+                else
+                    pump(key);
             });
     connect(shard.subscriber, &ShardedSubscriber::refused, this,
             [this, key](const QByteArray& channel, const QString& error) {
@@ -152,7 +154,7 @@ void ClusterSubscriptions::onShardConnected(const QString& key)
         if (shard.wasUp)
             m_resumed.insert(placed.key());
         m_pending.insert(placed.key());
-        shard.backlog.push_back(placed.key());
+        shard.backlog.emplace_back(placed.key(), true);
     }
     shard.wasUp = true;
     pump(key);
@@ -161,7 +163,16 @@ void ClusterSubscriptions::onShardConnected(const QString& key)
 void ClusterSubscriptions::subscribeOn(const QString& key, const QByteArray& channel)
 {
     m_pending.insert(channel);
-    m_shards[key].backlog.push_back(channel);
+    m_shards[key].backlog.emplace_back(channel, true);
+    pump(key);
+}
+
+void ClusterSubscriptions::unsubscribeFrom(const QString& key, const QByteArray& channel)
+{
+    const auto shard = m_shards.find(key);
+    if (shard == m_shards.end() || !shard->up)
+        return; // a connection that is not up holds no subscription
+    shard->backlog.emplace_back(channel, false);
     pump(key);
 }
 
@@ -171,12 +182,14 @@ void ClusterSubscriptions::pump(const QString& key)
     if (shard == m_shards.end() || !shard->up)
         return;
     while (!shard->backlog.empty() && shard->subscriber->pendingCount() < kSubscribeWindow) {
-        const QByteArray channel = std::move(shard->backlog.front());
+        const auto [channel, subscribe] = std::move(shard->backlog.front());
         shard->backlog.pop_front();
-        if (m_placed.value(channel) != key || !m_pending.contains(channel))
-            continue; // moved or no longer wanted meanwhile
-        if (!shard->subscriber->subscribe(channel)) {
-            onShardLost(key, u"cannot subscribe"_s);
+        // Decided when sent: a channel may have moved, gone or come back while it waited.
+        const bool wantedHere = m_placed.value(channel) == key;
+        if (subscribe ? !wantedHere || !m_pending.contains(channel) : wantedHere)
+            continue;
+        if (!(subscribe ? shard->subscriber->subscribe(channel) : shard->subscriber->unsubscribe(channel))) {
+            onShardLost(key, u"cannot send SSUBSCRIBE or SUNSUBSCRIBE"_s);
             return;
         }
     }
@@ -279,9 +292,8 @@ void ClusterSubscriptions::unwant(const QByteArray& channel)
     m_pending.remove(channel);
     m_resumed.remove(channel);
     const QString key = m_placed.take(channel);
-    const auto shard = m_shards.find(key);
-    if (shard != m_shards.end() && shard->up && !shard->subscriber->unsubscribe(channel))
-        onShardLost(key, u"cannot unsubscribe"_s);
+    if (!key.isEmpty())
+        unsubscribeFrom(key, channel);
 }
 
 void ClusterSubscriptions::place(const QByteArray& channel)
@@ -297,10 +309,9 @@ void ClusterSubscriptions::place(const QByteArray& channel)
     if (placed != m_placed.cend()) {
         // Moving: the old shard stops sending it, and what was published in between is missed.
         ++m_moves;
-        const auto from = m_shards.find(*placed);
-        if (from != m_shards.end() && from->up)
-            from->subscriber->unsubscribe(channel);
+        const QString from = *placed;
         m_placed.erase(placed);
+        unsubscribeFrom(from, channel);
         interrupt(channel);
     }
     const auto to = m_shards.find(key);

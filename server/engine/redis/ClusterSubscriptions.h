@@ -8,6 +8,7 @@
 #include <QTimer>
 
 #include <deque>
+#include <utility>
 
 namespace forgewire {
 
@@ -29,8 +30,9 @@ public:
     // First reconnect delay of a shard, doubled per failed attempt up to the max.
     static constexpr int kReconnectInitialMs = 100;
     static constexpr int kReconnectMaxMs = 5000;
-    // SSUBSCRIBEs in flight on one shard's connection; more wait in its backlog, sent as answers
-    // come (a node may watch more topics on one shard than a connection takes requests at once).
+    // SSUBSCRIBEs and SUNSUBSCRIBEs in flight on one shard's connection; more wait in its backlog,
+    // sent as answers come (a node may watch more topics on one shard than a connection takes
+    // requests at once, and thousands of clients may leave at once).
     static constexpr qsizetype kSubscribeWindow = 1000;
 
     ClusterSubscriptions(ClusterTopology* topology, const QByteArray& user, const QByteArray& password,
@@ -73,8 +75,9 @@ private:
         bool live = false;   // and answered a PING sent after its subscriptions: they are in place
         bool probed = false; // that PING is sent
         bool wasUp = false;
-        std::deque<QByteArray> backlog; // channels to SSUBSCRIBE once the window has room
-        QString reason;                 // why it is down
+        // Channels to SSUBSCRIBE (true) or SUNSUBSCRIBE once the window has room.
+        std::deque<std::pair<QByteArray, bool>> backlog;
+        QString reason; // why it is down
         int nextDelayMs = kReconnectInitialMs;
     };
 
@@ -84,6 +87,7 @@ private:
     void onShardLost(const QString& key, const QString& reason);
     void onPong(const QString& key);
     void subscribeOn(const QString& key, const QByteArray& channel);
+    void unsubscribeFrom(const QString& key, const QByteArray& channel);
     // Sends what the window has room for; once the backlog is empty, the PING that makes it live.
     void pump(const QString& key);
     void onSubscribed(const QString& key, const QByteArray& channel);

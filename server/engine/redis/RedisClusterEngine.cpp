@@ -14,6 +14,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
+#include <QTimer>
 
 #include <hiredis/hiredis.h>
 
@@ -138,7 +139,11 @@ RedisClusterEngine::RedisClusterEngine(ClusterSettings settings, QObject* parent
       m_commands(new ClusterCommands(m_topology, m_settings.user.toUtf8(), m_settings.password.toUtf8(),
                                      kCommandTimeoutMs, this)),
       m_subscriptions(new ClusterSubscriptions(m_topology, m_settings.user.toUtf8(),
-                                               m_settings.password.toUtf8(), kCommandTimeoutMs, this))
+                                               m_settings.password.toUtf8(), kCommandTimeoutMs, this)),
+      m_redelivery(
+          this,
+          [this](const QString& topic) { return m_watched.contains(topic) || m_everyBoard.contains(topic); },
+          [this](const Publication& p) { Q_EMIT delivered(p); })
 {
     m_clock.start();
     connect(m_subscriptions, &ClusterSubscriptions::subscribed, this, &RedisClusterEngine::onSubscribed);
@@ -222,7 +227,7 @@ void RedisClusterEngine::onSubscribed(const QByteArray& channel, bool resumed)
     const QString topic = topicOf(channel);
     releaseRetainedReads(topic);
     if (m_redeliverOnSubscribe.remove(topic) || resumed)
-        redeliver(topic);
+        m_redelivery.start(topic);
 }
 
 void RedisClusterEngine::onInterrupted(const QByteArray& channel)
@@ -242,8 +247,13 @@ void RedisClusterEngine::loadRevocations()
         [this](const redisReply* r) {
             if (!r || r->type != REDIS_REPLY_ARRAY) {
                 const QString why = r ? RedisConnection::replyText(r) : m_commands->lastError();
-                // Read again when the subscription comes back (the shard is likely down).
                 qCWarning(lcRedis).noquote() << "cannot read revoked sessions:" << logSafe(why);
+                // Not ready until they are read: asked again (and at the next confirmation of the
+                // subscription, should the shard be down).
+                QTimer::singleShot(ClusterSubscriptions::kHealthCheckIntervalMs, this, [this] {
+                    if (!m_revocationsLoaded)
+                        loadRevocations();
+                });
                 return;
             }
             QHash<QString, qint64> revoked;
@@ -305,10 +315,7 @@ void RedisClusterEngine::onMessage(const QByteArray& channel, const QByteArray& 
 
 void RedisClusterEngine::deliverLive(const Publication& publication)
 {
-    if (const auto catchUp = m_catchingUp.find(publication.topic); catchUp != m_catchingUp.end()) {
-        const bool board = Topic::parse(publication.topic).kind() == Topic::Kind::ProjectBoard;
-        catchUp->live.insert(board ? QString(protocol::MessageType::BoardSnapshot) : publication.type);
-    }
+    m_redelivery.noteLive(publication);
     Q_EMIT delivered(publication);
     // A deleted board is no longer followed for readers of every board.
     if (publication.endsTopic && m_everyBoard.remove(publication.topic) &&
@@ -505,52 +512,6 @@ void RedisClusterEngine::readRetained(const QString& topic, std::function<void(Q
         }
         std::stable_sort(messages.begin(), messages.end(), RetainedMessage::sendsBefore);
         reply(messages);
-    });
-}
-
-void RedisClusterEngine::redeliver(const QString& topic)
-{
-    const Topic parsed = Topic::parse(topic);
-    const bool isBoard = parsed.kind() == Topic::Kind::ProjectBoard;
-    m_catchingUp.insert(topic, CatchUp{isBoard ? 2 : 1, {}});
-    const auto answered = [this](const QString& topic) {
-        const auto catchUp = m_catchingUp.find(topic);
-        if (catchUp != m_catchingUp.end() && --catchUp->reads <= 0)
-            m_catchingUp.erase(catchUp);
-    };
-    const auto wanted = [this](const QString& topic) {
-        return m_watched.contains(topic) || m_everyBoard.contains(topic);
-    };
-    readRetained(topic, [this, topic, answered, wanted](const QList<RetainedMessage>& messages) {
-        const QSet<QString> live = m_catchingUp.value(topic).live;
-        answered(topic);
-        if (!wanted(topic))
-            return;
-        for (const RetainedMessage& message : messages) {
-            if (live.contains(message.type))
-                continue; // a newer one was delivered live while this was read
-            Publication p;
-            p.topic = topic;
-            p.type = message.type;
-            p.payload = message.payload;
-            Q_EMIT delivered(p);
-        }
-    });
-    if (!isBoard)
-        return;
-    board(parsed.id(), [this, topic, answered, wanted](const std::optional<BoardState>& state) {
-        const bool superseded =
-            m_catchingUp.value(topic).live.contains(QString(protocol::MessageType::BoardSnapshot));
-        answered(topic);
-        if (!state || superseded || !wanted(topic))
-            return;
-        Publication p;
-        p.topic = topic;
-        p.type = protocol::MessageType::BoardSnapshot;
-        p.payload = BoardModel::snapshotMessage(topic, state->seq, state->board);
-        p.access = state->access.value_or(ProjectAccess{});
-        p.seq = state->seq;
-        Q_EMIT delivered(p);
     });
 }
 

@@ -3,6 +3,7 @@
 #include "engine/Engine.h"
 #include "engine/redis/ClusterSettings.h"
 #include "engine/redis/ClusterSlots.h"
+#include "engine/redis/Redelivery.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -81,9 +82,6 @@ private:
     void loadRevocations();
     void readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply);
     void releaseRetainedReads(const QString& topic);
-    // After a topic's shard came back or the topic moved: its retained state and board read and
-    // delivered again, minus what was delivered live meanwhile.
-    void redeliver(const QString& topic);
     void deliverLive(const Publication& publication);
     // Readers of every board: each board's channel is subscribed (sharded pub/sub has no patterns).
     void followEveryBoard();
@@ -106,13 +104,8 @@ private:
     QHash<QString, QList<std::function<void()>>> m_subscribing;
     // New boards followed for readers of every board: their first snapshot is read once subscribed.
     QSet<QString> m_redeliverOnSubscribe;
-    // As in RedisEngine: reads of a redelivery not answered yet, and the types delivered live since.
-    struct CatchUp
-    {
-        int reads = 0;
-        QSet<QString> live;
-    };
-    QHash<QString, CatchUp> m_catchingUp;
+    // A topic's state is read again and delivered after its shard came back or it moved.
+    Redelivery m_redelivery;
     bool m_revocationsLoaded = false;
     bool m_ready = false;
     bool m_wasReady = false;

@@ -74,7 +74,10 @@ QByteArray RedisEngine::boardSummariesKey()
 
 RedisEngine::RedisEngine(Address address, QObject* parent)
     : Engine(parent), m_address(std::move(address)),
-      m_nodeChannel(kNodeChannelPrefix + QUuid::createUuid().toByteArray(QUuid::WithoutBraces))
+      m_nodeChannel(kNodeChannelPrefix + QUuid::createUuid().toByteArray(QUuid::WithoutBraces)),
+      m_redelivery(
+          this, [this](const QString& topic) { return m_watched.contains(topic); },
+          [this](const Publication& p) { Q_EMIT delivered(p); })
 {
     m_clock.start();
     m_reconnectTimer.setSingleShot(true);
@@ -330,7 +333,7 @@ void RedisEngine::lost(const QString& reason)
     m_nodeChannelConfirmed = false;
     m_everyBoardLive = false;
     m_revocationsLoaded = false;
-    m_catchingUp.clear(); // read again after the next connect
+    m_redelivery.clear(); // read again after the next connect
     // Waiting reads are answered now (with nothing, as Redis is gone) rather than left hanging.
     const QList<QString> subscribing = m_subscribing.keys();
     for (const QString& topic : subscribing)
@@ -407,10 +410,7 @@ void RedisEngine::onMessage(const QByteArray& channel, const QByteArray& payload
 
 void RedisEngine::deliverLive(const Publication& publication)
 {
-    if (const auto catchUp = m_catchingUp.find(publication.topic); catchUp != m_catchingUp.end()) {
-        const bool board = Topic::parse(publication.topic).kind() == Topic::Kind::ProjectBoard;
-        catchUp->live.insert(board ? QString(protocol::MessageType::BoardSnapshot) : publication.type);
-    }
+    m_redelivery.noteLive(publication);
     Q_EMIT delivered(publication);
 }
 
@@ -708,51 +708,8 @@ void RedisEngine::releaseRetainedReads(const QString& topic)
 
 void RedisEngine::redeliverRetained()
 {
-    for (const QString& topic : std::as_const(m_watched)) {
-        const Topic parsed = Topic::parse(topic);
-        const bool isBoard = parsed.kind() == Topic::Kind::ProjectBoard;
-        m_catchingUp.insert(topic, CatchUp{isBoard ? 2 : 1, {}});
-        retained(topic, [this, topic](const QList<RetainedMessage>& messages) {
-            const QSet<QString> live = m_catchingUp.value(topic).live;
-            catchUpAnswered(topic);
-            if (!m_watched.contains(topic))
-                return;
-            for (const RetainedMessage& message : messages) {
-                if (live.contains(message.type))
-                    continue; // a newer one was delivered live while this was read
-                Publication p;
-                p.topic = topic;
-                p.type = message.type;
-                p.payload = message.payload;
-                Q_EMIT delivered(p);
-            }
-        });
-        // A live board's events published meanwhile are a gap to its readers: a fresh snapshot closes
-        // it without each client asking for a resync.
-        if (!isBoard)
-            continue;
-        board(parsed.id(), [this, topic](const std::optional<BoardState>& state) {
-            const bool superseded =
-                m_catchingUp.value(topic).live.contains(QString(protocol::MessageType::BoardSnapshot));
-            catchUpAnswered(topic);
-            if (!state || superseded || !m_watched.contains(topic))
-                return;
-            Publication p;
-            p.topic = topic;
-            p.type = protocol::MessageType::BoardSnapshot;
-            p.payload = BoardModel::snapshotMessage(topic, state->seq, state->board);
-            p.access = state->access.value_or(ProjectAccess{});
-            p.seq = state->seq;
-            Q_EMIT delivered(p);
-        });
-    }
-}
-
-void RedisEngine::catchUpAnswered(const QString& topic)
-{
-    const auto catchUp = m_catchingUp.find(topic);
-    if (catchUp != m_catchingUp.end() && --catchUp->reads <= 0)
-        m_catchingUp.erase(catchUp);
+    for (const QString& topic : std::as_const(m_watched))
+        m_redelivery.start(topic);
 }
 
 void RedisEngine::readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)

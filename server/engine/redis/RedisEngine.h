@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/Engine.h"
+#include "engine/redis/Redelivery.h"
 #include "engine/redis/RedisAddress.h"
 #include "engine/redis/ReplicaWait.h"
 
@@ -112,10 +113,8 @@ private:
     void readRetained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply);
     void releaseRetainedReads(const QString& topic);
     void redeliverRetained();
-    // A live publication from the subscriber connection, noted for a catch-up in progress.
+    // A live publication from the subscriber connection, noted for a redelivery in progress.
     void deliverLive(const Publication& publication);
-    // One of a catch-up's reads answered; the last one ends the catch-up.
-    void catchUpAnswered(const QString& topic);
     void healthCheck();
     QString where() const;
     bool commandsUp() const;
@@ -136,18 +135,9 @@ private:
     // Topics whose SUBSCRIBE is not confirmed yet, with the retained-state reads waiting for it: a
     // read answered before the subscription is live could miss a publish that lands in between.
     QHash<QString, QList<std::function<void()>>> m_subscribing;
-    // Topics whose state is read again after a reconnect (redeliverRetained()), with the reads not
-    // answered yet and the message types delivered live since they were sent. The reads come on the
-    // command connection, live publications on the subscriber connection, so a read Redis answered
-    // before a publish can reach this node after it: a type delivered live meanwhile is newer than
-    // what the read holds and is not sent again (for a board, any live event supersedes the
-    // snapshot: a reader behind it closes its gap by resync). Bounded by the watched topics.
-    struct CatchUp
-    {
-        int reads = 0;
-        QSet<QString> live;
-    };
-    QHash<QString, CatchUp> m_catchingUp;
+    // After a reconnect every watched topic's state is read again and delivered (other nodes may have
+    // published meanwhile).
+    Redelivery m_redelivery;
     bool m_nodeChannelConfirmed = false;
     // The every-board pattern is confirmed: from then on a board message arrives twice on this
     // connection when the node also subscribed its channel (once per subscription), so board

@@ -5,6 +5,7 @@
 // one shard killed pauses only its own topics and comes back by itself.
 
 #include "../../broker/BoardCases.h"
+#include "MultiNodeChecks.h"
 #include "RedisProcess.h"
 #include "TestSupport.h"
 #include "broker/BoardModel.h"
@@ -17,6 +18,7 @@
 #include <QJsonArray>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace forgewire;
@@ -24,37 +26,6 @@ using namespace forgewire::test;
 using namespace Qt::StringLiterals;
 
 namespace {
-
-// A shard's reconnect backoff is capped at 5 s; the restarted node also has to be met again.
-constexpr int kRecoverMs = RedisClusterEngine::kCommandTimeoutMs + 15'000;
-
-bool waitReady(const ServerFixture& node, int timeoutMs = kRecoverMs)
-{
-    return waitFor([&] { return node.server()->isReady(); }, timeoutMs);
-}
-
-std::unique_ptr<WsClient> connectAndSubscribe(const ServerFixture& node, const QString& topic,
-                                              qint64 userId = 7)
-{
-    auto client = connectUser(node, userId);
-    if (!client)
-        return nullptr;
-    client->subscribe(topic);
-    if (client->nextOfType(u"subscribed"_s).value("topic"_L1).toString() != topic)
-        return nullptr;
-    return client;
-}
-
-// Messages of `type` that arrive within `ms`.
-int countOfType(WsClient& client, const QString& type, int ms)
-{
-    client.silentFor(ms);
-    int n = 0;
-    for (const QJsonObject& m : std::as_const(client.queue()))
-        n += m.value("type"_L1).toString() == type ? 1 : 0;
-    client.queue().clear();
-    return n;
-}
 
 QByteArray boardEvent(int issueId)
 {
@@ -78,6 +49,7 @@ private Q_SLOTS:
     void boardsWithSeqAcrossNodes();
     void boardScriptFollowsTheModelRules();
     void revocationReachesEveryNode();
+    void unreadableRevocationsKeepTheNodeNotReady();
     void everyBoardReaders();
     void oneShardDownPausesOnlyItsTopics();
     void publishMissedByANodeIsRedelivered();
@@ -115,6 +87,17 @@ private:
         return reply.size() == 2 ? reply.at(1).toInt() : -1;
     }
 
+    // An engine of its own on the cluster, started and ready (nullptr if it did not get ready).
+    std::unique_ptr<RedisClusterEngine> readyEngine()
+    {
+        QString error;
+        const auto settings = ClusterSettings::parseUrl(m_cluster->url(), &error);
+        if (!settings)
+            qFatal("%s", qPrintable(error));
+        auto engine = std::make_unique<RedisClusterEngine>(*settings);
+        engine->start();
+        return waitFor([&] { return engine->isReady(); }) ? std::move(engine) : nullptr;
+    }
     // The id of the one pub/sub connection on `shard` with exactly `channels` shard channels; -1
     // unless exactly one matches.
     qint64 shardSubscriberWith(int shard, int channels)
@@ -224,32 +207,14 @@ void TestRedisClusterEngine::retainedStateAfterNodeRestart()
     QVERIFY(a && b);
     QVERIFY(waitReady(*a) && waitReady(*b));
     // Published with nobody connected anywhere: only the retained copies can carry it.
-    QVERIFY(a->publish(
-        u"/api/v1/users/7/stopwatches"_s,
-        R"([{"created":"2026-01-05T10:00:00Z","seconds":125,"issue_index":7,"issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])",
-        "PUT"));
-    QCOMPARE(publishCount(*a, 7, 5).status, 202);
-    QCOMPARE(publishCount(*a, 7, 6).status, 202); // the latest one wins
-
-    auto checkRetained = [](ServerFixture& node) {
-        auto client = std::make_unique<WsClient>();
-        QVERIFY(client->open(node.wsUrl(), makeToken(7, u"alice"_s)));
-        QCOMPARE(client->next().value("type"_L1).toString(), u"hello"_s);
-        const QJsonObject count = client->next();
-        QCOMPARE(count.value("type"_L1).toString(), u"notification-count"_s);
-        QCOMPARE(count.value("count"_L1).toInt(), 6);
-        const QJsonObject stopwatches = client->next();
-        QCOMPARE(stopwatches.value("type"_L1).toString(), u"stopwatches"_s);
-        QCOMPARE(stopwatches.value("data"_L1).toArray().first().toObject().value("issue_index"_L1).toInt(),
-                 7);
-    };
-    checkRetained(*b);
+    QVERIFY(publishRetainedStateOfUser7(*a));
+    expectRetainedStateOfUser7(*b);
     if (QTest::currentTestFailed())
         return;
     b.reset();
     b = startNode(m_cluster->url());
     QVERIFY(b && waitReady(*b));
-    checkRetained(*b);
+    expectRetainedStateOfUser7(*b);
 }
 
 void TestRedisClusterEngine::boardsWithSeqAcrossNodes()
@@ -283,30 +248,12 @@ void TestRedisClusterEngine::boardsWithSeqAcrossNodes()
 
     // Both nodes publish at once, without waiting for each other's answers.
     constexpr int kPerNode = 30;
-    QNetworkAccessManager manager;
-    int finished = 0;
-    int accepted = 0;
-    for (int i = 0; i < kPerNode; ++i) {
-        for (ServerFixture* node : {a.get(), b.get()}) {
-            QNetworkRequest request(node->adminUrl(base + u"/events"_s));
-            request.setRawHeader("Authorization", "Bearer " + kPublisherSecret);
-            request.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
-            QNetworkReply* reply = manager.post(
-                request, QByteArray(R"({"event":"project.updated","data":{"title":"t)") +
-                             QByteArray::number(i) + R"(","description":"","is_closed":false}})");
-            QObject::connect(reply, &QNetworkReply::finished, reply, [&, reply] {
-                ++finished;
-                accepted += reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 202 ? 1 : 0;
-                reply->deleteLater();
-            });
-        }
-    }
-    QVERIFY(waitFor([&] { return finished == 2 * kPerNode; }, 20000));
+    const int accepted = publishBoardEventsThroughBoth(*a, *b, base + u"/events"_s, kPerNode);
     QCOMPARE(accepted, 2 * kPerNode);
     for (WsClient* client : {onA.get(), onB.get()}) {
-        for (int expected = 2; expected <= 2 * kPerNode + 1; ++expected)
-            QCOMPARE(client->nextOfType(u"board"_s).value("seq"_L1).toInt(), expected);
-        QCOMPARE(countOfType(*client, u"board"_s, 100), 0);
+        expectBoardSeqs(*client, 2, 2 * kPerNode + 1);
+        if (QTest::currentTestFailed())
+            return;
     }
     // A conflict is a 409 and changes nothing.
     const HttpReply conflict = b->admin("POST", base + u"/events"_s,
@@ -337,12 +284,9 @@ void TestRedisClusterEngine::boardsWithSeqAcrossNodes()
 void TestRedisClusterEngine::boardScriptFollowsTheModelRules()
 {
     // The cluster layout of the board script against the very cases BoardModel passes.
-    QString error;
-    const auto settings = ClusterSettings::parseUrl(m_cluster->url(), &error);
-    QVERIFY2(settings, qPrintable(error));
-    RedisClusterEngine engine(*settings);
-    engine.start();
-    QVERIFY(waitFor([&] { return engine.isReady(); }));
+    const auto started = readyEngine();
+    QVERIFY(started);
+    RedisClusterEngine& engine = *started;
     QJsonObject base;
     QVERIFY(BoardModel::parseSnapshot(baseBoard(), &base).ok());
     qint64 projectId = 1000;
@@ -414,6 +358,25 @@ void TestRedisClusterEngine::revocationReachesEveryNode()
     b = startNode(m_cluster->url());
     QVERIFY(b && waitReady(*b));
     QVERIFY(refusedOn(*b));
+}
+
+void TestRedisClusterEngine::unreadableRevocationsKeepTheNodeNotReady()
+{
+    // Something else wrote the key as a string: the node must not admit sessions it cannot check.
+    const int shard = m_cluster->nodeOfSlot(ClusterSlots::keySlot(RedisClusterEngine::revokedKey()));
+    QCOMPARE(m_cluster->node(shard).command({"SET", RedisClusterEngine::revokedKey(), "not a set"}),
+             QByteArray("OK"));
+    auto node = startNode(m_cluster->url());
+    QVERIFY(node);
+    QVERIFY(waitFor([&] {
+        const HttpReply readyz = node->admin("GET", u"/readyz"_s);
+        return readyz.status == 503 && readyz.body.contains("loading revoked sessions");
+    }));
+    QTest::qWait(1000);
+    QVERIFY(!node->server()->isReady());
+    // Once it can be read, the node turns ready by itself.
+    QCOMPARE(m_cluster->node(shard).command({"DEL", RedisClusterEngine::revokedKey()}), QByteArray("1"));
+    QVERIFY(waitReady(*node));
 }
 
 void TestRedisClusterEngine::everyBoardReaders()
@@ -512,7 +475,7 @@ void TestRedisClusterEngine::oneShardDownPausesOnlyItsTopics()
         [&] {
             return m_cluster->node(1).command({"CLUSTER", "INFO"}).contains("cluster_state:ok");
         },
-        kRecoverMs));
+        kRedisRecoverMs));
     QCOMPARE(b->admin("GET", u"/readyz"_s).status, 200);
     QVERIFY(waitFor([&] { return subscribersOn(1, Topic::user(users[1])) == 1; }));
     QCOMPARE(publishCount(*a, users[1], 31).status, 202);
@@ -578,12 +541,9 @@ void TestRedisClusterEngine::subscriptionFollowsASlotMove()
 
 void TestRedisClusterEngine::pendingScriptsBound()
 {
-    QString error;
-    const auto settings = ClusterSettings::parseUrl(m_cluster->url(), &error);
-    QVERIFY2(settings, qPrintable(error));
-    RedisClusterEngine engine(*settings);
-    engine.start();
-    QVERIFY(waitFor([&] { return engine.isReady(); }));
+    const auto started = readyEngine();
+    QVERIFY(started);
+    RedisClusterEngine& engine = *started;
     Publication p;
     p.topic = u"user-7"_s;
     p.type = u"notification-count"_s;
@@ -614,17 +574,15 @@ void TestRedisClusterEngine::moreTopicsOnAShardThanOneConnectionTakesAtOnce()
 {
     // More topics on one shard than a connection has requests in flight (ShardedSubscriber::kMaxPending):
     // they go in windows of ClusterSubscriptions::kSubscribeWindow, at first and after a reconnect.
-    QString error;
-    const auto settings = ClusterSettings::parseUrl(m_cluster->url(), &error);
-    QVERIFY2(settings, qPrintable(error));
-    RedisClusterEngine engine(*settings);
-    engine.start();
-    QVERIFY(waitFor([&] { return engine.isReady(); }));
+    const auto started = readyEngine();
+    QVERIFY(started);
+    RedisClusterEngine& engine = *started;
     const qsizetype topics = ShardedSubscriber::kMaxPending + 500;
-    for (qint64 user = 1, watched = 0; watched < topics; ++user) {
+    QStringList watched;
+    for (qint64 user = 1; watched.size() < topics; ++user) {
         if (shardOf(Topic::user(user)) == 0) {
             engine.watchTopic(Topic::user(user));
-            ++watched;
+            watched.append(Topic::user(user));
         }
     }
     const auto channelsOnShard0 = [&] {
@@ -635,8 +593,17 @@ void TestRedisClusterEngine::moreTopicsOnAShardThanOneConnectionTakesAtOnce()
     // Its connection cut: every channel subscribed again, and then it is ready.
     QVERIFY(!m_cluster->node(0).command({"CLIENT", "KILL", "TYPE", "pubsub"}).isEmpty());
     QVERIFY(waitFor([&] { return !engine.isReady(); }));
-    QVERIFY(waitFor([&] { return engine.isReady(); }, kRecoverMs));
+    QVERIFY(waitFor([&] { return engine.isReady(); }, kRedisRecoverMs));
     QCOMPARE(channelsOnShard0(), topics);
+    // And all of them left at once (thousands of clients gone): unsubscribed in windows too, without
+    // losing the connection.
+    QSignalSpy readiness(&engine, &Engine::readyChanged);
+    for (const QString& topic : watched)
+        engine.unwatchTopic(topic);
+    QVERIFY(waitFor([&] { return channelsOnShard0() == 0; }, 20'000));
+    QTest::qWait(2 * ClusterSubscriptions::kHealthCheckIntervalMs);
+    QVERIFY(readiness.isEmpty());
+    QVERIFY(engine.isReady());
 }
 
 QTEST_MAIN(TestRedisClusterEngine)

@@ -5,6 +5,7 @@
 // retained state other nodes stored meanwhile.
 
 #include "../../broker/BoardCases.h"
+#include "MultiNodeChecks.h"
 #include "RedisProcess.h"
 #include "TestSupport.h"
 #include "broker/BoardModel.h"
@@ -112,42 +113,14 @@ private:
     bool m_holding = false;
 };
 
-bool waitReady(const ServerFixture& node, int timeoutMs = kRecoverMs)
-{
-    return waitFor([&] { return node.server()->isReady(); }, timeoutMs);
-}
-
 int readyz(const ServerFixture& node)
 {
     return node.admin("GET", u"/readyz"_s).status;
 }
 
-std::unique_ptr<WsClient> connectAndSubscribe(const ServerFixture& node, const QString& topic,
-                                              qint64 userId = 7)
-{
-    auto client = connectUser(node, userId);
-    if (!client)
-        return nullptr;
-    client->subscribe(topic);
-    if (client->nextOfType(u"subscribed"_s).value("topic"_L1).toString() != topic)
-        return nullptr;
-    return client;
-}
-
 QString title(const QJsonObject& boardEvent)
 {
     return boardEvent.value("data"_L1).toObject().value("title"_L1).toString();
-}
-
-// Messages of `type` that arrive within `ms`.
-int countOfType(WsClient& client, const QString& type, int ms)
-{
-    client.silentFor(ms);
-    int n = 0;
-    for (const QJsonObject& m : std::as_const(client.queue()))
-        n += m.value("type"_L1).toString() == type ? 1 : 0;
-    client.queue().clear();
-    return n;
 }
 
 } // namespace
@@ -351,28 +324,9 @@ void TestRedisEngine::retainedStateShared()
     auto b = startNode(m_redis->url());
     QVERIFY(a && b);
     QVERIFY(waitReady(*a) && waitReady(*b));
-    // Published with nobody connected anywhere: only the retained copy in Redis can carry it.
-    QVERIFY(a->publish(
-        u"/api/v1/users/7/stopwatches"_s,
-        R"([{"created":"2026-01-05T10:00:00Z","seconds":125,"issue_index":7,"issue_title":"Fix X","repo_owner_name":"alice","repo_name":"proj"}])",
-        "PUT"));
-    QCOMPARE(publishCount(*a, 7, 5).status, 202);
-    QCOMPARE(publishCount(*a, 7, 6).status, 202); // the latest one wins
-
-    auto checkRetained = [](ServerFixture& node) {
-        auto client = std::make_unique<WsClient>();
-        QVERIFY(client->open(node.wsUrl(), makeToken(7, u"alice"_s)));
-        QCOMPARE(client->next().value("type"_L1).toString(), u"hello"_s);
-        // Right after hello, count first, then stopwatches.
-        const QJsonObject count = client->next();
-        QCOMPARE(count.value("type"_L1).toString(), u"notification-count"_s);
-        QCOMPARE(count.value("count"_L1).toInt(), 6);
-        const QJsonObject stopwatches = client->next();
-        QCOMPARE(stopwatches.value("type"_L1).toString(), u"stopwatches"_s);
-        QCOMPARE(stopwatches.value("data"_L1).toArray().first().toObject().value("issue_index"_L1).toInt(),
-                 7);
-    };
-    checkRetained(*b);
+    // Published with nobody connected anywhere: only the retained copies in Redis can carry it.
+    QVERIFY(publishRetainedStateOfUser7(*a));
+    expectRetainedStateOfUser7(*b);
     if (QTest::currentTestFailed())
         return;
 
@@ -380,7 +334,7 @@ void TestRedisEngine::retainedStateShared()
     b.reset();
     b = startNode(m_redis->url());
     QVERIFY(b && waitReady(*b));
-    checkRetained(*b);
+    expectRetainedStateOfUser7(*b);
 }
 
 void TestRedisEngine::aclShared()
@@ -919,31 +873,13 @@ void TestRedisEngine::boardEventsFromTwoNodesGapFree()
 
     // Both nodes publish at once, without waiting for each other's answers.
     constexpr int kPerNode = 40;
-    QNetworkAccessManager manager;
-    int finished = 0;
-    int accepted = 0;
-    for (int i = 0; i < kPerNode; ++i) {
-        for (ServerFixture* node : {a.get(), b.get()}) {
-            QNetworkRequest request(node->adminUrl(u"/api/v1/projects/42/events"_s));
-            request.setRawHeader("Authorization", "Bearer " + kPublisherSecret);
-            request.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
-            QNetworkReply* reply = manager.post(
-                request, QByteArray(R"({"event":"project.updated","data":{"title":"t)") +
-                             QByteArray::number(i) + R"(","description":"","is_closed":false}})");
-            QObject::connect(reply, &QNetworkReply::finished, reply, [&, reply] {
-                ++finished;
-                accepted += reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 202 ? 1 : 0;
-                reply->deleteLater();
-            });
-        }
-    }
-    QVERIFY(waitFor([&] { return finished == 2 * kPerNode; }, 20000));
+    const int accepted = publishBoardEventsThroughBoth(*a, *b, u"/api/v1/projects/42/events"_s, kPerNode);
     QCOMPARE(accepted, 2 * kPerNode);
+    // Every client: 2 .. 2N+1, each once, in order.
     for (WsClient* client : {onA.get(), onB.get()}) {
-        // Every client: 2 .. 2N+1, each once, in order.
-        for (int expected = 2; expected <= 2 * kPerNode + 1; ++expected)
-            QCOMPARE(client->nextOfType(u"board"_s).value("seq"_L1).toInt(), expected);
-        QCOMPARE(countOfType(*client, u"board"_s, 100), 0);
+        expectBoardSeqs(*client, 2, 2 * kPerNode + 1);
+        if (QTest::currentTestFailed())
+            return;
     }
     QCOMPARE(a->admin("GET", u"/api/v1/projects/42/board"_s).json().value("seq"_L1).toInt(),
              2 * kPerNode + 1);
