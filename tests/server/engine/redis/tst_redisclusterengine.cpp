@@ -180,6 +180,12 @@ void TestRedisClusterEngine::unicastAndBroadcastOnEveryShard()
                  .isEmpty());
     }
 
+    const QByteArray metrics = b->admin("GET", u"/metrics"_s).body;
+    QVERIFY2(metrics.contains("\nforgewire_redis_cluster_primaries 3\n") &&
+                 metrics.contains("\nforgewire_redis_cluster_primaries_down 0\n") &&
+                 metrics.contains("\nforgewire_redis_connected 1\n"),
+             metrics.constData());
+
     // Broadcast: one topic, clients on both nodes, two of them on one node.
     const QString topic = u"public.news"_s;
     auto first = connectAndSubscribe(*a, topic);
@@ -457,6 +463,7 @@ void TestRedisClusterEngine::oneShardDownPausesOnlyItsTopics()
                readyz.body.contains("shard 127.0.0.1:" + QByteArray::number(downPort)) &&
                readyz.body.contains("down");
     }));
+    QVERIFY(b->admin("GET", u"/metrics"_s).body.contains("\nforgewire_redis_cluster_primaries_down 1\n"));
     // Its topics: 503 at once. The others keep flowing, and no client was disconnected.
     QCOMPARE(publishCount(*a, users[1], 1).status, 503);
     for (int shard : {0, 2}) {
