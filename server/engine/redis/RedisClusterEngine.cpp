@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <numeric>
 #include <utility>
 
 namespace forgewire {
@@ -50,6 +51,21 @@ end
 return #KEYS
 )LUA";
 
+// The same for several slots of one shard in one script (Redis 7's allow-cross-slot-keys): KEYS[1]
+// routes it; ARGV[1] = n, then 6 per publication: its retained key, channel, "1" to retain it, type,
+// payload, the serialized publication. Every key is touched before anything is written: one the shard
+// no longer serves (its slot moved) fails the script with nothing done.
+constexpr char kPublishOnShardScript[] = R"LUA(#!lua flags=allow-cross-slot-keys
+local n = tonumber(ARGV[1])
+for i = 0, n - 1 do redis.call('EXISTS', ARGV[2 + 6 * i]) end
+for i = 0, n - 1 do
+  local b = 2 + 6 * i
+  if ARGV[b + 2] == '1' then redis.call('HSET', ARGV[b], ARGV[b + 3], ARGV[b + 4]) end
+  redis.call('SPUBLISH', ARGV[b + 1], ARGV[b + 5])
+end
+return n
+)LUA";
+
 // KEYS[1]: the revoked sessions. ARGV: the announcement channel, now (ms), then per revocation its
 // session, its end and its announcement.
 constexpr char kRevokeScript[] = R"LUA(
@@ -68,6 +84,26 @@ local v = redis.call('HMGET', KEYS[1], unpack(ARGV))
 table.insert(v, redis.call('GET', KEYS[2]))
 return v
 )LUA";
+
+// Parts of one publish sent in parallel: `done` once, when the last answered, with the first error.
+struct Progress
+{
+    qsizetype left = 0;
+    QString error;
+    Engine::Done done;
+
+    static std::shared_ptr<Progress> start(qsizetype parts, Engine::Done done)
+    {
+        return std::make_shared<Progress>(Progress{parts, {}, std::move(done)});
+    }
+    void answer(const QString& partError)
+    {
+        if (error.isEmpty())
+            error = partError;
+        if (--left == 0)
+            done(error);
+    }
+};
 
 QByteArray bytes(const redisReply* reply)
 {
@@ -380,12 +416,12 @@ void RedisClusterEngine::publish(const QList<Publication>& batch, Done done)
         done(u"Redis Cluster is too slow: %1 scripts waiting"_s.arg(m_pendingScripts));
         return;
     }
-    struct Progress
-    {
-        qsizetype left;
-        QString error;
-    };
-    auto progress = std::make_shared<Progress>(Progress{boardGroups.size(), {}});
+    const auto all = Progress::start(boardGroups.size(), [this, rest, done](const QString& error) {
+        if (error.isEmpty())
+            publishPlain(rest, done);
+        else
+            done(error);
+    });
     for (const QList<Publication>& group : std::as_const(boardGroups)) {
         QByteArrayList args{QByteArray::number(group.size())};
         for (const Publication& p : group)
@@ -393,22 +429,18 @@ void RedisClusterEngine::publish(const QList<Publication>& batch, Done done)
                  << (p.endsTopic ? "1" : "0");
         const QByteArray key = boardKey(Topic::parse(group.first().topic).id());
         runScript(redisboard::applyEventsScript(kLayout), {key}, args,
-                  [this, progress, rest, done](const redisReply* r, const QString& error) {
+                  [this, all](const redisReply* r, const QString& error) {
                       if (!error.isEmpty()) {
                           ++m_publishFailures;
-                          progress->error = error;
+                          all->answer(error);
                       } else if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
                                  r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer != 1) {
-                          progress->error = conflictError(r->type == REDIS_REPLY_ARRAY && r->elements > 1
-                                                              ? RedisConnection::replyText(r->element[1])
-                                                              : u"does not fit the board"_s);
+                          all->answer(conflictError(r->type == REDIS_REPLY_ARRAY && r->elements > 1
+                                                        ? RedisConnection::replyText(r->element[1])
+                                                        : u"does not fit the board"_s));
+                      } else {
+                          all->answer({});
                       }
-                      if (--progress->left > 0)
-                          return;
-                      if (!progress->error.isEmpty())
-                          done(progress->error);
-                      else
-                          publishPlain(rest, done);
                   });
     }
 }
@@ -422,9 +454,9 @@ void RedisClusterEngine::publishPlain(const QList<Publication>& batch, Done done
     // Revocations first, and the rest only once they are stored: a session logged out must not be
     // able to sign in again on a node that heard the logout before the revocation.
     QByteArrayList revocations;
-    QMap<int, QList<Publication>> groups;
+    QMap<int, QList<Publication>> slots;
     for (const Publication& p : batch) {
-        groups[slotOf(topicChannel(p.topic))].append(p);
+        slots[slotOf(topicChannel(p.topic))].append(p);
         if (!p.logoutSession.isEmpty() && p.revokeUntilMs > 0) {
             const QByteArray announcement =
                 QJsonDocument(QJsonObject{{u"sid"_s, p.logoutSession}, {u"until"_s, double(p.revokeUntilMs)}})
@@ -432,52 +464,86 @@ void RedisClusterEngine::publishPlain(const QList<Publication>& batch, Done done
             revocations << p.logoutSession.toUtf8() << QByteArray::number(p.revokeUntilMs) << announcement;
         }
     }
-    if (m_pendingScripts + groups.size() + (revocations.isEmpty() ? 0 : 1) > kMaxPendingScripts) {
+    // One script per shard rather than per slot: a batch to random users touches a slot per user.
+    QMap<QString, QList<QList<Publication>>> shards;
+    const auto& map = m_topology->map();
+    for (auto slot = slots.cbegin(); slot != slots.cend(); ++slot) {
+        const std::optional<Node> primary = map ? map->primaryFor(slot.key()) : std::nullopt;
+        shards[primary ? primary->toString() : QString()].append(*slot);
+    }
+    if (m_pendingScripts + shards.size() + (revocations.isEmpty() ? 0 : 1) > kMaxPendingScripts) {
         ++m_publishFailures;
         done(u"Redis Cluster is too slow: %1 scripts waiting"_s.arg(m_pendingScripts));
         return;
     }
-    auto publishGroups = [this, groups, done] {
-        struct Progress
-        {
-            qsizetype left;
-            QString error;
-        };
-        auto progress = std::make_shared<Progress>(Progress{groups.size(), {}});
-        for (const QList<Publication>& group : groups) {
-            QByteArrayList keys;
-            QByteArrayList args;
-            for (const Publication& p : group) {
-                keys << retainedKey(p.topic);
-                args << topicChannel(p.topic) << (p.retain ? "1" : "0") << p.type.toUtf8() << p.payload
-                     << p.serialize();
-            }
-            runScript(kPublishScript, keys, args,
-                      [this, progress, done](const redisReply*, const QString& error) {
-                          if (!error.isEmpty()) {
-                              ++m_publishFailures;
-                              progress->error = error;
-                          }
-                          if (--progress->left == 0)
-                              done(progress->error);
-                      });
-        }
+    auto publishShards = [this, shards, done] {
+        const auto all = Progress::start(shards.size(), done);
+        for (const QList<QList<Publication>>& slotGroups : shards)
+            publishOnShard(slotGroups, [all](const QString& error) { all->answer(error); });
     };
     if (revocations.isEmpty()) {
-        publishGroups();
+        publishShards();
         return;
     }
     revocations.prepend(QByteArray::number(QDateTime::currentMSecsSinceEpoch()));
     revocations.prepend(revokedChannel());
     runScript(kRevokeScript, {revokedKey()}, revocations,
-              [this, done, publishGroups](const redisReply*, const QString& error) {
+              [this, done, publishShards](const redisReply*, const QString& error) {
                   if (!error.isEmpty()) {
                       ++m_publishFailures;
                       done(error);
                       return;
                   }
-                  publishGroups();
+                  publishShards();
               });
+}
+
+void RedisClusterEngine::publishOnShard(const QList<QList<Publication>>& slotGroups, Done done)
+{
+    if (slotGroups.size() == 1) {
+        publishOnSlots(slotGroups, std::move(done));
+        return;
+    }
+    QByteArrayList args{QByteArray::number(
+        std::accumulate(slotGroups.cbegin(), slotGroups.cend(), qsizetype(0),
+                        [](qsizetype n, const QList<Publication>& group) { return n + group.size(); }))};
+    for (const QList<Publication>& group : slotGroups) {
+        for (const Publication& p : group)
+            args << retainedKey(p.topic) << topicChannel(p.topic) << (p.retain ? "1" : "0") << p.type.toUtf8()
+                 << p.payload << p.serialize();
+    }
+    runScript(kPublishOnShardScript, {args.at(1)}, args,
+              [this, slotGroups, done](const redisReply*, const QString& error) {
+                  if (error.contains("non local key"_L1)) {
+                      // A slot moved since the map was read: nothing was written; each slot's own
+                      // script follows its MOVED or ASK.
+                      m_topology->refresh();
+                      publishOnSlots(slotGroups, done);
+                      return;
+                  }
+                  if (!error.isEmpty())
+                      ++m_publishFailures;
+                  done(error);
+              });
+}
+
+void RedisClusterEngine::publishOnSlots(const QList<QList<Publication>>& slotGroups, Done done)
+{
+    const auto all = Progress::start(slotGroups.size(), std::move(done));
+    for (const QList<Publication>& group : slotGroups) {
+        QByteArrayList keys;
+        QByteArrayList args;
+        for (const Publication& p : group) {
+            keys << retainedKey(p.topic);
+            args << topicChannel(p.topic) << (p.retain ? "1" : "0") << p.type.toUtf8() << p.payload
+                 << p.serialize();
+        }
+        runScript(kPublishScript, keys, args, [this, all](const redisReply*, const QString& error) {
+            if (!error.isEmpty())
+                ++m_publishFailures;
+            all->answer(error);
+        });
+    }
 }
 
 void RedisClusterEngine::retained(const QString& topic, std::function<void(QList<RetainedMessage>)> reply)

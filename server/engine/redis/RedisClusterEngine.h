@@ -28,8 +28,8 @@ class ClusterTopology;
 // is disconnected. When it is back its topics are subscribed again and their retained state and boards
 // delivered anew, as RedisEngine does.
 //
-// A batch is all or nothing per slot, not across slots: its topics live on different shards, and
-// Redis Cluster has no transaction that spans them.
+// A batch is all or nothing per shard, not across shards (Redis Cluster has no transaction that
+// spans them): each shard's part is one script, its keys checked before anything is written.
 class RedisClusterEngine : public Engine
 {
     Q_OBJECT
@@ -91,6 +91,9 @@ private:
     void runScript(const QByteArray& script, const QByteArrayList& keys, const QByteArrayList& args,
                    std::function<void(const redisReply*, const QString& error)> handler);
     void publishPlain(const QList<Publication>& batch, Done done);
+    // One shard's part of a batch, in one script (a script per slot when it is one slot).
+    void publishOnShard(const QList<QList<Publication>>& slotGroups, Done done);
+    void publishOnSlots(const QList<QList<Publication>>& slotGroups, Done done);
 
     ClusterSettings m_settings;
     ClusterTopology* m_topology;

@@ -55,6 +55,7 @@ private Q_SLOTS:
     void publishMissedByANodeIsRedelivered();
     void subscriptionFollowsASlotMove();
     void pendingScriptsBound();
+    void aBatchIsOneScriptPerShard();
     void moreTopicsOnAShardThanOneConnectionTakesAtOnce();
 
 private:
@@ -544,6 +545,61 @@ void TestRedisClusterEngine::subscriptionFollowsASlotMove()
     QCOMPARE(client->nextOfType(u"board"_s).value("data"_L1).toObject().value("title"_L1).toString(),
              u"moved"_s);
     QCOMPARE(countOfType(*client, u"board"_s, 300), 0);
+}
+
+void TestRedisClusterEngine::aBatchIsOneScriptPerShard()
+{
+    const auto started = readyEngine();
+    QVERIFY(started);
+    RedisClusterEngine& engine = *started;
+    const auto countFor = [](qint64 user) {
+        Publication p;
+        p.topic = Topic::user(user);
+        p.type = u"notification-count"_s;
+        p.payload = R"({"type":"notification-count","count":)" + QByteArray::number(user) + '}';
+        p.retain = true;
+        return p;
+    };
+    const auto publish = [&](const QList<Publication>& batch) {
+        std::optional<QString> outcome;
+        engine.publish(batch, [&](const QString& e) { outcome = e; });
+        waitFor([&] { return outcome.has_value(); });
+        return outcome.value_or(u"no answer"_s);
+    };
+    const auto scriptsRunBy = [&](int shard) {
+        const QByteArray stats = m_cluster->node(shard).info("commandstats", "cmdstat_eval");
+        return stats.mid(6, stats.indexOf(',') - 6).toInt(); // calls=N,...
+    };
+    // 60 users, about 20 a shard, each in a slot of its own.
+    for (int shard = 0; shard < 3; ++shard)
+        QCOMPARE(m_cluster->node(shard).command({"CONFIG", "RESETSTAT"}), QByteArray("OK"));
+    QList<Publication> batch;
+    for (qint64 user = 1; user <= 60; ++user)
+        batch.append(countFor(user));
+    QCOMPARE(publish(batch), QString());
+    for (int shard = 0; shard < 3; ++shard)
+        QCOMPARE(scriptsRunBy(shard), 1);
+    for (qint64 user : {1, 60})
+        QCOMPARE(
+            m_cluster->node(shardOf(Topic::user(user)))
+                .command({"HGET", RedisClusterEngine::retainedKey(Topic::user(user)), "notification-count"}),
+            countFor(user).payload);
+
+    // A slot handed to another shard under a map not refreshed yet: that shard's script finds the key
+    // is not its own before writing anything, and each slot is then published on its own (MOVED).
+    qint64 moved = 61;
+    while (shardOf(Topic::user(moved)) != 0)
+        ++moved;
+    const qint64 stays = userOnShard(0);
+    QVERIFY(m_cluster->handSlot(ClusterSlots::keySlot(RedisClusterEngine::topicChannel(Topic::user(moved))),
+                                0, 1));
+    QCOMPARE(publish({countFor(moved), countFor(stays)}), QString());
+    QCOMPARE(m_cluster->node(1).command(
+                 {"HGET", RedisClusterEngine::retainedKey(Topic::user(moved)), "notification-count"}),
+             countFor(moved).payload);
+    QCOMPARE(m_cluster->node(0).command(
+                 {"HGET", RedisClusterEngine::retainedKey(Topic::user(stays)), "notification-count"}),
+             countFor(stays).payload);
 }
 
 void TestRedisClusterEngine::pendingScriptsBound()
