@@ -384,8 +384,9 @@ void RedisClusterEngine::runScript(const QByteArray& script, const QByteArrayLis
     ++m_pendingScripts;
     m_commands->command(slotOf(keys.first()), command, [this, handler](const redisReply* r) {
         --m_pendingScripts;
-        if (!r)
-            handler(nullptr, m_commands->lastError());
+        if (!r) // the handlers read the reply only when the error is empty
+            handler(nullptr,
+                    m_commands->lastError().isEmpty() ? u"no answer from Redis"_s : m_commands->lastError());
         else if (r->type == REDIS_REPLY_ERROR)
             handler(nullptr, u"Redis: "_s + RedisConnection::replyText(r));
         else
