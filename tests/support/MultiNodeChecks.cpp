@@ -1,6 +1,10 @@
 #include "MultiNodeChecks.h"
 
+#include "../server/broker/BoardCases.h"
 #include "RedisProcess.h"
+#include "broker/BoardModel.h"
+#include "engine/Engine.h"
+#include "protocol/Topic.h"
 
 #include <QJsonArray>
 #include <QNetworkAccessManager>
@@ -94,6 +98,45 @@ void expectBoardSeqs(WsClient& client, int first, int last)
     for (int expected = first; expected <= last; ++expected)
         QCOMPARE(client.nextOfType(u"board"_s).value("seq"_L1).toInt(), expected);
     QCOMPARE(countOfType(client, u"board"_s, 100), 0);
+}
+
+void expectBoardRules(Engine& engine, qint64 firstProject)
+{
+    QJsonObject base;
+    QVERIFY(BoardModel::parseSnapshot(baseBoard(), &base).ok());
+    qint64 projectId = firstProject;
+    for (const BoardCase& c : boardCases()) {
+        ++projectId;
+        qint64 seq = 0;
+        engine.storeBoard(projectId, base, ProjectAccess{}, [&](qint64 s, const QString&) { seq = s; });
+        QVERIFY(waitFor([&] { return seq == 1; }));
+        Publication p;
+        p.topic = Topic::projectBoard(projectId);
+        p.type = u"board"_s;
+        p.payload = QByteArray(R"({"type":"board","topic":")") + p.topic.toUtf8() + R"(","event":")" +
+                    c.event + R"(","data":)" + c.data + '}';
+        std::optional<QString> published;
+        engine.publish({p}, [&](const QString& e) { published = e; });
+        QVERIFY(waitFor([&] { return published.has_value(); }));
+        std::optional<BoardState> state;
+        bool answered = false;
+        engine.board(projectId, [&](std::optional<BoardState> s) {
+            state = s;
+            answered = true;
+        });
+        QVERIFY(waitFor([&] { return answered; }));
+        QVERIFY2(state, c.name);
+        const QString what = u"%1: %2"_s.arg(QLatin1StringView(c.name), *published);
+        if (c.conflict) {
+            QVERIFY2(Engine::isConflict(*published), qPrintable(what));
+            QCOMPARE(state->seq, 1);
+            QCOMPARE(layout(state->board), layout(base));
+        } else {
+            QVERIFY2(published->isEmpty(), qPrintable(what));
+            QCOMPARE(state->seq, 2);
+            QCOMPARE(layout(state->board), QString::fromLatin1(c.layout));
+        }
+    }
 }
 
 } // namespace forgewire::test

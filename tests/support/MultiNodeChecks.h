@@ -7,6 +7,10 @@
 
 #include <memory>
 
+namespace forgewire {
+class Engine;
+}
+
 namespace forgewire::test {
 
 // Longest a node on Redis takes to come back: the reconnect backoff is capped at 5 s, and a
@@ -33,5 +37,10 @@ int publishBoardEventsThroughBoth(const ServerFixture& a, const ServerFixture& b
                                   int perNode);
 // `client` gets board events with seq first..last, each once, in order, and nothing after.
 void expectBoardSeqs(WsClient& client, int first, int last);
+
+// The board cases BoardModel passes (BoardCases.h), each on a board of its own (projects
+// firstProject + 1, + 2, ...) stored through `engine`, one event published and the model read back:
+// the engine's board script must follow the same rules.
+void expectBoardRules(Engine& engine, qint64 firstProject);
 
 } // namespace forgewire::test
