@@ -32,6 +32,8 @@ class Jwt
 public:
     // Clocks of the forge and this server may disagree a little; applies to exp, nbf and iat.
     static constexpr qint64 kExpiryLeewaySeconds = 30;
+    // A JWT bigger than this is not one of ours: refused before any work is done on it.
+    static constexpr qsizetype kMaxTokenBytes = 8 * 1024;
 
     static JwtResult verify(const QByteArray& token, const QByteArray& secret,
                             const QDateTime& now = QDateTime::currentDateTimeUtc());
