@@ -105,10 +105,7 @@ struct Progress
     }
 };
 
-QByteArray bytes(const redisReply* reply)
-{
-    return reply && reply->str ? QByteArray(reply->str, qsizetype(reply->len)) : QByteArray();
-}
+constexpr auto bytes = &RedisConnection::replyBytes;
 
 // The topic of a topic channel (fw:topic:{T}); empty for any other channel.
 QString topicOf(const QByteArray& channel)
@@ -324,7 +321,7 @@ void RedisClusterEngine::onMessage(const QByteArray& channel, const QByteArray& 
                 qCWarning(lcRedis).noquote() << "dropping malformed message on" << QString::fromUtf8(channel);
             return;
         }
-        if (m_followingEveryBoard && !m_everyBoard.contains(topic)) {
+        if (followsEveryBoard() && !m_everyBoard.contains(topic)) {
             // Its first snapshot went out before this node listened: sent once subscribed.
             m_everyBoard.insert(topic);
             m_redeliverOnSubscribe.insert(topic);
@@ -359,10 +356,15 @@ void RedisClusterEngine::deliverLive(const Publication& publication)
         m_subscriptions->unwant(topicChannel(publication.topic));
 }
 
+bool RedisClusterEngine::followsEveryBoard() const
+{
+    return m_watched.contains(Topic::everyBoard());
+}
+
 void RedisClusterEngine::followEveryBoard()
 {
     boards([this](const QList<BoardState>& all) {
-        if (!m_followingEveryBoard)
+        if (!followsEveryBoard())
             return;
         for (const BoardState& state : all) {
             const QString topic = Topic::projectBoard(state.projectId);
@@ -746,7 +748,6 @@ void RedisClusterEngine::watchTopic(const QString& topic)
 {
     m_watched.insert(topic);
     if (topic == Topic::everyBoard()) {
-        m_followingEveryBoard = true;
         m_subscriptions->want(newBoardChannel()); // its confirmation lists the boards
         return;
     }
@@ -758,7 +759,6 @@ void RedisClusterEngine::unwatchTopic(const QString& topic)
     m_watched.remove(topic);
     releaseRetainedReads(topic);
     if (topic == Topic::everyBoard()) {
-        m_followingEveryBoard = false;
         m_subscriptions->unwant(newBoardChannel());
         for (const QString& board : std::as_const(m_everyBoard)) {
             if (!m_watched.contains(board))

@@ -85,6 +85,7 @@ private:
     void deliverLive(const Publication& publication);
     // Readers of every board: each board's channel is subscribed (sharded pub/sub has no patterns).
     void followEveryBoard();
+    bool followsEveryBoard() const;
     void updateReady();
     // Runs `script` with `keys` (one slot) and `args`; the handler gets nullptr and an error when
     // the shard could not be reached or the script failed.
@@ -100,9 +101,8 @@ private:
     ClusterCommands* m_commands;
     ClusterSubscriptions* m_subscriptions;
     QSet<QString> m_watched;
-    // Board topics followed for readers of every board (Topic::everyBoard() watched).
+    // Board topics followed for readers of every board (while Topic::everyBoard() is watched).
     QSet<QString> m_everyBoard;
-    bool m_followingEveryBoard = false;
     // Topics whose SSUBSCRIBE is not confirmed yet, with the retained-state reads waiting for it.
     QHash<QString, QList<std::function<void()>>> m_subscribing;
     // New boards followed for readers of every board: their first snapshot is read once subscribed.

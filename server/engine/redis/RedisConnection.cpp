@@ -15,6 +15,11 @@ namespace forgewire {
 
 using namespace Qt::StringLiterals;
 
+QByteArray RedisConnection::replyBytes(const redisReply* reply)
+{
+    return reply && reply->str ? QByteArray(reply->str, qsizetype(reply->len)) : QByteArray();
+}
+
 QString RedisConnection::replyText(const redisReply* reply)
 {
     if (!reply)

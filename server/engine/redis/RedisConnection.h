@@ -34,6 +34,8 @@ public:
     // A reply's text (an error's message, a status, a string), for errors and logs; what a null
     // reply means for the caller: the connection is gone.
     static QString replyText(const redisReply* reply);
+    // A string, status or error reply's bytes; empty for any other (or none).
+    static QByteArray replyBytes(const redisReply* reply);
 
     explicit RedisConnection(const QString& name, QObject* parent = nullptr);
     ~RedisConnection() override;

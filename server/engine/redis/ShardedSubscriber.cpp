@@ -1,6 +1,7 @@
 #include "engine/redis/ShardedSubscriber.h"
 
 #include "config/ServerLogging.h"
+#include "engine/redis/RedisConnection.h"
 
 #include <hiredis/hiredis.h>
 
@@ -16,10 +17,7 @@ namespace {
 // How often the watchdog looks for overdue answers; the timeout's resolution.
 constexpr int kWatchdogTickMs = 100;
 
-QByteArray bytes(const redisReply* reply)
-{
-    return reply && reply->str ? QByteArray(reply->str, qsizetype(reply->len)) : QByteArray();
-}
+constexpr auto bytes = &RedisConnection::replyBytes;
 
 } // namespace
 
