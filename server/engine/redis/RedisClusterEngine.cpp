@@ -279,7 +279,7 @@ void RedisClusterEngine::loadRevocations()
         slotOf(revokedKey()), {"ZRANGEBYSCORE", revokedKey(), "(" + now, "+inf", "WITHSCORES"},
         [this](const redisReply* r) {
             if (!r || r->type != REDIS_REPLY_ARRAY) {
-                const QString why = r ? RedisConnection::replyText(r) : m_commands->lastError();
+                const QString why = failure(r);
                 qCWarning(lcRedis).noquote() << "cannot read revoked sessions:" << logSafe(why);
                 // Not ready until they are read: asked again (and at the next confirmation of the
                 // subscription, should the shard be down).
@@ -376,6 +376,14 @@ void RedisClusterEngine::followEveryBoard()
     });
 }
 
+QString RedisClusterEngine::failure(const redisReply* reply) const
+{
+    if (reply)
+        return RedisConnection::replyText(reply);
+    // Never empty: an empty error reads as success to the callers.
+    return m_commands->lastError().isEmpty() ? u"no answer from Redis"_s : m_commands->lastError();
+}
+
 void RedisClusterEngine::runScript(const QByteArray& script, const QByteArrayList& keys,
                                    const QByteArrayList& args,
                                    std::function<void(const redisReply*, const QString& error)> handler)
@@ -387,8 +395,7 @@ void RedisClusterEngine::runScript(const QByteArray& script, const QByteArrayLis
     m_commands->command(slotOf(keys.first()), command, [this, handler](const redisReply* r) {
         --m_pendingScripts;
         if (!r) // the handlers read the reply only when the error is empty
-            handler(nullptr,
-                    m_commands->lastError().isEmpty() ? u"no answer from Redis"_s : m_commands->lastError());
+            handler(nullptr, failure(nullptr));
         else if (r->type == REDIS_REPLY_ERROR)
             handler(nullptr, u"Redis: "_s + RedisConnection::replyText(r));
         else
@@ -573,8 +580,7 @@ void RedisClusterEngine::readRetained(const QString& topic, std::function<void(Q
         QList<RetainedMessage> messages;
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             qCWarning(lcRedis).noquote()
-                << "no retained state for" << logSafe(topic) << "-"
-                << logSafe(r ? RedisConnection::replyText(r) : m_commands->lastError());
+                << "no retained state for" << logSafe(topic) << "-" << logSafe(failure(r));
         } else {
             for (size_t i = 0; i + 1 < r->elements; i += 2)
                 messages.append({QString::fromUtf8(bytes(r->element[i])), bytes(r->element[i + 1])});
@@ -591,9 +597,7 @@ void RedisClusterEngine::projectAccess(qint64 projectId,
     m_commands->command(slotOf(key), {"GET", key}, [this, reply, projectId](const redisReply* r) {
         if (!r || r->type == REDIS_REPLY_ERROR) {
             // Unknown reads as "no ACL": access is denied rather than granted by accident.
-            qCWarning(lcRedis).noquote()
-                << "no ACL for project" << projectId << "-"
-                << logSafe(r ? RedisConnection::replyText(r) : m_commands->lastError());
+            qCWarning(lcRedis).noquote() << "no ACL for project" << projectId << "-" << logSafe(failure(r));
             reply(std::nullopt);
             return;
         }
@@ -609,7 +613,7 @@ void RedisClusterEngine::setProjectAccess(qint64 projectId, const ProjectAccess&
         if (r && r->type != REDIS_REPLY_ERROR)
             done({});
         else
-            done(r ? RedisConnection::replyText(r) : m_commands->lastError());
+            done(failure(r));
     });
 }
 
@@ -720,7 +724,7 @@ void RedisClusterEngine::boards(std::function<void(QList<BoardState>)> reply)
                             [this, gathering, finished, readBoard, slot](const redisReply* r) {
                                 if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
                                     qCWarning(lcRedis).noquote() << "cannot list the boards of slot" << slot
-                                                                 << "-" << logSafe(m_commands->lastError());
+                                                                 << "-" << logSafe(failure(r));
                                     finished(gathering);
                                     return;
                                 }

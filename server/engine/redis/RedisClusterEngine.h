@@ -92,6 +92,8 @@ private:
     void runScript(const QByteArray& script, const QByteArrayList& keys, const QByteArrayList& args,
                    std::function<void(const redisReply*, const QString& error)> handler);
     void publishPlain(const QList<Publication>& batch, Done done);
+    // Why a command failed: the reply's error, or (no reply) why ClusterCommands gave none.
+    QString failure(const redisReply* reply) const;
     // One shard's part of a batch, in one script (a script per slot when it is one slot).
     void publishOnShard(const QList<QList<Publication>>& slotGroups, Done done);
     void publishOnSlots(const QList<QList<Publication>>& slotGroups, Done done);
