@@ -32,41 +32,48 @@ bool ClusterCommands::isUp(const Node& primary) const
     return link != m_links.cend() && link->connection->isConnected();
 }
 
-void ClusterCommands::withConnection(const Node& node, std::function<void(RedisConnection*)> run)
+ClusterCommands::Link& ClusterCommands::linkTo(const Node& node)
 {
     const QString key = node.toString();
     auto link = m_links.find(key);
-    if (link == m_links.end()) {
-        auto* connection = new RedisConnection(u"cluster %1"_s.arg(key), this);
-        connection->setCredentials(m_user, m_password);
-        connect(connection, &RedisConnection::connected, this, [this, node, key] {
-            const auto up = m_links.find(key);
-            if (up == m_links.end())
-                return;
-            RedisConnection* connection = up->connection;
-            const auto waiting = std::exchange(up->waiting, {});
-            Q_EMIT primaryUp(node);
-            for (const auto& run : waiting)
-                run(connection);
-        });
-        connect(connection, &RedisConnection::disconnected, this, [this, node, key](const QString& reason) {
-            m_lastError = u"%1: %2"_s.arg(key, reason);
-            drop(key, reason);
-            Q_EMIT primaryDown(node, reason);
-        });
-        link = m_links.insert(key, Link{connection, {}});
-        connection->open(node.host, node.port, 0, m_timeoutMs);
-    }
-    if (link->connection->isConnected()) {
-        run(link->connection);
+    if (link != m_links.end())
+        return *link;
+    auto* connection = new RedisConnection(u"cluster %1"_s.arg(key), this);
+    connection->setCredentials(m_user, m_password);
+    connect(connection, &RedisConnection::connected, this, [this, node, key] {
+        const auto up = m_links.find(key);
+        if (up == m_links.end())
+            return;
+        RedisConnection* connection = up->connection;
+        const auto waiting = std::exchange(up->waiting, {});
+        Q_EMIT primaryUp(node);
+        for (const auto& run : waiting)
+            run(connection);
+    });
+    connect(connection, &RedisConnection::disconnected, this, [this, node, key](const QString& reason) {
+        m_lastError = u"%1: %2"_s.arg(key, reason);
+        drop(key, reason);
+        Q_EMIT primaryDown(node, reason);
+    });
+    link = m_links.insert(key, Link{connection, {}});
+    connection->open(node.host, node.port, 0, m_timeoutMs); // reports only from the event loop
+    return *link;
+}
+
+void ClusterCommands::withConnection(const Node& node, std::function<void(RedisConnection*)> run)
+{
+    Link& link = linkTo(node);
+    if (link.connection->isConnected()) {
+        run(link.connection);
         return;
     }
-    if (link->waiting.size() >= kMaxWaitingPerPrimary) {
-        m_lastError = u"%1: %2 commands wait for the connection"_s.arg(key).arg(link->waiting.size());
+    if (link.waiting.size() >= kMaxWaitingPerPrimary) {
+        m_lastError =
+            u"%1: %2 commands wait for the connection"_s.arg(node.toString()).arg(link.waiting.size());
         run(nullptr);
         return;
     }
-    link->waiting.append(std::move(run));
+    link.waiting.append(std::move(run));
 }
 
 void ClusterCommands::drop(const QString& key, const QString& reason)
@@ -145,7 +152,7 @@ void ClusterCommands::onMapChanged()
             drop(key, u"no longer a primary"_s);
     }
     for (const Node& primary : primaries)
-        withConnection(primary, [](RedisConnection*) {});
+        linkTo(primary);
 }
 
 } // namespace forgewire

@@ -53,6 +53,9 @@ private:
         QList<std::function<void(RedisConnection*)>> waiting;
     };
 
+    // The node's link, opened now if there is none; opening queues nothing, so it never counts
+    // against kMaxWaitingPerPrimary.
+    Link& linkTo(const Node& node);
     void withConnection(const Node& node, std::function<void(RedisConnection*)> run);
     void send(const Node& node, int slot, const QByteArrayList& args, ReplyHandler handler, int redirects,
               bool asking);

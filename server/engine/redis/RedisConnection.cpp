@@ -68,6 +68,7 @@ void RedisConnection::setCredentials(const QByteArray& user, const QByteArray& p
 void RedisConnection::open(const QString& host, quint16 port, int db, int timeoutMs)
 {
     close();
+    ++m_attempt;
     m_port = port;
     m_db = db;
     m_timeoutMs = timeoutMs;
@@ -100,14 +101,17 @@ void RedisConnection::connectTo(const QHostAddress& address)
     m_state = State::Connecting;
     m_stateSince = m_clock.elapsed();
     redisAsyncContext* context = redisAsyncConnect(address.toString().toLatin1().constData(), m_port);
-    if (!context) {
-        fail(u"out of memory"_s);
-        return;
-    }
-    if (context->err) {
-        const QString reason = QString::fromLocal8Bit(context->errstr);
-        redisAsyncFree(context);
-        fail(reason);
+    if (!context || context->err) {
+        const QString reason = context ? QString::fromLocal8Bit(context->errstr) : u"out of memory"_s;
+        if (context)
+            redisAsyncFree(context);
+        // A connect can fail inside open() (a network that is unreachable, a refusal some kernels give
+        // at once on loopback); reported from the event loop, as every other failure is, so an owner
+        // never sees disconnected() before open() has returned. A later open() makes it stale.
+        QTimer::singleShot(0, this, [this, attempt = m_attempt, reason] {
+            if (attempt == m_attempt)
+                fail(reason);
+        });
         return;
     }
     m_context = context;

@@ -44,7 +44,7 @@ public:
     // empty user sends the one-argument AUTH of a server with only `requirepass`.
     void setCredentials(const QByteArray& user, const QByteArray& password);
     // Resolves `host` (asynchronously), connects, AUTHs and SELECTs `db`; then emits connected(), or
-    // disconnected() if any step fails.
+    // disconnected() if any step fails, always from the event loop, never before open() returns.
     void open(const QString& host, quint16 port, int db, int timeoutMs = kDefaultTimeoutMs);
     // Drops the connection without emitting anything; pending handlers get nullptr.
     void close();
@@ -108,6 +108,7 @@ private:
     QByteArray m_password;
     int m_timeoutMs = kDefaultTimeoutMs;
     int m_lookupId = -1;
+    quint64 m_attempt = 0; // counts open() calls: a failure reported late belongs to one of them
     State m_state = State::Closed;
     bool m_destroying = false;
     redisAsyncContext* m_context = nullptr;
