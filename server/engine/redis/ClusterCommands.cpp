@@ -5,7 +5,6 @@
 
 #include <hiredis/hiredis.h>
 
-#include <algorithm>
 #include <utility>
 
 namespace forgewire {
@@ -98,6 +97,16 @@ void ClusterCommands::command(int slot, const QByteArrayList& args, ReplyHandler
     send(*primary, slot, args, std::move(handler), 0, false);
 }
 
+void ClusterCommands::commandOn(const Node& node, const QByteArrayList& args, ReplyHandler handler)
+{
+    withConnection(node, [this, node, args, handler](RedisConnection* connection) mutable {
+        if (!connection)
+            fail(handler, u"cannot reach %1 (%2)"_s.arg(node.toString(), m_lastError));
+        else if (!connection->command(args, handler))
+            fail(handler, u"%1 cannot take a command"_s.arg(node.toString()));
+    });
+}
+
 void ClusterCommands::fail(ReplyHandler& handler, const QString& error)
 {
     m_lastError = error;
@@ -144,14 +153,13 @@ void ClusterCommands::onMapChanged()
 {
     // Connections to nodes that are no longer primaries go (their commands fail); new primaries are
     // connected to at once, so their first commands do not wait for the handshake.
-    const QList<Node> primaries = m_topology->map()->primaries();
+    const ClusterSlots& map = *m_topology->map();
     const QStringList keys = m_links.keys();
     for (const QString& key : keys) {
-        if (std::none_of(primaries.cbegin(), primaries.cend(),
-                         [&](const Node& n) { return n.toString() == key; }))
+        if (!map.hasPrimary(key))
             drop(key, u"no longer a primary"_s);
     }
-    for (const Node& primary : primaries)
+    for (const Node& primary : map.primaries())
         linkTo(primary);
 }
 

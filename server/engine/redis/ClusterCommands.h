@@ -37,6 +37,9 @@ public:
     // with the reply or with nullptr when the command could not complete (no map yet, no primary for
     // the slot, its shard down, too many redirections: lastError() says which).
     void command(int slot, const QByteArrayList& args, ReplyHandler handler);
+    // Runs `args` (a command without keys, such as CLUSTER INFO) on `node` itself, no redirection
+    // followed; `handler` as for command().
+    void commandOn(const Node& node, const QByteArrayList& args, ReplyHandler handler);
     bool isUp(const Node& primary) const;
     QString lastError() const { return m_lastError; }
     qint64 redirects() const { return m_redirects; }

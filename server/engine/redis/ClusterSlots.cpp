@@ -129,6 +129,12 @@ QList<ClusterSlots::Node> ClusterSlots::primaries() const
     return nodes;
 }
 
+bool ClusterSlots::hasPrimary(const QString& key) const
+{
+    return std::any_of(m_ranges.cbegin(), m_ranges.cend(),
+                       [&](const Range& range) { return range.primary.toString() == key; });
+}
+
 bool ClusterSlots::coversEverySlot() const
 {
     int next = 0;

@@ -53,6 +53,8 @@ public:
     std::optional<Node> primaryFor(int slot) const;
     // Every primary, each once, in slot order.
     QList<Node> primaries() const;
+    // Whether the node `key` (Node::toString()) is a primary of this map.
+    bool hasPrimary(const QString& key) const;
     // Every slot served: a cluster that is not can lose writes to the slots it misses.
     bool coversEverySlot() const;
     const QList<Range>& ranges() const { return m_ranges; }

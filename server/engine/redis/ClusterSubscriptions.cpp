@@ -45,24 +45,11 @@ QStringList ClusterSubscriptions::shardsDown() const
     QStringList down;
     for (auto shard = m_shards.cbegin(); shard != m_shards.cend(); ++shard) {
         if (!shard->live)
-            down.append(u"%1 down: %2"_s.arg(shardName(shard.key()),
+            down.append(u"%1 down: %2"_s.arg(m_topology->shardName(shard.key()),
                                              shard->reason.isEmpty() ? u"connecting"_s : shard->reason));
     }
     std::sort(down.begin(), down.end());
     return down;
-}
-
-QString ClusterSubscriptions::shardName(const QString& key) const
-{
-    QStringList slots;
-    if (const auto& map = m_topology->map()) {
-        for (const ClusterSlots::Range& range : map->ranges()) {
-            if (range.primary.toString() == key)
-                slots.append(range.first == range.last ? QString::number(range.first)
-                                                       : u"%1-%2"_s.arg(range.first).arg(range.last));
-        }
-    }
-    return u"shard %1 (slots %2)"_s.arg(key, slots.join(u','));
 }
 
 void ClusterSubscriptions::onMapChanged()
@@ -212,7 +199,7 @@ void ClusterSubscriptions::onPong(const QString& key)
     // The backoff starts over only now: a server that takes connections and drops them keeps it.
     shard->nextDelayMs = kReconnectInitialMs;
     if (!shard->reason.isEmpty())
-        qCInfo(lcRedis).noquote() << shardName(key) << "is reachable again";
+        qCInfo(lcRedis).noquote() << m_topology->shardName(key) << "is reachable again";
     shard->reason.clear();
     Q_EMIT shardsChanged();
 }
@@ -229,11 +216,11 @@ void ClusterSubscriptions::onShardLost(const QString& key, const QString& reason
     shard.reason = reason;
     if (shard.live) {
         ++m_losses;
-        qCWarning(lcRedis).noquote() << "lost" << shardName(key) << "-" << logSafe(reason)
+        qCWarning(lcRedis).noquote() << "lost" << m_topology->shardName(key) << "-" << logSafe(reason)
                                      << "- its topics' publishes fail with 503; reconnecting in" << delay
                                      << "ms";
     } else {
-        qCDebug(lcRedis).noquote() << "cannot reach" << shardName(key) << "-" << logSafe(reason);
+        qCDebug(lcRedis).noquote() << "cannot reach" << m_topology->shardName(key) << "-" << logSafe(reason);
     }
     shard.up = false;
     shard.live = false;

@@ -97,7 +97,6 @@ private:
     void place(const QByteArray& channel);
     void interrupt(const QByteArray& channel);
     void healthCheck();
-    QString shardName(const QString& key) const;
 
     ClusterTopology* m_topology;
     QByteArray m_user;

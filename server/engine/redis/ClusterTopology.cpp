@@ -42,6 +42,19 @@ void ClusterTopology::start()
     refresh();
 }
 
+QString ClusterTopology::shardName(const QString& key) const
+{
+    QStringList slots;
+    if (m_map) {
+        for (const ClusterSlots::Range& range : m_map->ranges()) {
+            if (range.primary.toString() == key)
+                slots.append(range.first == range.last ? QString::number(range.first)
+                                                       : u"%1-%2"_s.arg(range.first).arg(range.last));
+        }
+    }
+    return u"shard %1 (slots %2)"_s.arg(key, slots.join(u','));
+}
+
 void ClusterTopology::refresh()
 {
     if (m_asker->isAsking()) {

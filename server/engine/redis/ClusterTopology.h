@@ -37,6 +37,8 @@ public:
     // Why the last attempt failed (empty after a success).
     const QString& lastError() const { return m_lastError; }
     qint64 refreshes() const { return m_refreshes; }
+    // "shard host:port (slots a-b,c-d)" for the primary `key` (Node::toString()), in logs and /readyz.
+    QString shardName(const QString& key) const;
 
 Q_SIGNALS:
     // The map is new or differs from the one before.

@@ -3,6 +3,7 @@
 #include "broker/BoardModel.h"
 #include "config/ServerLogging.h"
 #include "engine/redis/ClusterCommands.h"
+#include "engine/redis/ClusterStateCheck.h"
 #include "engine/redis/ClusterSubscriptions.h"
 #include "engine/redis/ClusterTopology.h"
 #include "engine/redis/RedisBoardScripts.h"
@@ -173,6 +174,7 @@ RedisClusterEngine::RedisClusterEngine(ClusterSettings settings, QObject* parent
                                      kCommandTimeoutMs, this)),
       m_subscriptions(new ClusterSubscriptions(m_topology, m_settings.user.toUtf8(),
                                                m_settings.password.toUtf8(), kCommandTimeoutMs, this)),
+      m_stateCheck(new ClusterStateCheck(m_topology, m_commands, this)),
       m_redelivery(
           this,
           [this](const QString& topic) { return m_watched.contains(topic) || m_everyBoard.contains(topic); },
@@ -183,6 +185,7 @@ RedisClusterEngine::RedisClusterEngine(ClusterSettings settings, QObject* parent
     connect(m_subscriptions, &ClusterSubscriptions::interrupted, this, &RedisClusterEngine::onInterrupted);
     connect(m_subscriptions, &ClusterSubscriptions::message, this, &RedisClusterEngine::onMessage);
     connect(m_subscriptions, &ClusterSubscriptions::shardsChanged, this, &RedisClusterEngine::updateReady);
+    connect(m_stateCheck, &ClusterStateCheck::changed, this, &RedisClusterEngine::updateReady);
     connect(m_topology, &ClusterTopology::unavailable, this, [this](const QString& reason) {
         qCWarning(lcRedis).noquote() << "no node of" << m_settings.toString()
                                      << "told the cluster map:" << logSafe(reason);
@@ -192,7 +195,7 @@ RedisClusterEngine::RedisClusterEngine(ClusterSettings settings, QObject* parent
 
 RedisClusterEngine::~RedisClusterEngine()
 {
-    // Before the sets go: the connections drop their pending handlers unrun.
+    // Before the sets go: the connections drop their pending handlers unrun (the state check's too).
     delete m_commands;
     delete m_subscriptions;
 }
@@ -202,6 +205,7 @@ void RedisClusterEngine::start()
     qCInfo(lcRedis).noquote() << "connecting to" << m_settings.toString();
     m_subscriptions->want(revokedChannel());
     m_subscriptions->start();
+    m_stateCheck->start();
     m_topology->start();
 }
 
@@ -216,6 +220,8 @@ Readiness RedisClusterEngine::readiness() const
         reason = u"the cluster does not serve every slot"_s;
     } else if (const QStringList down = m_subscriptions->shardsDown(); !down.isEmpty()) {
         reason = down.join(u"; "_s);
+    } else if (const QStringList notServing = m_stateCheck->notServing(); !notServing.isEmpty()) {
+        reason = notServing.join(u"; "_s);
     } else if (!m_revocationsLoaded) {
         reason = u"loading revoked sessions"_s;
     }
@@ -225,7 +231,8 @@ Readiness RedisClusterEngine::readiness() const
 void RedisClusterEngine::updateReady()
 {
     const auto& map = m_topology->map();
-    const bool ready = map && map->coversEverySlot() && m_revocationsLoaded && m_subscriptions->allUp();
+    const bool ready = map && map->coversEverySlot() && m_revocationsLoaded && m_subscriptions->allUp() &&
+                       m_stateCheck->allServing();
     if (ready == m_ready)
         return;
     m_ready = ready;
@@ -793,6 +800,9 @@ void RedisClusterEngine::writeMetrics(PrometheusWriter& out) const
               m_subscriptions->shardCount());
     out.gauge("forgewire_redis_cluster_primaries_down", "Primaries whose subscriber connection is down.",
               m_subscriptions->shardsDownCount());
+    out.gauge("forgewire_redis_cluster_primaries_not_serving",
+              "Primaries whose last CLUSTER INFO did not say cluster_state:ok (or did not answer).",
+              m_stateCheck->notServingCount());
     out.counter("forgewire_redis_cluster_shard_losses_total", "Times a connected shard was lost.",
                 m_subscriptions->losses());
     out.counter("forgewire_redis_cluster_redirects_total", "MOVED and ASK answers followed.",

@@ -12,6 +12,7 @@
 namespace forgewire {
 
 class ClusterCommands;
+class ClusterStateCheck;
 class ClusterSubscriptions;
 class ClusterTopology;
 
@@ -102,6 +103,7 @@ private:
     ClusterTopology* m_topology;
     ClusterCommands* m_commands;
     ClusterSubscriptions* m_subscriptions;
+    ClusterStateCheck* m_stateCheck;
     QSet<QString> m_watched;
     // Board topics followed for readers of every board (while Topic::everyBoard() is watched).
     QSet<QString> m_everyBoard;

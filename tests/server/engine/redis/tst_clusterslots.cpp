@@ -126,8 +126,12 @@ void TestClusterSlots::mapOfARealCluster()
     QCOMPARE(map->ranges().size(), 3);
     QVERIFY(map->coversEverySlot());
     QCOMPARE(map->primaries().size(), 3);
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 3; ++i) {
         QCOMPARE(map->primaries().at(i).port, cluster.node(i).port());
+        QVERIFY(map->hasPrimary(u"127.0.0.1:%1"_s.arg(cluster.node(i).port())));
+    }
+    QVERIFY(!map->hasPrimary(u"127.0.0.1:1"_s));
+    QVERIFY(!map->hasPrimary(u"127.0.0.2:%1"_s.arg(cluster.node(0).port())));
     // The primary named for a key takes a write of it; the others redirect it there.
     for (int i = 0; i < 100; ++i) {
         const QByteArray key = "fw:{user-" + QByteArray::number(i) + "}:retained";
