@@ -310,6 +310,14 @@ bool RedisClusterProcesses::start(int primaries)
     return true;
 }
 
+QList<ClusterSlots::Node> RedisClusterProcesses::seeds() const
+{
+    QList<ClusterSlots::Node> seeds;
+    for (const auto& node : m_nodes)
+        seeds.append({u"127.0.0.1"_s, node->port()});
+    return seeds;
+}
+
 int RedisClusterProcesses::nodeOfSlot(int slot) const
 {
     const int primaries = int(m_nodes.size());

@@ -6,6 +6,7 @@
 // not). Every process dies with the test (PR_SET_PDEATHSIG) and is stopped by its id.
 
 #include "TestSupport.h"
+#include "engine/redis/ClusterSlots.h"
 
 #include <QByteArrayList>
 #include <QProcess>
@@ -96,6 +97,8 @@ public:
     bool handSlot(int slot, int from, int to);
     // redis-cluster://127.0.0.1:p1,127.0.0.1:p2,...
     QString url() const;
+    // Every node, as the seeds of a ClusterTopology.
+    QList<ClusterSlots::Node> seeds() const;
     // The node start() gave `slot` to.
     int nodeOfSlot(int slot) const;
     static QStringList clusterArguments();

@@ -158,10 +158,7 @@ void TestClusterCommands::init()
 {
     m_cluster = std::make_unique<RedisClusterProcesses>();
     QVERIFY(m_cluster->start(3));
-    QList<ClusterSlots::Node> seeds;
-    for (int i = 0; i < m_cluster->size(); ++i)
-        seeds.append({u"127.0.0.1"_s, m_cluster->node(i).port()});
-    m_topology = std::make_unique<ClusterTopology>(seeds, QByteArray(), QByteArray());
+    m_topology = std::make_unique<ClusterTopology>(m_cluster->seeds(), QByteArray(), QByteArray());
     m_commands = std::make_unique<ClusterCommands>(m_topology.get(), QByteArray(), QByteArray());
     QSignalSpy changed(m_topology.get(), &ClusterTopology::changed);
     m_topology->start();

@@ -20,8 +20,7 @@ QList<ClusterSlots::Node> seedsOf(RedisClusterProcesses& cluster, QList<quint16>
     QList<ClusterSlots::Node> seeds;
     for (quint16 port : extra)
         seeds.append({u"127.0.0.1"_s, port});
-    for (int i = 0; i < cluster.size(); ++i)
-        seeds.append({u"127.0.0.1"_s, cluster.node(i).port()});
+    seeds.append(cluster.seeds());
     return seeds;
 }
 
