@@ -63,16 +63,21 @@ bool ClusterStateCheck::allServing() const
     return notServingCount() == 0;
 }
 
+bool ClusterStateCheck::serves(const QString& key) const
+{
+    const auto why = m_why.constFind(key);
+    return why != m_why.cend() && why->isEmpty();
+}
+
 QStringList ClusterStateCheck::notServing() const
 {
     QStringList out;
     if (const auto& map = m_topology->map()) {
         for (const Node& primary : map->primaries()) {
             const QString key = primary.toString();
-            const auto why = m_why.constFind(key);
-            if (why == m_why.cend() || !why->isEmpty())
+            if (!serves(key))
                 out.append(u"%1 not serving: %2"_s.arg(m_topology->shardName(key),
-                                                       why == m_why.cend() ? u"not asked yet"_s : *why));
+                                                       m_why.value(key, u"not asked yet"_s)));
         }
     }
     std::sort(out.begin(), out.end());
@@ -85,10 +90,8 @@ qsizetype ClusterStateCheck::notServingCount() const
     if (!map)
         return 0;
     const QList<Node> primaries = map->primaries();
-    return std::count_if(primaries.cbegin(), primaries.cend(), [this](const Node& primary) {
-        const auto why = m_why.constFind(primary.toString());
-        return why == m_why.cend() || !why->isEmpty();
-    });
+    return std::count_if(primaries.cbegin(), primaries.cend(),
+                         [this](const Node& primary) { return !serves(primary.toString()); });
 }
 
 void ClusterStateCheck::checkAll()
@@ -134,8 +137,7 @@ void ClusterStateCheck::record(const QString& key, const QString& why)
     const auto& map = m_topology->map();
     if (!map || !map->hasPrimary(key))
         return; // answered after it left the map
-    const auto before = m_why.constFind(key);
-    const bool wasServing = before != m_why.cend() && before->isEmpty();
+    const bool wasServing = serves(key);
     m_why.insert(key, why);
     if (wasServing == why.isEmpty())
         return;

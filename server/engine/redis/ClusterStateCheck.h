@@ -44,6 +44,8 @@ Q_SIGNALS:
     void changed();
 
 private:
+    // Whether the primary `key` answered its last question with cluster_state:ok.
+    bool serves(const QString& key) const;
     void checkAll();
     void ask(const Node& primary);
     void onAnswer(const QString& key, const redisReply* reply);
